@@ -1,0 +1,14 @@
+DROP TRIGGER responses_rollups_update ON responses;
+DROP TRIGGER responses_rollups_delete ON responses;
+DROP TRIGGER responses_rollups_insert ON responses;
+DROP FUNCTION feedbackd_rollups_on_update();
+DROP FUNCTION feedbackd_rollups_on_delete();
+DROP FUNCTION feedbackd_rollups_on_insert();
+DROP FUNCTION feedbackd_apply_rollups(responses[], integer);
+DROP FUNCTION feedbackd_quarter(timestamptz);
+DROP TABLE score_rollups_quarter;
+DROP TABLE score_rollups;
+DROP TABLE responses;
+DROP TABLE surveys;
+DROP TABLE api_keys;
+DROP TABLE projects;

@@ -1,0 +1,125 @@
+//! Who is calling: a presented token resolved to its key and project, cached briefly so
+//! that ingestion at full speed costs no database round trip per request.
+
+use crate::domain::{hash_token, KeyKind, Scope};
+use crate::store::models::Project;
+use crate::store::{keys, Db, StoreError};
+use moka::sync::Cache;
+use std::sync::Arc;
+use std::time::Duration;
+use uuid::Uuid;
+
+/// An authenticated key and the project it belongs to.
+#[derive(Debug, Clone)]
+pub struct Principal {
+    pub key_id: Uuid,
+    pub kind: KeyKind,
+    pub scopes: Vec<Scope>,
+    pub project: Arc<Project>,
+}
+
+impl Principal {
+    /// Whether a secret key holds `scope` (`admin` holds every scope).
+    pub fn has_scope(&self, scope: Scope) -> bool {
+        self.kind == KeyKind::Secret && self.scopes.iter().any(|&s| s == scope || s == Scope::Admin)
+    }
+
+    /// Whether a browser page at `origin` may send this project's answers.
+    pub fn allows_origin(&self, origin: &str) -> bool {
+        self.project
+            .allowed_origins
+            .iter()
+            .any(|allowed| allowed == "*" || allowed.eq_ignore_ascii_case(origin))
+    }
+}
+
+/// Why a token was refused.
+#[derive(Debug, thiserror::Error)]
+pub enum AuthError {
+    #[error("unknown key")]
+    Unknown,
+    #[error("revoked key")]
+    Revoked,
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// Resolves tokens to principals. A key revoked through this process is refused at once;
+/// one revoked by another replica or the CLI, within the cache period.
+#[derive(Clone)]
+pub struct Authenticator {
+    db: Db,
+    // Keyed by the token's hash: the plaintext is not kept, even in memory.
+    cache: Cache<[u8; 32], Lookup>,
+}
+
+/// What a token resolved to, cached whatever it was.
+#[derive(Clone)]
+enum Lookup {
+    Valid(Arc<Principal>),
+    Unknown,
+    Revoked,
+}
+
+/// Most distinct tokens remembered; unknown tokens are remembered too (as `None`) so that
+/// guessing keys costs the database nothing, and the bound keeps that from growing.
+const CACHE_CAPACITY: u64 = 100_000;
+
+impl Authenticator {
+    /// An authenticator caching lookups for `ttl` (zero disables the cache).
+    pub fn new(db: Db, ttl: Duration) -> Self {
+        let cache = Cache::builder()
+            .max_capacity(if ttl.is_zero() { 0 } else { CACHE_CAPACITY })
+            .time_to_live(ttl.max(Duration::from_millis(1)))
+            .build();
+        Authenticator { db, cache }
+    }
+
+    /// The principal of `token`, or why it is refused.
+    pub async fn authenticate(&self, token: &str) -> Result<Arc<Principal>, AuthError> {
+        let hash = hash_token(token);
+        let lookup = match self.cache.get(&hash) {
+            Some(hit) => hit,
+            None => {
+                let found = self.load(hash).await?;
+                self.cache.insert(hash, found.clone());
+                found
+            }
+        };
+        match lookup {
+            Lookup::Valid(principal) => Ok(principal),
+            Lookup::Unknown => Err(AuthError::Unknown),
+            Lookup::Revoked => Err(AuthError::Revoked),
+        }
+    }
+
+    /// Forgets every cached lookup (after a key is revoked through this process).
+    pub fn invalidate_all(&self) {
+        self.cache.invalidate_all();
+    }
+
+    async fn load(&self, hash: [u8; 32]) -> Result<Lookup, StoreError> {
+        let found = self
+            .db
+            .run(move |conn| {
+                let found = keys::find_by_hash(conn, &hash)?;
+                if let Some((key, _)) = &found {
+                    if key.revoked_at.is_none() {
+                        keys::touch(conn, key.project_id, key.id)?;
+                    }
+                }
+                Ok(found)
+            })
+            .await?;
+        let Some((key, project)) = found else {
+            return Ok(Lookup::Unknown);
+        };
+        if key.revoked_at.is_some() {
+            return Ok(Lookup::Revoked);
+        }
+        let kind = key.kind.parse().map_err(StoreError::Internal)?;
+        // A scope this binary does not know (from a newer version) grants nothing.
+        let scopes = key.scopes.iter().filter_map(|s| s.parse().ok()).collect();
+        Ok(Lookup::Valid(Arc::new(Principal { key_id: key.id, kind, scopes, project: Arc::new(project) })))
+    }
+}

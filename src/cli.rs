@@ -1,0 +1,164 @@
+//! The command line. Every setting is a flag with a `FEEDBACKD_*` (or `DATABASE_URL`)
+//! environment variable behind it, so clap gives one precedence rule (flag, then
+//! environment, then default) and one clear message for a wrong value.
+
+use crate::config::ServeArgs;
+use crate::domain::{KeyKind, Scope, SurveyKind};
+use crate::telemetry::LogFormat;
+use clap::{Args, Parser, Subcommand};
+use secrecy::SecretString;
+use std::path::PathBuf;
+use uuid::Uuid;
+
+/// feedbackd: in-app feedback (NPS, CSAT, CES, free text) stored durably in PostgreSQL.
+#[derive(Debug, Parser)]
+#[command(version, about, propagate_version = true)]
+#[command(after_help = "Examples:\n  feedbackd serve\n  \
+    DATABASE_URL=postgres://feedbackd@db/feedbackd feedbackd serve --listen 0.0.0.0:8080\n  \
+    feedbackd project create --name Acme --origin https://app.acme.com --json")]
+pub struct Cli {
+    #[command(flatten)]
+    pub global: GlobalArgs,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Options every command takes: where the database is, and how to log.
+#[derive(Debug, Args)]
+pub struct GlobalArgs {
+    /// PostgreSQL URL. Without it, feedbackd runs its own PostgreSQL under --data-dir.
+    #[arg(long, global = true, env = "DATABASE_URL", hide_env_values = true)]
+    pub database_url: Option<SecretString>,
+    /// Directory of the embedded default: its PostgreSQL cluster (pg/) and demo.json.
+    #[arg(long, global = true, env = "FEEDBACKD_DATA_DIR", default_value = ".feedbackd")]
+    pub data_dir: PathBuf,
+    /// Log format.
+    #[arg(long, global = true, env = "FEEDBACKD_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text)]
+    pub log_format: LogFormat,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the HTTP service (migrates the database first).
+    #[command(after_help = "Example:\n  FEEDBACKD_LISTEN=0.0.0.0:8080 feedbackd serve")]
+    Serve(Box<ServeArgs>),
+    /// Apply pending database migrations and exit. Safe to run from several replicas at once.
+    #[command(after_help = "Example:\n  DATABASE_URL=postgres://localhost/feedbackd feedbackd migrate")]
+    Migrate,
+    /// Manage projects (tenants).
+    #[command(subcommand)]
+    Project(ProjectCommand),
+    /// Manage API keys: publishable keys for widgets, scoped secret keys for the read API.
+    #[command(subcommand)]
+    Key(KeyCommand),
+    /// Manage surveys.
+    #[command(subcommand)]
+    Survey(SurveyCommand),
+}
+
+/// `--json`: print exactly one JSON document on stdout instead of text.
+#[derive(Debug, Args, Clone, Copy)]
+pub struct OutputArgs {
+    /// Print one JSON document on stdout (for scripts).
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ProjectCommand {
+    /// Create a project.
+    #[command(after_help = "Example:\n  feedbackd project create --name Acme \
+        --origin https://app.acme.com --origin https://acme.com --json")]
+    Create {
+        /// Display name.
+        #[arg(long)]
+        name: String,
+        /// Browser origin allowed to send answers (repeatable; `*` allows any).
+        #[arg(long = "origin", value_name = "URL")]
+        origins: Vec<String>,
+        #[command(flatten)]
+        output: OutputArgs,
+    },
+    /// List projects.
+    #[command(after_help = "Example:\n  feedbackd project list --json")]
+    List {
+        #[command(flatten)]
+        output: OutputArgs,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum KeyCommand {
+    /// Create a key. The token is printed once; only its SHA-256 hash is stored.
+    #[command(after_help = "Examples:\n  feedbackd key create --project 7c9e… --kind publishable\n  \
+        feedbackd key create --project 7c9e… --kind secret --scope surveys:read --scope responses:read --json")]
+    Create {
+        /// Project id.
+        #[arg(long)]
+        project: Uuid,
+        #[arg(long, value_enum)]
+        kind: KeyKind,
+        /// Scope of a secret key (repeatable): surveys:read, surveys:write, responses:read,
+        /// responses:export, privacy, admin.
+        #[arg(long = "scope", value_name = "SCOPE")]
+        scopes: Vec<Scope>,
+        /// A name to recognise the key by.
+        #[arg(long, default_value = "")]
+        name: String,
+        #[command(flatten)]
+        output: OutputArgs,
+    },
+    /// List a project's keys (never their tokens).
+    #[command(after_help = "Example:\n  feedbackd key list --project 7c9e… --json")]
+    List {
+        #[arg(long)]
+        project: Uuid,
+        #[command(flatten)]
+        output: OutputArgs,
+    },
+    /// Revoke a key; it is refused from then on.
+    #[command(after_help = "Example:\n  feedbackd key revoke --project 7c9e… --id 0193…")]
+    Revoke {
+        #[arg(long)]
+        project: Uuid,
+        /// Key id (from `key list`).
+        #[arg(long)]
+        id: Uuid,
+        #[command(flatten)]
+        output: OutputArgs,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum SurveyCommand {
+    /// Create an active survey.
+    #[command(after_help = "Example:\n  feedbackd survey create --project 7c9e… --kind nps --key nps-main \
+        --question \"How likely are you to recommend us to a friend?\" --json")]
+    Create {
+        #[arg(long)]
+        project: Uuid,
+        #[arg(long, value_enum)]
+        kind: SurveyKind,
+        /// Slug the widget uses: lowercase letters, digits, '-' and '_'.
+        #[arg(long)]
+        key: String,
+        #[arg(long)]
+        question: String,
+        /// Lowest score (default by kind: NPS 0, CSAT 1, CES 1, rating 1).
+        #[arg(long)]
+        scale_min: Option<i16>,
+        /// Highest score (default by kind: NPS 10, CSAT 5, CES 7, rating 5).
+        #[arg(long)]
+        scale_max: Option<i16>,
+        #[command(flatten)]
+        output: OutputArgs,
+    },
+    /// List a project's surveys.
+    #[command(after_help = "Example:\n  feedbackd survey list --project 7c9e… --json")]
+    List {
+        #[arg(long)]
+        project: Uuid,
+        #[command(flatten)]
+        output: OutputArgs,
+    },
+}

@@ -1,0 +1,81 @@
+//! The demo project of the embedded default, so that a newcomer has keys to try at once.
+
+use crate::domain::{KeyKind, Scope, SurveyKind, SurveyStatus};
+use crate::manage::{self, SurveySpec};
+use crate::store::projects;
+use diesel::PgConnection;
+use serde::{Deserialize, Serialize};
+use std::path::Path;
+use uuid::Uuid;
+
+/// What `demo.json` holds.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct Demo {
+    pub base_url: String,
+    pub project_id: Uuid,
+    pub survey_id: Uuid,
+    pub survey_key: String,
+    pub publishable_key: String,
+    pub secret_key: String,
+}
+
+/// On first run (no projects, no demo.json) creates a demo project with an NPS survey and
+/// two keys, writes them to `demo.json` (owner-only), and prints them; later, prints where
+/// they are.
+pub fn announce(conn: &mut PgConnection, data_dir: &Path, base_url: &str) -> anyhow::Result<()> {
+    let path = data_dir.join("demo.json");
+    if let Ok(existing) = std::fs::read_to_string(&path) {
+        let mut demo: Demo = serde_json::from_str(&existing)?;
+        if demo.base_url != base_url {
+            demo.base_url = base_url.to_string();
+            crate::embedded::write_private(&path, serde_json::to_string_pretty(&demo)?.as_bytes())?;
+        }
+        print(&demo, &path);
+        return Ok(());
+    }
+    if !projects::list(conn)?.is_empty() {
+        return Ok(());
+    }
+    let project = manage::create_project(conn, "Demo", &["*".to_string()])?;
+    let survey = manage::create_survey(
+        conn,
+        project.id,
+        &SurveySpec {
+            key: "nps-main",
+            kind: SurveyKind::Nps,
+            question: "How likely are you to recommend us to a friend or colleague?",
+            scale_min: None,
+            scale_max: None,
+            status: SurveyStatus::Active,
+        },
+    )?;
+    let publishable = manage::create_key(conn, project.id, KeyKind::Publishable, &[], "demo widget")?;
+    let secret = manage::create_key(conn, project.id, KeyKind::Secret, &[Scope::Admin], "demo admin")?;
+    let demo = Demo {
+        base_url: base_url.to_string(),
+        project_id: project.id,
+        survey_id: survey.id,
+        survey_key: survey.key,
+        publishable_key: publishable.token,
+        secret_key: secret.token,
+    };
+    crate::embedded::write_private(&path, serde_json::to_string_pretty(&demo)?.as_bytes())?;
+    print(&demo, &path);
+    Ok(())
+}
+
+fn print(demo: &Demo, path: &Path) {
+    // On stderr with the logs: stdout stays clean for scripts.
+    eprintln!(
+        "\n  feedbackd is running at {base}\n  demo project {project}, NPS survey \"{survey}\"\n  \
+         publishable key: {public}\n  secret key:      {secret}\n  (kept in {path}, readable only by you)\n\n  \
+         try: curl -X POST {base}/v1/responses -H 'Authorization: Bearer {public}' \\\n         \
+         -H 'Content-Type: application/json' -d '{{\"survey\":\"{survey}\",\"score\":9}}'\n",
+        base = demo.base_url,
+        project = demo.project_id,
+        survey = demo.survey_key,
+        public = demo.publishable_key,
+        secret = demo.secret_key,
+        path = path.display(),
+    );
+}

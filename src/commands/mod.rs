@@ -1,0 +1,84 @@
+//! The CLI's commands.
+
+mod admin;
+mod demo;
+mod serve;
+
+use crate::cli::{Cli, Command, GlobalArgs};
+use crate::embedded::EmbeddedPostgres;
+use crate::store::{run_migrations, StoreError};
+use anyhow::Context;
+use diesel::{Connection, PgConnection};
+use secrecy::{ExposeSecret, SecretString};
+use std::time::{Duration, Instant};
+
+/// Runs a parsed command line.
+pub fn run(cli: Cli) -> anyhow::Result<()> {
+    match cli.command {
+        Command::Serve(args) => serve::run(&cli.global, *args),
+        Command::Migrate => {
+            let database = Database::open(&cli.global)?;
+            let applied = migrate(database.url())?;
+            eprintln!("{applied} migration(s) applied; the schema is current");
+            Ok(())
+        }
+        Command::Project(command) => admin::project(&cli.global, command),
+        Command::Key(command) => admin::key(&cli.global, command),
+        Command::Survey(command) => admin::survey(&cli.global, command),
+    }
+}
+
+/// The database a command works on: `DATABASE_URL`, or the embedded cluster under the data
+/// directory (started for the command, and stopped after it if it was not running).
+pub struct Database {
+    url: SecretString,
+    embedded: Option<EmbeddedPostgres>,
+}
+
+impl Database {
+    /// Resolves the database of the global options.
+    pub fn open(global: &GlobalArgs) -> anyhow::Result<Self> {
+        match &global.database_url {
+            Some(url) => Ok(Database { url: url.clone(), embedded: None }),
+            None => {
+                let pg = EmbeddedPostgres::start(&global.data_dir)?;
+                Ok(Database { url: pg.url(), embedded: Some(pg) })
+            }
+        }
+    }
+
+    /// The connection URL.
+    pub fn url(&self) -> &SecretString {
+        &self.url
+    }
+
+    /// Whether this is the embedded default.
+    pub fn is_embedded(&self) -> bool {
+        self.embedded.is_some()
+    }
+
+    /// A connection, for the CLI's one-shot commands.
+    pub fn connect(&self) -> anyhow::Result<PgConnection> {
+        PgConnection::establish(self.url.expose_secret()).context("connecting to the database")
+    }
+}
+
+/// Applies migrations, waiting up to a minute for a database that is still starting.
+pub fn migrate(url: &SecretString) -> anyhow::Result<usize> {
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let mut delay = Duration::from_millis(200);
+    loop {
+        let attempt = PgConnection::establish(url.expose_secret())
+            .map_err(StoreError::from)
+            .and_then(|mut conn| run_migrations(&mut conn));
+        match attempt {
+            Ok(applied) => return Ok(applied),
+            Err(e) if e.is_connection_lost() && Instant::now() < deadline => {
+                tracing::warn!(error = %e, retry_in_ms = delay.as_millis() as u64, "database not reachable yet");
+                std::thread::sleep(delay);
+                delay = (delay * 2).min(Duration::from_secs(5));
+            }
+            Err(e) => return Err(e).context("migrating the database"),
+        }
+    }
+}

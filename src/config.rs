@@ -1,0 +1,201 @@
+//! Service settings. Each is a `serve` flag backed by a `FEEDBACKD_*` variable; clap checks
+//! types and ranges (with a message naming the flag and the variable), and
+//! [`ServeArgs::into_config`] checks what spans several settings. Nothing else reads the
+//! environment.
+
+use clap::Args;
+use std::net::SocketAddr;
+use std::time::Duration;
+
+/// Flags of `feedbackd serve`.
+#[derive(Debug, Clone, Args)]
+pub struct ServeArgs {
+    /// Address to listen on; port 0 picks a free port (the log says which).
+    #[arg(long, env = "FEEDBACKD_LISTEN", default_value = "127.0.0.1:8080")]
+    pub listen: SocketAddr,
+    /// HTTP worker threads; 0 means one per CPU core.
+    #[arg(long, env = "FEEDBACKD_WORKERS", default_value_t = 0)]
+    pub workers: usize,
+    /// Database connections for reads and lookups (the writers have their own).
+    #[arg(long, env = "FEEDBACKD_DB_POOL_SIZE", default_value_t = 16,
+          value_parser = clap::value_parser!(u32).range(1..=500))]
+    pub db_pool_size: u32,
+    /// Seconds to finish in-flight requests after SIGTERM/SIGINT before exiting.
+    #[arg(long, env = "FEEDBACKD_SHUTDOWN_GRACE_SECS", default_value_t = 25,
+          value_parser = clap::value_parser!(u64).range(0..=3600))]
+    pub shutdown_grace_secs: u64,
+    /// Seconds a key or survey lookup is cached; a key revoked elsewhere is refused after at most this.
+    #[arg(long, env = "FEEDBACKD_AUTH_CACHE_TTL_SECS", default_value_t = 10,
+          value_parser = clap::value_parser!(u64).range(0..=3600))]
+    pub auth_cache_ttl_secs: u64,
+    #[command(flatten)]
+    pub limits: LimitArgs,
+    #[command(flatten)]
+    pub writer: WriterArgs,
+}
+
+/// Size limits on what widgets send. Over a limit is a 413 or 422 naming it, never truncation.
+#[derive(Debug, Clone, Args)]
+pub struct LimitArgs {
+    /// Largest body of a single answer, in bytes.
+    #[arg(long, env = "FEEDBACKD_MAX_BODY_BYTES", default_value_t = 64 * 1024,
+          value_parser = clap::value_parser!(u64).range(1024..=16 * 1024 * 1024))]
+    pub max_body_bytes: u64,
+    /// Largest body of a batch, in bytes.
+    #[arg(long, env = "FEEDBACKD_MAX_BATCH_BODY_BYTES", default_value_t = 1024 * 1024,
+          value_parser = clap::value_parser!(u64).range(1024..=64 * 1024 * 1024))]
+    pub max_batch_body_bytes: u64,
+    /// Most answers in one batch.
+    #[arg(long, env = "FEEDBACKD_MAX_BATCH_ANSWERS", default_value_t = 100,
+          value_parser = clap::value_parser!(u32).range(1..=500))]
+    pub max_batch_answers: u32,
+    /// Longest comment, in characters.
+    #[arg(long, env = "FEEDBACKD_MAX_COMMENT_CHARS", default_value_t = 5000,
+          value_parser = clap::value_parser!(u32).range(1..=100_000))]
+    pub max_comment_chars: u32,
+    /// Most attributes on one answer.
+    #[arg(long, env = "FEEDBACKD_MAX_ATTRIBUTES", default_value_t = 32,
+          value_parser = clap::value_parser!(u32).range(0..=256))]
+    pub max_attributes: u32,
+    /// Longest attribute key, in characters.
+    #[arg(long, env = "FEEDBACKD_MAX_ATTRIBUTE_KEY_CHARS", default_value_t = 64,
+          value_parser = clap::value_parser!(u32).range(1..=256))]
+    pub max_attribute_key_chars: u32,
+    /// Longest attribute value (and respondent id, user agent), in characters.
+    #[arg(long, env = "FEEDBACKD_MAX_ATTRIBUTE_VALUE_CHARS", default_value_t = 256,
+          value_parser = clap::value_parser!(u32).range(1..=4096))]
+    pub max_attribute_value_chars: u32,
+    /// Longest page URL, in characters.
+    #[arg(long, env = "FEEDBACKD_MAX_URL_CHARS", default_value_t = 2048,
+          value_parser = clap::value_parser!(u32).range(16..=65_536))]
+    pub max_url_chars: u32,
+    /// How far in the future a client timestamp may be (clock skew), in seconds.
+    #[arg(long, env = "FEEDBACKD_MAX_CLOCK_SKEW_SECS", default_value_t = 300,
+          value_parser = clap::value_parser!(u64).range(0..=86_400))]
+    pub max_clock_skew_secs: u64,
+    /// How old a client timestamp may be (offline queues), in days.
+    #[arg(long, env = "FEEDBACKD_MAX_BACKDATE_DAYS", default_value_t = 30,
+          value_parser = clap::value_parser!(u32).range(0..=3650))]
+    pub max_backdate_days: u32,
+}
+
+/// The group-commit writer.
+#[derive(Debug, Clone, Args)]
+pub struct WriterArgs {
+    /// Answers waiting for the writer before new ones are refused with 503.
+    #[arg(long, env = "FEEDBACKD_WRITER_QUEUE", default_value_t = 8192,
+          value_parser = clap::value_parser!(u32).range(1..=1_000_000))]
+    pub writer_queue: u32,
+    /// Most answers written in one transaction (1 disables batching).
+    #[arg(long, env = "FEEDBACKD_WRITER_BATCH", default_value_t = 500,
+          value_parser = clap::value_parser!(u32).range(1..=2000))]
+    pub writer_batch: u32,
+    /// Writer connections; two let one batch commit while the next is inserted.
+    #[arg(long, env = "FEEDBACKD_WRITERS", default_value_t = 2,
+          value_parser = clap::value_parser!(u32).range(1..=32))]
+    pub writers: u32,
+    /// Milliseconds an answer may wait for its commit before the client gets 503 (and retries).
+    #[arg(long, env = "FEEDBACKD_INGEST_TIMEOUT_MS", default_value_t = 5000,
+          value_parser = clap::value_parser!(u64).range(100..=120_000))]
+    pub ingest_timeout_ms: u64,
+}
+
+/// Validated settings of the service, shared by every worker.
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub listen: SocketAddr,
+    pub workers: usize,
+    pub db_pool_size: u32,
+    pub shutdown_grace: Duration,
+    pub auth_cache_ttl: Duration,
+    pub limits: Limits,
+    pub writer: WriterConfig,
+}
+
+/// Size and time limits on ingested answers.
+#[derive(Debug, Clone)]
+pub struct Limits {
+    pub max_body_bytes: usize,
+    pub max_batch_body_bytes: usize,
+    pub max_batch_answers: usize,
+    pub max_comment_chars: usize,
+    pub max_attributes: usize,
+    pub max_attribute_key_chars: usize,
+    pub max_attribute_value_chars: usize,
+    pub max_url_chars: usize,
+    pub max_clock_skew: chrono::Duration,
+    pub max_backdate: chrono::Duration,
+}
+
+/// Settings of the group-commit writer.
+#[derive(Debug, Clone)]
+pub struct WriterConfig {
+    pub queue: usize,
+    pub batch: usize,
+    pub writers: usize,
+    pub timeout: Duration,
+}
+
+/// A setting that is valid alone but not with the others.
+#[derive(Debug, thiserror::Error)]
+#[error("invalid configuration: {0}")]
+pub struct ConfigError(String);
+
+impl ServeArgs {
+    /// Checks the settings against each other and builds the [`Config`].
+    pub fn into_config(self) -> Result<Config, ConfigError> {
+        let l = self.limits;
+        if l.max_batch_body_bytes < l.max_body_bytes {
+            return Err(ConfigError(format!(
+                "FEEDBACKD_MAX_BATCH_BODY_BYTES ({}) must be at least FEEDBACKD_MAX_BODY_BYTES ({})",
+                l.max_batch_body_bytes, l.max_body_bytes
+            )));
+        }
+        let workers = match self.workers {
+            0 => std::thread::available_parallelism().map_or(2, |n| n.get()),
+            n => n,
+        };
+        Ok(Config {
+            listen: self.listen,
+            workers,
+            db_pool_size: self.db_pool_size,
+            shutdown_grace: Duration::from_secs(self.shutdown_grace_secs),
+            auth_cache_ttl: Duration::from_secs(self.auth_cache_ttl_secs),
+            limits: Limits {
+                max_body_bytes: l.max_body_bytes as usize,
+                max_batch_body_bytes: l.max_batch_body_bytes as usize,
+                max_batch_answers: l.max_batch_answers as usize,
+                max_comment_chars: l.max_comment_chars as usize,
+                max_attributes: l.max_attributes as usize,
+                max_attribute_key_chars: l.max_attribute_key_chars as usize,
+                max_attribute_value_chars: l.max_attribute_value_chars as usize,
+                max_url_chars: l.max_url_chars as usize,
+                max_clock_skew: chrono::Duration::seconds(l.max_clock_skew_secs as i64),
+                max_backdate: chrono::Duration::days(i64::from(l.max_backdate_days)),
+            },
+            writer: WriterConfig {
+                queue: self.writer.writer_queue as usize,
+                batch: self.writer.writer_batch as usize,
+                writers: self.writer.writers as usize,
+                timeout: Duration::from_millis(self.writer.ingest_timeout_ms),
+            },
+        })
+    }
+}
+
+impl Config {
+    /// Settings for tests and embedding: the defaults of `feedbackd serve`, listening on a free port.
+    pub fn for_tests() -> Self {
+        use clap::Parser;
+        #[derive(Parser)]
+        struct Defaults {
+            #[command(flatten)]
+            serve: ServeArgs,
+        }
+        // Parsed from an empty command line so the defaults live in one place; the
+        // environment is deliberately ignored only for the listen address.
+        let mut args = Defaults::parse_from(["feedbackd"]).serve;
+        args.listen = "127.0.0.1:0".parse().expect("literal address");
+        args.into_config().expect("defaults are valid")
+    }
+}

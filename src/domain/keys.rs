@@ -1,0 +1,164 @@
+//! API keys: the token format, its hash, kinds and scopes.
+
+use rand::RngCore;
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+use std::fmt;
+use std::str::FromStr;
+
+/// Publishable keys are public (in web pages and apps) and can only send answers and read
+/// widget configuration; secret keys call the management and read API within their scopes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
+#[serde(rename_all = "lowercase")]
+pub enum KeyKind {
+    Publishable,
+    Secret,
+}
+
+impl KeyKind {
+    /// The name stored in the database.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            KeyKind::Publishable => "publishable",
+            KeyKind::Secret => "secret",
+        }
+    }
+
+    fn token_prefix(self) -> &'static str {
+        match self {
+            KeyKind::Publishable => "fbk_pub_",
+            KeyKind::Secret => "fbk_sec_",
+        }
+    }
+}
+
+impl FromStr for KeyKind {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        match s {
+            "publishable" => Ok(KeyKind::Publishable),
+            "secret" => Ok(KeyKind::Secret),
+            other => Err(format!("unknown key kind {other:?}")),
+        }
+    }
+}
+
+/// What a secret key may do. `admin` includes every other scope.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum Scope {
+    #[serde(rename = "surveys:read")]
+    SurveysRead,
+    #[serde(rename = "surveys:write")]
+    SurveysWrite,
+    #[serde(rename = "responses:read")]
+    ResponsesRead,
+    #[serde(rename = "responses:export")]
+    ResponsesExport,
+    #[serde(rename = "privacy")]
+    Privacy,
+    #[serde(rename = "admin")]
+    Admin,
+}
+
+impl Scope {
+    /// Every scope, in a stable order.
+    pub const ALL: [Scope; 6] = [
+        Scope::SurveysRead,
+        Scope::SurveysWrite,
+        Scope::ResponsesRead,
+        Scope::ResponsesExport,
+        Scope::Privacy,
+        Scope::Admin,
+    ];
+
+    /// The name used on the wire and in the database.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Scope::SurveysRead => "surveys:read",
+            Scope::SurveysWrite => "surveys:write",
+            Scope::ResponsesRead => "responses:read",
+            Scope::ResponsesExport => "responses:export",
+            Scope::Privacy => "privacy",
+            Scope::Admin => "admin",
+        }
+    }
+}
+
+impl fmt::Display for Scope {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl FromStr for Scope {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        Scope::ALL.into_iter().find(|scope| scope.as_str() == s).ok_or_else(|| {
+            let names: Vec<_> = Scope::ALL.iter().map(|s| s.as_str()).collect();
+            format!("unknown scope {s:?}; expected one of {}", names.join(", "))
+        })
+    }
+}
+
+// clap parses scopes through FromStr, so the CLI accepts exactly the wire names.
+impl clap::builder::ValueParserFactory for Scope {
+    type Parser = clap::builder::TryMapValueParser<
+        clap::builder::StringValueParser,
+        fn(String) -> Result<Scope, String>,
+    >;
+    fn value_parser() -> Self::Parser {
+        use clap::builder::TypedValueParser;
+        clap::builder::StringValueParser::new().try_map(|s| s.parse())
+    }
+}
+
+/// A freshly made token: 256 random bits behind a prefix that says its kind. The plaintext
+/// exists only in this value, long enough to be shown once.
+pub struct NewToken {
+    pub plaintext: String,
+    pub hash: [u8; 32],
+    /// What listings show: enough to recognise the key, useless to an attacker.
+    pub display_prefix: String,
+}
+
+impl NewToken {
+    /// Makes a token from the operating system's random source.
+    pub fn generate(kind: KeyKind) -> Self {
+        let mut secret = [0u8; 32];
+        rand::rngs::OsRng.fill_bytes(&mut secret);
+        let plaintext = format!("{}{}", kind.token_prefix(), hex::encode(secret));
+        let display_prefix = plaintext[..kind.token_prefix().len() + 6].to_string();
+        NewToken { hash: hash_token(&plaintext), plaintext, display_prefix }
+    }
+}
+
+/// SHA-256 of a presented token. A fast hash is right here: tokens are random 256-bit
+/// values, so there is nothing to brute-force that a slow hash would protect.
+pub fn hash_token(token: &str) -> [u8; 32] {
+    Sha256::digest(token.as_bytes()).into()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tokens_are_unique_prefixed_and_hash_to_what_is_stored() {
+        let a = NewToken::generate(KeyKind::Secret);
+        let b = NewToken::generate(KeyKind::Secret);
+        assert_ne!(a.plaintext, b.plaintext);
+        assert!(a.plaintext.starts_with("fbk_sec_"));
+        assert_eq!(a.plaintext.len(), 8 + 64);
+        assert_eq!(hash_token(&a.plaintext), a.hash);
+        assert!(a.plaintext.starts_with(&a.display_prefix));
+        assert!(NewToken::generate(KeyKind::Publishable).plaintext.starts_with("fbk_pub_"));
+    }
+
+    #[test]
+    fn scopes_round_trip_through_their_names() {
+        for scope in Scope::ALL {
+            assert_eq!(scope.as_str().parse::<Scope>(), Ok(scope));
+        }
+        assert!("surveys:delete".parse::<Scope>().is_err());
+    }
+}

@@ -1,0 +1,151 @@
+//! Survey kinds, their score scales, and their lifecycle.
+
+use serde::{Deserialize, Serialize};
+use std::str::FromStr;
+
+/// What a survey asks for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
+#[serde(rename_all = "lowercase")]
+pub enum SurveyKind {
+    /// Net Promoter Score, 0–10.
+    Nps,
+    /// Customer satisfaction, 1–5 unless configured.
+    Csat,
+    /// Customer effort, 1–7.
+    Ces,
+    /// A plain rating on a configured scale.
+    Rating,
+    /// Free-text feedback: a comment and a category, no score.
+    Text,
+}
+
+/// An inclusive score range, `min < max`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Scale {
+    pub min: i16,
+    pub max: i16,
+}
+
+impl Scale {
+    /// Whether `score` is on the scale.
+    pub fn contains(self, score: i64) -> bool {
+        (i64::from(self.min)..=i64::from(self.max)).contains(&score)
+    }
+}
+
+impl SurveyKind {
+    /// The name stored in the database and used on the wire.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SurveyKind::Nps => "nps",
+            SurveyKind::Csat => "csat",
+            SurveyKind::Ces => "ces",
+            SurveyKind::Rating => "rating",
+            SurveyKind::Text => "text",
+        }
+    }
+
+    /// "an NPS survey", "a CSAT survey": for messages.
+    pub fn with_article(self) -> &'static str {
+        match self {
+            SurveyKind::Nps => "an NPS survey",
+            SurveyKind::Csat => "a CSAT survey",
+            SurveyKind::Ces => "a CES survey",
+            SurveyKind::Rating => "a rating survey",
+            SurveyKind::Text => "a text survey",
+        }
+    }
+
+    /// The usual scale of the kind; `None` for free text.
+    pub fn default_scale(self) -> Option<Scale> {
+        let (min, max) = match self {
+            SurveyKind::Nps => (0, 10),
+            SurveyKind::Csat | SurveyKind::Rating => (1, 5),
+            SurveyKind::Ces => (1, 7),
+            SurveyKind::Text => return None,
+        };
+        Some(Scale { min, max })
+    }
+
+    /// The scale a survey of this kind gets from optional overrides, or why it cannot.
+    /// NPS is 0–10 by definition; other scored kinds may be reconfigured.
+    pub fn scale_from(self, min: Option<i16>, max: Option<i16>) -> Result<Option<Scale>, String> {
+        let Some(default) = self.default_scale() else {
+            return match (min, max) {
+                (None, None) => Ok(None),
+                _ => Err("a text survey has no scale".into()),
+            };
+        };
+        if self == SurveyKind::Nps && (min.is_some() || max.is_some()) {
+            return Err("an NPS survey is always 0..=10".into());
+        }
+        let scale = Scale { min: min.unwrap_or(default.min), max: max.unwrap_or(default.max) };
+        if scale.min < 0 || scale.max > 100 || scale.min >= scale.max {
+            return Err(format!("scale {}..={} must be increasing and within 0..=100", scale.min, scale.max));
+        }
+        Ok(Some(scale))
+    }
+}
+
+impl FromStr for SurveyKind {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        <SurveyKind as clap::ValueEnum>::from_str(s, false)
+    }
+}
+
+/// Where a survey is in its life. Only `active` surveys take answers.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum SurveyStatus {
+    Draft,
+    Active,
+    Paused,
+    Archived,
+}
+
+impl SurveyStatus {
+    /// The name stored in the database and used on the wire.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SurveyStatus::Draft => "draft",
+            SurveyStatus::Active => "active",
+            SurveyStatus::Paused => "paused",
+            SurveyStatus::Archived => "archived",
+        }
+    }
+}
+
+impl FromStr for SurveyStatus {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        match s {
+            "draft" => Ok(SurveyStatus::Draft),
+            "active" => Ok(SurveyStatus::Active),
+            "paused" => Ok(SurveyStatus::Paused),
+            "archived" => Ok(SurveyStatus::Archived),
+            other => Err(format!("unknown survey status {other:?}")),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn default_scales_follow_the_metric_definitions() {
+        assert_eq!(SurveyKind::Nps.scale_from(None, None), Ok(Some(Scale { min: 0, max: 10 })));
+        assert_eq!(SurveyKind::Csat.scale_from(None, None), Ok(Some(Scale { min: 1, max: 5 })));
+        assert_eq!(SurveyKind::Ces.scale_from(None, None), Ok(Some(Scale { min: 1, max: 7 })));
+        assert_eq!(SurveyKind::Text.scale_from(None, None), Ok(None));
+    }
+
+    #[test]
+    fn rejects_scales_that_break_the_kind() {
+        assert!(SurveyKind::Nps.scale_from(Some(1), None).is_err());
+        assert!(SurveyKind::Text.scale_from(Some(1), Some(5)).is_err());
+        assert!(SurveyKind::Csat.scale_from(Some(5), Some(5)).is_err());
+        assert_eq!(SurveyKind::Csat.scale_from(None, Some(7)), Ok(Some(Scale { min: 1, max: 7 })));
+    }
+}

@@ -1,0 +1,168 @@
+//! Reading JSON bodies with every limit checked before parsing, and every failure turned
+//! into a problem that names the field.
+
+use super::ApiError;
+use crate::domain::FieldError;
+use actix_web::http::header;
+use actix_web::{web, HttpRequest};
+use futures_util::StreamExt;
+use serde::de::DeserializeOwned;
+
+/// Deepest JSON nesting accepted; answers need three levels, so this is generous.
+const MAX_DEPTH: usize = 16;
+
+/// A body size limit and the setting that controls it (named in the 413).
+#[derive(Clone, Copy)]
+pub struct BodyLimit {
+    pub bytes: usize,
+    pub setting: &'static str,
+}
+
+/// Reads the body up to `limit`, then parses it as `T`.
+pub async fn read_json<T: DeserializeOwned>(
+    req: &HttpRequest,
+    mut payload: web::Payload,
+    limit: BodyLimit,
+) -> Result<T, ApiError> {
+    check_content_type(req)?;
+    let too_large = || ApiError::PayloadTooLarge { limit: limit.bytes, setting: limit.setting };
+    let declared = req
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<usize>().ok());
+    if declared.is_some_and(|n| n > limit.bytes) {
+        return Err(too_large());
+    }
+    let mut body = web::BytesMut::with_capacity(declared.unwrap_or(1024).min(limit.bytes));
+    while let Some(chunk) = payload.next().await {
+        let chunk = chunk.map_err(|e| ApiError::Malformed(format!("could not read the body: {e}")))?;
+        if body.len() + chunk.len() > limit.bytes {
+            return Err(too_large());
+        }
+        body.extend_from_slice(&chunk);
+    }
+    parse_json(&body)
+}
+
+/// Parses JSON, mapping a type error to the path of the field it is in.
+pub fn parse_json<T: DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
+    if body.iter().all(u8::is_ascii_whitespace) {
+        return Err(ApiError::Malformed("the body is empty; expected a JSON object".into()));
+    }
+    if nesting_depth(body) > MAX_DEPTH {
+        return Err(ApiError::Malformed(format!("JSON nested deeper than {MAX_DEPTH} levels")));
+    }
+    let mut deserializer = serde_json::Deserializer::from_slice(body);
+    let value = serde_path_to_error::deserialize(&mut deserializer).map_err(to_problem)?;
+    deserializer
+        .end()
+        .map_err(|e| ApiError::Malformed(format!("trailing characters after the JSON value: {e}")))?;
+    Ok(value)
+}
+
+/// Deserializes an already parsed value (a batch item), mapping errors the same way.
+pub fn from_value<T: DeserializeOwned>(value: serde_json::Value) -> Result<T, FieldError> {
+    serde_path_to_error::deserialize(value).map_err(|e| {
+        let path = e.path().to_string();
+        FieldError::new(if path == "." { String::new() } else { path }, clean(e.inner().to_string()))
+    })
+}
+
+fn to_problem(error: serde_path_to_error::Error<serde_json::Error>) -> ApiError {
+    let path = error.path().to_string();
+    let inner = error.into_inner();
+    if inner.is_data() {
+        let message = clean(inner.to_string());
+        // An unknown field is reported at its parent; name the field itself.
+        let field = match message.strip_prefix("unknown field `").and_then(|m| m.split('`').next()) {
+            Some(name) if path == "." => name.to_string(),
+            Some(name) if !path.ends_with(name) => format!("{path}.{name}"),
+            Some(_) => path,
+            None if path == "." => String::new(),
+            None => path,
+        };
+        ApiError::Validation(vec![FieldError::new(field, message)])
+    } else {
+        ApiError::Malformed(format!("the body is not valid JSON: {inner}"))
+    }
+}
+
+/// serde's messages end with " at line 1 column 42", which means nothing to a widget author.
+fn clean(message: String) -> String {
+    match message.rfind(" at line ") {
+        Some(at) => message[..at].to_string(),
+        None => message,
+    }
+}
+
+/// JSON bodies are `application/json`; `text/plain` is accepted too, because
+/// `navigator.sendBeacon` and preflight-free widget requests can only send that.
+fn check_content_type(req: &HttpRequest) -> Result<(), ApiError> {
+    let Some(value) = req.headers().get(header::CONTENT_TYPE) else {
+        return Ok(());
+    };
+    let essence = value.to_str().unwrap_or("").split(';').next().unwrap_or("").trim().to_ascii_lowercase();
+    match essence.as_str() {
+        "application/json" | "text/plain" | "" => Ok(()),
+        other => Err(ApiError::UnsupportedMediaType(format!(
+            "content type {other:?} is not accepted; send application/json"
+        ))),
+    }
+}
+
+/// The deepest nesting of objects and arrays, ignoring brackets inside strings.
+fn nesting_depth(body: &[u8]) -> usize {
+    let (mut depth, mut deepest, mut in_string, mut escaped) = (0usize, 0usize, false, false);
+    for &b in body {
+        if in_string {
+            match (escaped, b) {
+                (true, _) => escaped = false,
+                (false, b'\\') => escaped = true,
+                (false, b'"') => in_string = false,
+                _ => {}
+            }
+            continue;
+        }
+        match b {
+            b'"' => in_string = true,
+            b'{' | b'[' => {
+                depth += 1;
+                deepest = deepest.max(depth);
+            }
+            b'}' | b']' => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+    }
+    deepest
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn depth_ignores_brackets_in_strings() {
+        assert_eq!(nesting_depth(br#"{"a": "[[[{{{\"]]]"}"#), 1);
+        assert_eq!(nesting_depth(br#"{"a": [[{"b": 1}]]}"#), 4);
+    }
+
+    #[test]
+    fn unknown_fields_are_named() {
+        #[derive(serde::Deserialize, Debug)]
+        #[serde(deny_unknown_fields)]
+        #[allow(dead_code)]
+        struct T {
+            a: Option<u8>,
+        }
+        let Err(ApiError::Validation(errors)) = parse_json::<T>(br#"{"b": 1}"#) else {
+            panic!("expected a validation error");
+        };
+        assert_eq!(errors[0].field, "b");
+        let Err(ApiError::Validation(errors)) = parse_json::<T>(br#"{"a": 300}"#) else {
+            panic!("expected a validation error");
+        };
+        assert_eq!(errors[0].field, "a");
+        assert!(matches!(parse_json::<T>(b"{"), Err(ApiError::Malformed(_))));
+    }
+}

@@ -1,0 +1,168 @@
+//! Wire shapes of the ingest API. They stay in `http`: everything past here sees
+//! [`Submission`]s, built only through [`AnswerIn::into_submission`].
+
+use crate::config::Limits;
+use crate::domain::FieldError;
+use crate::ingest::{Category, Recorded, Submission};
+use crate::store::responses::FollowUp;
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+use uuid::Uuid;
+use validator::{Validate, ValidationErrors, ValidationErrorsKind};
+
+/// `POST /v1/responses`: one answer.
+#[derive(Debug, Deserialize, Validate)]
+#[serde(deny_unknown_fields)]
+pub struct AnswerIn {
+    /// Idempotency key made on the device (UUIDv7); the server makes one when absent.
+    pub id: Option<Uuid>,
+    /// The survey's id or key.
+    #[validate(length(min = 1, max = 64, message = "must be 1 to 64 characters"))]
+    pub survey: String,
+    pub score: Option<i64>,
+    pub comment: Option<String>,
+    pub category: Option<Category>,
+    #[validate(length(min = 1, max = 256, message = "must be 1 to 256 characters"))]
+    pub respondent_id: Option<String>,
+    #[serde(default)]
+    pub attributes: Map<String, Value>,
+    #[validate(nested)]
+    pub context: Option<ContextIn>,
+    pub client_time: Option<DateTime<Utc>>,
+}
+
+/// Where the answer was given.
+#[derive(Debug, Deserialize, Serialize, Validate)]
+#[serde(deny_unknown_fields)]
+pub struct ContextIn {
+    #[validate(url(message = "must be an absolute URL"))]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub page_url: Option<String>,
+    #[validate(length(max = 512, message = "longer than 512 characters"))]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub user_agent: Option<String>,
+    #[validate(length(max = 128, message = "longer than 128 characters"))]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub device: Option<String>,
+    #[validate(length(max = 32, message = "longer than 32 characters"))]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub screen: Option<String>,
+}
+
+impl AnswerIn {
+    /// Checks every rule that does not need the survey. What fails is carried in
+    /// [`Submission::errors`], so the survey's own checks still run and every bad field is
+    /// reported at once.
+    pub fn into_submission(self, limits: &Limits) -> Submission {
+        let mut errors = Vec::new();
+        if let Err(e) = self.validate() {
+            flatten(&e, "", &mut errors);
+        }
+        // A blank comment is no comment (widgets send "" for an untouched text box).
+        let comment = self.comment.filter(|c| !c.trim().is_empty());
+        if let Some(c) = &comment {
+            let chars = c.chars().count();
+            if chars > limits.max_comment_chars {
+                errors.push(FieldError::new(
+                    "comment",
+                    format!("is {chars} characters; at most {} are allowed", limits.max_comment_chars),
+                ));
+            }
+        }
+        if let Some(url) = self.context.as_ref().and_then(|c| c.page_url.as_ref()) {
+            if url.chars().count() > limits.max_url_chars {
+                errors.push(FieldError::new(
+                    "context.page_url",
+                    format!("longer than {} characters", limits.max_url_chars),
+                ));
+            }
+        }
+        errors.extend(crate::ingest::submission::check_attributes(&self.attributes, limits));
+        let context = match self.context.map(serde_json::to_value) {
+            Some(Ok(Value::Object(map))) => map,
+            _ => Map::new(),
+        };
+        Submission {
+            errors,
+            id: self.id,
+            survey: self.survey,
+            score: self.score,
+            comment,
+            category: self.category,
+            respondent_id: self.respondent_id,
+            attributes: self.attributes,
+            context,
+            client_time: self.client_time,
+        }
+    }
+}
+
+/// validator's nested errors as a flat list of dotted paths.
+fn flatten(errors: &ValidationErrors, prefix: &str, out: &mut Vec<FieldError>) {
+    for (field, kind) in errors.errors() {
+        let path = if prefix.is_empty() { field.to_string() } else { format!("{prefix}.{field}") };
+        match kind {
+            ValidationErrorsKind::Field(list) => out.extend(list.iter().map(|e| {
+                let message =
+                    e.message.as_ref().map_or_else(|| format!("is invalid ({})", e.code), |m| m.to_string());
+                FieldError::new(&path, message)
+            })),
+            ValidationErrorsKind::Struct(inner) => flatten(inner, &path, out),
+            ValidationErrorsKind::List(items) => {
+                for (index, inner) in items {
+                    flatten(inner, &format!("{path}[{index}]"), out);
+                }
+            }
+        }
+    }
+}
+
+/// `POST /v1/responses/batch`: answers from an offline queue. Items are parsed one by one
+/// so that one bad item does not hide the others' results.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BatchIn {
+    pub answers: Vec<Value>,
+}
+
+/// `PATCH /v1/responses/{id}`: the follow-up to an answer.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FollowUpIn {
+    pub comment: Option<String>,
+    pub category: Option<Category>,
+}
+
+impl FollowUpIn {
+    /// Checks the follow-up's size and that it says something.
+    pub fn into_follow_up(self, limits: &Limits) -> Result<FollowUp, Vec<FieldError>> {
+        let comment = self.comment.filter(|c| !c.trim().is_empty());
+        if comment.is_none() && self.category.is_none() {
+            return Err(vec![FieldError::new("comment", "a follow-up needs a comment or a category")]);
+        }
+        if let Some(chars) = comment.as_ref().map(|c| c.chars().count()) {
+            if chars > limits.max_comment_chars {
+                return Err(vec![FieldError::new(
+                    "comment",
+                    format!("is {chars} characters; at most {} are allowed", limits.max_comment_chars),
+                )]);
+            }
+        }
+        Ok(FollowUp { comment, category: self.category.map(|c| c.as_str().to_string()) })
+    }
+}
+
+/// The answer to a stored (or replayed) answer.
+#[derive(Debug, Serialize)]
+pub struct RecordedOut {
+    pub id: Uuid,
+    pub survey_id: Uuid,
+    pub created: bool,
+}
+
+impl From<Recorded> for RecordedOut {
+    fn from(r: Recorded) -> Self {
+        RecordedOut { id: r.id, survey_id: r.survey_id, created: r.created }
+    }
+}

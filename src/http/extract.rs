@@ -1,0 +1,71 @@
+//! Extractors: the caller's key, and where the request came from.
+
+use super::{ApiError, AppState};
+use crate::auth::Principal;
+use crate::domain::KeyKind;
+use actix_web::dev::Payload;
+use actix_web::http::header;
+use actix_web::{web, FromRequest, HttpMessage, HttpRequest};
+use std::future::Future;
+use std::net::IpAddr;
+use std::pin::Pin;
+use std::sync::Arc;
+
+/// The token presented: `Authorization: Bearer …`, or `?key=` for `navigator.sendBeacon`
+/// (which cannot set headers). Only publishable keys are accepted in the query string:
+/// URLs end up in logs, and a secret key must never be in one.
+pub fn presented_token(req: &HttpRequest) -> Option<(String, bool)> {
+    if let Some(value) = req.headers().get(header::AUTHORIZATION) {
+        let value = value.to_str().ok()?;
+        let (scheme, token) = value.split_once(' ')?;
+        return scheme.eq_ignore_ascii_case("bearer").then(|| (token.trim().to_string(), false));
+    }
+    url::form_urlencoded::parse(req.query_string().as_bytes())
+        .find(|(name, _)| name == "key")
+        .map(|(_, token)| (token.into_owned(), true))
+}
+
+/// A publishable key of a project whose allowed origins include the request's `Origin`.
+pub struct PublishableKey(pub Arc<Principal>);
+
+impl FromRequest for PublishableKey {
+    type Error = ApiError;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, ApiError>>>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let req = req.clone();
+        Box::pin(async move {
+            let state = req.app_data::<web::Data<AppState>>().expect("AppState is registered");
+            let (token, _) = presented_token(&req).ok_or(ApiError::Unauthorized(
+                "send the publishable key as `Authorization: Bearer fbk_pub_…`",
+            ))?;
+            if !token.starts_with("fbk_pub_") {
+                return Err(ApiError::Forbidden {
+                    kind: "wrong-key-kind",
+                    detail: "this endpoint takes a publishable key (fbk_pub_…); never put a secret key in a widget"
+                        .into(),
+                });
+            }
+            let principal = state.auth.authenticate(&token).await?;
+            if principal.kind != KeyKind::Publishable {
+                return Err(ApiError::Unauthorized("the key is not valid"));
+            }
+            if let Some(origin) = super::cors::request_origin(&req) {
+                if !super::cors::origin_allowed(&req, &origin, &principal) {
+                    return Err(ApiError::Forbidden {
+                        kind: "origin-not-allowed",
+                        detail: format!("origin {origin} is not allowed for this project"),
+                    });
+                }
+            }
+            // The CORS layer reads it to add Access-Control-Allow-Origin to the answer.
+            req.extensions_mut().insert(principal.clone());
+            Ok(PublishableKey(principal))
+        })
+    }
+}
+
+/// The client's address as seen on the socket.
+pub fn client_ip(req: &HttpRequest) -> Option<IpAddr> {
+    req.peer_addr().map(|addr| addr.ip())
+}

@@ -1,0 +1,33 @@
+//! `/healthz` (the process is up) and `/readyz` (it can do its job: the database answers,
+//! the schema is current, and it is not draining).
+
+use super::AppState;
+use crate::store::has_pending_migrations;
+use actix_web::{web, HttpResponse};
+use serde_json::json;
+use std::sync::atomic::Ordering;
+use std::time::Duration;
+
+/// Liveness: answers as long as the process serves HTTP.
+pub async fn healthz() -> HttpResponse {
+    HttpResponse::Ok().json(json!({"status": "ok"}))
+}
+
+/// Readiness: 200 only when a load balancer should send traffic here.
+pub async fn readyz(state: web::Data<AppState>) -> HttpResponse {
+    if state.draining.load(Ordering::Relaxed) {
+        return unready("draining");
+    }
+    let check = state.db.run(has_pending_migrations);
+    match tokio::time::timeout(Duration::from_secs(3), check).await {
+        Ok(Ok(false)) => HttpResponse::Ok().json(json!({"status": "ready"})),
+        Ok(Ok(true)) => unready("database schema is behind this binary; run `feedbackd migrate`"),
+        Ok(Err(_)) | Err(_) => unready("database unavailable"),
+    }
+}
+
+fn unready(reason: &str) -> HttpResponse {
+    HttpResponse::ServiceUnavailable()
+        .insert_header(("Retry-After", "1"))
+        .json(json!({"status": "unavailable", "reason": reason}))
+}

@@ -1,0 +1,110 @@
+//! Ingest endpoints for widgets: one answer, a batch, and the follow-up.
+
+use super::body::{from_value, read_json, BodyLimit};
+use super::dto::{AnswerIn, BatchIn, FollowUpIn, RecordedOut};
+use super::extract::{client_ip, PublishableKey};
+use super::{ApiError, AppState};
+use crate::domain::FieldError;
+use crate::ingest::IngestError;
+use actix_web::http::StatusCode;
+use actix_web::{web, HttpRequest, HttpResponse};
+use serde::Serialize;
+use uuid::Uuid;
+
+fn answer_limit(state: &AppState) -> BodyLimit {
+    BodyLimit { bytes: state.ingest.limits().max_body_bytes, setting: "FEEDBACKD_MAX_BODY_BYTES" }
+}
+
+/// `POST /v1/responses`: `201` when stored now, `200` for a replay of a stored id.
+pub async fn create(
+    req: HttpRequest,
+    key: PublishableKey,
+    body: web::Payload,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    let input: AnswerIn = read_json(&req, body, answer_limit(&state)).await?;
+    let submission = input.into_submission(state.ingest.limits());
+    let recorded = state.ingest.record(&key.0, submission, client_ip(&req)).await?;
+    let status = if recorded.created { StatusCode::CREATED } else { StatusCode::OK };
+    Ok(HttpResponse::build(status).json(RecordedOut::from(recorded)))
+}
+
+/// One item's result in a batch: the status it would have had alone, and its body.
+#[derive(Serialize)]
+struct ItemOut {
+    index: usize,
+    status: u16,
+    #[serde(flatten)]
+    outcome: ItemBody,
+}
+
+#[derive(Serialize)]
+#[serde(untagged)]
+enum ItemBody {
+    Recorded(RecordedOut),
+    Invalid { errors: Vec<FieldError> },
+}
+
+#[derive(Serialize)]
+struct BatchOut {
+    results: Vec<ItemOut>,
+}
+
+/// `POST /v1/responses/batch`: up to the batch limit, one commit, a result per item.
+/// `200` with per-item statuses; `503` for the whole batch when nothing could be stored.
+pub async fn create_batch(
+    req: HttpRequest,
+    key: PublishableKey,
+    body: web::Payload,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    let limits = state.ingest.limits();
+    let limit = BodyLimit { bytes: limits.max_batch_body_bytes, setting: "FEEDBACKD_MAX_BATCH_BODY_BYTES" };
+    let batch: BatchIn = read_json(&req, body, limit).await?;
+    if batch.answers.is_empty() || batch.answers.len() > limits.max_batch_answers {
+        return Err(ApiError::field(
+            "answers",
+            format!(
+                "must hold 1 to {} answers (FEEDBACKD_MAX_BATCH_ANSWERS); got {}",
+                limits.max_batch_answers,
+                batch.answers.len()
+            ),
+        ));
+    }
+    let submissions = batch
+        .answers
+        .into_iter()
+        .map(|item| from_value::<AnswerIn>(item).map(|answer| answer.into_submission(limits)))
+        .collect();
+    let results = state.ingest.record_batch(&key.0, submissions, client_ip(&req)).await?;
+    let results = results
+        .into_iter()
+        .enumerate()
+        .map(|(index, result)| match result {
+            Ok(recorded) => ItemOut {
+                index,
+                status: if recorded.created { 201 } else { 200 },
+                outcome: ItemBody::Recorded(recorded.into()),
+            },
+            Err(IngestError::Invalid(errors)) => {
+                ItemOut { index, status: 422, outcome: ItemBody::Invalid { errors } }
+            }
+            Err(other) => unreachable!("record_batch returns only validation errors per item: {other}"),
+        })
+        .collect();
+    Ok(HttpResponse::Ok().json(BatchOut { results }))
+}
+
+/// `PATCH /v1/responses/{id}`: adds the follow-up comment to an answer just given.
+pub async fn follow_up(
+    req: HttpRequest,
+    key: PublishableKey,
+    path: web::Path<Uuid>,
+    body: web::Payload,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    let input: FollowUpIn = read_json(&req, body, answer_limit(&state)).await?;
+    let follow_up = input.into_follow_up(state.ingest.limits()).map_err(ApiError::Validation)?;
+    let recorded = state.ingest.follow_up(&key.0, path.into_inner(), follow_up).await?;
+    Ok(HttpResponse::Ok().json(RecordedOut::from(recorded)))
+}

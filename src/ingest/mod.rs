@@ -1,0 +1,254 @@
+//! Ingestion: an answer checked against its survey, turned into a row, written by group
+//! commit, and acknowledged only once committed.
+
+mod error;
+pub mod ip;
+pub mod submission;
+pub mod writer;
+
+pub use error::IngestError;
+pub use submission::{Category, Submission};
+pub use writer::{Writer, WriterHandle};
+
+use crate::auth::Principal;
+use crate::config::Limits;
+use crate::domain::{FieldError, Scale, SurveyKind, SurveyStatus};
+use crate::store::models::{NewAnswer, Survey};
+use crate::store::responses::{self, FollowUp, FollowUpOutcome, Stored};
+use crate::store::{surveys, Db};
+use chrono::Utc;
+use moka::sync::Cache;
+use serde_json::Value;
+use std::net::IpAddr;
+use std::sync::Arc;
+use std::time::Duration;
+use uuid::Uuid;
+
+/// How long after an answer a widget may still add its follow-up comment.
+const FOLLOW_UP_WINDOW: chrono::Duration = chrono::Duration::hours(24);
+
+/// What a survey says about the answers it takes, cached by (project, id or key).
+#[derive(Debug, Clone)]
+struct SurveyRules {
+    id: Uuid,
+    version: i32,
+    kind: SurveyKind,
+    scale: Option<Scale>,
+    status: SurveyStatus,
+}
+
+impl TryFrom<&Survey> for SurveyRules {
+    type Error = String;
+    fn try_from(s: &Survey) -> Result<Self, String> {
+        let scale = match (s.scale_min, s.scale_max) {
+            (Some(min), Some(max)) => Some(Scale { min, max }),
+            _ => None,
+        };
+        Ok(SurveyRules {
+            id: s.id,
+            version: s.version,
+            kind: s.kind.parse()?,
+            scale,
+            status: s.status.parse()?,
+        })
+    }
+}
+
+/// Records answers for authenticated widgets.
+#[derive(Clone)]
+pub struct Ingestor {
+    db: Db,
+    writer: WriterHandle,
+    limits: Arc<Limits>,
+    surveys: Cache<(Uuid, String), Option<SurveyRules>>,
+}
+
+/// Outcome of one item of a batch.
+pub type ItemResult = Result<Recorded, IngestError>;
+
+/// A committed answer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Recorded {
+    pub id: Uuid,
+    pub survey_id: Uuid,
+    pub created: bool,
+}
+
+impl Ingestor {
+    /// An ingestor writing through `writer`, caching survey lookups for `cache_ttl`.
+    pub fn new(db: Db, writer: WriterHandle, limits: Limits, cache_ttl: Duration) -> Self {
+        let surveys = Cache::builder()
+            .max_capacity(if cache_ttl.is_zero() { 0 } else { 10_000 })
+            .time_to_live(cache_ttl.max(Duration::from_millis(1)))
+            .build();
+        Ingestor { db, writer, limits: Arc::new(limits), surveys }
+    }
+
+    /// The limits answers are checked against.
+    pub fn limits(&self) -> &Limits {
+        &self.limits
+    }
+
+    /// The writer, for its counters.
+    pub fn writer(&self) -> &WriterHandle {
+        &self.writer
+    }
+
+    /// Checks one answer against its survey and stores it.
+    #[tracing::instrument(skip_all, fields(project = %principal.project.id))]
+    pub async fn record(
+        &self,
+        principal: &Principal,
+        submission: Submission,
+        client_ip: Option<IpAddr>,
+    ) -> Result<Recorded, IngestError> {
+        let row = self.prepare(principal, submission, client_ip).await?;
+        let id = row.id;
+        let stored = self.writer.write(vec![row]).await?;
+        Ok(recorded(id, stored[0]))
+    }
+
+    /// Checks and stores up to a batch of answers in one commit. Invalid items are refused
+    /// one by one; the valid ones are written together. An error of the whole (database
+    /// down, queue full) is returned as `Err`, and nothing was stored.
+    #[tracing::instrument(skip_all, fields(project = %principal.project.id, items = submissions.len()))]
+    pub async fn record_batch(
+        &self,
+        principal: &Principal,
+        submissions: Vec<Result<Submission, FieldError>>,
+        client_ip: Option<IpAddr>,
+    ) -> Result<Vec<ItemResult>, IngestError> {
+        let mut results: Vec<Option<ItemResult>> = Vec::with_capacity(submissions.len());
+        let mut rows = Vec::new();
+        let mut slots = Vec::new();
+        for submission in submissions {
+            let prepared = match submission {
+                Ok(s) => self.prepare(principal, s, client_ip).await,
+                Err(error) => Err(IngestError::Invalid(vec![error])),
+            };
+            match prepared {
+                Ok(row) => {
+                    slots.push(results.len());
+                    rows.push(row);
+                    results.push(None);
+                }
+                Err(IngestError::Invalid(e)) => results.push(Some(Err(IngestError::Invalid(e)))),
+                Err(other) => return Err(other),
+            }
+        }
+        if !rows.is_empty() {
+            let ids: Vec<Uuid> = rows.iter().map(|r| r.id).collect();
+            let stored = self.writer.write(rows).await?;
+            for ((slot, id), stored) in slots.into_iter().zip(ids).zip(stored) {
+                results[slot] = Some(Ok(recorded(id, stored)));
+            }
+        }
+        Ok(results.into_iter().map(|r| r.expect("every slot is filled")).collect())
+    }
+
+    /// Adds the follow-up comment (and category) to an answer just given.
+    pub async fn follow_up(
+        &self,
+        principal: &Principal,
+        id: Uuid,
+        follow_up: FollowUp,
+    ) -> Result<Recorded, IngestError> {
+        let project_id = principal.project.id;
+        let not_before = Utc::now() - FOLLOW_UP_WINDOW;
+        let outcome = self
+            .db
+            .run(move |conn| responses::add_follow_up(conn, project_id, id, &follow_up, not_before))
+            .await?;
+        match outcome {
+            FollowUpOutcome::Applied { survey_id } => Ok(Recorded { id, survey_id, created: false }),
+            FollowUpOutcome::Conflict => Err(IngestError::Conflict),
+            FollowUpOutcome::NotFound => Err(IngestError::NotFound),
+        }
+    }
+
+    /// Runs every check that needs the survey and builds the row.
+    async fn prepare(
+        &self,
+        principal: &Principal,
+        s: Submission,
+        client_ip: Option<IpAddr>,
+    ) -> Result<NewAnswer, IngestError> {
+        let project = &principal.project;
+        let survey = self.survey_rules(project.id, &s.survey).await?;
+        let mut errors = s.errors;
+        let score = match &survey {
+            None => {
+                errors.push(FieldError::new("survey", format!("no survey {:?} in this project", s.survey)));
+                None
+            }
+            Some(rules) if rules.status != SurveyStatus::Active => {
+                errors.push(FieldError::new(
+                    "survey",
+                    format!("is {} and takes no answers", rules.status.as_str()),
+                ));
+                None
+            }
+            Some(rules) => {
+                submission::check_against_survey(s.score, rules.kind, rules.scale, s.comment.as_deref())
+                    .map_err(|e| errors.push(e))
+                    .ok()
+                    .flatten()
+            }
+        };
+        if s.category.is_some()
+            && survey.as_ref().is_some_and(|r| r.kind != SurveyKind::Text)
+            && s.comment.is_none()
+        {
+            errors.push(FieldError::new("category", "needs a comment"));
+        }
+        let now = Utc::now();
+        let answered_at = submission::answered_at(s.client_time, now, &self.limits)
+            .map_err(|e| errors.push(e))
+            .unwrap_or(now);
+        let Some(survey) = survey.filter(|_| errors.is_empty()) else {
+            errors.sort_by(|a, b| a.field.cmp(&b.field));
+            return Err(IngestError::Invalid(errors));
+        };
+        Ok(NewAnswer {
+            project_id: project.id,
+            id: s.id.unwrap_or_else(Uuid::now_v7),
+            survey_id: survey.id,
+            survey_version: survey.version,
+            respondent_id: s.respondent_id,
+            score,
+            comment: s.comment,
+            category: s.category.map(|c| c.as_str().to_string()),
+            attributes: Value::Object(s.attributes),
+            context: Value::Object(s.context),
+            client_ip: client_ip.and_then(|ip| ip::apply_policy(&project.ip_policy, ip)),
+            client_time: s.client_time,
+            answered_at,
+        })
+    }
+
+    async fn survey_rules(
+        &self,
+        project_id: Uuid,
+        reference: &str,
+    ) -> Result<Option<SurveyRules>, IngestError> {
+        let key = (project_id, reference.to_string());
+        if let Some(hit) = self.surveys.get(&key) {
+            return Ok(hit);
+        }
+        let reference = reference.to_string();
+        let survey = self.db.run(move |conn| surveys::find_by_ref(conn, project_id, &reference)).await?;
+        let rules = match survey {
+            Some(s) => Some(
+                SurveyRules::try_from(&s)
+                    .map_err(|e| IngestError::Store(crate::store::StoreError::Internal(e)))?,
+            ),
+            None => None,
+        };
+        self.surveys.insert(key, rules.clone());
+        Ok(rules)
+    }
+}
+
+fn recorded(id: Uuid, stored: Stored) -> Recorded {
+    Recorded { id, survey_id: stored.survey_id, created: stored.created }
+}

@@ -1,0 +1,206 @@
+//! An answer as a widget sent it, checked for shape and size but not yet against its
+//! survey. `http` builds it; [`super::Ingestor`] finishes the checks and stores it.
+
+use crate::config::Limits;
+use crate::domain::{FieldError, Scale, SurveyKind};
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+use uuid::Uuid;
+
+/// What kind of free-text feedback it is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Category {
+    Bug,
+    Idea,
+    Praise,
+    Other,
+}
+
+impl Category {
+    /// The stored name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Category::Bug => "bug",
+            Category::Idea => "idea",
+            Category::Praise => "praise",
+            Category::Other => "other",
+        }
+    }
+}
+
+/// A shape-checked answer.
+#[derive(Debug, Clone)]
+pub struct Submission {
+    /// What the shape checks found wrong; the answer is refused unless this is empty.
+    pub errors: Vec<FieldError>,
+    pub id: Option<Uuid>,
+    /// The survey's id or key.
+    pub survey: String,
+    pub score: Option<i64>,
+    pub comment: Option<String>,
+    pub category: Option<Category>,
+    pub respondent_id: Option<String>,
+    pub attributes: Map<String, Value>,
+    pub context: Map<String, Value>,
+    pub client_time: Option<DateTime<Utc>>,
+}
+
+/// Checks the rules that depend on the survey; returns the score to store.
+pub fn check_against_survey(
+    score: Option<i64>,
+    kind: SurveyKind,
+    scale: Option<Scale>,
+    comment: Option<&str>,
+) -> Result<Option<i16>, FieldError> {
+    match (kind, scale, score) {
+        (SurveyKind::Text, _, Some(_)) => {
+            Err(FieldError::new("score", "a text survey takes a comment, not a score"))
+        }
+        (SurveyKind::Text, _, None) if comment.is_none() => {
+            Err(FieldError::new("comment", "is required for a text survey"))
+        }
+        (SurveyKind::Text, _, None) => Ok(None),
+        (_, _, None) => Err(FieldError::new("score", format!("is required for {}", kind.with_article()))),
+        (_, Some(scale), Some(score)) if scale.contains(score) => Ok(Some(score as i16)),
+        (_, Some(scale), Some(_)) => Err(FieldError::new(
+            "score",
+            format!("must be {}..={} for {}", scale.min, scale.max, kind.with_article()),
+        )),
+        (_, None, Some(_)) => Err(FieldError::new("score", "the survey has no scale")),
+    }
+}
+
+/// When the person answered: the client's time if it is plausible, else now.
+/// Too far in the future or the past is refused, not silently replaced.
+pub fn answered_at(
+    client_time: Option<DateTime<Utc>>,
+    now: DateTime<Utc>,
+    limits: &Limits,
+) -> Result<DateTime<Utc>, FieldError> {
+    let Some(t) = client_time else { return Ok(now) };
+    if t > now + limits.max_clock_skew {
+        return Err(FieldError::new(
+            "client_time",
+            format!("is more than {} seconds in the future", limits.max_clock_skew.num_seconds()),
+        ));
+    }
+    if t < now - limits.max_backdate {
+        return Err(FieldError::new(
+            "client_time",
+            format!("is more than {} days in the past", limits.max_backdate.num_days()),
+        ));
+    }
+    // A clock a little ahead is skew, not the future: count the answer now.
+    Ok(t.min(now))
+}
+
+/// Checks attributes: count, key shape and length, scalar values of bounded length, and the
+/// well-known keys' formats. Returns every problem found.
+pub fn check_attributes(attributes: &Map<String, Value>, limits: &Limits) -> Vec<FieldError> {
+    let mut errors = Vec::new();
+    if attributes.len() > limits.max_attributes {
+        errors.push(FieldError::new(
+            "attributes",
+            format!("has {} entries; at most {} are allowed", attributes.len(), limits.max_attributes),
+        ));
+    }
+    for (key, value) in attributes {
+        let field = format!("attributes.{key}");
+        if key.is_empty() || key.chars().count() > limits.max_attribute_key_chars {
+            errors.push(FieldError::new(
+                &field,
+                format!("key must be 1 to {} characters", limits.max_attribute_key_chars),
+            ));
+            continue;
+        }
+        if !key.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.' | ':')) {
+            errors.push(FieldError::new(&field, "key may use only letters, digits, '_', '-', '.', ':'"));
+            continue;
+        }
+        match value {
+            Value::String(s) => {
+                if s.chars().count() > limits.max_attribute_value_chars {
+                    errors.push(FieldError::new(
+                        &field,
+                        format!("longer than {} characters", limits.max_attribute_value_chars),
+                    ));
+                } else if let Some(message) = well_known_format(key, s) {
+                    errors.push(FieldError::new(&field, message));
+                }
+            }
+            Value::Number(_) | Value::Bool(_) => {}
+            _ => errors.push(FieldError::new(&field, "must be a string, number or boolean")),
+        }
+    }
+    errors
+}
+
+fn well_known_format(key: &str, value: &str) -> Option<&'static str> {
+    let ok = match key {
+        "country" => value.len() == 2 && value.bytes().all(|b| b.is_ascii_uppercase()),
+        "locale" => {
+            let mut parts = value.split(['-', '_']);
+            let language = parts.next().unwrap_or("");
+            (2..=3).contains(&language.len())
+                && language.bytes().all(|b| b.is_ascii_alphabetic())
+                && parts.all(|p| (1..=8).contains(&p.len()) && p.bytes().all(|b| b.is_ascii_alphanumeric()))
+        }
+        "platform" | "app_version" => !value.is_empty() && value.len() <= 64,
+        _ => true,
+    };
+    match (ok, key) {
+        (true, _) => None,
+        (false, "country") => Some("must be an ISO 3166-1 alpha-2 code such as \"DE\""),
+        (false, "locale") => Some("must be a BCP 47 language tag such as \"pt-BR\""),
+        (false, _) => Some("must be 1 to 64 characters"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::Config;
+    use serde_json::json;
+
+    fn limits() -> Limits {
+        Config::for_tests().limits
+    }
+
+    #[test]
+    fn rejects_score_above_ten_for_nps() {
+        let scale = SurveyKind::Nps.default_scale();
+        assert_eq!(check_against_survey(Some(10), SurveyKind::Nps, scale, None), Ok(Some(10)));
+        let error = check_against_survey(Some(11), SurveyKind::Nps, scale, None).unwrap_err();
+        assert_eq!(error.field, "score");
+        assert_eq!(error.message, "must be 0..=10 for an NPS survey");
+    }
+
+    #[test]
+    fn text_surveys_take_comments_not_scores() {
+        assert!(check_against_survey(Some(3), SurveyKind::Text, None, Some("hi")).is_err());
+        assert_eq!(check_against_survey(None, SurveyKind::Text, None, None).unwrap_err().field, "comment");
+        assert_eq!(check_against_survey(None, SurveyKind::Text, None, Some("hi")), Ok(None));
+    }
+
+    #[test]
+    fn client_time_is_kept_when_plausible_and_refused_when_not() {
+        let now = Utc::now();
+        let l = limits();
+        let earlier = now - chrono::Duration::hours(3);
+        assert_eq!(answered_at(Some(earlier), now, &l), Ok(earlier));
+        assert_eq!(answered_at(Some(now + chrono::Duration::seconds(10)), now, &l), Ok(now));
+        assert!(answered_at(Some(now + chrono::Duration::hours(1)), now, &l).is_err());
+        assert!(answered_at(Some(now - chrono::Duration::days(400)), now, &l).is_err());
+        assert_eq!(answered_at(None, now, &l), Ok(now));
+    }
+
+    #[test]
+    fn attribute_errors_name_each_bad_key() {
+        let attributes = json!({"country": "Germany", "plan": "x".repeat(300), "ok": 3, "nested": {"a": 1}});
+        let errors = check_attributes(attributes.as_object().unwrap(), &limits());
+        let fields: Vec<_> = errors.iter().map(|e| e.field.as_str()).collect();
+        assert_eq!(fields, ["attributes.country", "attributes.nested", "attributes.plan"]);
+    }
+}

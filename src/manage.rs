@@ -1,0 +1,163 @@
+//! Creating projects, keys and surveys: the rules shared by the CLI and the management API.
+
+use crate::domain::{parse_origin, FieldError, KeyKind, NewToken, Scope, SurveyKind, SurveyStatus};
+use crate::store::models::{ApiKey, NewApiKey, NewProject, NewSurvey, Project, Survey};
+use crate::store::{keys, projects, surveys, StoreError};
+use diesel::PgConnection;
+use serde::Serialize;
+use uuid::Uuid;
+
+/// Why a management operation was refused.
+#[derive(Debug, thiserror::Error)]
+pub enum ManageError {
+    #[error("invalid input: {}", .0.iter().map(|e| format!("{} {}", e.field, e.message)).collect::<Vec<_>>().join("; "))]
+    Invalid(Vec<FieldError>),
+    #[error("{0}")]
+    NotFound(String),
+    #[error("{0}")]
+    Conflict(String),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// A key just created, with its token: the only time the token exists outside the client.
+#[derive(Debug, Serialize)]
+pub struct CreatedKey {
+    #[serde(flatten)]
+    pub key: ApiKey,
+    pub token: String,
+}
+
+/// Creates a project allowing the given browser origins.
+pub fn create_project(
+    conn: &mut PgConnection,
+    name: &str,
+    origins: &[String],
+) -> Result<Project, ManageError> {
+    let mut errors = Vec::new();
+    let name = name.trim();
+    if name.is_empty() || name.chars().count() > 200 {
+        errors.push(FieldError::new("name", "must be 1 to 200 characters"));
+    }
+    let mut allowed = Vec::new();
+    for (i, origin) in origins.iter().enumerate() {
+        match parse_origin(origin) {
+            Ok(o) => allowed.push(o),
+            Err(message) => errors.push(FieldError::new(format!("origins[{i}]"), message)),
+        }
+    }
+    if !errors.is_empty() {
+        return Err(ManageError::Invalid(errors));
+    }
+    Ok(projects::create(conn, &NewProject { name, allowed_origins: &allowed })?)
+}
+
+/// Creates a key. Publishable keys carry no scopes; secret keys need at least one.
+pub fn create_key(
+    conn: &mut PgConnection,
+    project_id: Uuid,
+    kind: KeyKind,
+    scopes: &[Scope],
+    name: &str,
+) -> Result<CreatedKey, ManageError> {
+    match (kind, scopes.is_empty()) {
+        (KeyKind::Publishable, false) => {
+            return Err(ManageError::Invalid(vec![FieldError::new(
+                "scopes",
+                "a publishable key has no scopes: it can only send answers and read widget configuration",
+            )]))
+        }
+        (KeyKind::Secret, true) => {
+            return Err(ManageError::Invalid(vec![FieldError::new(
+                "scopes",
+                "a secret key needs at least one scope",
+            )]))
+        }
+        _ => {}
+    }
+    if name.chars().count() > 200 {
+        return Err(ManageError::Invalid(vec![FieldError::new("name", "longer than 200 characters")]));
+    }
+    require_project(conn, project_id)?;
+    let token = NewToken::generate(kind);
+    let mut scope_names: Vec<String> = scopes.iter().map(|s| s.as_str().to_string()).collect();
+    scope_names.sort();
+    scope_names.dedup();
+    let key = keys::create(
+        conn,
+        &NewApiKey {
+            project_id,
+            kind: kind.as_str(),
+            name,
+            prefix: &token.display_prefix,
+            token_hash: &token.hash,
+            scopes: &scope_names,
+        },
+    )?;
+    Ok(CreatedKey { key, token: token.plaintext })
+}
+
+/// Revokes a key of the project.
+pub fn revoke_key(conn: &mut PgConnection, project_id: Uuid, id: Uuid) -> Result<ApiKey, ManageError> {
+    keys::revoke(conn, project_id, id)?
+        .ok_or_else(|| ManageError::NotFound(format!("no key {id} in project {project_id}")))
+}
+
+/// What a new survey asks.
+pub struct SurveySpec<'a> {
+    pub key: &'a str,
+    pub kind: SurveyKind,
+    pub question: &'a str,
+    pub scale_min: Option<i16>,
+    pub scale_max: Option<i16>,
+    pub status: SurveyStatus,
+}
+
+/// Creates a survey.
+pub fn create_survey(
+    conn: &mut PgConnection,
+    project_id: Uuid,
+    spec: &SurveySpec<'_>,
+) -> Result<Survey, ManageError> {
+    let mut errors = Vec::new();
+    let key_ok = !spec.key.is_empty()
+        && spec.key.len() <= 64
+        && spec.key.starts_with(|c: char| c.is_ascii_lowercase() || c.is_ascii_digit())
+        && spec.key.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '_');
+    if !key_ok {
+        errors.push(FieldError::new("key", "must be 1 to 64 lowercase letters, digits, '-' or '_'"));
+    }
+    if spec.question.trim().is_empty() || spec.question.chars().count() > 500 {
+        errors.push(FieldError::new("question", "must be 1 to 500 characters"));
+    }
+    let scale = spec
+        .kind
+        .scale_from(spec.scale_min, spec.scale_max)
+        .map_err(|m| errors.push(FieldError::new("scale", m)))
+        .ok()
+        .flatten();
+    if !errors.is_empty() {
+        return Err(ManageError::Invalid(errors));
+    }
+    require_project(conn, project_id)?;
+    let new = NewSurvey {
+        project_id,
+        key: spec.key,
+        kind: spec.kind.as_str(),
+        question: spec.question.trim(),
+        scale_min: scale.map(|s| s.min),
+        scale_max: scale.map(|s| s.max),
+        status: spec.status.as_str(),
+    };
+    surveys::create(conn, &new).map_err(|e| {
+        if e.is_unique_violation() {
+            ManageError::Conflict(format!("the project already has a survey with key {:?}", spec.key))
+        } else {
+            e.into()
+        }
+    })
+}
+
+fn require_project(conn: &mut PgConnection, project_id: Uuid) -> Result<Project, ManageError> {
+    projects::find(conn, project_id)?.ok_or_else(|| ManageError::NotFound(format!("no project {project_id}")))
+}

@@ -1,0 +1,96 @@
+//! Building and running the HTTP service: used by `feedbackd serve` and by the tests, so
+//! that tests exercise exactly what production runs.
+
+use crate::auth::Authenticator;
+use crate::config::Config;
+use crate::http::{self, AppState};
+use crate::ingest::{Ingestor, Writer};
+use crate::store::Db;
+use actix_web::dev::{Server, ServerHandle};
+use actix_web::{web, App, HttpServer};
+use secrecy::SecretString;
+use std::net::TcpListener;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+
+/// A bound, not yet running service.
+pub struct Application {
+    server: Server,
+    port: u16,
+    writer: Writer,
+    draining: Arc<AtomicBool>,
+}
+
+impl Application {
+    /// Binds the listener and starts the writers. The database is not contacted: the
+    /// service starts while it is away and answers 503 until it is back.
+    pub fn build(config: &Config, database_url: &SecretString) -> anyhow::Result<Self> {
+        let db = Db::new(database_url, config.db_pool_size);
+        let (writer, writer_handle) = Writer::start(db.url().clone(), &config.writer);
+        let draining = Arc::new(AtomicBool::new(false));
+        let state = web::Data::new(AppState {
+            auth: Authenticator::new(db.clone(), config.auth_cache_ttl),
+            ingest: Ingestor::new(db.clone(), writer_handle, config.limits.clone(), config.auth_cache_ttl),
+            db,
+            draining: draining.clone(),
+        });
+        let listener = TcpListener::bind(config.listen)?;
+        let port = listener.local_addr()?.port();
+        let server = HttpServer::new(move || {
+            App::new()
+                .app_data(state.clone())
+                .configure(http::routes)
+                .default_service(web::to(http::not_found))
+        })
+        .workers(config.workers)
+        // Signals are handled in `run_until_stopped`, so that SIGINT drains like SIGTERM.
+        .disable_signals()
+        .shutdown_timeout(config.shutdown_grace.as_secs())
+        .listen(listener)?
+        .run();
+        Ok(Application { server, port, writer, draining })
+    }
+
+    /// The port actually bound (useful with port 0).
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    /// A handle to stop the server from elsewhere (tests).
+    pub fn handle(&self) -> ServerHandle {
+        self.server.handle()
+    }
+
+    /// Serves until SIGINT or SIGTERM, then drains: `/readyz` turns 503, new connections
+    /// are refused, in-flight requests finish, and the writers commit what is queued.
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        let handle = self.server.handle();
+        let draining = self.draining.clone();
+        tokio::spawn(async move {
+            wait_for_signal().await;
+            tracing::info!("shutting down: draining in-flight requests");
+            draining.store(true, Ordering::Relaxed);
+            handle.stop(true).await;
+        });
+        self.run().await
+    }
+
+    /// Serves until stopped through [`Application::handle`].
+    pub async fn run(self) -> std::io::Result<()> {
+        let result = self.server.await;
+        // The server's workers are gone, and with them every writer handle: the writers
+        // finish the queue and exit.
+        let writer = self.writer;
+        let _ = tokio::task::spawn_blocking(move || writer.join()).await;
+        result
+    }
+}
+
+async fn wait_for_signal() {
+    use tokio::signal::unix::{signal, SignalKind};
+    let mut term = signal(SignalKind::terminate()).expect("installing the SIGTERM handler");
+    tokio::select! {
+        _ = tokio::signal::ctrl_c() => {}
+        _ = term.recv() => {}
+    }
+}

@@ -1,0 +1,104 @@
+//! PostgreSQL: the pool, migrations, and every query. Only `async fn`s leave this module;
+//! synchronous diesel runs on the blocking pool with the caller's tracing span.
+
+mod error;
+pub mod keys;
+mod migrate;
+pub mod models;
+pub mod projects;
+pub mod responses;
+pub mod schema;
+pub mod surveys;
+
+pub use error::StoreError;
+pub use migrate::{has_pending_migrations, run_migrations};
+
+use diesel::r2d2::{ConnectionManager, Pool};
+use diesel::PgConnection;
+use secrecy::{ExposeSecret, SecretString};
+use std::time::Duration;
+
+/// A pool of connections for reads and small writes. The ingest writers hold their own.
+#[derive(Clone)]
+pub struct Db {
+    pool: Pool<ConnectionManager<PgConnection>>,
+    url: SecretString,
+}
+
+impl Db {
+    /// Builds a pool without connecting: the service must start even while the database is
+    /// away, and answer 503 until it is back.
+    pub fn new(url: &SecretString, size: u32) -> Self {
+        let url = with_connection_defaults(url);
+        let manager = ConnectionManager::<PgConnection>::new(url.expose_secret());
+        let pool = Pool::builder()
+            .max_size(size)
+            .min_idle(Some(0))
+            // A request waits this long for a connection before it is answered 503.
+            .connection_timeout(Duration::from_secs(2))
+            .test_on_check_out(false)
+            .build_unchecked(manager);
+        Db { pool, url }
+    }
+
+    /// The URL (with feedbackd's connection defaults), for components that hold their own connection.
+    pub fn url(&self) -> &SecretString {
+        &self.url
+    }
+
+    /// Runs `f` with a pooled connection on the blocking thread pool, in the caller's span.
+    pub async fn run<T, F>(&self, f: F) -> Result<T, StoreError>
+    where
+        F: FnOnce(&mut PgConnection) -> Result<T, StoreError> + Send + 'static,
+        T: Send + 'static,
+    {
+        let pool = self.pool.clone();
+        let span = tracing::Span::current();
+        tokio::task::spawn_blocking(move || {
+            span.in_scope(|| {
+                // A connection that broke is not handed out again: diesel's manager checks
+                // the libpq status when it comes back to the pool.
+                let mut conn = pool.get().map_err(StoreError::Unavailable)?;
+                f(&mut conn)
+            })
+        })
+        .await
+        .map_err(|join| StoreError::Internal(join.to_string()))?
+    }
+}
+
+/// Adds timeouts to a URL that does not set them, so that a database that is down or
+/// unreachable makes requests fail fast instead of hanging.
+pub fn with_connection_defaults(url: &SecretString) -> SecretString {
+    let raw = url.expose_secret();
+    let defaults = [
+        ("connect_timeout", "3"),
+        ("keepalives_idle", "10"),
+        ("keepalives_interval", "5"),
+        ("keepalives_count", "3"),
+        ("application_name", "feedbackd"),
+    ];
+    let mut out = raw.to_string();
+    for (name, value) in defaults {
+        if !raw.contains(&format!("{name}=")) {
+            out.push(if out.contains('?') { '&' } else { '?' });
+            out.push_str(&format!("{name}={value}"));
+        }
+    }
+    SecretString::from(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn connection_defaults_keep_what_the_url_sets() {
+        let url = SecretString::from("postgres://u@h/db?connect_timeout=9");
+        let out = with_connection_defaults(&url);
+        let out = out.expose_secret();
+        assert!(out.starts_with("postgres://u@h/db?connect_timeout=9&"));
+        assert_eq!(out.matches("connect_timeout").count(), 1);
+        assert!(out.contains("keepalives_idle=10"));
+    }
+}

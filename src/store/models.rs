@@ -1,0 +1,132 @@
+//! Rows as diesel reads (`Queryable`) and writes (`Insertable`) them.
+
+use super::schema::{api_keys, projects, responses, surveys};
+use chrono::{DateTime, Utc};
+use diesel::prelude::*;
+use serde::Serialize;
+use serde_json::Value;
+use uuid::Uuid;
+
+/// A tenant.
+#[derive(Debug, Clone, Queryable, Selectable, Serialize)]
+#[diesel(table_name = projects, check_for_backend(diesel::pg::Pg))]
+pub struct Project {
+    pub id: Uuid,
+    pub name: String,
+    pub allowed_origins: Vec<String>,
+    pub retention_days: Option<i32>,
+    pub ip_policy: String,
+    pub indexed_attributes: Vec<String>,
+    pub rate_limits: Option<Value>,
+    pub created_at: DateTime<Utc>,
+}
+
+/// A project to create.
+#[derive(Debug, Insertable)]
+#[diesel(table_name = projects)]
+pub struct NewProject<'a> {
+    pub name: &'a str,
+    pub allowed_origins: &'a [String],
+}
+
+/// An API key as stored: never its token, only the token's hash.
+#[derive(Debug, Clone, Queryable, Selectable, Serialize)]
+#[diesel(table_name = api_keys, check_for_backend(diesel::pg::Pg))]
+pub struct ApiKey {
+    pub project_id: Uuid,
+    pub id: Uuid,
+    pub kind: String,
+    pub name: String,
+    pub prefix: String,
+    #[serde(skip)]
+    pub token_hash: Vec<u8>,
+    pub scopes: Vec<String>,
+    pub created_at: DateTime<Utc>,
+    pub last_used_at: Option<DateTime<Utc>>,
+    pub revoked_at: Option<DateTime<Utc>>,
+}
+
+/// A key to create.
+#[derive(Debug, Insertable)]
+#[diesel(table_name = api_keys)]
+pub struct NewApiKey<'a> {
+    pub project_id: Uuid,
+    pub kind: &'a str,
+    pub name: &'a str,
+    pub prefix: &'a str,
+    pub token_hash: &'a [u8],
+    pub scopes: &'a [String],
+}
+
+/// A survey.
+#[derive(Debug, Clone, Queryable, Selectable, Serialize)]
+#[diesel(table_name = surveys, check_for_backend(diesel::pg::Pg))]
+pub struct Survey {
+    pub project_id: Uuid,
+    pub id: Uuid,
+    pub key: String,
+    pub kind: String,
+    pub question: String,
+    pub scale_min: Option<i16>,
+    pub scale_max: Option<i16>,
+    pub presentation: Value,
+    pub targeting: Value,
+    pub status: String,
+    pub version: i32,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+/// A survey to create.
+#[derive(Debug, Insertable)]
+#[diesel(table_name = surveys)]
+pub struct NewSurvey<'a> {
+    pub project_id: Uuid,
+    pub key: &'a str,
+    pub kind: &'a str,
+    pub question: &'a str,
+    pub scale_min: Option<i16>,
+    pub scale_max: Option<i16>,
+    pub status: &'a str,
+}
+
+/// An answer to store, already validated. Built only by `ingest`.
+#[derive(Debug, Clone, Insertable)]
+#[diesel(table_name = responses)]
+pub struct NewAnswer {
+    pub project_id: Uuid,
+    pub id: Uuid,
+    pub survey_id: Uuid,
+    pub survey_version: i32,
+    pub respondent_id: Option<String>,
+    pub score: Option<i16>,
+    pub comment: Option<String>,
+    pub category: Option<String>,
+    pub attributes: Value,
+    pub context: Value,
+    pub client_ip: Option<ipnet::IpNet>,
+    pub client_time: Option<DateTime<Utc>>,
+    pub answered_at: DateTime<Utc>,
+}
+
+/// A stored answer.
+#[derive(Debug, Clone, Queryable, Selectable, Serialize)]
+#[diesel(table_name = responses, check_for_backend(diesel::pg::Pg))]
+pub struct Answer {
+    pub project_id: Uuid,
+    pub id: Uuid,
+    pub survey_id: Uuid,
+    pub survey_version: i32,
+    pub respondent_id: Option<String>,
+    pub score: Option<i16>,
+    pub comment: Option<String>,
+    pub category: Option<String>,
+    pub attributes: Value,
+    pub context: Value,
+    #[serde(skip)]
+    pub client_ip: Option<ipnet::IpNet>,
+    pub client_time: Option<DateTime<Utc>>,
+    pub answered_at: DateTime<Utc>,
+    pub received_at: DateTime<Utc>,
+    pub updated_at: Option<DateTime<Utc>>,
+}

@@ -1,0 +1,101 @@
+// @generated automatically by Diesel CLI.
+
+diesel::table! {
+    api_keys (project_id, id) {
+        project_id -> Uuid,
+        id -> Uuid,
+        kind -> Text,
+        name -> Text,
+        prefix -> Text,
+        token_hash -> Bytea,
+        scopes -> Array<Text>,
+        created_at -> Timestamptz,
+        last_used_at -> Nullable<Timestamptz>,
+        revoked_at -> Nullable<Timestamptz>,
+    }
+}
+
+diesel::table! {
+    projects (id) {
+        id -> Uuid,
+        name -> Text,
+        allowed_origins -> Array<Text>,
+        retention_days -> Nullable<Int4>,
+        ip_policy -> Text,
+        indexed_attributes -> Array<Text>,
+        rate_limits -> Nullable<Jsonb>,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    responses (project_id, id) {
+        project_id -> Uuid,
+        id -> Uuid,
+        survey_id -> Uuid,
+        survey_version -> Int4,
+        respondent_id -> Nullable<Text>,
+        score -> Nullable<Int2>,
+        comment -> Nullable<Text>,
+        category -> Nullable<Text>,
+        attributes -> Jsonb,
+        context -> Jsonb,
+        client_ip -> Nullable<Inet>,
+        client_time -> Nullable<Timestamptz>,
+        answered_at -> Timestamptz,
+        received_at -> Timestamptz,
+        updated_at -> Nullable<Timestamptz>,
+    }
+}
+
+diesel::table! {
+    score_rollups (project_id, survey_id, dimension, value, bucket, score) {
+        project_id -> Uuid,
+        survey_id -> Uuid,
+        dimension -> Text,
+        value -> Text,
+        bucket -> Timestamptz,
+        score -> Int2,
+        count -> Int8,
+    }
+}
+
+diesel::table! {
+    score_rollups_quarter (project_id, survey_id, bucket, score) {
+        project_id -> Uuid,
+        survey_id -> Uuid,
+        bucket -> Timestamptz,
+        score -> Int2,
+        count -> Int8,
+    }
+}
+
+diesel::table! {
+    surveys (project_id, id) {
+        project_id -> Uuid,
+        id -> Uuid,
+        key -> Text,
+        kind -> Text,
+        question -> Text,
+        scale_min -> Nullable<Int2>,
+        scale_max -> Nullable<Int2>,
+        presentation -> Jsonb,
+        targeting -> Jsonb,
+        status -> Text,
+        version -> Int4,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::joinable!(api_keys -> projects (project_id));
+diesel::joinable!(surveys -> projects (project_id));
+
+diesel::allow_tables_to_appear_in_same_query!(
+    api_keys,
+    projects,
+    responses,
+    score_rollups,
+    score_rollups_quarter,
+    surveys,
+);
