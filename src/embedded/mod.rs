@@ -49,7 +49,7 @@ impl EmbeddedPostgres {
         }
         match pg.running_port() {
             Some(port) => pg.port = port,
-            None => pg.launch()?,
+            None => pg.launch(free_port()?)?,
         }
         pg.ensure_database()?;
         Ok(pg)
@@ -132,8 +132,7 @@ impl EmbeddedPostgres {
         Some(port)
     }
 
-    fn launch(&mut self) -> anyhow::Result<()> {
-        let port = free_port()?;
+    fn launch(&mut self, port: u16) -> anyhow::Result<()> {
         let log = self.cluster.join("feedbackd-postgres.log");
         let options = format!(
             "-p {port} -c listen_addresses=127.0.0.1 -c unix_socket_directories='' -c max_connections=200"
@@ -183,6 +182,12 @@ impl EmbeddedPostgres {
             diesel::sql_query(format!("CREATE DATABASE {DB_NAME}")).execute(&mut conn)?;
         }
         Ok(())
+    }
+
+    /// Starts the cluster again on the same port after [`EmbeddedPostgres::stop`]: for
+    /// fault tests that take the database away from a running service.
+    pub fn start_again(&mut self) -> anyhow::Result<()> {
+        self.launch(self.port)
     }
 
     /// Stops the cluster if this process started it.

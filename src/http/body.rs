@@ -50,6 +50,14 @@ pub fn parse_json<T: DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
     if body.iter().all(u8::is_ascii_whitespace) {
         return Err(ApiError::Malformed("the body is empty; expected a JSON object".into()));
     }
+    // serde would read an array positionally into a struct, with baffling messages.
+    if body
+        .iter()
+        .find(|b| !b.is_ascii_whitespace())
+        .is_some_and(|&b| b == b'[' || b.is_ascii_digit() || b == b'"')
+    {
+        return Err(ApiError::field("", "the body must be a JSON object"));
+    }
     if nesting_depth(body) > MAX_DEPTH {
         return Err(ApiError::Malformed(format!("JSON nested deeper than {MAX_DEPTH} levels")));
     }
@@ -64,8 +72,8 @@ pub fn parse_json<T: DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
 /// Deserializes an already parsed value (a batch item), mapping errors the same way.
 pub fn from_value<T: DeserializeOwned>(value: serde_json::Value) -> Result<T, FieldError> {
     serde_path_to_error::deserialize(value).map_err(|e| {
-        let path = e.path().to_string();
-        FieldError::new(if path == "." { String::new() } else { path }, clean(e.inner().to_string()))
+        let message = clean(e.inner().to_string());
+        FieldError::new(field_of(&e.path().to_string(), &message), message)
     })
 }
 
@@ -74,17 +82,23 @@ fn to_problem(error: serde_path_to_error::Error<serde_json::Error>) -> ApiError 
     let inner = error.into_inner();
     if inner.is_data() {
         let message = clean(inner.to_string());
-        // An unknown field is reported at its parent; name the field itself.
-        let field = match message.strip_prefix("unknown field `").and_then(|m| m.split('`').next()) {
-            Some(name) if path == "." => name.to_string(),
-            Some(name) if !path.ends_with(name) => format!("{path}.{name}"),
-            Some(_) => path,
-            None if path == "." => String::new(),
-            None => path,
-        };
-        ApiError::Validation(vec![FieldError::new(field, message)])
+        ApiError::Validation(vec![FieldError::new(field_of(&path, &message), message)])
     } else {
         ApiError::Malformed(format!("the body is not valid JSON: {inner}"))
+    }
+}
+
+/// The field a serde error is about. Unknown and missing fields are reported at their
+/// parent's path, so the name is taken from the message.
+fn field_of(path: &str, message: &str) -> String {
+    let named = ["unknown field `", "missing field `"]
+        .iter()
+        .find_map(|prefix| message.strip_prefix(prefix).and_then(|m| m.split('`').next()));
+    match (path, named) {
+        (".", Some(name)) => name.to_string(),
+        (".", None) => String::new(),
+        (path, Some(name)) if !path.ends_with(name) => format!("{path}.{name}"),
+        (path, _) => path.to_string(),
     }
 }
 

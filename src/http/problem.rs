@@ -87,7 +87,7 @@ impl ApiError {
     fn detail(&self) -> String {
         match self {
             ApiError::Validation(errors) if errors.len() == 1 => {
-                format!("{} {}", errors[0].field, errors[0].message)
+                format!("{} {}", errors[0].field, errors[0].message).trim_start().to_string()
             }
             ApiError::Validation(errors) => format!("{} fields are invalid", errors.len()),
             ApiError::Internal(_) => "an unexpected error occurred; it has been logged".into(),

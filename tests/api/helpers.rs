@@ -1,0 +1,211 @@
+//! Test harness: a fresh database per test (copied from a template migrated once per
+//! schema version), the real service on a free port, and an HTTP client.
+
+use diesel::{Connection, PgConnection, RunQueryDsl};
+use feedbackd::config::Config;
+use feedbackd::domain::{KeyKind, Scope, SurveyKind, SurveyStatus};
+use feedbackd::manage::{self, SurveySpec};
+use feedbackd::startup::Application;
+use secrecy::SecretString;
+use sha2::{Digest, Sha256};
+use uuid::Uuid;
+
+/// The server tests run against: `TEST_DATABASE_URL`, else `DATABASE_URL`, else the local one.
+pub fn server_url() -> String {
+    std::env::var("TEST_DATABASE_URL")
+        .or_else(|_| std::env::var("DATABASE_URL"))
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into())
+}
+
+/// `server_url()` pointing at another database.
+pub fn url_for(database: &str) -> String {
+    let mut url = url::Url::parse(&server_url()).expect("TEST_DATABASE_URL is a URL");
+    url.set_path(database);
+    url.to_string()
+}
+
+/// A database of its own, dropped when the test ends.
+pub struct TestDb {
+    pub name: String,
+    pub url: String,
+}
+
+impl TestDb {
+    /// A fresh copy of the migrated template.
+    pub fn new() -> Self {
+        let template = ensure_template();
+        let name = format!("t_{}", Uuid::new_v4().simple());
+        let mut admin = PgConnection::establish(&server_url()).expect("connecting to the test server");
+        // Copies from one template may race; PostgreSQL refuses the copy while another
+        // session is connected to the template, so retry briefly.
+        for attempt in 0.. {
+            match diesel::sql_query(format!("CREATE DATABASE {name} TEMPLATE {template}")).execute(&mut admin)
+            {
+                Ok(_) => break,
+                Err(e) if attempt < 50 => {
+                    eprintln!("retrying CREATE DATABASE: {e}");
+                    std::thread::sleep(std::time::Duration::from_millis(100));
+                }
+                Err(e) => panic!("creating the test database: {e}"),
+            }
+        }
+        TestDb { url: url_for(&name), name }
+    }
+
+    /// An empty database (no schema), for migration tests.
+    pub fn empty() -> Self {
+        let name = format!("t_{}", Uuid::new_v4().simple());
+        let mut admin = PgConnection::establish(&server_url()).expect("connecting to the test server");
+        diesel::sql_query(format!("CREATE DATABASE {name}")).execute(&mut admin).expect("CREATE DATABASE");
+        TestDb { url: url_for(&name), name }
+    }
+
+    pub fn secret_url(&self) -> SecretString {
+        SecretString::from(self.url.clone())
+    }
+
+    pub fn connect(&self) -> PgConnection {
+        PgConnection::establish(&self.url).expect("connecting to the test database")
+    }
+}
+
+impl Drop for TestDb {
+    fn drop(&mut self) {
+        if let Ok(mut admin) = PgConnection::establish(&server_url()) {
+            let _ = diesel::sql_query(format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", self.name))
+                .execute(&mut admin);
+        }
+    }
+}
+
+/// Migrates a template database once per schema version, under an advisory lock so that
+/// parallel test processes wait for one another instead of racing.
+fn ensure_template() -> String {
+    let migrations = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("migrations");
+    let mut hasher = Sha256::new();
+    let mut files: Vec<_> = walk(&migrations);
+    files.sort();
+    for file in files {
+        hasher.update(file.to_string_lossy().as_bytes());
+        hasher.update(std::fs::read(&file).expect("reading a migration"));
+    }
+    let name = format!("feedbackd_tpl_{}", &hex::encode(hasher.finalize())[..16]);
+    let mut admin = PgConnection::establish(&server_url()).expect("connecting to the test server");
+    diesel::sql_query("SELECT pg_advisory_lock(727272)").execute(&mut admin).expect("lock");
+    if !database_exists(&mut admin, &name) {
+        let building = format!("{name}_building");
+        diesel::sql_query(format!("DROP DATABASE IF EXISTS {building} WITH (FORCE)"))
+            .execute(&mut admin)
+            .unwrap();
+        diesel::sql_query(format!("CREATE DATABASE {building}")).execute(&mut admin).unwrap();
+        {
+            let mut conn = PgConnection::establish(&url_for(&building)).unwrap();
+            feedbackd::store::run_migrations(&mut conn).expect("migrating the template");
+        }
+        diesel::sql_query(format!("ALTER DATABASE {building} RENAME TO {name}")).execute(&mut admin).unwrap();
+    }
+    diesel::sql_query("SELECT pg_advisory_unlock(727272)").execute(&mut admin).expect("unlock");
+    name
+}
+
+fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+    std::fs::read_dir(dir)
+        .unwrap()
+        .flatten()
+        .flat_map(|e| if e.path().is_dir() { walk(&e.path()) } else { vec![e.path()] })
+        .collect()
+}
+
+pub fn database_exists(conn: &mut PgConnection, name: &str) -> bool {
+    count(conn, &format!("SELECT count(*) FROM pg_database WHERE datname = '{name}'")) > 0
+}
+
+/// Runs a query returning one bigint named `n`.
+pub fn count(conn: &mut PgConnection, sql: &str) -> i64 {
+    #[derive(diesel::QueryableByName)]
+    struct N {
+        #[diesel(sql_type = diesel::sql_types::BigInt)]
+        n: i64,
+    }
+    let sql =
+        if sql.contains(" AS n") { sql.to_string() } else { sql.replacen("count(*)", "count(*) AS n", 1) };
+    diesel::sql_query(sql).get_result::<N>(conn).expect("count query").n
+}
+
+/// A project with an NPS survey (`nps-main`), a text survey (`feedback`), and keys.
+pub struct Fixture {
+    pub project_id: Uuid,
+    pub nps_survey_id: Uuid,
+    pub publishable_key: String,
+    pub secret_key: String,
+}
+
+pub fn fixture(conn: &mut PgConnection, origins: &[&str]) -> Fixture {
+    let origins: Vec<String> = origins.iter().map(|s| s.to_string()).collect();
+    let project = manage::create_project(conn, "Test", &origins).unwrap();
+    let survey = |conn: &mut PgConnection, key: &str, kind: SurveyKind, status: SurveyStatus| {
+        let spec = SurveySpec { key, kind, question: "Q?", scale_min: None, scale_max: None, status };
+        manage::create_survey(conn, project.id, &spec).unwrap()
+    };
+    let nps = survey(conn, "nps-main", SurveyKind::Nps, SurveyStatus::Active);
+    survey(conn, "feedback", SurveyKind::Text, SurveyStatus::Active);
+    survey(conn, "csat", SurveyKind::Csat, SurveyStatus::Active);
+    survey(conn, "ces", SurveyKind::Ces, SurveyStatus::Active);
+    survey(conn, "paused", SurveyKind::Nps, SurveyStatus::Paused);
+    let publishable = manage::create_key(conn, project.id, KeyKind::Publishable, &[], "widget").unwrap();
+    let secret = manage::create_key(conn, project.id, KeyKind::Secret, &[Scope::Admin], "admin").unwrap();
+    Fixture {
+        project_id: project.id,
+        nps_survey_id: nps.id,
+        publishable_key: publishable.token,
+        secret_key: secret.token,
+    }
+}
+
+/// The service running on a free port against its own database.
+pub struct TestApp {
+    pub address: String,
+    pub client: reqwest::Client,
+    pub db: TestDb,
+    pub fixture: Fixture,
+}
+
+/// Starts the service with the test defaults.
+pub async fn spawn_app() -> TestApp {
+    spawn_app_with(|_| {}).await
+}
+
+/// Starts the service with settings changed by `tweak`.
+pub async fn spawn_app_with(tweak: impl FnOnce(&mut Config)) -> TestApp {
+    let db = TestDb::new();
+    let fixture = fixture(&mut db.connect(), &["https://app.example.com"]);
+    let mut config = Config::for_tests();
+    tweak(&mut config);
+    let address = start_server(&config, &db.secret_url());
+    TestApp { address, client: reqwest::Client::new(), db, fixture }
+}
+
+/// Starts the real service on `url`; returns its base URL.
+pub fn start_server(config: &Config, url: &SecretString) -> String {
+    let app = Application::build(config, url).expect("building the app");
+    let address = format!("http://127.0.0.1:{}", app.port());
+    tokio::spawn(app.run());
+    address
+}
+
+impl TestApp {
+    /// POSTs a JSON answer with the publishable key.
+    pub async fn post_answer(&self, body: &serde_json::Value) -> reqwest::Response {
+        self.client
+            .post(format!("{}/v1/responses", self.address))
+            .bearer_auth(&self.fixture.publishable_key)
+            .json(body)
+            .send()
+            .await
+            .expect("request")
+    }
+
+    pub fn count(&self, sql: &str) -> i64 {
+        count(&mut self.db.connect(), sql)
+    }
+}

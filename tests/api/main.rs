@@ -1,0 +1,11 @@
+//! API tests: the real service over HTTP, against a fresh real PostgreSQL database each.
+
+mod helpers;
+
+mod cli;
+mod embedded;
+mod health;
+mod ingest;
+mod ingest_consistency;
+mod ingest_errors;
+mod migrations;

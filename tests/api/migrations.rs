@@ -1,0 +1,55 @@
+use crate::helpers::{count, TestDb};
+use feedbackd::store::{has_pending_migrations, run_migrations};
+
+#[test]
+fn migrations_apply_on_an_empty_database_and_are_idempotent() {
+    let db = TestDb::empty();
+    let mut conn = db.connect();
+    assert!(has_pending_migrations(&mut conn).unwrap());
+    assert!(run_migrations(&mut conn).unwrap() >= 1);
+    assert_eq!(run_migrations(&mut conn).unwrap(), 0);
+    assert!(!has_pending_migrations(&mut conn).unwrap());
+    let tables = count(
+        &mut conn,
+        "SELECT count(*) FROM information_schema.tables WHERE table_schema = 'public' AND table_name IN \
+         ('projects', 'api_keys', 'surveys', 'responses', 'score_rollups', 'score_rollups_quarter')",
+    );
+    assert_eq!(tables, 6);
+}
+
+#[test]
+fn concurrent_migrations_take_turns_and_all_succeed() {
+    let db = TestDb::empty();
+    let url = db.url.clone();
+    let threads: Vec<_> = (0..4)
+        .map(|_| {
+            let url = url.clone();
+            std::thread::spawn(move || {
+                use diesel::Connection;
+                let mut conn = diesel::PgConnection::establish(&url).unwrap();
+                run_migrations(&mut conn)
+            })
+        })
+        .collect();
+    let applied: Vec<usize> =
+        threads.into_iter().map(|t| t.join().unwrap().expect("migrate failed")).collect();
+    let expected = applied.iter().max().copied().unwrap();
+    assert!(expected >= 1);
+    // Exactly one of them applied the migrations; the others found nothing to do.
+    assert_eq!(applied.iter().sum::<usize>(), expected, "{applied:?}");
+}
+
+#[test]
+fn every_table_leads_its_primary_key_with_project_id() {
+    let db = TestDb::new();
+    let mut conn = db.connect();
+    let offenders = count(
+        &mut conn,
+        "SELECT count(*) FROM pg_index i JOIN pg_class c ON c.oid = i.indrelid \
+         JOIN pg_namespace n ON n.oid = c.relnamespace \
+         JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum = i.indkey[0] \
+         WHERE i.indisprimary AND n.nspname = 'public' AND c.relname <> 'projects' \
+           AND c.relname NOT LIKE '\\_\\_%' AND a.attname <> 'project_id'",
+    );
+    assert_eq!(offenders, 0);
+}
