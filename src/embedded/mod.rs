@@ -66,7 +66,8 @@ impl EmbeddedPostgres {
     }
 
     fn url_for(&self, database: &str) -> String {
-        format!("postgres://{DB_USER}:{}@127.0.0.1:{}/{database}", self.password, self.port)
+        // Loopback only: TLS would add nothing but a handshake.
+        format!("postgres://{DB_USER}:{}@127.0.0.1:{}/{database}?sslmode=disable", self.password, self.port)
     }
 
     fn command(&self, program: &str) -> Command {

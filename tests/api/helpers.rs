@@ -12,15 +12,30 @@ use uuid::Uuid;
 
 /// The server tests run against: `TEST_DATABASE_URL`, else `DATABASE_URL`, else the local one.
 pub fn server_url() -> String {
-    std::env::var("TEST_DATABASE_URL")
+    let configured = std::env::var("TEST_DATABASE_URL")
         .or_else(|_| std::env::var("DATABASE_URL"))
-        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into())
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into());
+    let database = url::Url::parse(&configured)
+        .expect("TEST_DATABASE_URL is a URL")
+        .path()
+        .trim_start_matches('/')
+        .to_string();
+    with_database(&configured, &database)
 }
 
-/// `server_url()` pointing at another database.
+/// `server_url()` pointing at another database. The test server is on loopback, so TLS is
+/// off: it keeps libpq from loading OpenSSL, whose exit-time cleanup can race with
+/// connections still closing on other threads when a test process ends.
 pub fn url_for(database: &str) -> String {
-    let mut url = url::Url::parse(&server_url()).expect("TEST_DATABASE_URL is a URL");
+    with_database(&server_url(), database)
+}
+
+fn with_database(server: &str, database: &str) -> String {
+    let mut url = url::Url::parse(server).expect("TEST_DATABASE_URL is a URL");
     url.set_path(database);
+    if !url.query_pairs().any(|(k, _)| k == "sslmode") {
+        url.query_pairs_mut().append_pair("sslmode", "disable");
+    }
     url.to_string()
 }
 
