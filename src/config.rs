@@ -192,8 +192,8 @@ impl Config {
             #[command(flatten)]
             serve: ServeArgs,
         }
-        // Parsed from an empty command line so the defaults live in one place; the
-        // environment is deliberately ignored only for the listen address.
+        // Parsed from an empty command line so the defaults live in one place (FEEDBACKD_*
+        // variables still apply, so a test run can be tuned); only the address is fixed.
         let mut args = Defaults::parse_from(["feedbackd"]).serve;
         args.listen = "127.0.0.1:0".parse().expect("literal address");
         args.into_config().expect("defaults are valid")

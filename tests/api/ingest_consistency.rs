@@ -2,7 +2,7 @@
 //! database restart.
 
 use crate::helpers::{fixture, spawn_app, start_server};
-use diesel::{Connection, PgConnection};
+use diesel::{Connection, PgConnection, RunQueryDsl};
 use feedbackd::config::Config;
 use feedbackd::embedded::EmbeddedPostgres;
 use rand::{Rng, SeedableRng};
@@ -215,4 +215,51 @@ async fn every_acknowledged_answer_survives_a_database_restart_exactly_once() {
     drop(conn);
     drop(pg);
     let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[tokio::test]
+async fn a_full_queue_is_answered_503_at_once_and_held_answers_commit_when_the_database_frees_up() {
+    let app = Arc::new(
+        crate::helpers::spawn_app_with(|config| {
+            config.writer.queue = 2;
+            config.writer.writers = 1;
+        })
+        .await,
+    );
+    // Block the writer: it waits for this lock with its batch in hand.
+    let mut blocker = app.db.connect();
+    diesel::sql_query("BEGIN").execute(&mut blocker).unwrap();
+    diesel::sql_query("LOCK TABLE responses IN ACCESS EXCLUSIVE MODE").execute(&mut blocker).unwrap();
+    let started = Instant::now();
+    let tasks: Vec<_> = (0..20)
+        .map(|_| {
+            let app = app.clone();
+            tokio::spawn(async move {
+                let sent = Instant::now();
+                let response = app.post_answer(&json!({"survey": "nps-main", "score": 9})).await;
+                let retry_after = response.headers().get("retry-after").is_some();
+                (response.status().as_u16(), retry_after, sent.elapsed())
+            })
+        })
+        .collect();
+    tokio::time::sleep(Duration::from_millis(1000)).await;
+    diesel::sql_query("COMMIT").execute(&mut blocker).unwrap();
+    let mut accepted = 0;
+    let mut shed = 0;
+    for task in tasks {
+        let (status, retry_after, took) = task.await.unwrap();
+        match status {
+            201 => accepted += 1,
+            503 => {
+                shed += 1;
+                assert!(retry_after, "a 503 carries Retry-After");
+                assert!(took < Duration::from_millis(900), "shedding is immediate, took {took:?}");
+            }
+            other => panic!("unexpected status {other}"),
+        }
+    }
+    assert!(shed >= 10, "most requests were shed: {shed} of 20");
+    assert!(accepted >= 1, "the held answers were committed once the lock went");
+    assert_eq!(app.count("SELECT count(*) FROM responses"), accepted);
+    assert!(started.elapsed() < Duration::from_secs(5));
 }
