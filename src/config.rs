@@ -3,6 +3,7 @@
 //! [`ServeArgs::into_config`] checks what spans several settings. Nothing else reads the
 //! environment.
 
+use crate::ratelimit::{RateLimitConfig, RateSpec};
 use clap::Args;
 use std::net::SocketAddr;
 use std::time::Duration;
@@ -32,6 +33,40 @@ pub struct ServeArgs {
     pub limits: LimitArgs,
     #[command(flatten)]
     pub writer: WriterArgs,
+    #[command(flatten)]
+    pub abuse: AbuseArgs,
+}
+
+/// Rate limits, trusted proxies and spam signals.
+#[derive(Debug, Clone, Args)]
+pub struct AbuseArgs {
+    /// Requests per client IP on the widget endpoints (COUNT/UNIT[:BURST], UNIT s|min|h).
+    #[arg(long, env = "FEEDBACKD_RATE_LIMIT_IP", default_value = "20/s:60")]
+    pub rate_limit_ip: RateSpec,
+    /// Requests per project through its publishable key: protects the database.
+    #[arg(long, env = "FEEDBACKD_RATE_LIMIT_PROJECT", default_value = "2000/s:4000")]
+    pub rate_limit_project: RateSpec,
+    /// Answers per respondent id.
+    #[arg(long, env = "FEEDBACKD_RATE_LIMIT_RESPONDENT", default_value = "30/min:10")]
+    pub rate_limit_respondent: RateSpec,
+    /// Requests per secret key on the read and management API.
+    #[arg(long, env = "FEEDBACKD_RATE_LIMIT_SECRET_KEY", default_value = "50/s:100")]
+    pub rate_limit_secret_key: RateSpec,
+    /// Keys each limiter tracks before new ones share overflow buckets (bounds memory).
+    #[arg(long, env = "FEEDBACKD_RATE_LIMIT_MAX_KEYS", default_value_t = 200_000,
+          value_parser = clap::value_parser!(u64).range(1000..=100_000_000))]
+    pub rate_limit_max_keys: u64,
+    /// Proxies (comma-separated CIDRs) whose Forwarded / X-Forwarded-For headers are believed.
+    #[arg(long, env = "FEEDBACKD_TRUSTED_PROXIES", value_delimiter = ',', num_args = 0..)]
+    pub trusted_proxies: Vec<ipnet::IpNet>,
+    /// Answers given faster than this after the widget showed (its `time_to_answer_ms`) are
+    /// taken for bots: acknowledged and dropped. 0 disables.
+    #[arg(long, env = "FEEDBACKD_MIN_TIME_TO_ANSWER_MS", default_value_t = 800)]
+    pub min_time_to_answer_ms: u64,
+    /// The same comment from the same respondent within this many seconds is stored once.
+    #[arg(long, env = "FEEDBACKD_DUPLICATE_COMMENT_WINDOW_SECS", default_value_t = 300,
+          value_parser = clap::value_parser!(u64).range(0..=86_400))]
+    pub duplicate_comment_window_secs: u64,
 }
 
 /// Size limits on what widgets send. Over a limit is a 413 or 422 naming it, never truncation.
@@ -110,6 +145,16 @@ pub struct Config {
     pub auth_cache_ttl: Duration,
     pub limits: Limits,
     pub writer: WriterConfig,
+    pub rate_limits: RateLimitConfig,
+    pub trusted_proxies: Vec<ipnet::IpNet>,
+    pub spam: SpamConfig,
+}
+
+/// Signals that an answer comes from a bot or a repeat.
+#[derive(Debug, Clone)]
+pub struct SpamConfig {
+    pub min_time_to_answer: Duration,
+    pub duplicate_comment_window: Duration,
 }
 
 /// Size and time limits on ingested answers.
@@ -178,6 +223,18 @@ impl ServeArgs {
                 batch: self.writer.writer_batch as usize,
                 writers: self.writer.writers as usize,
                 timeout: Duration::from_millis(self.writer.ingest_timeout_ms),
+            },
+            rate_limits: RateLimitConfig {
+                ip: self.abuse.rate_limit_ip,
+                project: self.abuse.rate_limit_project,
+                respondent: self.abuse.rate_limit_respondent,
+                secret_key: self.abuse.rate_limit_secret_key,
+                max_keys: self.abuse.rate_limit_max_keys as usize,
+            },
+            trusted_proxies: self.abuse.trusted_proxies,
+            spam: SpamConfig {
+                min_time_to_answer: Duration::from_millis(self.abuse.min_time_to_answer_ms),
+                duplicate_comment_window: Duration::from_secs(self.abuse.duplicate_comment_window_secs),
             },
         })
     }

@@ -15,6 +15,8 @@ pub mod embedded;
 pub mod http;
 pub mod ingest;
 pub mod manage;
+pub mod metrics;
+pub mod ratelimit;
 pub mod startup;
 pub mod store;
 pub mod telemetry;

@@ -3,15 +3,19 @@
 
 use crate::auth::Authenticator;
 use crate::config::Config;
+use crate::http::client_ip::TrustedProxies;
 use crate::http::{self, AppState};
 use crate::ingest::{Ingestor, Writer};
+use crate::ratelimit::Limiters;
 use crate::store::Db;
 use actix_web::dev::{Server, ServerHandle};
+use actix_web::middleware::from_fn;
 use actix_web::{web, App, HttpServer};
 use secrecy::SecretString;
 use std::net::TcpListener;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, Weak};
+use std::time::Duration;
 
 /// A bound, not yet running service.
 pub struct Application {
@@ -28,9 +32,21 @@ impl Application {
         let db = Db::new(database_url, config.db_pool_size);
         let (writer, writer_handle) = Writer::start(db.url().clone(), &config.writer);
         let draining = Arc::new(AtomicBool::new(false));
+        let limiters = Arc::new(Limiters::new(config.rate_limits.clone()));
+        spawn_limiter_janitor(Arc::downgrade(&limiters));
+        crate::metrics::handle();
+        let ingest = Ingestor::new(
+            db.clone(),
+            writer_handle,
+            config.limits.clone(),
+            config.spam.clone(),
+            config.auth_cache_ttl,
+        );
         let state = web::Data::new(AppState {
             auth: Authenticator::new(db.clone(), config.auth_cache_ttl),
-            ingest: Ingestor::new(db.clone(), writer_handle, config.limits.clone(), config.auth_cache_ttl),
+            ingest,
+            limiters,
+            proxies: TrustedProxies(config.trusted_proxies.clone()),
             db,
             draining: draining.clone(),
         });
@@ -38,6 +54,7 @@ impl Application {
         let port = listener.local_addr()?.port();
         let server = HttpServer::new(move || {
             App::new()
+                .wrap(from_fn(crate::metrics::track_requests))
                 .app_data(state.clone())
                 .configure(http::routes)
                 .default_service(web::to(http::not_found))
@@ -84,6 +101,18 @@ impl Application {
         let _ = tokio::task::spawn_blocking(move || writer.join()).await;
         result
     }
+}
+
+/// Sweeps idle keys out of the rate limiters every few seconds, until they are dropped.
+fn spawn_limiter_janitor(limiters: Weak<Limiters>) {
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(Duration::from_secs(10));
+        loop {
+            tick.tick().await;
+            let Some(limiters) = limiters.upgrade() else { return };
+            limiters.sweep();
+        }
+    });
 }
 
 async fn wait_for_signal() {

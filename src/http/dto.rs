@@ -30,6 +30,12 @@ pub struct AnswerIn {
     #[validate(nested)]
     pub context: Option<ContextIn>,
     pub client_time: Option<DateTime<Utc>>,
+    /// Honeypot: a form field people never see. Bots fill it; the answer is then
+    /// acknowledged like any other and dropped.
+    #[validate(length(max = 256, message = "longer than 256 characters"))]
+    pub hp: Option<String>,
+    /// Milliseconds from the widget showing the question to the answer being sent.
+    pub time_to_answer_ms: Option<u64>,
 }
 
 /// Where the answer was given.
@@ -85,6 +91,8 @@ impl AnswerIn {
         };
         Submission {
             errors,
+            honeypot: self.hp.is_some_and(|v| !v.is_empty()),
+            time_to_answer: self.time_to_answer_ms.map(std::time::Duration::from_millis),
             id: self.id,
             survey: self.survey,
             score: self.score,

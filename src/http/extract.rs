@@ -1,5 +1,6 @@
 //! Extractors: the caller's key, and where the request came from.
 
+use super::ratelimit::enforce;
 use super::{ApiError, AppState};
 use crate::auth::Principal;
 use crate::domain::KeyKind;
@@ -36,6 +37,10 @@ impl FromRequest for PublishableKey {
         let req = req.clone();
         Box::pin(async move {
             let state = req.app_data::<web::Data<AppState>>().expect("AppState is registered");
+            // Before anything else, so a flood costs no key lookup and no database work.
+            if let Some(ip) = state.proxies.client_ip(&req) {
+                enforce(&req, state.limiters.check_ip(ip))?;
+            }
             let (token, _) = presented_token(&req).ok_or(ApiError::Unauthorized(
                 "send the publishable key as `Authorization: Bearer fbk_pub_…`",
             ))?;
@@ -58,6 +63,7 @@ impl FromRequest for PublishableKey {
                     });
                 }
             }
+            enforce(&req, state.limiters.check_project(&principal.project))?;
             // The CORS layer reads it to add Access-Control-Allow-Origin to the answer.
             req.extensions_mut().insert(principal.clone());
             Ok(PublishableKey(principal))
@@ -65,7 +71,8 @@ impl FromRequest for PublishableKey {
     }
 }
 
-/// The client's address as seen on the socket.
+/// The client's address: the socket peer, or what a trusted proxy says it is.
 pub fn client_ip(req: &HttpRequest) -> Option<IpAddr> {
-    req.peer_addr().map(|addr| addr.ip())
+    let state = req.app_data::<web::Data<AppState>>().expect("AppState is registered");
+    state.proxies.client_ip(req)
 }

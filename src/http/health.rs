@@ -26,6 +26,13 @@ pub async fn readyz(state: web::Data<AppState>) -> HttpResponse {
     }
 }
 
+/// Prometheus metrics, with the gauges that are read rather than counted.
+pub async fn metrics(state: web::Data<AppState>) -> HttpResponse {
+    metrics::gauge!("feedbackd_writer_queue_depth").set(state.ingest.writer().queued() as f64);
+    metrics::gauge!("feedbackd_rate_limit_tracked_keys").set(state.limiters.tracked_keys() as f64);
+    HttpResponse::Ok().content_type("text/plain; version=0.0.4").body(crate::metrics::handle().render())
+}
+
 fn unready(reason: &str) -> HttpResponse {
     HttpResponse::ServiceUnavailable()
         .insert_header(("Retry-After", "1"))

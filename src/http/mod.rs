@@ -2,17 +2,20 @@
 //! Handlers are thin: extract, convert, call one domain function, map the result.
 
 mod body;
+pub mod client_ip;
 mod cors;
 mod dto;
 mod extract;
 mod health;
 mod problem;
+mod ratelimit;
 mod responses;
 
 pub use problem::ApiError;
 
 use crate::auth::Authenticator;
 use crate::ingest::Ingestor;
+use crate::ratelimit::Limiters;
 use crate::store::Db;
 use actix_web::http::Method;
 use actix_web::middleware::from_fn;
@@ -25,6 +28,8 @@ pub struct AppState {
     pub db: Db,
     pub auth: Authenticator,
     pub ingest: Ingestor,
+    pub limiters: Arc<Limiters>,
+    pub proxies: client_ip::TrustedProxies,
     /// Set on shutdown: `/readyz` turns 503 so the load balancer stops sending traffic.
     pub draining: Arc<AtomicBool>,
 }
@@ -38,9 +43,11 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     .app_data(web::QueryConfig::default().error_handler(|e, _| ApiError::Malformed(e.to_string()).into()))
     .route("/healthz", web::get().to(health::healthz))
     .route("/readyz", web::get().to(health::readyz))
+    .route("/metrics", web::get().to(health::metrics))
     .service(
         web::scope("/v1/responses")
             .wrap(from_fn(cors::allow_origin))
+            .wrap(from_fn(ratelimit::headers))
             .service(
                 web::resource("")
                     .route(web::post().to(responses::create))

@@ -43,6 +43,9 @@ pub enum ApiError {
     /// A body that is not JSON (415).
     #[error("{0}")]
     UnsupportedMediaType(String),
+    /// Over a rate limit (429), naming the limiter.
+    #[error("rate limit `{limiter}` exceeded; retry in {retry_after_secs} s")]
+    RateLimited { limiter: &'static str, retry_after_secs: u32 },
     /// The service cannot take this now (503); the client should retry after a while.
     #[error("{detail}")]
     Unavailable { detail: &'static str, retry_after_secs: u32 },
@@ -79,6 +82,7 @@ impl ApiError {
             ApiError::Conflict(_) => ("conflict", "Conflict"),
             ApiError::PayloadTooLarge { .. } => ("payload-too-large", "Payload too large"),
             ApiError::UnsupportedMediaType(_) => ("unsupported-media-type", "Unsupported media type"),
+            ApiError::RateLimited { .. } => ("rate-limited", "Too many requests"),
             ApiError::Unavailable { .. } => ("unavailable", "Service unavailable"),
             ApiError::Internal(_) => ("internal", "Internal error"),
         }
@@ -108,6 +112,7 @@ impl ResponseError for ApiError {
             ApiError::Conflict(_) => StatusCode::CONFLICT,
             ApiError::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            ApiError::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
             ApiError::Unavailable { .. } => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -132,7 +137,8 @@ impl ResponseError for ApiError {
         let mut response = HttpResponse::build(status);
         response.content_type("application/problem+json");
         match self {
-            ApiError::Unavailable { retry_after_secs, .. } => {
+            ApiError::Unavailable { retry_after_secs, .. }
+            | ApiError::RateLimited { retry_after_secs, .. } => {
                 response.insert_header((header::RETRY_AFTER, retry_after_secs.to_string()));
             }
             ApiError::Unauthorized(_) => {

@@ -3,6 +3,7 @@
 use super::body::{from_value, read_json, BodyLimit};
 use super::dto::{AnswerIn, BatchIn, FollowUpIn, RecordedOut};
 use super::extract::{client_ip, PublishableKey};
+use super::ratelimit::enforce;
 use super::{ApiError, AppState};
 use crate::domain::FieldError;
 use crate::ingest::IngestError;
@@ -10,6 +11,19 @@ use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 use serde::Serialize;
 use uuid::Uuid;
+
+/// One request per respondent it answers for, before anything is written.
+fn limit_respondents<'a>(
+    req: &HttpRequest,
+    state: &AppState,
+    key: &PublishableKey,
+    respondents: impl Iterator<Item = &'a String>,
+) -> Result<(), ApiError> {
+    for respondent in respondents {
+        enforce(req, state.limiters.check_respondent(&key.0.project, respondent))?;
+    }
+    Ok(())
+}
 
 fn answer_limit(state: &AppState) -> BodyLimit {
     BodyLimit { bytes: state.ingest.limits().max_body_bytes, setting: "FEEDBACKD_MAX_BODY_BYTES" }
@@ -24,6 +38,7 @@ pub async fn create(
 ) -> Result<HttpResponse, ApiError> {
     let input: AnswerIn = read_json(&req, body, answer_limit(&state)).await?;
     let submission = input.into_submission(state.ingest.limits());
+    limit_respondents(&req, &state, &key, submission.respondent_id.iter())?;
     let recorded = state.ingest.record(&key.0, submission, client_ip(&req)).await?;
     let status = if recorded.created { StatusCode::CREATED } else { StatusCode::OK };
     Ok(HttpResponse::build(status).json(RecordedOut::from(recorded)))
@@ -71,11 +86,16 @@ pub async fn create_batch(
             ),
         ));
     }
-    let submissions = batch
+    let submissions: Vec<_> = batch
         .answers
         .into_iter()
         .map(|item| from_value::<AnswerIn>(item).map(|answer| answer.into_submission(limits)))
         .collect();
+    let mut respondents: Vec<&String> =
+        submissions.iter().flatten().filter_map(|s| s.respondent_id.as_ref()).collect();
+    respondents.sort();
+    respondents.dedup();
+    limit_respondents(&req, &state, &key, respondents.into_iter())?;
     let results = state.ingest.record_batch(&key.0, submissions, client_ip(&req)).await?;
     let results = results
         .into_iter()

@@ -11,7 +11,7 @@ pub use submission::{Category, Submission};
 pub use writer::{Writer, WriterHandle};
 
 use crate::auth::Principal;
-use crate::config::Limits;
+use crate::config::{Limits, SpamConfig};
 use crate::domain::{FieldError, Scale, SurveyKind, SurveyStatus};
 use crate::store::models::{NewAnswer, Survey};
 use crate::store::responses::{self, FollowUp, FollowUpOutcome, Stored};
@@ -60,7 +60,18 @@ pub struct Ingestor {
     db: Db,
     writer: WriterHandle,
     limits: Arc<Limits>,
+    spam: SpamConfig,
     surveys: Cache<(Uuid, String), Option<SurveyRules>>,
+    /// Comments stored lately, by (project, respondent, SHA-256 of the text): a repeat within
+    /// the window is answered as a replay of the first instead of being stored again.
+    recent_comments: Cache<(Uuid, String, [u8; 32]), Recorded>,
+}
+
+/// Why an answer was acknowledged but not stored.
+#[derive(Debug, Clone, Copy)]
+enum Drop {
+    Honeypot,
+    TooFast,
 }
 
 /// Outcome of one item of a batch.
@@ -76,12 +87,52 @@ pub struct Recorded {
 
 impl Ingestor {
     /// An ingestor writing through `writer`, caching survey lookups for `cache_ttl`.
-    pub fn new(db: Db, writer: WriterHandle, limits: Limits, cache_ttl: Duration) -> Self {
+    pub fn new(db: Db, writer: WriterHandle, limits: Limits, spam: SpamConfig, cache_ttl: Duration) -> Self {
         let surveys = Cache::builder()
             .max_capacity(if cache_ttl.is_zero() { 0 } else { 10_000 })
             .time_to_live(cache_ttl.max(Duration::from_millis(1)))
             .build();
-        Ingestor { db, writer, limits: Arc::new(limits), surveys }
+        let window = spam.duplicate_comment_window;
+        let recent_comments = Cache::builder()
+            .max_capacity(if window.is_zero() { 0 } else { 100_000 })
+            .time_to_live(window.max(Duration::from_millis(1)))
+            .build();
+        Ingestor { db, writer, limits: Arc::new(limits), spam, surveys, recent_comments }
+    }
+
+    /// Whether the answer looks like a bot's: it is then acknowledged and not stored, so
+    /// bots learn nothing from the answer.
+    fn drop_reason(&self, s: &Submission) -> Option<Drop> {
+        if s.honeypot {
+            return Some(Drop::Honeypot);
+        }
+        let min = self.spam.min_time_to_answer;
+        s.time_to_answer.filter(|t| !min.is_zero() && *t < min).map(|_| Drop::TooFast)
+    }
+
+    /// An answer that needs no write: dropped as spam, or a comment repeated lately.
+    fn settled_without_write(&self, row: &NewAnswer, dropped: Option<Drop>) -> Option<Recorded> {
+        if let Some(reason) = dropped {
+            let reason = match reason {
+                Drop::Honeypot => "dropped_honeypot",
+                Drop::TooFast => "dropped_too_fast",
+            };
+            metrics::counter!("feedbackd_answers_total", "outcome" => reason).increment(1);
+            return Some(Recorded { id: row.id, survey_id: row.survey_id, created: true });
+        }
+        let repeat = self.recent_comments.get(&comment_key(row)?)?;
+        metrics::counter!("feedbackd_answers_total", "outcome" => "duplicate_comment").increment(1);
+        Some(Recorded { created: false, ..repeat })
+    }
+
+    /// Remembers what was just written, and counts it.
+    fn written(&self, row_key: Option<(Uuid, String, [u8; 32])>, recorded: Recorded) -> Recorded {
+        let outcome = if recorded.created { "created" } else { "replayed" };
+        metrics::counter!("feedbackd_answers_total", "outcome" => outcome).increment(1);
+        if let (Some(key), true) = (row_key, recorded.created) {
+            self.recent_comments.insert(key, recorded);
+        }
+        recorded
     }
 
     /// The limits answers are checked against.
@@ -102,10 +153,14 @@ impl Ingestor {
         submission: Submission,
         client_ip: Option<IpAddr>,
     ) -> Result<Recorded, IngestError> {
-        let row = self.prepare(principal, submission, client_ip).await?;
-        let id = row.id;
+        let dropped = self.drop_reason(&submission);
+        let row = self.prepare(principal, submission, client_ip).await.inspect_err(count_invalid)?;
+        if let Some(settled) = self.settled_without_write(&row, dropped) {
+            return Ok(settled);
+        }
+        let (id, key) = (row.id, comment_key(&row));
         let stored = self.writer.write(vec![row]).await?;
-        Ok(recorded(id, stored[0]))
+        Ok(self.written(key, recorded(id, stored[0])))
     }
 
     /// Checks and stores up to a batch of answers in one commit. Invalid items are refused
@@ -122,25 +177,31 @@ impl Ingestor {
         let mut rows = Vec::new();
         let mut slots = Vec::new();
         for submission in submissions {
-            let prepared = match submission {
-                Ok(s) => self.prepare(principal, s, client_ip).await,
-                Err(error) => Err(IngestError::Invalid(vec![error])),
+            let (prepared, dropped) = match submission {
+                Ok(s) => {
+                    let dropped = self.drop_reason(&s);
+                    (self.prepare(principal, s, client_ip).await.inspect_err(count_invalid), dropped)
+                }
+                Err(error) => (Err(IngestError::Invalid(vec![error])), None),
             };
             match prepared {
-                Ok(row) => {
-                    slots.push(results.len());
-                    rows.push(row);
-                    results.push(None);
-                }
+                Ok(row) => match self.settled_without_write(&row, dropped) {
+                    Some(settled) => results.push(Some(Ok(settled))),
+                    None => {
+                        slots.push(results.len());
+                        rows.push(row);
+                        results.push(None);
+                    }
+                },
                 Err(IngestError::Invalid(e)) => results.push(Some(Err(IngestError::Invalid(e)))),
                 Err(other) => return Err(other),
             }
         }
         if !rows.is_empty() {
-            let ids: Vec<Uuid> = rows.iter().map(|r| r.id).collect();
+            let keys: Vec<_> = rows.iter().map(|r| (r.id, comment_key(r))).collect();
             let stored = self.writer.write(rows).await?;
-            for ((slot, id), stored) in slots.into_iter().zip(ids).zip(stored) {
-                results[slot] = Some(Ok(recorded(id, stored)));
+            for ((slot, (id, key)), stored) in slots.into_iter().zip(keys).zip(stored) {
+                results[slot] = Some(Ok(self.written(key, recorded(id, stored))));
             }
         }
         Ok(results.into_iter().map(|r| r.expect("every slot is filled")).collect())
@@ -246,6 +307,20 @@ impl Ingestor {
         };
         self.surveys.insert(key, rules.clone());
         Ok(rules)
+    }
+}
+
+/// The key under which a comment is remembered for de-duplication.
+fn comment_key(row: &NewAnswer) -> Option<(Uuid, String, [u8; 32])> {
+    use sha2::Digest;
+    let respondent = row.respondent_id.clone()?;
+    let digest = sha2::Sha256::digest(row.comment.as_ref()?.trim().as_bytes());
+    Some((row.project_id, respondent, digest.into()))
+}
+
+fn count_invalid(error: &IngestError) {
+    if matches!(error, IngestError::Invalid(_)) {
+        metrics::counter!("feedbackd_answers_total", "outcome" => "invalid").increment(1);
     }
 }
 

@@ -35,6 +35,10 @@ impl Category {
 pub struct Submission {
     /// What the shape checks found wrong; the answer is refused unless this is empty.
     pub errors: Vec<FieldError>,
+    /// The honeypot field was filled in.
+    pub honeypot: bool,
+    /// How long the person took, as the widget measured it.
+    pub time_to_answer: Option<std::time::Duration>,
     pub id: Option<Uuid>,
     /// The survey's id or key.
     pub survey: String,

@@ -164,7 +164,12 @@ impl Worker {
             return answer_all(jobs, || IngestError::Unavailable);
         };
         let (rows, placement) = merge(&jobs);
-        match insert_batch(conn, &rows) {
+        let started = Instant::now();
+        let result = insert_batch(conn, &rows);
+        metrics::counter!("feedbackd_db_calls_total").increment(1);
+        metrics::histogram!("feedbackd_writer_commit_seconds").record(started.elapsed().as_secs_f64());
+        metrics::histogram!("feedbackd_writer_batch_rows").record(rows.len() as f64);
+        match result {
             Ok(stored) => {
                 self.stats.transactions.fetch_add(1, Ordering::Relaxed);
                 self.stats.rows_written.fetch_add(rows.len() as u64, Ordering::Relaxed);

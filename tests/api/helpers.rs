@@ -185,6 +185,15 @@ pub struct TestApp {
     pub fixture: Fixture,
 }
 
+/// Lifts the rate limits, for tests that load the service from one address on purpose.
+pub fn without_rate_limits(config: &mut Config) {
+    let unlimited: feedbackd::ratelimit::RateSpec = "1000000/s".parse().unwrap();
+    config.rate_limits.ip = unlimited;
+    config.rate_limits.project = unlimited;
+    config.rate_limits.respondent = unlimited;
+    config.rate_limits.secret_key = unlimited;
+}
+
 /// Starts the service with the test defaults.
 pub async fn spawn_app() -> TestApp {
     spawn_app_with(|_| {}).await

@@ -1,7 +1,7 @@
 //! Exactly-once under concurrency, rollups equal to the raw rows, and durability across a
 //! database restart.
 
-use crate::helpers::{fixture, spawn_app, start_server};
+use crate::helpers::{fixture, spawn_app, spawn_app_with, start_server, without_rate_limits};
 use diesel::{Connection, PgConnection, RunQueryDsl};
 use feedbackd::config::Config;
 use feedbackd::embedded::EmbeddedPostgres;
@@ -69,7 +69,7 @@ const QUARTER_MISMATCHES: &str = "
 
 #[tokio::test]
 async fn rollups_equal_a_recount_of_the_raw_rows_after_a_random_load() {
-    let app = Arc::new(spawn_app().await);
+    let app = Arc::new(spawn_app_with(without_rate_limits).await);
     let mut rng = rand::rngs::StdRng::seed_from_u64(0xfeedbac);
     let platforms = ["web", "ios", "android"];
     let mut sent_ids = Vec::new();
@@ -152,6 +152,7 @@ async fn every_acknowledged_answer_survives_a_database_restart_exactly_once() {
         fixture(&mut conn, &[])
     };
     let mut config = Config::for_tests();
+    without_rate_limits(&mut config);
     config.writer.timeout = Duration::from_secs(2);
     let address = start_server(&config, &url);
     let client = reqwest::Client::new();
@@ -220,7 +221,7 @@ async fn every_acknowledged_answer_survives_a_database_restart_exactly_once() {
 #[tokio::test]
 async fn a_full_queue_is_answered_503_at_once_and_held_answers_commit_when_the_database_frees_up() {
     let app = Arc::new(
-        crate::helpers::spawn_app_with(|config| {
+        spawn_app_with(|config| {
             config.writer.queue = 2;
             config.writer.writers = 1;
         })

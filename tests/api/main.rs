@@ -2,6 +2,7 @@
 
 mod helpers;
 
+mod abuse;
 mod cli;
 mod embedded;
 mod health;
