@@ -9,11 +9,16 @@ use std::sync::atomic::Ordering;
 use std::time::Duration;
 
 /// Liveness: answers as long as the process serves HTTP.
+#[utoipa::path(get, path = "/healthz", tag = "operations",
+    responses((status = 200, description = "the process is up", body = HealthOut)))]
 pub async fn healthz() -> HttpResponse {
     HttpResponse::Ok().json(json!({"status": "ok"}))
 }
 
 /// Readiness: 200 only when a load balancer should send traffic here.
+#[utoipa::path(get, path = "/readyz", tag = "operations",
+    responses((status = 200, description = "ready for traffic", body = HealthOut),
+        (status = 503, description = "draining, schema behind, or database unavailable", body = HealthOut)))]
 pub async fn readyz(state: web::Data<AppState>) -> HttpResponse {
     if state.draining.load(Ordering::Relaxed) {
         return unready("draining");
@@ -24,6 +29,16 @@ pub async fn readyz(state: web::Data<AppState>) -> HttpResponse {
         Ok(Ok(true)) => unready("database schema is behind this binary; run `feedbackd migrate`"),
         Ok(Err(_)) | Err(_) => unready("database unavailable"),
     }
+}
+
+/// The body of `/healthz` and `/readyz`, as the OpenAPI document describes it.
+#[derive(utoipa::ToSchema)]
+#[allow(dead_code)]
+pub struct HealthOut {
+    /// `ok`, `ready` or `unavailable`.
+    status: String,
+    /// Why it is unavailable.
+    reason: Option<String>,
 }
 
 fn unready(reason: &str) -> HttpResponse {
