@@ -54,6 +54,9 @@ pub enum Command {
     /// Manage surveys.
     #[command(subcommand)]
     Survey(SurveyCommand),
+    /// Print the HTTP API's OpenAPI 3.1 document (JSON) and exit; needs no database.
+    #[command(after_help = "Example:\n  feedbackd openapi > openapi.json")]
+    Openapi,
 }
 
 /// `--json`: print exactly one JSON document on stdout instead of text.

@@ -1,6 +1,14 @@
 //! Creating projects, keys and surveys: the rules shared by the CLI and the management API.
 
-use crate::domain::{parse_origin, FieldError, KeyKind, NewToken, Scope, SurveyKind, SurveyStatus};
+mod surveys_edit;
+
+pub use surveys_edit::{
+    get_survey, list_surveys, set_survey_status, update_survey, SurveyPatch, SurveyView, Transition,
+};
+
+use crate::domain::{
+    parse_origin, FieldError, KeyKind, NewToken, Presentation, Scope, SurveyKind, SurveyStatus, Targeting,
+};
 use crate::store::models::{ApiKey, NewApiKey, NewProject, NewSurvey, Project, Survey};
 use crate::store::{keys, projects, surveys, StoreError};
 use diesel::PgConnection;
@@ -18,6 +26,13 @@ pub enum ManageError {
     Conflict(String),
     #[error(transparent)]
     Store(#[from] StoreError),
+}
+
+// Transactions (`conn.transaction`) need it; a query error is a store error.
+impl From<diesel::result::Error> for ManageError {
+    fn from(error: diesel::result::Error) -> Self {
+        ManageError::Store(StoreError::Query(error))
+    }
 }
 
 /// A key just created, with its token: the only time the token exists outside the client.
@@ -113,11 +128,22 @@ pub struct SurveySpec<'a> {
     pub status: SurveyStatus,
 }
 
-/// Creates a survey.
+/// Creates a survey shown to everyone, with the default presentation.
 pub fn create_survey(
     conn: &mut PgConnection,
     project_id: Uuid,
     spec: &SurveySpec<'_>,
+) -> Result<Survey, ManageError> {
+    create_survey_with(conn, project_id, spec, &Presentation::default(), &Targeting::default())
+}
+
+/// Creates a survey with its presentation and display rules.
+pub fn create_survey_with(
+    conn: &mut PgConnection,
+    project_id: Uuid,
+    spec: &SurveySpec<'_>,
+    presentation: &Presentation,
+    targeting: &Targeting,
 ) -> Result<Survey, ManageError> {
     let mut errors = Vec::new();
     let key_ok = !spec.key.is_empty()
@@ -136,6 +162,8 @@ pub fn create_survey(
         .map_err(|m| errors.push(FieldError::new("scale", m)))
         .ok()
         .flatten();
+    errors.extend(presentation.check(spec.kind));
+    errors.extend(targeting.check());
     if !errors.is_empty() {
         return Err(ManageError::Invalid(errors));
     }
@@ -147,6 +175,8 @@ pub fn create_survey(
         question: spec.question.trim(),
         scale_min: scale.map(|s| s.min),
         scale_max: scale.map(|s| s.max),
+        presentation: to_json(presentation)?,
+        targeting: to_json(targeting)?,
         status: spec.status.as_str(),
     };
     surveys::create(conn, &new).map_err(|e| {
@@ -156,6 +186,11 @@ pub fn create_survey(
             e.into()
         }
     })
+}
+
+/// Rules as stored in a jsonb column.
+fn to_json(value: &impl Serialize) -> Result<serde_json::Value, ManageError> {
+    serde_json::to_value(value).map_err(|e| ManageError::Store(StoreError::Internal(e.to_string())))
 }
 
 fn require_project(conn: &mut PgConnection, project_id: Uuid) -> Result<Project, ManageError> {

@@ -8,7 +8,7 @@ use std::str::FromStr;
 
 /// Publishable keys are public (in web pages and apps) and can only send answers and read
 /// widget configuration; secret keys call the management and read API within their scopes.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum, utoipa::ToSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum KeyKind {
     Publishable,
@@ -44,7 +44,7 @@ impl FromStr for KeyKind {
 }
 
 /// What a secret key may do. `admin` includes every other scope.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
 pub enum Scope {
     #[serde(rename = "surveys:read")]
     SurveysRead,

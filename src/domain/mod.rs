@@ -1,16 +1,20 @@
 //! Domain types shared by every layer. They can only be built valid.
 
 mod keys;
+mod presentation;
 mod survey;
+mod targeting;
 
 pub use keys::{hash_token, KeyKind, NewToken, Scope};
+pub use presentation::{FollowUpQuestion, Labels, LocalizedTexts, Presentation};
 pub use survey::{Scale, SurveyKind, SurveyStatus};
+pub use targeting::{Filter, FilterOp, FilterValue, Scalar, Targeting};
 
 use serde::Serialize;
 
 /// One thing wrong with one input field, named by its path (`attributes.plan`,
 /// `answers[3].score`). Validation collects every one it finds, not just the first.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct FieldError {
     pub field: String,
     pub message: String,

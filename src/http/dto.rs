@@ -8,11 +8,12 @@ use crate::store::responses::FollowUp;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
+use utoipa::ToSchema;
 use uuid::Uuid;
 use validator::{Validate, ValidationErrors, ValidationErrorsKind};
 
 /// `POST /v1/responses`: one answer.
-#[derive(Debug, Deserialize, Validate)]
+#[derive(Debug, Deserialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct AnswerIn {
     /// Idempotency key made on the device (UUIDv7); the server makes one when absent.
@@ -20,9 +21,11 @@ pub struct AnswerIn {
     /// The survey's id or key.
     #[validate(length(min = 1, max = 64, message = "must be 1 to 64 characters"))]
     pub survey: String,
+    /// On the survey's scale; absent for a text survey.
     pub score: Option<i64>,
     pub comment: Option<String>,
     pub category: Option<Category>,
+    /// The app's id for the person: enables recontact rules and privacy erasure.
     #[validate(length(min = 1, max = 256, message = "must be 1 to 256 characters"))]
     pub respondent_id: Option<String>,
     #[serde(default)]
@@ -39,7 +42,7 @@ pub struct AnswerIn {
 }
 
 /// Where the answer was given.
-#[derive(Debug, Deserialize, Serialize, Validate)]
+#[derive(Debug, Deserialize, Serialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ContextIn {
     #[validate(url(message = "must be an absolute URL"))]
@@ -128,14 +131,16 @@ fn flatten(errors: &ValidationErrors, prefix: &str, out: &mut Vec<FieldError>) {
 
 /// `POST /v1/responses/batch`: answers from an offline queue. Items are parsed one by one
 /// so that one bad item does not hide the others' results.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct BatchIn {
+    /// Answers shaped like `POST /v1/responses` bodies.
+    #[schema(value_type = Vec<AnswerIn>)]
     pub answers: Vec<Value>,
 }
 
 /// `PATCH /v1/responses/{id}`: the follow-up to an answer.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct FollowUpIn {
     pub comment: Option<String>,
@@ -162,7 +167,7 @@ impl FollowUpIn {
 }
 
 /// The answer to a stored (or replayed) answer.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 pub struct RecordedOut {
     pub id: Uuid,
     pub survey_id: Uuid,

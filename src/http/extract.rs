@@ -3,7 +3,7 @@
 use super::ratelimit::enforce;
 use super::{ApiError, AppState};
 use crate::auth::Principal;
-use crate::domain::KeyKind;
+use crate::domain::{KeyKind, Scope};
 use actix_web::dev::Payload;
 use actix_web::http::header;
 use actix_web::{web, FromRequest, HttpMessage, HttpRequest};
@@ -67,6 +67,56 @@ impl FromRequest for PublishableKey {
             // The CORS layer reads it to add Access-Control-Allow-Origin to the answer.
             req.extensions_mut().insert(principal.clone());
             Ok(PublishableKey(principal))
+        })
+    }
+}
+
+/// A secret key (`Authorization: Bearer fbk_sec_…`), never taken from the query string.
+/// It only ever acts on its own project; [`SecretKey::require`] checks a scope.
+pub struct SecretKey(pub Arc<Principal>);
+
+impl SecretKey {
+    /// The key's principal if it holds `scope` (`admin` holds all), else a 403 naming it.
+    pub fn require(&self, scope: Scope) -> Result<&Principal, ApiError> {
+        if self.0.has_scope(scope) {
+            Ok(&self.0)
+        } else {
+            Err(ApiError::Forbidden {
+                kind: "missing-scope",
+                detail: format!("this key lacks the `{scope}` scope this request needs"),
+            })
+        }
+    }
+}
+
+impl FromRequest for SecretKey {
+    type Error = ApiError;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, ApiError>>>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let req = req.clone();
+        Box::pin(async move {
+            let state = req.app_data::<web::Data<AppState>>().expect("AppState is registered");
+            let (token, from_query) = presented_token(&req)
+                .ok_or(ApiError::Unauthorized("send a secret key as `Authorization: Bearer fbk_sec_…`"))?;
+            if from_query {
+                // Not even looked up: a URL ends up in logs and browser history.
+                return Err(ApiError::Unauthorized(
+                    "a secret key is only accepted in the Authorization header, never in the URL",
+                ));
+            }
+            if !token.starts_with("fbk_sec_") {
+                return Err(ApiError::Forbidden {
+                    kind: "wrong-key-kind",
+                    detail: "this endpoint takes a secret key (fbk_sec_…)".into(),
+                });
+            }
+            let principal = state.auth.authenticate(&token).await?;
+            if principal.kind != KeyKind::Secret {
+                return Err(ApiError::Unauthorized("the key is not valid"));
+            }
+            enforce(&req, state.limiters.check_secret_key(principal.key_id))?;
+            Ok(SecretKey(principal))
         })
     }
 }

@@ -7,18 +7,24 @@ mod cors;
 mod dto;
 mod extract;
 mod health;
+mod keys;
+mod mgmt_dto;
+mod openapi;
 mod problem;
 mod ratelimit;
 mod responses;
+mod routes;
+mod surveys;
+mod widget;
 
+pub use openapi::document as openapi_document;
 pub use problem::ApiError;
+pub use routes::{Access, Endpoint, ENDPOINTS};
 
 use crate::auth::Authenticator;
 use crate::ingest::Ingestor;
 use crate::ratelimit::Limiters;
 use crate::store::Db;
-use actix_web::http::Method;
-use actix_web::middleware::from_fn;
 use actix_web::{web, HttpRequest, HttpResponse};
 use std::sync::atomic::AtomicBool;
 use std::sync::Arc;
@@ -41,32 +47,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             .error_handler(|e, _| ApiError::NotFound(format!("no such resource: {e}")).into()),
     )
     .app_data(web::QueryConfig::default().error_handler(|e, _| ApiError::Malformed(e.to_string()).into()))
-    .route("/healthz", web::get().to(health::healthz))
-    .route("/readyz", web::get().to(health::readyz))
-    .route("/metrics", web::get().to(health::metrics))
-    .service(
-        web::scope("/v1/responses")
-            .wrap(from_fn(cors::allow_origin))
-            .wrap(from_fn(ratelimit::headers))
-            .service(
-                web::resource("")
-                    .route(web::post().to(responses::create))
-                    .route(web::method(Method::OPTIONS).to(cors::preflight))
-                    .default_service(web::to(method_not_allowed)),
-            )
-            .service(
-                web::resource("/batch")
-                    .route(web::post().to(responses::create_batch))
-                    .route(web::method(Method::OPTIONS).to(cors::preflight))
-                    .default_service(web::to(method_not_allowed)),
-            )
-            .service(
-                web::resource("/{id}")
-                    .route(web::patch().to(responses::follow_up))
-                    .route(web::method(Method::OPTIONS).to(cors::preflight))
-                    .default_service(web::to(method_not_allowed)),
-            ),
-    );
+    .configure(routes::mount);
 }
 
 /// Every unknown path gets a problem, not actix's empty 404.

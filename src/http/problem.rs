@@ -5,6 +5,7 @@
 use crate::auth::AuthError;
 use crate::domain::FieldError;
 use crate::ingest::IngestError;
+use crate::manage::ManageError;
 use crate::store::StoreError;
 use actix_web::http::{header, StatusCode};
 use actix_web::{HttpResponse, ResponseError};
@@ -193,4 +194,30 @@ impl From<AuthError> for ApiError {
             AuthError::Store(e) => e.into(),
         }
     }
+}
+
+impl From<ManageError> for ApiError {
+    fn from(error: ManageError) -> Self {
+        match error {
+            ManageError::Invalid(errors) => ApiError::Validation(errors),
+            ManageError::NotFound(detail) => ApiError::NotFound(detail),
+            ManageError::Conflict(detail) => ApiError::Conflict(detail),
+            ManageError::Store(e) => e.into(),
+        }
+    }
+}
+
+/// The problem+json body, as the OpenAPI document describes it.
+#[derive(utoipa::ToSchema)]
+#[schema(as = Problem)]
+#[allow(dead_code)]
+pub struct ProblemSchema {
+    /// A stable URI naming the kind of problem, e.g. `https://feedbackd.dev/problems/missing-scope`.
+    #[schema(rename = "type", format = "uri")]
+    kind: String,
+    title: String,
+    status: u16,
+    detail: String,
+    /// For `422`: every bad field and what is wrong with it.
+    errors: Option<Vec<FieldError>>,
 }

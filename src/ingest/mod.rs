@@ -140,6 +140,12 @@ impl Ingestor {
         &self.limits
     }
 
+    /// Forgets cached survey rules, so an edit made through this process (a pause, a new
+    /// version) applies to the next answer; other replicas see it within the cache period.
+    pub fn forget_surveys(&self) {
+        self.surveys.invalidate_all();
+    }
+
     /// The writer, for its counters.
     pub fn writer(&self) -> &WriterHandle {
         &self.writer

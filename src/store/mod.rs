@@ -1,6 +1,7 @@
 //! PostgreSQL: the pool, migrations, and every query. Only `async fn`s leave this module;
 //! synchronous diesel runs on the blocking pool with the caller's tracing span.
 
+pub mod contacts;
 mod error;
 pub mod keys;
 mod migrate;

@@ -87,7 +87,21 @@ pub struct NewSurvey<'a> {
     pub question: &'a str,
     pub scale_min: Option<i16>,
     pub scale_max: Option<i16>,
+    pub presentation: Value,
+    pub targeting: Value,
     pub status: &'a str,
+}
+
+/// New content and rules for a survey; `version` is the survey's version after the change.
+#[derive(Debug, AsChangeset)]
+#[diesel(table_name = surveys, treat_none_as_null = true)]
+pub struct SurveyChanges<'a> {
+    pub question: &'a str,
+    pub scale_min: Option<i16>,
+    pub scale_max: Option<i16>,
+    pub presentation: &'a Value,
+    pub targeting: &'a Value,
+    pub version: i32,
 }
 
 /// An answer to store, already validated. Built only by `ingest`.

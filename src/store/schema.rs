@@ -29,6 +29,17 @@ diesel::table! {
 }
 
 diesel::table! {
+    respondent_contacts (project_id, survey_id, respondent_id) {
+        project_id -> Uuid,
+        survey_id -> Uuid,
+        respondent_id -> Text,
+        last_shown_at -> Nullable<Timestamptz>,
+        last_answered_at -> Nullable<Timestamptz>,
+        last_dismissed_at -> Nullable<Timestamptz>,
+    }
+}
+
+diesel::table! {
     responses (project_id, id) {
         project_id -> Uuid,
         id -> Uuid,
@@ -94,6 +105,7 @@ diesel::joinable!(surveys -> projects (project_id));
 diesel::allow_tables_to_appear_in_same_query!(
     api_keys,
     projects,
+    respondent_contacts,
     responses,
     score_rollups,
     score_rollups_quarter,

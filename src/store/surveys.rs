@@ -1,6 +1,6 @@
 //! Queries on surveys.
 
-use super::models::{NewSurvey, Survey};
+use super::models::{NewSurvey, Survey, SurveyChanges};
 use super::schema::surveys;
 use super::StoreError;
 use diesel::prelude::*;
@@ -32,4 +32,59 @@ pub fn find_by_ref(
         Err(_) => query.filter(surveys::key.eq(reference)).first(conn),
     };
     Ok(found.optional()?)
+}
+
+/// A project's surveys in one status, oldest first.
+pub fn list_by_status(
+    conn: &mut PgConnection,
+    project_id: Uuid,
+    status: &str,
+) -> Result<Vec<Survey>, StoreError> {
+    Ok(surveys::table
+        .filter(surveys::project_id.eq(project_id))
+        .filter(surveys::status.eq(status))
+        .select(Survey::as_select())
+        .order(surveys::created_at.asc())
+        .load(conn)?)
+}
+
+/// Like [`find_by_ref`], locking the row until the transaction ends (for read-modify-write).
+pub fn find_by_ref_for_update(
+    conn: &mut PgConnection,
+    project_id: Uuid,
+    reference: &str,
+) -> Result<Option<Survey>, StoreError> {
+    let query =
+        surveys::table.filter(surveys::project_id.eq(project_id)).select(Survey::as_select()).for_update();
+    let found = match Uuid::parse_str(reference) {
+        Ok(id) => query.filter(surveys::id.eq(id)).first(conn),
+        Err(_) => query.filter(surveys::key.eq(reference)).first(conn),
+    };
+    Ok(found.optional()?)
+}
+
+/// Replaces a survey's content and rules.
+pub fn update(
+    conn: &mut PgConnection,
+    project_id: Uuid,
+    id: Uuid,
+    changes: &SurveyChanges<'_>,
+) -> Result<Survey, StoreError> {
+    Ok(diesel::update(surveys::table.find((project_id, id)))
+        .set((changes, surveys::updated_at.eq(diesel::dsl::now)))
+        .returning(Survey::as_returning())
+        .get_result(conn)?)
+}
+
+/// Moves a survey to `status`.
+pub fn set_status(
+    conn: &mut PgConnection,
+    project_id: Uuid,
+    id: Uuid,
+    status: &str,
+) -> Result<Survey, StoreError> {
+    Ok(diesel::update(surveys::table.find((project_id, id)))
+        .set((surveys::status.eq(status), surveys::updated_at.eq(diesel::dsl::now)))
+        .returning(Survey::as_returning())
+        .get_result(conn)?)
 }

@@ -1,0 +1,215 @@
+//! Wire shapes of the management API (surveys, keys) and of the widget configuration.
+
+use crate::domain::{KeyKind, Presentation, Scale, Scope, SurveyKind, SurveyStatus, Targeting};
+use crate::manage::{CreatedKey, SurveyPatch, SurveyView};
+use crate::store::models::ApiKey;
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+use uuid::Uuid;
+
+/// `POST /v1/surveys`: a new survey.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SurveyIn {
+    /// Slug the widget uses: 1–64 lowercase letters, digits, `-`, `_`. Cannot change later.
+    #[schema(example = "nps-main")]
+    pub key: String,
+    pub kind: SurveyKind,
+    #[schema(example = "How likely are you to recommend us to a friend?")]
+    pub question: String,
+    /// Lowest score (default by kind: NPS 0, CSAT 1, CES 1, rating 1; fixed for NPS).
+    pub scale_min: Option<i16>,
+    /// Highest score (default by kind: NPS 10, CSAT 5, CES 7, rating 5; fixed for NPS).
+    pub scale_max: Option<i16>,
+    /// `draft` or `active` (default).
+    pub status: Option<SurveyStatus>,
+    pub presentation: Option<Presentation>,
+    pub targeting: Option<Targeting>,
+}
+
+/// `PATCH /v1/surveys/{survey}`: what to change; absent fields keep their value.
+/// `presentation` and `targeting` are replaced whole. Key and kind cannot change.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SurveyPatchIn {
+    pub question: Option<String>,
+    pub scale_min: Option<i16>,
+    pub scale_max: Option<i16>,
+    pub presentation: Option<Presentation>,
+    pub targeting: Option<Targeting>,
+}
+
+impl From<SurveyPatchIn> for SurveyPatch {
+    fn from(p: SurveyPatchIn) -> Self {
+        SurveyPatch {
+            question: p.question,
+            scale_min: p.scale_min,
+            scale_max: p.scale_max,
+            presentation: p.presentation,
+            targeting: p.targeting,
+        }
+    }
+}
+
+/// `GET /v1/surveys` filters.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
+pub struct SurveyListQuery {
+    /// Only surveys in this status.
+    pub status: Option<SurveyStatus>,
+}
+
+/// A survey.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SurveyOut {
+    pub id: Uuid,
+    pub key: String,
+    pub kind: SurveyKind,
+    pub question: String,
+    /// The score range; absent for text surveys.
+    pub scale: Option<Scale>,
+    pub presentation: Presentation,
+    pub targeting: Targeting,
+    pub status: SurveyStatus,
+    /// Bumped by every edit of what respondents see; answers record it.
+    pub version: i32,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+impl From<SurveyView> for SurveyOut {
+    fn from(s: SurveyView) -> Self {
+        SurveyOut {
+            id: s.id,
+            key: s.key,
+            kind: s.kind,
+            question: s.question,
+            scale: s.scale,
+            presentation: s.presentation,
+            targeting: s.targeting,
+            status: s.status,
+            version: s.version,
+            created_at: s.created_at,
+            updated_at: s.updated_at,
+        }
+    }
+}
+
+/// A project's surveys, oldest first.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SurveyListOut {
+    pub surveys: Vec<SurveyOut>,
+}
+
+/// `POST /v1/keys`: a new key in the caller's project.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct KeyIn {
+    pub kind: KeyKind,
+    /// At least one for a secret key; none for a publishable key.
+    #[serde(default)]
+    pub scopes: Vec<Scope>,
+    /// A name to recognise the key by (at most 200 characters).
+    #[serde(default)]
+    pub name: String,
+}
+
+/// A key, never its token.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct KeyOut {
+    pub id: Uuid,
+    pub kind: String,
+    pub name: String,
+    /// The token's first characters, to recognise it.
+    pub prefix: String,
+    pub scopes: Vec<String>,
+    pub created_at: DateTime<Utc>,
+    pub last_used_at: Option<DateTime<Utc>>,
+    pub revoked_at: Option<DateTime<Utc>>,
+}
+
+impl From<ApiKey> for KeyOut {
+    fn from(k: ApiKey) -> Self {
+        KeyOut {
+            id: k.id,
+            kind: k.kind,
+            name: k.name,
+            prefix: k.prefix,
+            scopes: k.scopes,
+            created_at: k.created_at,
+            last_used_at: k.last_used_at,
+            revoked_at: k.revoked_at,
+        }
+    }
+}
+
+/// A key just created, with its token: shown this once, only its hash is stored.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CreatedKeyOut {
+    #[serde(flatten)]
+    pub key: KeyOut,
+    pub token: String,
+}
+
+impl From<CreatedKey> for CreatedKeyOut {
+    fn from(c: CreatedKey) -> Self {
+        CreatedKeyOut { key: c.key.into(), token: c.token }
+    }
+}
+
+/// A project's keys, newest first.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct KeyListOut {
+    pub keys: Vec<KeyOut>,
+}
+
+/// `POST /v1/responses/dismiss`: a person closed a survey without answering.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DismissIn {
+    /// The survey's key or id.
+    pub survey: String,
+    pub respondent_id: String,
+}
+
+/// What a widget needs to show a survey.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct WidgetSurveyOut {
+    pub id: Uuid,
+    pub key: String,
+    pub kind: SurveyKind,
+    pub question: String,
+    pub scale: Option<Scale>,
+    pub presentation: Presentation,
+    pub targeting: Targeting,
+    pub version: i32,
+}
+
+impl From<SurveyView> for WidgetSurveyOut {
+    fn from(s: SurveyView) -> Self {
+        WidgetSurveyOut {
+            id: s.id,
+            key: s.key,
+            kind: s.kind,
+            question: s.question,
+            scale: s.scale,
+            presentation: s.presentation,
+            targeting: s.targeting,
+            version: s.version,
+        }
+    }
+}
+
+/// `GET /v1/widget/config`.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct WidgetConfigOut {
+    /// Every active survey with its display rules, oldest first.
+    pub surveys: Vec<WidgetSurveyOut>,
+    /// Present only when `respondent_id` was given: the key of the survey to show this
+    /// person now, or `null` for none.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<String>)]
+    pub show: Option<Option<String>>,
+}

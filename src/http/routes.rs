@@ -1,0 +1,97 @@
+//! The one table of endpoints. The server mounts exactly these, the OpenAPI test checks
+//! that each is documented, and the scope tests walk it, so the three cannot drift apart.
+
+use super::{cors, health, keys, method_not_allowed, openapi, ratelimit, responses, surveys, widget};
+use crate::domain::Scope;
+use actix_web::http::Method;
+use actix_web::middleware::from_fn;
+use actix_web::{web, Route};
+
+/// Who may call an endpoint.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Access {
+    /// Anyone (operations).
+    Open,
+    /// A publishable key, from an allowed origin (widgets).
+    Publishable,
+    /// A secret key holding this scope (`admin` holds all).
+    Secret(Scope),
+}
+
+/// One method on one path.
+pub struct Endpoint {
+    pub method: Method,
+    /// The path as actix and OpenAPI both write it (`/v1/surveys/{survey}`).
+    pub path: &'static str,
+    pub access: Access,
+    /// Browser widgets call it: CORS headers, and `OPTIONS` preflights on the path.
+    pub cors: bool,
+    route: fn() -> Route,
+}
+
+const fn endpoint(method: Method, path: &'static str, access: Access, route: fn() -> Route) -> Endpoint {
+    let cors = matches!(access, Access::Publishable);
+    Endpoint { method, path, access, cors, route }
+}
+
+use Access::{Open, Publishable, Secret};
+use Scope::{Admin, SurveysRead, SurveysWrite};
+
+/// Every endpoint. Within one path prefix, literal segments come before `{parameters}`
+/// (`/v1/responses/batch` before `/v1/responses/{id}`): actix matches in this order.
+pub static ENDPOINTS: &[Endpoint] = &[
+    endpoint(Method::GET, "/healthz", Open, || web::get().to(health::healthz)),
+    endpoint(Method::GET, "/readyz", Open, || web::get().to(health::readyz)),
+    endpoint(Method::GET, "/openapi.json", Open, || web::get().to(openapi::openapi_json)),
+    endpoint(Method::GET, "/metrics", Open, || web::get().to(health::metrics)),
+    endpoint(Method::POST, "/v1/responses", Publishable, || web::post().to(responses::create)),
+    endpoint(Method::POST, "/v1/responses/batch", Publishable, || web::post().to(responses::create_batch)),
+    endpoint(Method::POST, "/v1/responses/dismiss", Publishable, || web::post().to(widget::dismiss)),
+    endpoint(Method::PATCH, "/v1/responses/{id}", Publishable, || web::patch().to(responses::follow_up)),
+    endpoint(Method::GET, "/v1/widget/config", Publishable, || web::get().to(widget::config)),
+    endpoint(Method::POST, "/v1/surveys", Secret(SurveysWrite), || web::post().to(surveys::create)),
+    endpoint(Method::GET, "/v1/surveys", Secret(SurveysRead), || web::get().to(surveys::list)),
+    endpoint(Method::GET, "/v1/surveys/{survey}", Secret(SurveysRead), || web::get().to(surveys::get)),
+    endpoint(Method::PATCH, "/v1/surveys/{survey}", Secret(SurveysWrite), || {
+        web::patch().to(surveys::update)
+    }),
+    endpoint(Method::POST, "/v1/surveys/{survey}/pause", Secret(SurveysWrite), || {
+        web::post().to(surveys::pause)
+    }),
+    endpoint(Method::POST, "/v1/surveys/{survey}/resume", Secret(SurveysWrite), || {
+        web::post().to(surveys::resume)
+    }),
+    endpoint(Method::POST, "/v1/surveys/{survey}/archive", Secret(SurveysWrite), || {
+        web::post().to(surveys::archive)
+    }),
+    endpoint(Method::POST, "/v1/keys", Secret(Admin), || web::post().to(keys::create)),
+    endpoint(Method::GET, "/v1/keys", Secret(Admin), || web::get().to(keys::list)),
+    endpoint(Method::POST, "/v1/keys/{key}/revoke", Secret(Admin), || web::post().to(keys::revoke)),
+];
+
+/// Mounts [`ENDPOINTS`]: one resource per path, with its methods, a problem+json `405` for
+/// the others, and for widget paths the CORS layer and preflight.
+pub fn mount(cfg: &mut web::ServiceConfig) {
+    let mut paths: Vec<&str> = Vec::new();
+    for e in ENDPOINTS {
+        if !paths.contains(&e.path) {
+            paths.push(e.path);
+        }
+    }
+    for path in paths {
+        let group: Vec<&Endpoint> = ENDPOINTS.iter().filter(|e| e.path == path).collect();
+        // Rate-limit headers on every answer of a limited route (a no-op elsewhere).
+        let mut resource = web::resource(path).wrap(from_fn(ratelimit::headers));
+        for e in &group {
+            resource = resource.route((e.route)());
+        }
+        if group.iter().any(|e| e.cors) {
+            resource = resource
+                .route(web::method(Method::OPTIONS).to(cors::preflight))
+                .default_service(web::to(method_not_allowed));
+            cfg.service(resource.wrap(from_fn(cors::allow_origin)));
+        } else {
+            cfg.service(resource.default_service(web::to(method_not_allowed)));
+        }
+    }
+}

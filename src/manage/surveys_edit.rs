@@ -1,0 +1,197 @@
+//! Reading, editing and moving surveys through their lifecycle. Every function is scoped
+//! to one project: a survey of another project is "not found", never "forbidden".
+
+use super::{to_json, ManageError};
+use crate::domain::{FieldError, Presentation, Scale, SurveyKind, SurveyStatus, Targeting};
+use crate::store::models::{Survey, SurveyChanges};
+use crate::store::{surveys, StoreError};
+use chrono::{DateTime, Utc};
+use diesel::{Connection, PgConnection};
+use serde::Serialize;
+use uuid::Uuid;
+
+/// A survey with its rules parsed: what the API answers and the widget configuration uses.
+#[derive(Debug, Clone, Serialize)]
+pub struct SurveyView {
+    pub id: Uuid,
+    pub key: String,
+    pub kind: SurveyKind,
+    pub question: String,
+    pub scale: Option<Scale>,
+    pub presentation: Presentation,
+    pub targeting: Targeting,
+    pub status: SurveyStatus,
+    pub version: i32,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+impl TryFrom<Survey> for SurveyView {
+    type Error = ManageError;
+    fn try_from(s: Survey) -> Result<Self, ManageError> {
+        // Stored rules were checked on write; failing to read them back is a bug.
+        let broken = |what: &str, e: &dyn std::fmt::Display| {
+            ManageError::Store(StoreError::Internal(format!(
+                "survey {}: stored {what} unreadable: {e}",
+                s.id
+            )))
+        };
+        let scale = match (s.scale_min, s.scale_max) {
+            (Some(min), Some(max)) => Some(Scale { min, max }),
+            _ => None,
+        };
+        Ok(SurveyView {
+            kind: s.kind.parse().map_err(|e| broken("kind", &e))?,
+            status: s.status.parse().map_err(|e| broken("status", &e))?,
+            presentation: serde_json::from_value(s.presentation.clone())
+                .map_err(|e| broken("presentation", &e))?,
+            targeting: serde_json::from_value(s.targeting.clone()).map_err(|e| broken("targeting", &e))?,
+            id: s.id,
+            key: s.key,
+            question: s.question,
+            scale,
+            version: s.version,
+            created_at: s.created_at,
+            updated_at: s.updated_at,
+        })
+    }
+}
+
+/// What an edit changes; `None` keeps the current value. Presentation and targeting are
+/// replaced whole.
+#[derive(Debug, Default)]
+pub struct SurveyPatch {
+    pub question: Option<String>,
+    pub scale_min: Option<i16>,
+    pub scale_max: Option<i16>,
+    pub presentation: Option<Presentation>,
+    pub targeting: Option<Targeting>,
+}
+
+/// A lifecycle move.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Transition {
+    /// active → paused: takes no answers and is not shown, until resumed.
+    Pause,
+    /// draft or paused → active.
+    Resume,
+    /// anything → archived, for good.
+    Archive,
+}
+
+/// A project's surveys, optionally in one status, oldest first.
+pub fn list_surveys(
+    conn: &mut PgConnection,
+    project_id: Uuid,
+    status: Option<SurveyStatus>,
+) -> Result<Vec<SurveyView>, ManageError> {
+    let rows = match status {
+        Some(status) => surveys::list_by_status(conn, project_id, status.as_str())?,
+        None => surveys::list(conn, project_id)?,
+    };
+    rows.into_iter().map(SurveyView::try_from).collect()
+}
+
+/// One survey of the project, by id or key.
+pub fn get_survey(
+    conn: &mut PgConnection,
+    project_id: Uuid,
+    reference: &str,
+) -> Result<SurveyView, ManageError> {
+    surveys::find_by_ref(conn, project_id, reference)?.ok_or_else(|| not_found(reference))?.try_into()
+}
+
+/// Edits a survey. A change to what respondents see (question, scale, presentation) bumps
+/// its version, which answers record; a change to targeting alone does not, since it
+/// changes who is asked, not what an answer means.
+pub fn update_survey(
+    conn: &mut PgConnection,
+    project_id: Uuid,
+    reference: &str,
+    patch: SurveyPatch,
+) -> Result<SurveyView, ManageError> {
+    conn.transaction(|conn| {
+        let current: SurveyView = surveys::find_by_ref_for_update(conn, project_id, reference)?
+            .ok_or_else(|| not_found(reference))?
+            .try_into()?;
+        if current.status == SurveyStatus::Archived {
+            return Err(ManageError::Conflict("the survey is archived and can no longer be edited".into()));
+        }
+        let mut errors = Vec::new();
+        let question = patch.question.as_deref().map_or(current.question.as_str(), str::trim).to_string();
+        if question.is_empty() || question.chars().count() > 500 {
+            errors.push(FieldError::new("question", "must be 1 to 500 characters"));
+        }
+        let scale = if patch.scale_min.is_some() || patch.scale_max.is_some() {
+            let min = patch.scale_min.or(current.scale.map(|s| s.min));
+            let max = patch.scale_max.or(current.scale.map(|s| s.max));
+            current
+                .kind
+                .scale_from(min, max)
+                .map_err(|m| errors.push(FieldError::new("scale", m)))
+                .ok()
+                .flatten()
+        } else {
+            current.scale
+        };
+        let presentation = patch.presentation.unwrap_or_else(|| current.presentation.clone());
+        let targeting = patch.targeting.unwrap_or_else(|| current.targeting.clone());
+        errors.extend(presentation.check(current.kind));
+        errors.extend(targeting.check());
+        if !errors.is_empty() {
+            return Err(ManageError::Invalid(errors));
+        }
+        let content_changed =
+            question != current.question || scale != current.scale || presentation != current.presentation;
+        let version = if content_changed { current.version + 1 } else { current.version };
+        let changes = SurveyChanges {
+            question: &question,
+            scale_min: scale.map(|s| s.min),
+            scale_max: scale.map(|s| s.max),
+            presentation: &to_json(&presentation)?,
+            targeting: &to_json(&targeting)?,
+            version,
+        };
+        surveys::update(conn, project_id, current.id, &changes)?.try_into()
+    })
+}
+
+/// Moves a survey through its lifecycle. Moving to the state it is in is a no-op, so a
+/// retried call succeeds; an impossible move is a conflict.
+pub fn set_survey_status(
+    conn: &mut PgConnection,
+    project_id: Uuid,
+    reference: &str,
+    transition: Transition,
+) -> Result<SurveyView, ManageError> {
+    use SurveyStatus::*;
+    conn.transaction(|conn| {
+        let current = surveys::find_by_ref_for_update(conn, project_id, reference)?
+            .ok_or_else(|| not_found(reference))?;
+        let view: SurveyView = current.clone().try_into()?;
+        let target = match (transition, view.status) {
+            (Transition::Pause, Active | Paused) => Paused,
+            (Transition::Resume, Draft | Paused | Active) => Active,
+            (Transition::Archive, _) => Archived,
+            (t, status) => {
+                return Err(ManageError::Conflict(format!(
+                    "a {} survey cannot be {}",
+                    status.as_str(),
+                    match t {
+                        Transition::Pause => "paused",
+                        Transition::Resume => "resumed",
+                        Transition::Archive => "archived",
+                    }
+                )))
+            }
+        };
+        if target == view.status {
+            return Ok(view);
+        }
+        surveys::set_status(conn, project_id, current.id, target.as_str())?.try_into()
+    })
+}
+
+fn not_found(reference: &str) -> ManageError {
+    ManageError::NotFound(format!("no survey {reference:?} in this project"))
+}

@@ -1,0 +1,88 @@
+//! Queries on `respondent_contacts`: when a person was last offered, answered (written by
+//! a trigger on `responses`) or dismissed each survey.
+
+use super::schema::respondent_contacts as rc;
+use super::StoreError;
+use chrono::{DateTime, Utc};
+use diesel::prelude::*;
+use diesel::upsert::excluded;
+use uuid::Uuid;
+
+/// What is remembered about one person and one survey.
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = rc, check_for_backend(diesel::pg::Pg))]
+pub struct Contact {
+    pub survey_id: Uuid,
+    pub last_shown_at: Option<DateTime<Utc>>,
+    pub last_answered_at: Option<DateTime<Utc>>,
+    pub last_dismissed_at: Option<DateTime<Utc>>,
+}
+
+impl Contact {
+    /// The last time the person answered or dismissed the survey: what recontact counts from.
+    pub fn last_decided_at(&self) -> Option<DateTime<Utc>> {
+        self.last_answered_at.max(self.last_dismissed_at)
+    }
+}
+
+/// Everything remembered about a person in a project.
+pub fn for_respondent(
+    conn: &mut PgConnection,
+    project_id: Uuid,
+    respondent_id: &str,
+) -> Result<Vec<Contact>, StoreError> {
+    Ok(rc::table
+        .filter(rc::project_id.eq(project_id))
+        .filter(rc::respondent_id.eq(respondent_id))
+        .select(Contact::as_select())
+        .load(conn)?)
+}
+
+/// Records that a person dismissed a survey at `at` (the latest time wins).
+pub fn record_dismissal(
+    conn: &mut PgConnection,
+    project_id: Uuid,
+    survey_id: Uuid,
+    respondent_id: &str,
+    at: DateTime<Utc>,
+) -> Result<(), StoreError> {
+    diesel::insert_into(rc::table)
+        .values((
+            rc::project_id.eq(project_id),
+            rc::survey_id.eq(survey_id),
+            rc::respondent_id.eq(respondent_id),
+            rc::last_dismissed_at.eq(at),
+        ))
+        .on_conflict((rc::project_id, rc::survey_id, rc::respondent_id))
+        .do_update()
+        .set(rc::last_dismissed_at.eq(greatest(rc::last_dismissed_at, excluded(rc::last_dismissed_at))))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// Records that a widget was told to show a survey to a person at `at`.
+pub fn record_shown(
+    conn: &mut PgConnection,
+    project_id: Uuid,
+    survey_id: Uuid,
+    respondent_id: &str,
+    at: DateTime<Utc>,
+) -> Result<(), StoreError> {
+    diesel::insert_into(rc::table)
+        .values((
+            rc::project_id.eq(project_id),
+            rc::survey_id.eq(survey_id),
+            rc::respondent_id.eq(respondent_id),
+            rc::last_shown_at.eq(at),
+        ))
+        .on_conflict((rc::project_id, rc::survey_id, rc::respondent_id))
+        .do_update()
+        .set(rc::last_shown_at.eq(greatest(rc::last_shown_at, excluded(rc::last_shown_at))))
+        .execute(conn)?;
+    Ok(())
+}
+
+diesel::define_sql_function! {
+    /// PostgreSQL's `greatest`, which ignores NULLs.
+    fn greatest(a: diesel::sql_types::Nullable<diesel::sql_types::Timestamptz>, b: diesel::sql_types::Nullable<diesel::sql_types::Timestamptz>) -> diesel::sql_types::Nullable<diesel::sql_types::Timestamptz>;
+}

@@ -1,0 +1,153 @@
+use crate::helpers::spawn_app;
+use crate::mgmt_support::{call, json, other_project, secret_key};
+use feedbackd::domain::Scope;
+use feedbackd::http::{Access, ENDPOINTS};
+use reqwest::{Method, StatusCode};
+use serde_json::json;
+use uuid::Uuid;
+
+/// `path` with its `{parameters}` filled in.
+fn concrete(path: &str, survey: &str, key: &str) -> String {
+    path.replace("{survey}", survey).replace("{key}", key).replace("{id}", &Uuid::now_v7().to_string())
+}
+
+/// A body each write route accepts, so that a refusal is about the key, not the body.
+fn body_for(method: &reqwest::Method, path: &str) -> Option<serde_json::Value> {
+    match (method.as_str(), path) {
+        ("POST", "/v1/surveys") => {
+            Some(json!({"key": format!("s-{}", Uuid::new_v4().simple()), "kind": "nps", "question": "Q?"}))
+        }
+        ("PATCH", _) => Some(json!({"question": "Edited?"})),
+        ("POST", "/v1/keys") => Some(json!({"kind": "publishable"})),
+        _ => None,
+    }
+}
+
+fn method(m: &actix_web::http::Method) -> Method {
+    Method::from_bytes(m.as_str().as_bytes()).unwrap()
+}
+
+#[tokio::test]
+async fn admin_creates_lists_and_revokes_keys_and_revocation_applies_at_once() {
+    let app = spawn_app().await;
+    let admin = &app.fixture.secret_key;
+    let r = call(
+        &app,
+        Method::POST,
+        "/v1/keys",
+        admin,
+        Some(&json!({"kind": "secret", "scopes": ["surveys:read"], "name": "ci"})),
+    )
+    .await;
+    assert_eq!(r.status(), 201);
+    let created = json(r).await;
+    let token = created["token"].as_str().unwrap().to_string();
+    assert!(token.starts_with("fbk_sec_"));
+    assert_eq!(created["scopes"], json!(["surveys:read"]));
+    assert_eq!(call(&app, Method::GET, "/v1/surveys", &token, None).await.status(), 200);
+
+    let list = json(call(&app, Method::GET, "/v1/keys", admin, None).await).await;
+    let keys = list["keys"].as_array().unwrap();
+    assert_eq!(keys.len(), 3);
+    assert!(keys.iter().all(|k| k.get("token").is_none() && k.get("token_hash").is_none()));
+
+    let id = created["id"].as_str().unwrap();
+    let revoked = json(call(&app, Method::POST, &format!("/v1/keys/{id}/revoke"), admin, None).await).await;
+    assert!(revoked["revoked_at"].is_string());
+    // The lookup cache (10 s by default) was cleared: refused on the very next request.
+    let r = call(&app, Method::GET, "/v1/surveys", &token, None).await;
+    assert_eq!(r.status(), 401);
+
+    let bad = json!({"kind": "secret", "scopes": []});
+    assert_eq!(call(&app, Method::POST, "/v1/keys", admin, Some(&bad)).await.status(), 422);
+    let bad = json!({"kind": "secret", "scopes": ["surveys:delete"]});
+    let r = call(&app, Method::POST, "/v1/keys", admin, Some(&bad)).await;
+    assert_eq!(json(r).await["errors"][0]["field"], "scopes[0]");
+}
+
+#[tokio::test]
+async fn secret_keys_are_only_taken_from_the_header_and_widget_keys_are_refused() {
+    let app = spawn_app().await;
+    let url = format!("{}/v1/surveys?key={}", app.address, app.fixture.secret_key);
+    let r = app.client.get(url).send().await.unwrap();
+    assert_eq!(r.status(), 401);
+    assert_eq!(r.headers()["content-type"], "application/problem+json");
+    let r = call(&app, Method::GET, "/v1/surveys", &app.fixture.publishable_key, None).await;
+    assert_eq!(r.status(), 403);
+    assert_eq!(json(r).await["type"], "https://feedbackd.dev/problems/wrong-key-kind");
+    let r = app.client.get(format!("{}/v1/surveys", app.address)).send().await.unwrap();
+    assert_eq!(r.status(), 401);
+}
+
+#[tokio::test]
+async fn every_secret_route_refuses_a_key_without_its_scope_and_accepts_one_with_it() {
+    let app = spawn_app().await;
+    let survey = app.fixture.nps_survey_id.to_string();
+    let spare = json(call(&app, Method::GET, "/v1/keys", &app.fixture.secret_key, None).await).await;
+    let key_id = spare["keys"][0]["id"].as_str().unwrap().to_string();
+    let mut checked = 0;
+    for e in ENDPOINTS {
+        let Access::Secret(needed) = e.access else { continue };
+        let others: Vec<Scope> =
+            Scope::ALL.into_iter().filter(|&s| s != needed && s != Scope::Admin).collect();
+        let without = secret_key(&app, &others);
+        let path = concrete(e.path, &survey, &key_id);
+        let r = call(&app, method(&e.method), &path, &without, body_for(&method(&e.method), e.path).as_ref())
+            .await;
+        assert_eq!(r.status(), StatusCode::FORBIDDEN, "{} {} without {needed}", e.method, e.path);
+        let problem = json(r).await;
+        assert_eq!(problem["type"], "https://feedbackd.dev/problems/missing-scope");
+        assert!(problem["detail"].as_str().unwrap().contains(needed.as_str()), "{problem}");
+
+        // Archive and revoke last: they change what the other routes see.
+        if path.ends_with("/archive") || path.ends_with("/revoke") {
+            checked += 1;
+            continue;
+        }
+        let with = secret_key(&app, &[needed]);
+        let r =
+            call(&app, method(&e.method), &path, &with, body_for(&method(&e.method), e.path).as_ref()).await;
+        assert!(r.status().is_success(), "{} {} with {needed}: {}", e.method, e.path, r.status());
+        checked += 1;
+    }
+    assert_eq!(checked, 10);
+}
+
+#[tokio::test]
+async fn every_secret_route_treats_another_projects_resources_as_missing() {
+    let app = spawn_app().await;
+    let other = other_project(&app);
+    let mine = app.fixture.nps_survey_id.to_string();
+    let my_keys = json(call(&app, Method::GET, "/v1/keys", &app.fixture.secret_key, None).await).await;
+    let my_key = my_keys["keys"][0]["id"].as_str().unwrap().to_string();
+    for e in ENDPOINTS.iter().filter(|e| matches!(e.access, Access::Secret(_))) {
+        let m = method(&e.method);
+        let path = concrete(e.path, &mine, &my_key);
+        let r = call(&app, m.clone(), &path, &other.secret_key, body_for(&m, e.path).as_ref()).await;
+        let status = r.status();
+        let body = json(r).await;
+        if e.path.contains('{') {
+            assert_eq!(status, 404, "{} {}: {body}", e.method, e.path);
+        } else if m == Method::GET {
+            // Lists hold only the caller's project.
+            let items = body.as_object().unwrap().values().next().unwrap().as_array().unwrap().clone();
+            assert!(items.iter().all(|i| i["id"] != json!(mine) && i["id"] != json!(my_key)), "{}", e.path);
+        } else {
+            assert_eq!(status, 201, "{} {}", e.method, e.path);
+        }
+    }
+    // Nothing of the first project changed.
+    assert_eq!(
+        app.count(&format!(
+            "SELECT count(*) FROM surveys WHERE id = '{mine}' AND status = 'active' AND version = 1"
+        )),
+        1
+    );
+    assert_eq!(
+        app.count(&format!("SELECT count(*) FROM api_keys WHERE id = '{my_key}' AND revoked_at IS NULL")),
+        1
+    );
+    let keys =
+        app.count(&format!("SELECT count(*) FROM api_keys WHERE project_id = '{}'", app.fixture.project_id));
+    assert_eq!(keys, 2);
+}

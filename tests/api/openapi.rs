@@ -1,0 +1,47 @@
+use crate::helpers::spawn_app;
+use feedbackd::http::{Access, ENDPOINTS};
+use serde_json::Value;
+use std::collections::BTreeSet;
+
+#[tokio::test]
+async fn every_mounted_route_is_documented_and_nothing_else() {
+    let app = spawn_app().await;
+    let r = app.client.get(format!("{}/openapi.json", app.address)).send().await.unwrap();
+    assert_eq!(r.status(), 200);
+    let doc: Value = r.json().await.unwrap();
+    assert_eq!(doc["openapi"], "3.1.0");
+
+    let mut mounted = BTreeSet::new();
+    for e in ENDPOINTS {
+        mounted.insert((e.path.to_string(), e.method.as_str().to_lowercase()));
+        if e.cors {
+            mounted.insert((e.path.to_string(), "options".into()));
+        }
+    }
+    let mut documented = BTreeSet::new();
+    for (path, item) in doc["paths"].as_object().unwrap() {
+        for method in item.as_object().unwrap().keys() {
+            documented.insert((path.clone(), method.clone()));
+        }
+    }
+    assert_eq!(mounted, documented);
+
+    for e in ENDPOINTS {
+        let op = &doc["paths"][e.path][e.method.as_str().to_lowercase()];
+        let schemes: Vec<String> = op["security"]
+            .as_array()
+            .map(|list| list.iter().flat_map(|r| r.as_object().unwrap().keys().cloned()).collect())
+            .unwrap_or_default();
+        match e.access {
+            Access::Open => assert!(schemes.is_empty(), "{}", e.path),
+            Access::Publishable => assert!(schemes.contains(&"publishable_key".to_string()), "{}", e.path),
+            Access::Secret(scope) => {
+                assert_eq!(op["security"][0]["secret_key"][0], scope.as_str(), "{} {}", e.method, e.path)
+            }
+        }
+    }
+    let schemes = &doc["components"]["securitySchemes"];
+    assert_eq!(schemes["secret_key"]["scheme"], "bearer");
+    assert_eq!(schemes["publishable_key"]["scheme"], "bearer");
+    assert!(doc["components"]["schemas"]["Problem"]["properties"]["errors"].is_object());
+}
