@@ -55,6 +55,7 @@ impl Application {
         let server = HttpServer::new(move || {
             App::new()
                 .wrap(from_fn(crate::metrics::track_requests))
+                .wrap(from_fn(http::request_id::assign))
                 .app_data(state.clone())
                 .configure(http::routes)
                 .default_service(web::to(http::not_found))

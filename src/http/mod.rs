@@ -12,6 +12,7 @@ mod mgmt_dto;
 mod openapi;
 mod problem;
 mod ratelimit;
+pub mod request_id;
 mod responses;
 mod routes;
 mod surveys;

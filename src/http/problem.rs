@@ -64,6 +64,9 @@ struct Problem<'a> {
     detail: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     errors: Option<&'a [FieldError]>,
+    /// The request's id (also in the `X-Request-Id` header), to quote in a bug report.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    request_id: Option<String>,
 }
 
 impl ApiError {
@@ -134,6 +137,7 @@ impl ResponseError for ApiError {
                 ApiError::Validation(errors) => Some(errors),
                 _ => None,
             },
+            request_id: super::request_id::current(),
         };
         let mut response = HttpResponse::build(status);
         response.content_type("application/problem+json");
@@ -220,4 +224,6 @@ pub struct ProblemSchema {
     detail: String,
     /// For `422`: every bad field and what is wrong with it.
     errors: Option<Vec<FieldError>>,
+    /// The request's id, as in the `X-Request-Id` response header.
+    request_id: Option<String>,
 }

@@ -13,5 +13,6 @@ mod keys_api;
 mod mgmt_support;
 mod migrations;
 mod openapi;
+mod operations;
 mod surveys;
 mod widget_config;

@@ -1,0 +1,68 @@
+//! Request ids and metrics.
+
+use crate::helpers::spawn_app;
+use serde_json::{json, Value};
+
+#[tokio::test]
+async fn a_request_id_is_echoed_or_made_and_named_in_problems() {
+    let app = spawn_app().await;
+    let given = app
+        .client
+        .post(format!("{}/v1/responses", app.address))
+        .bearer_auth(&app.fixture.publishable_key)
+        .header("X-Request-Id", "trace-42.a")
+        .json(&json!({"survey": "nps-main", "score": 99}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(given.headers()["x-request-id"], "trace-42.a");
+    let problem: Value = given.json().await.unwrap();
+    assert_eq!(problem["request_id"], "trace-42.a");
+
+    let made = app.client.get(format!("{}/healthz", app.address)).send().await.unwrap();
+    let id = made.headers()["x-request-id"].to_str().unwrap();
+    assert_eq!(uuid::Uuid::parse_str(id).unwrap().get_version_num(), 7);
+
+    // An id that could break a log line is replaced, not trusted.
+    let unsafe_id = app
+        .client
+        .get(format!("{}/healthz", app.address))
+        .header("X-Request-Id", "a b\tc")
+        .send()
+        .await
+        .unwrap();
+    assert_ne!(unsafe_id.headers()["x-request-id"], "a b\tc");
+}
+
+fn sample(metrics: &str, name_and_labels: &str) -> f64 {
+    metrics
+        .lines()
+        .filter(|l| l.starts_with(name_and_labels.split('{').next().unwrap()))
+        .filter(|l| {
+            name_and_labels.split(['{', ',', '}']).skip(1).filter(|p| !p.is_empty()).all(|p| l.contains(p))
+        })
+        .filter_map(|l| l.split_whitespace().last()?.parse::<f64>().ok())
+        .sum()
+}
+
+#[tokio::test]
+async fn metrics_count_answers_requests_and_writer_batches() {
+    let app = spawn_app().await;
+    let metrics = || async {
+        app.client.get(format!("{}/metrics", app.address)).send().await.unwrap().text().await.unwrap()
+    };
+    let before = metrics().await;
+    for score in [9, 10] {
+        assert_eq!(app.post_answer(&json!({"survey": "nps-main", "score": score})).await.status(), 201);
+    }
+    assert_eq!(app.post_answer(&json!({"survey": "nps-main", "score": 11})).await.status(), 422);
+    let after = metrics().await;
+    let delta = |series: &str| sample(&after, series) - sample(&before, series);
+    assert_eq!(delta(r#"feedbackd_answers_total{outcome="created"}"#), 2.0);
+    assert_eq!(delta(r#"feedbackd_answers_total{outcome="invalid"}"#), 1.0);
+    assert_eq!(delta(r#"feedbackd_http_requests_total{route="/v1/responses",status="201"}"#), 2.0);
+    assert_eq!(delta(r#"feedbackd_http_requests_total{route="/v1/responses",status="422"}"#), 1.0);
+    assert!(delta("feedbackd_writer_batch_rows_count") >= 1.0, "{after}");
+    assert!(after.contains("feedbackd_http_request_duration_seconds_bucket"));
+    assert!(after.contains("feedbackd_writer_queue_depth"));
+}
