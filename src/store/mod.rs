@@ -37,7 +37,10 @@ impl Db {
             .min_idle(Some(0))
             // A request waits this long for a connection before it is answered 503.
             .connection_timeout(Duration::from_secs(2))
-            .test_on_check_out(false)
+            // diesel's pooled connection only reports a broken transaction, not a server
+            // that went away: without this ping, connections killed by a database restart
+            // would be handed out (and fail) forever.
+            .test_on_check_out(true)
             .build_unchecked(manager);
         Db { pool, url }
     }
@@ -59,8 +62,6 @@ impl Db {
         metrics::counter!("feedbackd_db_calls_total").increment(1);
         tokio::task::spawn_blocking(move || {
             span.in_scope(|| {
-                // A connection that broke is not handed out again: diesel's manager checks
-                // the libpq status when it comes back to the pool.
                 let mut conn = pool.get().map_err(StoreError::Unavailable)?;
                 f(&mut conn)
             })

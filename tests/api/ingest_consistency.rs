@@ -4,6 +4,7 @@
 use crate::helpers::{fixture, spawn_app, spawn_app_with, start_server, without_rate_limits};
 use diesel::{Connection, PgConnection, RunQueryDsl};
 use feedbackd::config::Config;
+use feedbackd::domain::KeyKind;
 use feedbackd::embedded::EmbeddedPostgres;
 use rand::{Rng, SeedableRng};
 use secrecy::ExposeSecret;
@@ -154,6 +155,8 @@ async fn every_acknowledged_answer_survives_a_database_restart_exactly_once() {
     let mut config = Config::for_tests();
     without_rate_limits(&mut config);
     config.writer.timeout = Duration::from_secs(2);
+    // Every request looks its key up through the pool, whose connections the restart kills.
+    config.auth_cache_ttl = Duration::ZERO;
     let address = start_server(&config, &url);
     let client = reqwest::Client::new();
     let acknowledged = Arc::new(Mutex::new(Vec::new()));
@@ -196,20 +199,23 @@ async fn every_acknowledged_answer_survives_a_database_restart_exactly_once() {
     let unavailable = *unavailable.lock().unwrap();
     assert!(unavailable > 0, "the outage was never seen; the test proved nothing");
     let mut conn = PgConnection::establish(url.expose_secret()).unwrap();
+    // A key made after the restart is not in any cache: its lookup must go through the
+    // pool, whose old connections the restart killed, and still succeed.
+    let fresh =
+        feedbackd::manage::create_key(&mut conn, fixture.project_id, KeyKind::Publishable, &[], "").unwrap();
+    let refused = send_until_acknowledged(&client, &address, &fresh.token, Uuid::now_v7(), 5).await;
+    eprintln!("a key made after the restart was refused {refused} times before it worked");
     let ids = acknowledged.iter().map(|id| format!("'{id}'")).collect::<Vec<_>>().join(",");
     let found =
         crate::helpers::count(&mut conn, &format!("SELECT count(*) FROM responses WHERE id IN ({ids})"));
     assert_eq!(found as usize, ANSWERS, "every acknowledged answer is stored");
-    assert_eq!(
-        crate::helpers::count(&mut conn, "SELECT count(*) FROM responses") as usize,
-        ANSWERS,
-        "and nothing twice"
-    );
+    let stored = crate::helpers::count(&mut conn, "SELECT count(*) FROM responses") as usize;
+    assert_eq!(stored, ANSWERS + 1, "and nothing twice (plus the fresh key's answer)");
     let counted = crate::helpers::count(
         &mut conn,
         "SELECT sum(count)::bigint AS n FROM score_rollups WHERE dimension = ''",
     );
-    assert_eq!(counted as usize, ANSWERS);
+    assert_eq!(counted as usize, ANSWERS + 1);
     eprintln!(
         "durability: {ANSWERS} acknowledged, {found} found, {unavailable} answered 503 during the outage"
     );
