@@ -6,6 +6,7 @@ pub mod buckets;
 pub mod filter;
 pub mod metrics;
 pub mod pieces;
+pub mod report;
 pub mod significance;
 pub mod stats;
 pub mod terms;

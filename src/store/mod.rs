@@ -2,6 +2,7 @@
 //! synchronous diesel runs on the blocking pool with the caller's tracing span.
 
 mod error;
+pub mod insights;
 pub mod keys;
 mod migrate;
 pub mod models;
