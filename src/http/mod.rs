@@ -6,7 +6,10 @@ mod cors;
 mod dto;
 mod extract;
 mod health;
+mod insights;
+mod insights_query;
 mod problem;
+mod read_auth;
 mod responses;
 
 pub use problem::ApiError;
@@ -38,12 +41,17 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     .app_data(web::QueryConfig::default().error_handler(|e, _| ApiError::Malformed(e.to_string()).into()))
     .route("/healthz", web::get().to(health::healthz))
     .route("/readyz", web::get().to(health::readyz))
+    .route("/v1/surveys/{id}/summary", web::get().to(insights::summary))
+    .route("/v1/surveys/{id}/timeseries", web::get().to(insights::timeseries))
+    .route("/v1/surveys/{id}/breakdown", web::get().to(insights::breakdown))
+    .route("/v1/surveys/{id}/terms", web::get().to(insights::terms))
     .service(
         web::scope("/v1/responses")
             .wrap(from_fn(cors::allow_origin))
             .service(
                 web::resource("")
                     .route(web::post().to(responses::create))
+                    .route(web::get().to(insights::list))
                     .route(web::method(Method::OPTIONS).to(cors::preflight))
                     .default_service(web::to(method_not_allowed)),
             )

@@ -8,4 +8,7 @@ mod health;
 mod ingest;
 mod ingest_consistency;
 mod ingest_errors;
+mod insights_list;
+mod insights_reports;
+mod insights_support;
 mod migrations;
