@@ -2,6 +2,7 @@
 
 mod admin;
 mod demo;
+mod seed;
 mod serve;
 
 use crate::cli::{Cli, Command, GlobalArgs};
@@ -25,6 +26,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Project(command) => admin::project(&cli.global, command),
         Command::Key(command) => admin::key(&cli.global, command),
         Command::Survey(command) => admin::survey(&cli.global, command),
+        Command::Seed(args) => seed::run(&cli.global, args),
     }
 }
 
