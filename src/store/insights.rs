@@ -149,17 +149,19 @@ pub fn rollup_counts(
     if pieces.is_empty() {
         return Ok(vec![]);
     }
+    // LATERAL makes every piece its own index range scan (aggregated there), whatever the
+    // planner guesses about the length of the arrays.
     let mut sql = Sql::default();
+    sql.push("SELECT p.i AS bucket, x.segment, x.score, sum(x.count)::int8 AS count FROM ");
+    sql.pieces(&pieces).push(" CROSS JOIN LATERAL (SELECT ");
     if source == Source::Quarter {
         // Quarter-hour rollups hold totals only.
-        sql.push("SELECT p.i AS bucket, NULL::text AS segment, r.score, sum(r.count)::int8 AS count FROM ");
-        sql.pieces(&pieces).push(" JOIN score_rollups_quarter r ON r.project_id = ");
+        sql.push("NULL::text AS segment, r.score, sum(r.count) AS count FROM score_rollups_quarter r WHERE r.project_id = ");
     } else {
         let segment = if matches!(rows, RollupRows::Group(_)) { "r.value" } else { "NULL::text" };
         sql.push(&format!(
-            "SELECT p.i AS bucket, {segment} AS segment, r.score, sum(r.count)::int8 AS count FROM "
+            "{segment} AS segment, r.score, sum(r.count) AS count FROM score_rollups r WHERE r.project_id = "
         ));
-        sql.pieces(&pieces).push(" JOIN score_rollups r ON r.project_id = ");
     }
     sql.bind(Bind::Uuid(project_id)).push(" AND r.survey_id = ").bind(Bind::Uuid(survey_id));
     if source == Source::Hourly {
@@ -175,7 +177,7 @@ pub fn rollup_counts(
             }
         };
     }
-    sql.push(" AND r.bucket >= p.s AND r.bucket < p.e GROUP BY 1, 2, 3");
+    sql.push(" AND r.bucket >= p.s AND r.bucket < p.e GROUP BY 1, 2) x GROUP BY 1, 2, 3");
     Ok(sql.build().load(conn)?)
 }
 
@@ -194,16 +196,17 @@ pub fn raw_counts(
         return Ok(vec![]);
     }
     let mut sql = Sql::default();
-    sql.push("SELECT p.i AS bucket, ");
+    sql.push("SELECT p.i AS bucket, x.segment, x.score, sum(x.count)::int8 AS count FROM ");
+    sql.pieces(&pieces).push(" CROSS JOIN LATERAL (SELECT ");
     match group {
         Some(key) => sql.push("left(r.attributes ->> ").bind(Bind::Text(key.to_string())).push(", 128)"),
         None => sql.push("NULL::text"),
     };
-    sql.push(" AS segment, r.score, count(*)::int8 AS count FROM ");
-    sql.pieces(&pieces).push(" JOIN responses r ON r.project_id = ").bind(Bind::Uuid(project_id));
+    sql.push(" AS segment, r.score, count(*) AS count FROM responses r WHERE r.project_id = ")
+        .bind(Bind::Uuid(project_id));
     sql.push(" AND r.survey_id = ").bind(Bind::Uuid(survey_id));
-    sql.push(" AND r.answered_at >= p.s AND r.answered_at < p.e WHERE r.score IS NOT NULL");
-    sql.filter(filter).push(" GROUP BY 1, 2, 3");
+    sql.push(" AND r.answered_at >= p.s AND r.answered_at < p.e AND r.score IS NOT NULL");
+    sql.filter(filter).push(" GROUP BY 1, 2) x GROUP BY 1, 2, 3");
     Ok(sql.build().load(conn)?)
 }
 
