@@ -152,6 +152,9 @@ pub fn rollup_counts(
     // LATERAL makes every piece its own index range scan (aggregated there), whatever the
     // planner guesses about the length of the arrays.
     let mut sql = Sql::default();
+    if let (RollupRows::Group(dimension), Source::Hourly) = (rows, source) {
+        return grouped_hourly_counts(conn, project_id, survey_id, dimension, &pieces);
+    }
     sql.push("SELECT p.i AS bucket, x.segment, x.score, sum(x.count)::int8 AS count FROM ");
     sql.pieces(&pieces).push(" CROSS JOIN LATERAL (SELECT ");
     if source == Source::Quarter {
@@ -178,6 +181,36 @@ pub fn rollup_counts(
         };
     }
     sql.push(" AND r.bucket >= p.s AND r.bucket < p.e GROUP BY 1, 2) x GROUP BY 1, 2, 3");
+    Ok(sql.build().load(conn)?)
+}
+
+/// Hourly counts per value of `dimension`. The values are found first (a loose index scan:
+/// one probe per distinct value), so every (piece, value) is an index range scan on
+/// `bucket`; scanning the dimension with the value free would read its whole history.
+fn grouped_hourly_counts(
+    conn: &mut PgConnection,
+    project_id: Uuid,
+    survey_id: Uuid,
+    dimension: &str,
+    pieces: &[&Piece],
+) -> Result<Vec<CountRow>, StoreError> {
+    let mut sql = Sql::default();
+    let (pid, sid, dim) = (Bind::Uuid(project_id), Bind::Uuid(survey_id), Bind::Text(dimension.to_string()));
+    sql.push("WITH RECURSIVE v(value) AS ((SELECT r.value FROM score_rollups r WHERE r.project_id = ")
+        .bind(pid);
+    sql.push(" AND r.survey_id = ").bind(sid).push(" AND r.dimension = ").bind(dim);
+    sql.push(
+        " ORDER BY r.value LIMIT 1) UNION ALL SELECT (SELECT r.value FROM score_rollups r \
+         WHERE r.project_id = $1 AND r.survey_id = $2 AND r.dimension = $3 AND r.value > v.value \
+         ORDER BY r.value LIMIT 1) FROM v WHERE v.value IS NOT NULL) \
+         SELECT p.i AS bucket, x.segment, x.score, sum(x.count)::int8 AS count FROM ",
+    );
+    sql.pieces(pieces).push(
+        " CROSS JOIN (SELECT value FROM v WHERE value IS NOT NULL) vals CROSS JOIN LATERAL \
+         (SELECT vals.value AS segment, r.score, sum(r.count) AS count FROM score_rollups r \
+         WHERE r.project_id = $1 AND r.survey_id = $2 AND r.dimension = $3 AND r.value = vals.value \
+         AND r.bucket >= p.s AND r.bucket < p.e GROUP BY 1, 2) x GROUP BY 1, 2, 3",
+    );
     Ok(sql.build().load(conn)?)
 }
 
