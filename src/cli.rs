@@ -57,6 +57,37 @@ pub enum Command {
     /// Print the HTTP API's OpenAPI 3.1 document (JSON) and exit; needs no database.
     #[command(after_help = "Example:\n  feedbackd openapi > openapi.json")]
     Openapi,
+    /// Fill a survey with realistic synthetic answers (for benchmarks and demos).
+    #[command(
+        after_help = "Example:\n  feedbackd seed --project 7c9e… --survey nps-main --responses 10000000 --days 365"
+    )]
+    Seed(SeedArgs),
+}
+
+/// `feedbackd seed`: how many synthetic answers, over how long.
+#[derive(Debug, Args)]
+pub struct SeedArgs {
+    /// Project id.
+    #[arg(long)]
+    pub project: Uuid,
+    /// Survey key or id.
+    #[arg(long)]
+    pub survey: String,
+    /// How many answers to add.
+    #[arg(long, default_value_t = 100_000)]
+    pub responses: u64,
+    /// Spread over this many days up to now.
+    #[arg(long, default_value_t = 90)]
+    pub days: u32,
+    /// Answers per COPY statement (the rollup triggers run once per statement).
+    #[arg(long, default_value_t = 50_000)]
+    pub batch: usize,
+    /// Connections seeding in parallel, each its own slice of the period.
+    #[arg(long, default_value_t = 2)]
+    pub jobs: usize,
+    /// Random seed: the same seed gives the same answers.
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
 }
 
 /// `--json`: print exactly one JSON document on stdout instead of text.

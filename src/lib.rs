@@ -14,6 +14,7 @@ pub mod domain;
 pub mod embedded;
 pub mod http;
 pub mod ingest;
+pub mod insights;
 pub mod manage;
 pub mod metrics;
 pub mod ratelimit;

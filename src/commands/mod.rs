@@ -2,6 +2,7 @@
 
 mod admin;
 mod demo;
+mod seed;
 mod serve;
 
 use crate::cli::{Cli, Command, GlobalArgs};
@@ -29,6 +30,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
             println!("{}", crate::http::openapi_document().to_pretty_json()?);
             Ok(())
         }
+        Command::Seed(args) => seed::run(&cli.global, args),
     }
 }
 

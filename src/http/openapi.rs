@@ -3,7 +3,7 @@
 //! `feedbackd openapi`.
 
 use super::problem::ProblemSchema;
-use super::{health, keys, responses, surveys, widget, ENDPOINTS};
+use super::{health, insights, keys, responses, surveys, widget, ENDPOINTS};
 use actix_web::HttpResponse;
 use utoipa::openapi::path::{OperationBuilder, ParameterBuilder, ParameterIn};
 use utoipa::openapi::schema::{ObjectBuilder, Type};
@@ -27,12 +27,14 @@ use utoipa::{Modify, OpenApi};
         surveys::create, surveys::list, surveys::get, surveys::update,
         surveys::pause, surveys::resume, surveys::archive,
         keys::create, keys::list, keys::revoke,
+        insights::summary, insights::timeseries, insights::breakdown, insights::terms, insights::list,
     ),
     components(schemas(ProblemSchema)),
     modifiers(&SecuritySchemes, &Preflights),
     tags(
         (name = "responses", description = "Answers from widgets (publishable key)"),
         (name = "widget", description = "Widget configuration and dismissals (publishable key)"),
+        (name = "insights", description = "Reports and the answers themselves (secret key, responses:read)"),
         (name = "surveys", description = "Survey management (secret key)"),
         (name = "keys", description = "Key management (secret key, `admin`)"),
         (name = "operations", description = "Health and the API description"),

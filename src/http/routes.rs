@@ -1,7 +1,9 @@
 //! The one table of endpoints. The server mounts exactly these, the OpenAPI test checks
 //! that each is documented, and the scope tests walk it, so the three cannot drift apart.
 
-use super::{cors, health, keys, method_not_allowed, openapi, ratelimit, responses, surveys, widget};
+use super::{
+    cors, health, insights, keys, method_not_allowed, openapi, ratelimit, responses, surveys, widget,
+};
 use crate::domain::Scope;
 use actix_web::http::Method;
 use actix_web::middleware::from_fn;
@@ -35,7 +37,7 @@ const fn endpoint(method: Method, path: &'static str, access: Access, route: fn(
 }
 
 use Access::{Open, Publishable, Secret};
-use Scope::{Admin, SurveysRead, SurveysWrite};
+use Scope::{Admin, ResponsesRead, SurveysRead, SurveysWrite};
 
 /// Every endpoint. Within one path prefix, literal segments come before `{parameters}`
 /// (`/v1/responses/batch` before `/v1/responses/{id}`): actix matches in this order.
@@ -45,6 +47,7 @@ pub static ENDPOINTS: &[Endpoint] = &[
     endpoint(Method::GET, "/openapi.json", Open, || web::get().to(openapi::openapi_json)),
     endpoint(Method::GET, "/metrics", Open, || web::get().to(health::metrics)),
     endpoint(Method::POST, "/v1/responses", Publishable, || web::post().to(responses::create)),
+    endpoint(Method::GET, "/v1/responses", Secret(ResponsesRead), || web::get().to(insights::list)),
     endpoint(Method::POST, "/v1/responses/batch", Publishable, || web::post().to(responses::create_batch)),
     endpoint(Method::POST, "/v1/responses/dismiss", Publishable, || web::post().to(widget::dismiss)),
     endpoint(Method::PATCH, "/v1/responses/{id}", Publishable, || web::patch().to(responses::follow_up)),
@@ -63,6 +66,18 @@ pub static ENDPOINTS: &[Endpoint] = &[
     }),
     endpoint(Method::POST, "/v1/surveys/{survey}/archive", Secret(SurveysWrite), || {
         web::post().to(surveys::archive)
+    }),
+    endpoint(Method::GET, "/v1/surveys/{survey}/summary", Secret(ResponsesRead), || {
+        web::get().to(insights::summary)
+    }),
+    endpoint(Method::GET, "/v1/surveys/{survey}/timeseries", Secret(ResponsesRead), || {
+        web::get().to(insights::timeseries)
+    }),
+    endpoint(Method::GET, "/v1/surveys/{survey}/breakdown", Secret(ResponsesRead), || {
+        web::get().to(insights::breakdown)
+    }),
+    endpoint(Method::GET, "/v1/surveys/{survey}/terms", Secret(ResponsesRead), || {
+        web::get().to(insights::terms)
     }),
     endpoint(Method::POST, "/v1/keys", Secret(Admin), || web::post().to(keys::create)),
     endpoint(Method::GET, "/v1/keys", Secret(Admin), || web::get().to(keys::list)),

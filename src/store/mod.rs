@@ -3,6 +3,7 @@
 
 pub mod contacts;
 mod error;
+pub mod insights;
 pub mod keys;
 mod migrate;
 pub mod models;

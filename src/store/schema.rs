@@ -1,5 +1,11 @@
 // @generated automatically by Diesel CLI.
 
+pub mod sql_types {
+    #[derive(diesel::query_builder::QueryId, Clone, diesel::sql_types::SqlType)]
+    #[diesel(postgres_type(name = "tsvector", schema = "pg_catalog"))]
+    pub struct Tsvector;
+}
+
 diesel::table! {
     api_keys (project_id, id) {
         project_id -> Uuid,
@@ -40,6 +46,9 @@ diesel::table! {
 }
 
 diesel::table! {
+    use diesel::sql_types::*;
+    use super::sql_types::Tsvector;
+
     responses (project_id, id) {
         project_id -> Uuid,
         id -> Uuid,
@@ -56,6 +65,7 @@ diesel::table! {
         answered_at -> Timestamptz,
         received_at -> Timestamptz,
         updated_at -> Nullable<Timestamptz>,
+        comment_tsv -> Nullable<Tsvector>,
     }
 }
 

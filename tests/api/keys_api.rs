@@ -110,7 +110,8 @@ async fn every_secret_route_refuses_a_key_without_its_scope_and_accepts_one_with
         assert!(r.status().is_success(), "{} {} with {needed}: {}", e.method, e.path, r.status());
         checked += 1;
     }
-    assert_eq!(checked, 10);
+    // Every secret route was walked (the table is the source of truth, not a count here).
+    assert_eq!(checked, ENDPOINTS.iter().filter(|e| matches!(e.access, Access::Secret(_))).count());
 }
 
 #[tokio::test]

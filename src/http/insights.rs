@@ -1,0 +1,181 @@
+//! The read API: summaries, time series, breakdowns, terms and the list of answers.
+//! Handlers parse parameters, call one report and answer its JSON.
+
+use super::insights_query::Query;
+use super::problem::ProblemSchema;
+use super::read_auth::ReadKey;
+use super::{ApiError, AppState};
+use crate::insights::report::{self, Cursor};
+use crate::insights::{InsightsError, Interval};
+use actix_web::{web, HttpRequest, HttpResponse};
+
+/// The filters every report and the list share (documentation only: the handlers parse
+/// the query string themselves so that every unknown parameter is refused by name).
+#[derive(utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+#[allow(dead_code)]
+pub struct ReportFilters {
+    /// Start of the period (RFC 3339), inclusive; default 30 days before `to`.
+    from: Option<String>,
+    /// End of the period (RFC 3339), exclusive; default now.
+    to: Option<String>,
+    /// IANA time zone for buckets, e.g. `Asia/Kolkata`; default UTC.
+    tz: Option<String>,
+    /// Lowest score.
+    score_min: Option<i32>,
+    /// Highest score.
+    score_max: Option<i32>,
+    /// NPS band: detractor, passive or promoter.
+    band: Option<String>,
+    /// Only answers with (true) or without (false) a comment.
+    has_comment: Option<bool>,
+    /// Feedback category: bug, idea, praise or other.
+    category: Option<String>,
+    /// Full-text query on comments.
+    q: Option<String>,
+}
+
+impl From<InsightsError> for ApiError {
+    fn from(error: InsightsError) -> Self {
+        match error {
+            InsightsError::SurveyNotFound(r) => {
+                ApiError::NotFound(format!("no survey {r:?} in this project"))
+            }
+            InsightsError::Invalid { field, message } => ApiError::field(field, message),
+            InsightsError::Store(e) => e.into(),
+        }
+    }
+}
+
+/// `GET /v1/surveys/{survey}/summary`
+#[utoipa::path(get, path = "/v1/surveys/{survey}/summary", operation_id = "survey_summary", tag = "insights",
+    params(("survey" = String, Path, description = "the survey's id or key"), ReportFilters),
+    security(("secret_key" = ["responses:read"])),
+    responses((status = 200, description = "Count, NPS/CSAT/CES with 95% intervals and distribution, the previous period and the change", content_type = "application/json"),
+        (status = 401, body = ProblemSchema, content_type = "application/problem+json"),
+        (status = 403, body = ProblemSchema, content_type = "application/problem+json"),
+        (status = 404, body = ProblemSchema, content_type = "application/problem+json"),
+        (status = 422, body = ProblemSchema, content_type = "application/problem+json")))]
+pub async fn summary(
+    key: ReadKey,
+    state: web::Data<AppState>,
+    survey: web::Path<String>,
+    req: HttpRequest,
+) -> Result<HttpResponse, ApiError> {
+    let mut q = Query::parse(req.query_string(), &[]);
+    let params = q.report_params();
+    q.finish()?;
+    let out = report::summary(&state.db, key.0.project.clone(), &survey, params).await?;
+    Ok(HttpResponse::Ok().json(out))
+}
+
+/// `GET /v1/surveys/{survey}/timeseries`
+#[utoipa::path(get, path = "/v1/surveys/{survey}/timeseries", operation_id = "survey_timeseries", tag = "insights",
+    params(("survey" = String, Path, description = "the survey's id or key"), ("interval" = Option<String>, Query, description = "day (default), week or month"), ReportFilters),
+    security(("secret_key" = ["responses:read"])),
+    responses((status = 200, description = "One point per local day, ISO week or month, empty buckets included", content_type = "application/json"),
+        (status = 401, body = ProblemSchema, content_type = "application/problem+json"),
+        (status = 403, body = ProblemSchema, content_type = "application/problem+json"),
+        (status = 404, body = ProblemSchema, content_type = "application/problem+json"),
+        (status = 422, body = ProblemSchema, content_type = "application/problem+json")))]
+pub async fn timeseries(
+    key: ReadKey,
+    state: web::Data<AppState>,
+    survey: web::Path<String>,
+    req: HttpRequest,
+) -> Result<HttpResponse, ApiError> {
+    let mut q = Query::parse(req.query_string(), &["interval"]);
+    let interval = q.parsed::<Interval>("interval", "day, week or month").unwrap_or(Interval::Day);
+    let params = q.report_params();
+    q.finish()?;
+    let out = report::timeseries(&state.db, key.0.project.clone(), &survey, interval, params).await?;
+    Ok(HttpResponse::Ok().json(out))
+}
+
+/// `GET /v1/surveys/{survey}/breakdown`
+#[utoipa::path(get, path = "/v1/surveys/{survey}/breakdown", operation_id = "survey_breakdown", tag = "insights",
+    params(("survey" = String, Path, description = "the survey's id or key"), ("by" = Option<String>, Query, description = "platform (default), app_version, country, locale or attributes.KEY"), ("min_count" = Option<u64>, Query), ("limit" = Option<u32>, Query), ReportFilters),
+    security(("secret_key" = ["responses:read"])),
+    responses((status = 200, description = "The summary per segment value, largest first, with an other row", content_type = "application/json"),
+        (status = 401, body = ProblemSchema, content_type = "application/problem+json"),
+        (status = 403, body = ProblemSchema, content_type = "application/problem+json"),
+        (status = 404, body = ProblemSchema, content_type = "application/problem+json"),
+        (status = 422, body = ProblemSchema, content_type = "application/problem+json")))]
+pub async fn breakdown(
+    key: ReadKey,
+    state: web::Data<AppState>,
+    survey: web::Path<String>,
+    req: HttpRequest,
+) -> Result<HttpResponse, ApiError> {
+    let mut q = Query::parse(req.query_string(), &["by", "min_count", "limit"]);
+    let by = match q.one("by") {
+        Some(by) => match by.strip_prefix("attributes.").unwrap_or(&by) {
+            k if k.is_empty() || k.len() > 64 => {
+                Err(ApiError::field("by", "must name an attribute key of 1 to 64 characters"))
+            }
+            k => Ok(k.to_string()),
+        },
+        // Platform is the segment most reviews start with.
+        None => Ok("platform".to_string()),
+    }?;
+    let min_count = q.int_in("min_count", 1..=1_000_000, 1) as u64;
+    let limit = q.int_in("limit", 1..=100, 20) as usize;
+    let params = q.report_params();
+    q.finish()?;
+    let out =
+        report::breakdown(&state.db, key.0.project.clone(), &survey, by, min_count, limit, params).await?;
+    Ok(HttpResponse::Ok().json(out))
+}
+
+/// `GET /v1/surveys/{survey}/terms`
+#[utoipa::path(get, path = "/v1/surveys/{survey}/terms", operation_id = "survey_terms", tag = "insights",
+    params(("survey" = String, Path, description = "the survey's id or key"), ("limit" = Option<u32>, Query), ("min_count" = Option<u64>, Query), ReportFilters),
+    security(("secret_key" = ["responses:read"])),
+    responses((status = 200, description = "Most frequent and rising words and two-word phrases in comments", content_type = "application/json"),
+        (status = 401, body = ProblemSchema, content_type = "application/problem+json"),
+        (status = 403, body = ProblemSchema, content_type = "application/problem+json"),
+        (status = 404, body = ProblemSchema, content_type = "application/problem+json"),
+        (status = 422, body = ProblemSchema, content_type = "application/problem+json")))]
+pub async fn terms(
+    key: ReadKey,
+    state: web::Data<AppState>,
+    survey: web::Path<String>,
+    req: HttpRequest,
+) -> Result<HttpResponse, ApiError> {
+    let mut q = Query::parse(req.query_string(), &["limit", "min_count"]);
+    let limit = q.int_in("limit", 1..=200, 20) as usize;
+    let min_count = q.int_in("min_count", 1..=1_000_000, 2) as u64;
+    let params = q.report_params();
+    q.finish()?;
+    let out = report::terms(&state.db, key.0.project.clone(), &survey, limit, min_count, params).await?;
+    Ok(HttpResponse::Ok().json(out))
+}
+
+/// `GET /v1/responses`
+#[utoipa::path(get, path = "/v1/responses", operation_id = "list_responses", tag = "insights",
+    params(("survey" = Option<String>, Query, description = "a survey's id or key; default every survey"),
+        ("cursor" = Option<String>, Query, description = "from the previous page's next_cursor"),
+        ("limit" = Option<u32>, Query, description = "1 to 500, default 50"), ReportFilters),
+    security(("secret_key" = ["responses:read"])),
+    responses((status = 200, description = "Answers, newest first, with next_cursor", content_type = "application/json"),
+        (status = 401, body = ProblemSchema, content_type = "application/problem+json"),
+        (status = 403, body = ProblemSchema, content_type = "application/problem+json"),
+        (status = 422, body = ProblemSchema, content_type = "application/problem+json")))]
+pub async fn list(
+    key: ReadKey,
+    state: web::Data<AppState>,
+    req: HttpRequest,
+) -> Result<HttpResponse, ApiError> {
+    let mut q = Query::parse(req.query_string(), &["survey", "cursor", "limit"]);
+    let survey = q.one("survey");
+    let cursor = q.one("cursor").map(|c| {
+        Cursor::decode(&c).ok_or_else(|| ApiError::field("cursor", "is not a cursor from this API"))
+    });
+    let limit = q.int_in("limit", 1..=500, 50) as usize;
+    let params = q.report_params();
+    q.finish()?;
+    let out =
+        report::list(&state.db, key.0.project.clone(), survey.as_deref(), cursor.transpose()?, limit, params)
+            .await?;
+    Ok(HttpResponse::Ok().json(out))
+}

@@ -1,0 +1,110 @@
+//! The metrics of one group of answers, and the change between two periods.
+
+use super::significance::{self, TestResult};
+use super::stats::{self, Ces, Csat, Nps, ScoreCount, ScoreCounts};
+use crate::domain::{Scale, SurveyKind};
+use serde::Serialize;
+
+/// Everything reported about one group of answers.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Metrics {
+    pub count: u64,
+    /// Mean score; absent without answers.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub mean: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub nps: Option<Nps>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub csat: Option<Csat>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ces: Option<Ces>,
+    /// Answers per score over the whole scale, zeros included.
+    pub distribution: Vec<ScoreCount>,
+}
+
+/// The metrics of `counts` for a survey of `kind` on `scale`.
+pub fn metrics(kind: SurveyKind, scale: Scale, counts: &ScoreCounts) -> Metrics {
+    Metrics {
+        count: counts.total(),
+        mean: counts.moments(f64::from).map(|m| m.mean),
+        nps: (kind == SurveyKind::Nps).then(|| stats::nps(counts)).flatten(),
+        csat: (kind == SurveyKind::Csat).then(|| stats::csat(counts, scale.max)).flatten(),
+        ces: (kind == SurveyKind::Ces).then(|| stats::ces(counts)).flatten(),
+        distribution: stats::distribution(counts, scale.min, scale.max),
+    }
+}
+
+/// How the headline metric moved from the previous period, and whether that is more than
+/// chance would do.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Change {
+    /// Answers now minus answers before.
+    pub count: i64,
+    /// `nps` (points), `csat_share` (share of satisfied, 0..1) or `mean`.
+    pub metric: &'static str,
+    /// Now minus before; absent when a period has no answers.
+    pub delta: Option<f64>,
+    /// The test of "no change"; absent when it is undefined (too few answers, no variance).
+    pub test: Option<TestResult>,
+}
+
+/// The change from `before` to `now`. NPS: Welch's t-test on the per-answer ±100/0 score;
+/// CSAT: two-proportion z-test on the satisfied share; CES and ratings: Welch's t-test on
+/// the mean score.
+pub fn change(kind: SurveyKind, scale: Scale, now: &ScoreCounts, before: &ScoreCounts) -> Change {
+    let count = now.total() as i64 - before.total() as i64;
+    match kind {
+        SurveyKind::Nps => {
+            let delta = stats::nps(now).zip(stats::nps(before)).map(|(a, b)| a.score - b.score);
+            let test = now
+                .moments(stats::nps_points)
+                .zip(before.moments(stats::nps_points))
+                .and_then(|(a, b)| significance::welch(&a, &b));
+            Change { count, metric: "nps", delta, test }
+        }
+        SurveyKind::Csat => {
+            let top = |c: &ScoreCounts| c.count_where(|s| s >= scale.max - 1);
+            let (n1, n2) = (now.total(), before.total());
+            let delta =
+                (n1 > 0 && n2 > 0).then(|| top(now) as f64 / n1 as f64 - top(before) as f64 / n2 as f64);
+            let test = significance::two_proportion(top(now), n1, top(before), n2);
+            Change { count, metric: "csat_share", delta, test }
+        }
+        _ => {
+            let (a, b) = (now.moments(f64::from), before.moments(f64::from));
+            let delta = a.zip(b).map(|(a, b)| a.mean - b.mean);
+            let test = a.zip(b).and_then(|(a, b)| significance::welch(&a, &b));
+            Change { count, metric: "mean", delta, test }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn nps_change_uses_welch_on_points() {
+        let scale = Scale { min: 0, max: 10 };
+        let now =
+            ScoreCounts::from_scores(std::iter::repeat(10).take(300).chain(std::iter::repeat(3).take(100)));
+        let before =
+            ScoreCounts::from_scores(std::iter::repeat(10).take(100).chain(std::iter::repeat(3).take(300)));
+        let c = change(SurveyKind::Nps, scale, &now, &before);
+        assert_eq!(c.delta, Some(100.0));
+        let test = c.test.unwrap();
+        assert_eq!(test.test, "welch_t");
+        assert!(test.significant);
+    }
+
+    #[test]
+    fn empty_periods_have_no_delta() {
+        let scale = Scale { min: 1, max: 5 };
+        let c = change(SurveyKind::Csat, scale, &ScoreCounts::new(), &ScoreCounts::from_scores([5]));
+        assert_eq!((c.delta, c.test), (None, None));
+        assert_eq!(c.count, -1);
+        let m = metrics(SurveyKind::Csat, scale, &ScoreCounts::new());
+        assert_eq!(m.distribution.len(), 5);
+        assert!(m.csat.is_none());
+    }
+}
