@@ -14,6 +14,7 @@ mod problem;
 mod ratelimit;
 mod responses;
 mod routes;
+mod sdk;
 mod surveys;
 mod widget;
 

@@ -1,7 +1,7 @@
 //! The one table of endpoints. The server mounts exactly these, the OpenAPI test checks
 //! that each is documented, and the scope tests walk it, so the three cannot drift apart.
 
-use super::{cors, health, keys, method_not_allowed, openapi, ratelimit, responses, surveys, widget};
+use super::{cors, health, keys, method_not_allowed, openapi, ratelimit, responses, sdk, surveys, widget};
 use crate::domain::Scope;
 use actix_web::http::Method;
 use actix_web::middleware::from_fn;
@@ -44,6 +44,8 @@ pub static ENDPOINTS: &[Endpoint] = &[
     endpoint(Method::GET, "/readyz", Open, || web::get().to(health::readyz)),
     endpoint(Method::GET, "/openapi.json", Open, || web::get().to(openapi::openapi_json)),
     endpoint(Method::GET, "/metrics", Open, || web::get().to(health::metrics)),
+    endpoint(Method::GET, "/demo", Open, || web::get().to(sdk::demo_page)),
+    endpoint(Method::GET, "/sdk/feedbackd.js", Open, || web::get().to(sdk::widget_script)),
     endpoint(Method::POST, "/v1/responses", Publishable, || web::post().to(responses::create)),
     endpoint(Method::POST, "/v1/responses/batch", Publishable, || web::post().to(responses::create_batch)),
     endpoint(Method::POST, "/v1/responses/dismiss", Publishable, || web::post().to(widget::dismiss)),
