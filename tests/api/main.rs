@@ -3,6 +3,7 @@
 mod helpers;
 
 mod abuse;
+mod browser;
 mod cli;
 mod embedded;
 mod health;
