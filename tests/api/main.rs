@@ -14,5 +14,6 @@ mod keys_api;
 mod mgmt_support;
 mod migrations;
 mod openapi;
+mod snippets;
 mod surveys;
 mod widget_config;
