@@ -5,6 +5,7 @@ WORKDIR /src
 COPY Cargo.toml Cargo.lock ./
 COPY src ./src
 COPY migrations ./migrations
+COPY sdk-snippets/web ./sdk-snippets/web
 RUN cargo build --release --locked && strip target/release/feedbackd
 
 # Run: a slim image with libpq and curl (for the healthcheck), as an unprivileged user.

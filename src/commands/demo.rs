@@ -68,7 +68,8 @@ fn print(demo: &Demo, path: &Path) {
     // On stderr with the logs: stdout stays clean for scripts.
     eprintln!(
         "\n  feedbackd is running at {base}\n  demo project {project}, NPS survey \"{survey}\"\n  \
-         publishable key: {public}\n  secret key:      {secret}\n  (kept in {path}, readable only by you)\n\n  \
+         publishable key: {public}\n  secret key:      {secret}\n  \
+         widget demo:     {base}/demo?key={public}&survey={survey}\n  (kept in {path}, readable only by you)\n\n  \
          try: curl -X POST {base}/v1/responses -H 'Authorization: Bearer {public}' \\\n         \
          -H 'Content-Type: application/json' -d '{{\"survey\":\"{survey}\",\"score\":9}}'\n",
         base = demo.base_url,

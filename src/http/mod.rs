@@ -18,6 +18,7 @@ mod read_auth;
 pub mod request_id;
 mod responses;
 mod routes;
+mod sdk;
 mod surveys;
 mod widget;
 

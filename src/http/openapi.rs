@@ -3,7 +3,7 @@
 //! `feedbackd openapi`.
 
 use super::problem::ProblemSchema;
-use super::{health, insights, keys, responses, surveys, widget, ENDPOINTS};
+use super::{health, insights, keys, responses, sdk, surveys, widget, ENDPOINTS};
 use actix_web::HttpResponse;
 use utoipa::openapi::path::{OperationBuilder, ParameterBuilder, ParameterIn};
 use utoipa::openapi::schema::{ObjectBuilder, Type};
@@ -23,7 +23,7 @@ use utoipa::{Modify, OpenApi};
     paths(
         health::healthz, health::readyz, health::metrics, openapi_json,
         responses::create, responses::create_batch, responses::follow_up,
-        widget::config, widget::dismiss,
+        widget::config, widget::dismiss, sdk::widget_script, sdk::demo_page,
         surveys::create, surveys::list, surveys::get, surveys::update,
         surveys::pause, surveys::resume, surveys::archive,
         keys::create, keys::list, keys::revoke,

@@ -2,7 +2,7 @@
 //! that each is documented, and the scope tests walk it, so the three cannot drift apart.
 
 use super::{
-    cors, health, insights, keys, method_not_allowed, openapi, ratelimit, responses, surveys, widget,
+    cors, health, insights, keys, method_not_allowed, openapi, ratelimit, responses, sdk, surveys, widget,
 };
 use crate::domain::Scope;
 use actix_web::http::Method;
@@ -46,6 +46,8 @@ pub static ENDPOINTS: &[Endpoint] = &[
     endpoint(Method::GET, "/readyz", Open, || web::get().to(health::readyz)),
     endpoint(Method::GET, "/openapi.json", Open, || web::get().to(openapi::openapi_json)),
     endpoint(Method::GET, "/metrics", Open, || web::get().to(health::metrics)),
+    endpoint(Method::GET, "/demo", Open, || web::get().to(sdk::demo_page)),
+    endpoint(Method::GET, "/sdk/feedbackd.js", Open, || web::get().to(sdk::widget_script)),
     endpoint(Method::POST, "/v1/responses", Publishable, || web::post().to(responses::create)),
     endpoint(Method::GET, "/v1/responses", Secret(ResponsesRead), || web::get().to(insights::list)),
     endpoint(Method::POST, "/v1/responses/batch", Publishable, || web::post().to(responses::create_batch)),

@@ -3,6 +3,7 @@
 mod helpers;
 
 mod abuse;
+mod browser;
 mod cli;
 mod embedded;
 mod health;
@@ -17,5 +18,6 @@ mod mgmt_support;
 mod migrations;
 mod openapi;
 mod operations;
+mod snippets;
 mod surveys;
 mod widget_config;

@@ -1,0 +1,203 @@
+// feedbackd client for iOS/macOS (Swift 5.9+, no dependencies): UUIDv7 ids, a persistent
+// bounded queue, retries with backoff that honour Retry-After. Only ever a publishable key
+// (fbk_pub_…) in an app: anything shipped to devices can be read.
+import Foundation
+import Security
+
+public struct Survey: Decodable, Identifiable {
+    public struct Scale: Decodable { public let min: Int; public let max: Int }
+    public struct Labels: Decodable { public let low: String?; public let high: String? }
+    public struct FollowUp: Decodable {
+        public let question: String?; public let detractor: String?; public let passive: String?; public let promoter: String?
+    }
+    public struct Texts: Decodable { public let question: String?; public let labels: Labels?; public let follow_up: FollowUp? }
+    public struct Presentation: Decodable {
+        public let labels: Labels?; public let follow_up: FollowUp?; public let locales: [String: Texts]?
+    }
+    public let id: String
+    public let key: String
+    public let kind: String          // nps | csat | ces | rating | text
+    public let question: String
+    public let scale: Scale?
+    public let presentation: Presentation
+}
+
+public struct WidgetConfig: Decodable {
+    public let surveys: [Survey]
+    public let show: String?
+}
+
+/// A UUIDv7 (RFC 9562): 48 bits of Unix milliseconds, then random bits.
+public func uuidv7() -> String {
+    var b = [UInt8](repeating: 0, count: 16)
+    _ = SecRandomCopyBytes(kSecRandomDefault, 16, &b)
+    var ms = UInt64(Date().timeIntervalSince1970 * 1000)
+    for i in stride(from: 5, through: 0, by: -1) { b[i] = UInt8(ms & 0xff); ms >>= 8 }
+    b[6] = (b[6] & 0x0f) | 0x70
+    b[8] = (b[8] & 0x3f) | 0x80
+    let h = b.map { String(format: "%02x", $0) }.joined()
+    let p = Array(h)
+    return [0..<8, 8..<12, 12..<16, 16..<20, 20..<32].map { String(p[$0]) }.joined(separator: "-")
+}
+
+public actor Feedbackd {
+    private struct Item: Codable {
+        var kind: String              // "answer" | "follow_up"
+        var id: String
+        var body: [String: JSONValue]
+    }
+
+    private let host: URL
+    private let key: String
+    public var respondentId: String?
+    public var attributes: [String: String] = [:]
+    private var queue: [Item] = []
+    private var failures = 0
+    private var retryTask: Task<Void, Never>?
+    private var flushing = false
+    private let file: URL
+    private static let queueMax = 50
+
+    public init(host: URL, publishableKey: String, respondentId: String? = nil) {
+        precondition(publishableKey.hasPrefix("fbk_pub_"), "feedbackd: use a publishable key (fbk_pub_…)")
+        self.host = host
+        self.key = publishableKey
+        self.respondentId = respondentId
+        let dir = FileManager.default.urls(for: .applicationSupportDirectory, in: .userDomainMask)[0]
+        try? FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        file = dir.appendingPathComponent("feedbackd-queue.json")
+        if let data = try? Data(contentsOf: file) { queue = (try? JSONDecoder().decode([Item].self, from: data)) ?? [] }
+    }
+
+    public func identify(_ respondentId: String?, attributes: [String: String] = [:]) {
+        self.respondentId = respondentId
+        self.attributes = attributes
+    }
+
+    /// The configuration, and with a respondent id the survey to show now (`show`).
+    public func config() async throws -> WidgetConfig {
+        var c = URLComponents(url: host.appendingPathComponent("v1/widget/config"), resolvingAgainstBaseURL: false)!
+        var items: [URLQueryItem] = []
+        if let r = respondentId { items.append(URLQueryItem(name: "respondent_id", value: r)) }
+        for (k, v) in attributes { items.append(URLQueryItem(name: "attributes[\(k)]", value: v)) }
+        c.queryItems = items.isEmpty ? nil : items
+        var req = URLRequest(url: c.url!)
+        req.setValue("Bearer \(key)", forHTTPHeaderField: "Authorization")
+        let (data, response) = try await URLSession.shared.data(for: req)
+        guard (response as? HTTPURLResponse)?.statusCode == 200 else { throw URLError(.badServerResponse) }
+        return try JSONDecoder().decode(WidgetConfig.self, from: data)
+    }
+
+    /// Queues an answer (saved to disk first) and sends it; returns its id for the follow-up.
+    @discardableResult
+    public func answer(survey: String, score: Int?, comment: String? = nil, category: String? = nil,
+                       timeToAnswer: TimeInterval? = nil) -> String {
+        let id = uuidv7()
+        var body: [String: JSONValue] = [
+            "id": .string(id), "survey": .string(survey), "hp": .string(""),
+            "client_time": .string(ISO8601DateFormatter().string(from: Date())),
+            "attributes": .object(attributes.mapValues { .string($0) }),
+        ]
+        if let score { body["score"] = .number(Double(score)) }
+        if let comment { body["comment"] = .string(comment) }
+        if let category { body["category"] = .string(category) }
+        if let respondentId { body["respondent_id"] = .string(respondentId) }
+        if let timeToAnswer { body["time_to_answer_ms"] = .number((timeToAnswer * 1000).rounded()) }
+        push(Item(kind: "answer", id: id, body: body))
+        return id
+    }
+
+    /// The follow-up comment: joins the answer while it still waits, else a PATCH.
+    public func followUp(id: String, comment: String) {
+        if !flushing, let i = queue.firstIndex(where: { $0.kind == "answer" && $0.id == id }) {
+            queue[i].body["comment"] = .string(comment)
+            save()
+            Task { await flush() }
+        } else {
+            push(Item(kind: "follow_up", id: id, body: ["comment": .string(comment)]))
+        }
+    }
+
+    /// The person closed the survey without answering: its recontact period starts.
+    public func dismiss(survey: String) async {
+        guard let respondentId else { return }
+        _ = try? await send("POST", "v1/responses/dismiss", ["survey": .string(survey), "respondent_id": .string(respondentId)])
+    }
+
+    public var pending: Int { queue.count }
+
+    private func push(_ item: Item) {
+        queue.append(item)
+        save()
+        Task { await flush() }
+    }
+
+    private func save() {
+        queue = Array(queue.suffix(Self.queueMax))
+        if let data = try? JSONEncoder().encode(queue) { try? data.write(to: file, options: .atomic) }
+    }
+
+    private func send(_ method: String, _ path: String, _ body: [String: JSONValue]) async throws -> HTTPURLResponse {
+        var req = URLRequest(url: host.appendingPathComponent(path))
+        req.httpMethod = method
+        req.setValue("Bearer \(key)", forHTTPHeaderField: "Authorization")
+        req.setValue("application/json", forHTTPHeaderField: "Content-Type")
+        req.httpBody = try JSONEncoder().encode(body)
+        let (_, response) = try await URLSession.shared.data(for: req)
+        return response as! HTTPURLResponse
+    }
+
+    /// Sends what waits, oldest first. Call it at launch and when the app goes to the
+    /// background too (SwiftUI: `.onChange(of: scenePhase)`).
+    public func flush() async {
+        guard !flushing, retryTask == nil else { return }
+        flushing = true
+        defer { flushing = false }
+        while let item = queue.first {
+            let path = item.kind == "answer" ? "v1/responses" : "v1/responses/\(item.id)"
+            let response: HTTPURLResponse
+            do { response = try await send(item.kind == "answer" ? "POST" : "PATCH", path, item.body) } catch {
+                return scheduleRetry(after: nil)
+            }
+            let s = response.statusCode
+            let permanent = (400..<500).contains(s) && s != 408 && s != 429
+            if !(200..<300).contains(s) && !permanent {
+                return scheduleRetry(after: (response.value(forHTTPHeaderField: "Retry-After")).flatMap(Double.init))
+            }
+            // 201 stored, 200 replay of the same id, or a refusal no retry can fix.
+            queue.removeFirst()
+            failures = 0
+            save()
+        }
+    }
+
+    private func scheduleRetry(after seconds: Double?) {
+        failures += 1
+        let backoff = min(300, pow(2, Double(failures - 1))) * Double.random(in: 0.5...1)
+        let delay = seconds ?? backoff
+        retryTask = Task {
+            try? await Task.sleep(nanoseconds: UInt64(delay * 1_000_000_000))
+            self.retryTask = nil
+            await self.flush()
+        }
+    }
+}
+
+/// Enough JSON to keep queued bodies on disk.
+public enum JSONValue: Codable {
+    case string(String), number(Double), object([String: JSONValue])
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.singleValueContainer()
+        if let s = try? c.decode(String.self) { self = .string(s) }
+        else if let n = try? c.decode(Double.self) { self = .number(n) }
+        else { self = .object(try c.decode([String: JSONValue].self)) }
+    }
+    public func encode(to encoder: Encoder) throws {
+        var c = encoder.singleValueContainer()
+        switch self {
+        case .string(let s): try c.encode(s)
+        case .number(let n): if n == n.rounded() { try c.encode(Int(n)) } else { try c.encode(n) }
+        case .object(let o): try c.encode(o)
+        }
+    }
+}

@@ -1,0 +1,82 @@
+//! The SDK snippets that are not a browser: the React Native snippet type-checks, and the
+//! curl examples run against the real service.
+
+use crate::browser::{repo, run};
+use crate::helpers::spawn_app;
+use tokio::process::Command;
+
+#[tokio::test]
+async fn react_native_snippet_type_checks() {
+    let tsc = repo().join("tests/browser/node_modules/.bin/tsc");
+    assert!(tsc.exists(), "tsc is missing: run `npm ci --prefix tests/browser` (.ci/run does)");
+    run(
+        Command::new(tsc).args(["-p", "sdk-snippets/react-native/tsconfig.json"]),
+        "tsc (React Native snippet)",
+    )
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn curl_examples_run_against_the_service() {
+    assert!(
+        std::process::Command::new("curl").arg("--version").output().is_ok(),
+        "curl is missing (apt-get install curl)"
+    );
+    let app = spawn_app().await;
+    run(
+        Command::new("bash")
+            .arg("sdk-snippets/curl/examples.sh")
+            .env("BASE", &app.address)
+            .env("KEY", &app.fixture.publishable_key)
+            .env("SECRET", &app.fixture.secret_key),
+        "sdk-snippets/curl/examples.sh",
+    )
+    .await;
+    let answers = app.count("SELECT count(*) FROM responses");
+    assert!(answers >= 4, "the examples stored their answers ({answers})");
+}
+
+#[tokio::test]
+async fn demo_page_and_widget_are_served_with_strict_headers() {
+    let app = spawn_app().await;
+    let key = &app.fixture.publishable_key;
+    let page =
+        app.client.get(format!("{}/demo?key={key}&survey=nps-main", app.address)).send().await.unwrap();
+    assert_eq!(page.status(), 200);
+    let header = |name: &str| page.headers()[name].to_str().unwrap().to_string();
+    assert_eq!(header("content-type"), "text/html; charset=utf-8");
+    let csp = header("content-security-policy");
+    assert!(csp.contains("default-src 'none'") && csp.contains("script-src 'self'"), "{csp}");
+    assert!(!csp.contains("unsafe-inline"), "{csp}");
+    assert_eq!(header("cache-control"), "no-store");
+    assert_eq!(header("referrer-policy"), "no-referrer");
+    let html = page.text().await.unwrap();
+    assert!(html.contains(&format!("data-key=\"{key}\"")));
+    assert!(!html.contains("fbk_sec_"));
+
+    let secret = &app.fixture.secret_key;
+    let refused = app.client.get(format!("{}/demo?key={secret}", app.address)).send().await.unwrap();
+    assert_eq!(refused.status(), 422);
+    let injected =
+        app.client.get(format!("{}/demo?key=fbk_pub_%22%3E%3Cscript%3E", app.address)).send().await.unwrap();
+    assert_eq!(injected.status(), 422);
+
+    let js = app.client.get(format!("{}/sdk/feedbackd.js", app.address)).send().await.unwrap();
+    assert_eq!(js.status(), 200);
+    assert_eq!(js.headers()["content-type"], "application/javascript; charset=utf-8");
+    assert_eq!(js.headers()["cache-control"], "public, max-age=3600");
+    let etag = js.headers()["etag"].to_str().unwrap().to_string();
+    let again = app
+        .client
+        .get(format!("{}/sdk/feedbackd.js", app.address))
+        .header("If-None-Match", &etag)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(again.status(), 304);
+}
+
+#[tokio::test]
+async fn web_widget_stays_under_ten_kilobytes_minified_and_gzipped() {
+    run(Command::new("bash").arg("scripts/widget-size"), "scripts/widget-size").await;
+}
