@@ -61,7 +61,7 @@ pub struct AbuseArgs {
     pub trusted_proxies: Vec<ipnet::IpNet>,
     /// Answers given faster than this after the widget showed (its `time_to_answer_ms`) are
     /// taken for bots: acknowledged and dropped. 0 disables.
-    #[arg(long, env = "FEEDBACKD_MIN_TIME_TO_ANSWER_MS", default_value_t = 800)]
+    #[arg(long, env = "FEEDBACKD_MIN_TIME_TO_ANSWER_MS", default_value_t = 400)]
     pub min_time_to_answer_ms: u64,
     /// The same comment from the same respondent within this many seconds is stored once.
     #[arg(long, env = "FEEDBACKD_DUPLICATE_COMMENT_WINDOW_SECS", default_value_t = 300,
