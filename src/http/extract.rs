@@ -39,7 +39,7 @@ impl FromRequest for PublishableKey {
             let state = req.app_data::<web::Data<AppState>>().expect("AppState is registered");
             // Before anything else, so a flood costs no key lookup and no database work.
             if let Some(ip) = state.proxies.client_ip(&req) {
-                enforce(&req, state.limiters.check_ip(ip))?;
+                tarpit(enforce(&req, state.limiters.check_ip(ip))).await?;
             }
             let (token, _) = presented_token(&req).ok_or(ApiError::Unauthorized(
                 "send the publishable key as `Authorization: Bearer fbk_pub_…`",
@@ -119,6 +119,20 @@ impl FromRequest for SecretKey {
             Ok(SecretKey(principal))
         })
     }
+}
+
+/// Longest a refusal of the per-address limiter is held before it is sent.
+const TARPIT_MAX: std::time::Duration = std::time::Duration::from_secs(1);
+
+/// Holds a per-address refusal until that address could be served again (at most
+/// [`TARPIT_MAX`]). A flooder then gets one refusal per connection per refill interval
+/// instead of as many as it can send, so the flood stops eating the CPU that honest clients
+/// need; waiting costs a timer, not a thread.
+async fn tarpit(result: Result<(), ApiError>) -> Result<(), ApiError> {
+    if let Err(ApiError::RateLimited { wait, .. }) = &result {
+        tokio::time::sleep((*wait).min(TARPIT_MAX)).await;
+    }
+    result
 }
 
 /// The client's address: the socket peer, or what a trusted proxy says it is.

@@ -46,7 +46,7 @@ pub enum ApiError {
     UnsupportedMediaType(String),
     /// Over a rate limit (429), naming the limiter.
     #[error("rate limit `{limiter}` exceeded; retry in {retry_after_secs} s")]
-    RateLimited { limiter: &'static str, retry_after_secs: u32 },
+    RateLimited { limiter: &'static str, retry_after_secs: u32, wait: std::time::Duration },
     /// The service cannot take this now (503); the client should retry after a while.
     #[error("{detail}")]
     Unavailable { detail: &'static str, retry_after_secs: u32 },

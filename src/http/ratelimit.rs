@@ -21,6 +21,7 @@ pub fn enforce(req: &HttpRequest, outcome: Outcome) -> Result<(), ApiError> {
         Check::Refused { retry_after } => Err(ApiError::RateLimited {
             limiter: outcome.limiter,
             retry_after_secs: retry_after.as_secs_f64().ceil().max(1.0) as u32,
+            wait: retry_after,
         }),
     }
 }

@@ -49,8 +49,12 @@ async fn the_ip_limiter_trips_at_its_rate_says_so_in_headers_and_recovers() {
         assert!(state.contains(&format!("\"ip\";r={left};")), "{state}");
     }
     let before = db_calls(&app).await;
-    for _ in 0..20 {
-        let refused = send(&app, None, nps()).await;
+    // At once: a refusal is held until the address could be served again (the tarpit), so
+    // requests sent one after another would each find a token waiting.
+    let started = std::time::Instant::now();
+    let refusals = futures_util::future::join_all((0..20).map(|_| send(&app, None, nps()))).await;
+    assert!(started.elapsed() >= Duration::from_millis(150), "refusals are held, not sent at once");
+    for refused in refusals {
         assert_eq!(refused.status(), 429);
         assert_eq!(refused.headers()["retry-after"], "1");
         assert!(refused.headers()["ratelimit"].to_str().unwrap().contains("\"ip\";r=0;"));
