@@ -25,6 +25,11 @@ pub struct ServeArgs {
     #[arg(long, env = "FEEDBACKD_SHUTDOWN_GRACE_SECS", default_value_t = 25,
           value_parser = clap::value_parser!(u64).range(0..=3600))]
     pub shutdown_grace_secs: u64,
+    /// Seconds between SIGTERM and closing the listener, while `/readyz` already answers 503:
+    /// time for a load balancer to stop sending new connections here.
+    #[arg(long, env = "FEEDBACKD_DRAIN_DELAY_SECS", default_value_t = 0,
+          value_parser = clap::value_parser!(u64).range(0..=600))]
+    pub drain_delay_secs: u64,
     /// Seconds a key or survey lookup is cached; a key revoked elsewhere is refused after at most this.
     #[arg(long, env = "FEEDBACKD_AUTH_CACHE_TTL_SECS", default_value_t = 10,
           value_parser = clap::value_parser!(u64).range(0..=3600))]
@@ -142,6 +147,7 @@ pub struct Config {
     pub workers: usize,
     pub db_pool_size: u32,
     pub shutdown_grace: Duration,
+    pub drain_delay: Duration,
     pub auth_cache_ttl: Duration,
     pub limits: Limits,
     pub writer: WriterConfig,
@@ -205,6 +211,7 @@ impl ServeArgs {
             workers,
             db_pool_size: self.db_pool_size,
             shutdown_grace: Duration::from_secs(self.shutdown_grace_secs),
+            drain_delay: Duration::from_secs(self.drain_delay_secs),
             auth_cache_ttl: Duration::from_secs(self.auth_cache_ttl_secs),
             limits: Limits {
                 max_body_bytes: l.max_body_bytes as usize,

@@ -23,6 +23,7 @@ pub struct Application {
     port: u16,
     writer: Writer,
     draining: Arc<AtomicBool>,
+    drain_delay: Duration,
 }
 
 impl Application {
@@ -66,7 +67,7 @@ impl Application {
         .shutdown_timeout(config.shutdown_grace.as_secs())
         .listen(listener)?
         .run();
-        Ok(Application { server, port, writer, draining })
+        Ok(Application { server, port, writer, draining, drain_delay: config.drain_delay })
     }
 
     /// The port actually bound (useful with port 0).
@@ -83,11 +84,14 @@ impl Application {
     /// are refused, in-flight requests finish, and the writers commit what is queued.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         let handle = self.server.handle();
-        let draining = self.draining.clone();
+        let (draining, delay) = (self.draining.clone(), self.drain_delay);
         tokio::spawn(async move {
             wait_for_signal().await;
-            tracing::info!("shutting down: draining in-flight requests");
+            // Unready first, still serving: the load balancer stops sending new connections
+            // before the listener closes, so none is reset in its queue.
             draining.store(true, Ordering::Relaxed);
+            tracing::info!(delay_secs = delay.as_secs(), "shutting down: /readyz is 503, draining");
+            tokio::time::sleep(delay).await;
             handle.stop(true).await;
         });
         self.run().await
