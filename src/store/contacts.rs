@@ -38,6 +38,25 @@ pub fn for_respondent(
         .load(conn)?)
 }
 
+/// Upserts `column` of the (project, survey, respondent) row to `at`, keeping the later time.
+macro_rules! record_latest {
+    ($conn:expr, $project_id:expr, $survey_id:expr, $respondent_id:expr, $column:ident, $at:expr) => {
+        diesel::insert_into(rc::table)
+            .values((
+                rc::project_id.eq($project_id),
+                rc::survey_id.eq($survey_id),
+                rc::respondent_id.eq($respondent_id),
+                rc::$column.eq($at),
+            ))
+            .on_conflict((rc::project_id, rc::survey_id, rc::respondent_id))
+            .do_update()
+            .set(rc::$column.eq(greatest(rc::$column, excluded(rc::$column))))
+            .execute($conn)
+            .map(|_| ())
+            .map_err(StoreError::from)
+    };
+}
+
 /// Records that a person dismissed a survey at `at` (the latest time wins).
 pub fn record_dismissal(
     conn: &mut PgConnection,
@@ -46,18 +65,7 @@ pub fn record_dismissal(
     respondent_id: &str,
     at: DateTime<Utc>,
 ) -> Result<(), StoreError> {
-    diesel::insert_into(rc::table)
-        .values((
-            rc::project_id.eq(project_id),
-            rc::survey_id.eq(survey_id),
-            rc::respondent_id.eq(respondent_id),
-            rc::last_dismissed_at.eq(at),
-        ))
-        .on_conflict((rc::project_id, rc::survey_id, rc::respondent_id))
-        .do_update()
-        .set(rc::last_dismissed_at.eq(greatest(rc::last_dismissed_at, excluded(rc::last_dismissed_at))))
-        .execute(conn)?;
-    Ok(())
+    record_latest!(conn, project_id, survey_id, respondent_id, last_dismissed_at, at)
 }
 
 /// Records that a widget was told to show a survey to a person at `at`.
@@ -68,18 +76,7 @@ pub fn record_shown(
     respondent_id: &str,
     at: DateTime<Utc>,
 ) -> Result<(), StoreError> {
-    diesel::insert_into(rc::table)
-        .values((
-            rc::project_id.eq(project_id),
-            rc::survey_id.eq(survey_id),
-            rc::respondent_id.eq(respondent_id),
-            rc::last_shown_at.eq(at),
-        ))
-        .on_conflict((rc::project_id, rc::survey_id, rc::respondent_id))
-        .do_update()
-        .set(rc::last_shown_at.eq(greatest(rc::last_shown_at, excluded(rc::last_shown_at))))
-        .execute(conn)?;
-    Ok(())
+    record_latest!(conn, project_id, survey_id, respondent_id, last_shown_at, at)
 }
 
 diesel::define_sql_function! {
