@@ -62,6 +62,18 @@ pub enum Command {
         after_help = "Example:\n  feedbackd seed --project 7c9e… --survey nps-main --responses 10000000 --days 365"
     )]
     Seed(SeedArgs),
+    /// Maintain the score rollups.
+    #[command(subcommand)]
+    Rollups(RollupsCommand),
+}
+
+/// `feedbackd rollups …`
+#[derive(Debug, Subcommand)]
+pub enum RollupsCommand {
+    /// Seal every survey's finished UTC days into the day rollups now (the service does
+    /// it every `FEEDBACKD_SEAL_INTERVAL_SECS`); safe while the service runs.
+    #[command(after_help = "Example:\n  feedbackd rollups seal")]
+    Seal,
 }
 
 /// `feedbackd seed`: how many synthetic answers, over how long.

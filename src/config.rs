@@ -34,6 +34,11 @@ pub struct ServeArgs {
     #[arg(long, env = "FEEDBACKD_AUTH_CACHE_TTL_SECS", default_value_t = 10,
           value_parser = clap::value_parser!(u64).range(0..=3600))]
     pub auth_cache_ttl_secs: u64,
+    /// Seconds between passes that seal finished UTC days into the day rollups (which make
+    /// long-range reports fast); 0 turns the task off (`feedbackd rollups seal` does it once).
+    #[arg(long, env = "FEEDBACKD_SEAL_INTERVAL_SECS", default_value_t = 600,
+          value_parser = clap::value_parser!(u64).range(0..=86_400))]
+    pub seal_interval_secs: u64,
     #[command(flatten)]
     pub limits: LimitArgs,
     #[command(flatten)]
@@ -149,6 +154,8 @@ pub struct Config {
     pub shutdown_grace: Duration,
     pub drain_delay: Duration,
     pub auth_cache_ttl: Duration,
+    /// How often finished days are sealed; `None`: never (by this process).
+    pub seal_interval: Option<Duration>,
     pub limits: Limits,
     pub writer: WriterConfig,
     pub rate_limits: RateLimitConfig,
@@ -213,6 +220,8 @@ impl ServeArgs {
             shutdown_grace: Duration::from_secs(self.shutdown_grace_secs),
             drain_delay: Duration::from_secs(self.drain_delay_secs),
             auth_cache_ttl: Duration::from_secs(self.auth_cache_ttl_secs),
+            seal_interval: (self.seal_interval_secs > 0)
+                .then(|| Duration::from_secs(self.seal_interval_secs)),
             limits: Limits {
                 max_body_bytes: l.max_body_bytes as usize,
                 max_batch_body_bytes: l.max_batch_body_bytes as usize,
@@ -260,6 +269,8 @@ impl Config {
         // variables still apply, so a test run can be tuned); only the address is fixed.
         let mut args = Defaults::parse_from(["feedbackd"]).serve;
         args.listen = "127.0.0.1:0".parse().expect("literal address");
+        // Sealing moves reads between rollups while a test runs: tests that want it ask.
+        args.seal_interval_secs = 0;
         args.into_config().expect("defaults are valid")
     }
 }

@@ -35,6 +35,9 @@ impl Application {
         let draining = Arc::new(AtomicBool::new(false));
         let limiters = Arc::new(Limiters::new(config.rate_limits.clone()));
         spawn_limiter_janitor(Arc::downgrade(&limiters));
+        if let Some(every) = config.seal_interval {
+            spawn_sealer(db.clone(), every);
+        }
         crate::metrics::handle();
         let ingest = Ingestor::new(
             db.clone(),
@@ -116,6 +119,25 @@ fn spawn_limiter_janitor(limiters: Weak<Limiters>) {
             tick.tick().await;
             let Some(limiters) = limiters.upgrade() else { return };
             limiters.sweep();
+        }
+    });
+}
+
+/// Seals finished days into the day rollups now and then. An hour's grace after midnight
+/// keeps the late answers of the day just ended (clocks, slow networks) off the day rows'
+/// write path; sealing later costs nothing in exactness.
+fn spawn_sealer(db: Db, every: Duration) {
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(every);
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            tick.tick().await;
+            let up_to = chrono::Utc::now() - chrono::Duration::hours(1);
+            match db.run(move |conn| crate::store::seals::seal_all(conn, up_to)).await {
+                Ok(r) if r.steps > 0 => tracing::info!(surveys = r.surveys, steps = r.steps, "sealed days"),
+                Ok(_) => {}
+                Err(e) => tracing::warn!(error = %e, "sealing days failed; trying again later"),
+            }
         }
     });
 }

@@ -5,7 +5,7 @@ mod demo;
 mod seed;
 mod serve;
 
-use crate::cli::{Cli, Command, GlobalArgs};
+use crate::cli::{Cli, Command, GlobalArgs, RollupsCommand};
 use crate::embedded::EmbeddedPostgres;
 use crate::store::{run_migrations, StoreError};
 use anyhow::Context;
@@ -31,6 +31,13 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
         Command::Seed(args) => seed::run(&cli.global, args),
+        Command::Rollups(RollupsCommand::Seal) => {
+            let database = Database::open(&cli.global)?;
+            let up_to = chrono::Utc::now() - chrono::Duration::hours(1);
+            let report = crate::store::seals::seal_all(&mut database.connect()?, up_to)?;
+            eprintln!("sealed {} survey(s) in {} step(s)", report.surveys, report.steps);
+            Ok(())
+        }
     }
 }
 

@@ -1,24 +1,43 @@
-//! How a time range is answered: whole UTC hours from hourly rollups, whole quarter hours at
-//! the edges from quarter-hour rollups, and the sub-quarter ragged edges from raw rows.
+//! How a time range is answered: whole UTC days from day rollups (sealed days only), whole
+//! UTC hours from hourly rollups, whole quarter hours at the edges from quarter-hour
+//! rollups, and the sub-quarter ragged edges from raw rows.
+//!
+//! Counts add up, so a piece may also be *subtracted*: a Berlin day (23:00 to 23:00 UTC) is
+//! one day row, plus the hour before it, minus its own last hour — three reads instead of
+//! twenty-four.
 
-use chrono::{DateTime, TimeZone, Utc};
+use chrono::{DateTime, Duration, TimeZone, Utc};
 
 /// Where the counts of a piece come from.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Source {
+    Daily,
     Hourly,
     Quarter,
     Raw,
 }
 
-/// A part `[start, end)` of bucket number `bucket`, read from `source`.
+/// A part `[start, end)` of bucket number `bucket`, read from `source`, whose counts are
+/// added to the bucket (`sign` 1) or taken from it (`sign` -1).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Piece {
     pub start: DateTime<Utc>,
     pub end: DateTime<Utc>,
     pub source: Source,
     pub bucket: i32,
+    pub sign: i32,
 }
+
+/// Which rollups a decomposition may use.
+#[derive(Clone, Copy, Debug)]
+pub struct Grains {
+    /// Quarter-hour rollups hold totals only: false for a segment or a grouped read.
+    pub quarters: bool,
+    /// Days before this instant (a UTC midnight) are in the day rollups.
+    pub sealed_before: Option<DateTime<Utc>>,
+}
+
+const DAY: i64 = 86_400;
 
 fn floor_to(t: DateTime<Utc>, secs: i64) -> DateTime<Utc> {
     let s = t.timestamp();
@@ -31,50 +50,96 @@ fn ceil_to(t: DateTime<Utc>, secs: i64) -> DateTime<Utc> {
     if f == t {
         t
     } else {
-        f + chrono::Duration::seconds(secs)
+        f + Duration::seconds(secs)
     }
 }
 
-/// Splits `[start, end)` of bucket `bucket` into pieces. Without quarter rollups (they hold
-/// totals only), the quarter parts are read from raw rows too.
+/// Splits `[start, end)` of bucket `bucket` into pieces.
 pub fn decompose(
     start: DateTime<Utc>,
     end: DateTime<Utc>,
     bucket: i32,
-    quarters: bool,
+    grains: Grains,
     out: &mut Vec<Piece>,
 ) {
     if start >= end {
         return;
     }
-    let mut push = |s: DateTime<Utc>, e: DateTime<Utc>, source: Source| {
-        if s < e {
-            let source = if source == Source::Quarter && !quarters { Source::Raw } else { source };
-            // Adjacent raw parts of one bucket read as one range.
-            if let Some(last) = out.last_mut() {
-                if last.bucket == bucket && last.source == source && last.end == s {
-                    last.end = e;
-                    return;
-                }
+    if let Some(sealed_before) = grains.sealed_before {
+        // Each edge goes to the nearer midnight: forwards (added) or backwards (subtracted).
+        let nearer = |t: DateTime<Utc>| {
+            let (down, up) = (floor_to(t, DAY), ceil_to(t, DAY));
+            if up - t <= t - down {
+                up
+            } else {
+                down
             }
-            out.push(Piece { start: s, end: e, source, bucket });
+        };
+        let day0 = nearer(start);
+        let day1 = nearer(end).min(floor_to(sealed_before, DAY));
+        if day0 < day1 {
+            below_days(
+                start.min(day0),
+                start.max(day0),
+                bucket,
+                if start < day0 { 1 } else { -1 },
+                grains,
+                out,
+            );
+            push(out, Piece { start: day0, end: day1, source: Source::Daily, bucket, sign: 1 });
+            below_days(end.min(day1), end.max(day1), bucket, if day1 < end { 1 } else { -1 }, grains, out);
+            return;
         }
+    }
+    below_days(start, end, bucket, 1, grains, out);
+}
+
+/// Appends `piece`, merged into the last one when they continue each other.
+fn push(out: &mut Vec<Piece>, piece: Piece) {
+    if piece.start >= piece.end {
+        return;
+    }
+    if let Some(last) = out.last_mut() {
+        let same = (last.bucket, last.source, last.sign) == (piece.bucket, piece.source, piece.sign);
+        if same && last.end == piece.start {
+            last.end = piece.end;
+            return;
+        }
+    }
+    out.push(piece);
+}
+
+/// Pieces of hourly, quarter-hour and raw grain for `[start, end)`, with `sign`.
+fn below_days(
+    start: DateTime<Utc>,
+    end: DateTime<Utc>,
+    bucket: i32,
+    sign: i32,
+    grains: Grains,
+    out: &mut Vec<Piece>,
+) {
+    if start >= end {
+        return;
+    }
+    let mut add = |s: DateTime<Utc>, e: DateTime<Utc>, source: Source| {
+        let source = if source == Source::Quarter && !grains.quarters { Source::Raw } else { source };
+        push(out, Piece { start: s, end: e, source, bucket, sign });
     };
     let (q0, q1) = (ceil_to(start, 900), floor_to(end, 900));
     if q0 >= q1 {
-        push(start, end, Source::Raw);
+        add(start, end, Source::Raw);
         return;
     }
     let (h0, h1) = (ceil_to(start, 3600), floor_to(end, 3600));
-    push(start, q0, Source::Raw);
+    add(start, q0, Source::Raw);
     if h0 < h1 {
-        push(q0, h0, Source::Quarter);
-        push(h0, h1, Source::Hourly);
-        push(h1, q1, Source::Quarter);
+        add(q0, h0, Source::Quarter);
+        add(h0, h1, Source::Hourly);
+        add(h1, q1, Source::Quarter);
     } else {
-        push(q0, q1, Source::Quarter);
+        add(q0, q1, Source::Quarter);
     }
-    push(q1, end, Source::Raw);
+    add(q1, end, Source::Raw);
 }
 
 #[cfg(test)]
@@ -86,10 +151,12 @@ mod tests {
         s.parse().unwrap()
     }
 
+    const TOTALS: Grains = Grains { quarters: true, sealed_before: None };
+
     #[test]
     fn a_ragged_range_uses_every_grain() {
         let mut out = Vec::new();
-        decompose(utc("2026-01-01T10:07:00Z"), utc("2026-01-01T14:50:30Z"), 0, true, &mut out);
+        decompose(utc("2026-01-01T10:07:00Z"), utc("2026-01-01T14:50:30Z"), 0, TOTALS, &mut out);
         let got: Vec<_> = out.iter().map(|p| (p.start.format("%H:%M:%S").to_string(), p.source)).collect();
         assert_eq!(
             got,
@@ -106,31 +173,70 @@ mod tests {
     #[test]
     fn without_quarters_the_edges_are_raw() {
         let mut out = Vec::new();
-        decompose(utc("2026-01-01T10:07:00Z"), utc("2026-01-01T14:50:30Z"), 3, false, &mut out);
+        let grains = Grains { quarters: false, sealed_before: None };
+        decompose(utc("2026-01-01T10:07:00Z"), utc("2026-01-01T14:50:30Z"), 3, grains, &mut out);
         assert_eq!(out.len(), 3);
         assert_eq!(out[0].end, utc("2026-01-01T11:00:00Z"));
         assert!(out.iter().all(|p| p.bucket == 3));
     }
 
+    #[test]
+    fn a_berlin_day_is_a_day_row_plus_one_hour_minus_another() {
+        let mut out = Vec::new();
+        let grains = Grains { quarters: true, sealed_before: Some(utc("2026-02-01T00:00:00Z")) };
+        decompose(utc("2026-01-09T23:00:00Z"), utc("2026-01-10T23:00:00Z"), 0, grains, &mut out);
+        let got: Vec<_> =
+            out.iter().map(|p| (p.start.format("%dT%H").to_string(), p.source, p.sign)).collect();
+        assert_eq!(
+            got,
+            [
+                ("09T23".into(), Source::Hourly, 1),
+                ("10T00".into(), Source::Daily, 1),
+                ("10T23".into(), Source::Hourly, -1),
+            ]
+        );
+    }
+
+    #[test]
+    fn days_from_the_seal_on_are_read_by_the_hour() {
+        let mut out = Vec::new();
+        let grains = Grains { quarters: true, sealed_before: Some(utc("2026-01-03T00:00:00Z")) };
+        decompose(utc("2026-01-01T00:00:00Z"), utc("2026-01-05T00:00:00Z"), 0, grains, &mut out);
+        let got: Vec<_> = out.iter().map(|p| (p.start.format("%d").to_string(), p.source, p.sign)).collect();
+        assert_eq!(got, [("01".into(), Source::Daily, 1), ("03".into(), Source::Hourly, 1)]);
+    }
+
     proptest! {
+        /// Every instant of the range is counted exactly once and every other instant not at
+        /// all, whatever the grains; each piece is aligned to its source's grain.
         #[test]
-        fn pieces_tile_the_range_exactly(a in 0i64..400_000, len in 0i64..400_000, quarters in any::<bool>()) {
-            let start = Utc.timestamp_opt(1_780_000_000 + a, 0).unwrap();
-            let end = start + chrono::Duration::seconds(len);
+        fn signed_pieces_count_every_instant_once(
+            a in 0i64..900_000, len in 0i64..900_000, quarters in any::<bool>(),
+            sealed in proptest::option::of(0i64..15)
+        ) {
+            let base = 1_780_012_800; // a UTC midnight
+            let start = Utc.timestamp_opt(base + a, 0).unwrap();
+            let end = start + Duration::seconds(len);
+            let sealed_before = sealed.map(|d| Utc.timestamp_opt(base + d * DAY, 0).unwrap());
             let mut out = Vec::new();
-            decompose(start, end, 0, quarters, &mut out);
-            let mut at = start;
+            decompose(start, end, 0, Grains { quarters, sealed_before }, &mut out);
             for p in &out {
-                prop_assert_eq!(p.start, at);
                 prop_assert!(p.start < p.end);
+                let aligned = |secs: i64| p.start.timestamp() % secs == 0 && p.end.timestamp() % secs == 0;
                 match p.source {
-                    Source::Hourly => prop_assert!(p.start.timestamp() % 3600 == 0 && p.end.timestamp() % 3600 == 0),
-                    Source::Quarter => prop_assert!(p.start.timestamp() % 900 == 0 && p.end.timestamp() % 900 == 0),
-                    Source::Raw => prop_assert!(p.end - p.start < chrono::Duration::hours(2)),
+                    Source::Daily => prop_assert!(aligned(DAY) && Some(p.end) <= sealed_before),
+                    Source::Hourly => prop_assert!(aligned(3600)),
+                    Source::Quarter => prop_assert!(quarters && aligned(900)),
+                    Source::Raw => prop_assert!(p.end - p.start < Duration::hours(2)),
                 }
-                at = p.end;
             }
-            prop_assert_eq!(at, if len > 0 { end } else { start });
+            let mut edges: Vec<DateTime<Utc>> = out.iter().flat_map(|p| [p.start, p.end]).collect();
+            edges.extend([start, end]);
+            for t in edges.iter().flat_map(|&t| [t - Duration::seconds(1), t]) {
+                let counted: i32 = out.iter().filter(|p| p.start <= t && t < p.end).map(|p| p.sign).sum();
+                prop_assert_eq!(counted, i32::from(start <= t && t < end), "at {}", t);
+            }
+            prop_assert!(out.len() <= 12, "{} pieces", out.len());
         }
     }
 }

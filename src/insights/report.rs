@@ -6,7 +6,7 @@
 use super::buckets::{self, Bucket, Interval};
 use super::filter::{Filter, RollupSelection};
 use super::metrics::{self, Change, Metrics};
-use super::pieces::{decompose, Piece, Source};
+use super::pieces::{decompose, Grains, Piece, Source};
 use super::stats::ScoreCounts;
 use super::terms::{self, Term, TermCounts};
 use super::InsightsError;
@@ -104,6 +104,39 @@ fn raw_filter(filter: &Filter, kind: Option<SurveyKind>) -> Result<RawFilter, In
     })
 }
 
+/// Signed counts per bucket, segment and score while pieces are added and subtracted;
+/// whole again once every piece is in.
+struct Tally(Vec<HashMap<(Option<String>, i16), i64>>);
+
+impl Tally {
+    fn new(buckets: usize) -> Self {
+        Tally(vec![HashMap::new(); buckets])
+    }
+
+    fn add(&mut self, rows: Vec<CountRow>) {
+        for r in rows {
+            *self.0[r.bucket as usize].entry((r.segment, r.score)).or_default() += r.count;
+        }
+    }
+
+    /// The counts. Pieces tile each range exactly, so no sum is negative; one that were
+    /// (a broken rollup) would count as zero rather than wrap.
+    fn settle(self) -> BucketCounts {
+        self.0
+            .into_iter()
+            .map(|cells| {
+                let mut bucket: HashMap<Option<String>, ScoreCounts> = HashMap::new();
+                for ((segment, score), n) in cells {
+                    if n != 0 {
+                        bucket.entry(segment).or_default().add_signed(score, n);
+                    }
+                }
+                bucket
+            })
+            .collect()
+    }
+}
+
 /// Reads counts per score for each range, answered from rollups where they can.
 fn count_ranges(
     conn: &mut PgConnection,
@@ -114,76 +147,70 @@ fn count_ranges(
     raw: &RawFilter,
     group: Option<&str>,
 ) -> Result<(BucketCounts, Plan), StoreError> {
-    let mut out: BucketCounts = vec![HashMap::new(); ranges.len()];
-    let add = |out: &mut BucketCounts, rows: Vec<CountRow>| {
-        for r in rows {
-            out[r.bucket as usize].entry(r.segment).or_default().add_signed(r.score, r.count);
-        }
-    };
+    let mut out = Tally::new(ranges.len());
+    let (project_id, indexed) = (project.id, &project.indexed_attributes);
+    let sealed_before = q::sealed_before(conn, project_id, survey_id)?;
     let pieces = |quarters: bool| {
         let mut pieces: Vec<Piece> = Vec::new();
         for (i, &(s, e)) in ranges.iter().enumerate() {
-            decompose(s, e, i as i32, quarters, &mut pieces);
+            decompose(s, e, i as i32, Grains { quarters, sealed_before }, &mut pieces);
         }
         pieces
+    };
+    let rollups = |conn: &mut PgConnection, rows: &RollupRows, pieces: &[Piece]| {
+        let mut read = Vec::new();
+        for source in [Source::Daily, Source::Hourly, Source::Quarter] {
+            read.extend(q::rollup_counts(conn, project_id, survey_id, rows, source, pieces)?);
+        }
+        Ok::<_, StoreError>(read)
     };
     let whole: Vec<Piece> = ranges
         .iter()
         .enumerate()
-        .map(|(i, &(start, end))| Piece { start, end, source: Source::Raw, bucket: i as i32 })
+        .map(|(i, &(start, end))| Piece { start, end, source: Source::Raw, bucket: i as i32, sign: 1 })
         .filter(|p| p.start < p.end)
         .collect();
-    let (project_id, indexed) = (project.id, &project.indexed_attributes);
-    match group {
+    let plan = match group {
         None => match filter.rollup_selection(indexed) {
             Some(selection) => {
                 let pieces = pieces(selection == RollupSelection::Total);
-                let rows = RollupRows::Select(selection);
-                add(&mut out, q::rollup_counts(conn, project_id, survey_id, &rows, Source::Hourly, &pieces)?);
-                add(
-                    &mut out,
-                    q::rollup_counts(conn, project_id, survey_id, &rows, Source::Quarter, &pieces)?,
-                );
-                add(&mut out, q::raw_counts(conn, project_id, survey_id, raw, None, &pieces)?);
-                Ok((out, "rollups"))
+                out.add(rollups(conn, &RollupRows::Select(selection), &pieces)?);
+                out.add(q::raw_counts(conn, project_id, survey_id, raw, None, &pieces)?);
+                "rollups"
             }
             None => {
-                add(&mut out, q::raw_counts(conn, project_id, survey_id, raw, None, &whole)?);
-                Ok((out, "raw"))
+                out.add(q::raw_counts(conn, project_id, survey_id, raw, None, &whole)?);
+                "raw"
             }
         },
         Some(key) if filter.is_empty() && indexed.iter().any(|k| k == key) => {
             let pieces = pieces(false);
-            let grouped = RollupRows::Group(key.to_string());
-            add(&mut out, q::rollup_counts(conn, project_id, survey_id, &grouped, Source::Hourly, &pieces)?);
-            // Answers without the attribute have no row of their own in the hourly rollups:
-            // they are the total minus every value.
-            let total = RollupRows::Select(RollupSelection::Total);
-            let mut hourly_total: BucketCounts = vec![HashMap::new(); ranges.len()];
-            add(
-                &mut hourly_total,
-                q::rollup_counts(conn, project_id, survey_id, &total, Source::Hourly, &pieces)?,
-            );
-            for (bucket, totals) in out.iter_mut().zip(hourly_total) {
-                if let Some(total) = totals.get(&None) {
-                    let mut valued = ScoreCounts::new();
-                    for counts in bucket.values() {
-                        valued.merge(counts);
-                    }
-                    let missing = total.minus(&valued);
-                    if missing.total() > 0 {
-                        bucket.insert(None, missing);
-                    }
+            out.add(rollups(conn, &RollupRows::Group(key.to_string()), &pieces)?);
+            // Answers without the attribute have no row of their own in the rollups: they
+            // are the total minus every value.
+            let mut total = Tally::new(ranges.len());
+            total.add(rollups(conn, &RollupRows::Select(RollupSelection::Total), &pieces)?);
+            for (bucket, totals) in out.0.iter_mut().zip(total.0) {
+                let mut missing: HashMap<i16, i64> = HashMap::new();
+                for ((_, score), n) in totals {
+                    *missing.entry(score).or_default() += n;
+                }
+                for ((_, score), n) in bucket.iter() {
+                    *missing.entry(*score).or_default() -= n;
+                }
+                for (score, n) in missing {
+                    *bucket.entry((None, score)).or_default() += n;
                 }
             }
-            add(&mut out, q::raw_counts(conn, project_id, survey_id, raw, Some(key), &pieces)?);
-            Ok((out, "rollups"))
+            out.add(q::raw_counts(conn, project_id, survey_id, raw, Some(key), &pieces)?);
+            "rollups"
         }
         Some(key) => {
-            add(&mut out, q::raw_counts(conn, project_id, survey_id, raw, Some(key), &whole)?);
-            Ok((out, "raw"))
+            out.add(q::raw_counts(conn, project_id, survey_id, raw, Some(key), &whole)?);
+            "raw"
         }
-    }
+    };
+    Ok((out.settle(), plan))
 }
 
 /// Runs `f` in a read-only repeatable-read transaction: rollups and raw rows from one snapshot.

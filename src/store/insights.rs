@@ -96,7 +96,7 @@ impl Sql {
         q
     }
 
-    /// `unnest(starts, ends, buckets) AS p(s, e, i)` for the pieces.
+    /// `unnest(starts, ends, buckets, signs) AS p(s, e, i, g)` for the pieces.
     fn pieces(&mut self, pieces: &[&Piece]) -> &mut Self {
         self.push("unnest(")
             .bind(Bind::Times(pieces.iter().map(|p| p.start).collect()))
@@ -104,7 +104,9 @@ impl Sql {
             .bind(Bind::Times(pieces.iter().map(|p| p.end).collect()))
             .push("::timestamptz[], ")
             .bind(Bind::Ints(pieces.iter().map(|p| p.bucket).collect()))
-            .push("::int4[]) AS p(s, e, i)")
+            .push("::int4[], ")
+            .bind(Bind::Ints(pieces.iter().map(|p| p.sign).collect()))
+            .push("::int4[]) AS p(s, e, i, g)")
     }
 
     /// ` AND …` for every condition of `f` on rows aliased `r`.
@@ -136,7 +138,30 @@ impl Sql {
     }
 }
 
-/// Counts per score from the rollup of `source` (hourly or quarter-hour) for its pieces.
+/// The first instant whose day is not in the day rollups yet (none: no day is).
+pub fn sealed_before(
+    conn: &mut PgConnection,
+    project_id: Uuid,
+    survey_id: Uuid,
+) -> Result<Option<DateTime<Utc>>, StoreError> {
+    use super::schema::rollup_seals::dsl as s;
+    Ok(s::rollup_seals
+        .filter(s::project_id.eq(project_id).and(s::survey_id.eq(survey_id)))
+        .select(s::sealed_before)
+        .first(conn)
+        .optional()?)
+}
+
+/// The table and time column of a rollup source.
+fn rollup_table(source: Source) -> (&'static str, &'static str) {
+    match source {
+        Source::Daily => ("score_rollups_daily", "day"),
+        Source::Quarter => ("score_rollups_quarter", "bucket"),
+        Source::Hourly | Source::Raw => ("score_rollups", "bucket"),
+    }
+}
+
+/// Counts per score from the rollup of `source` (daily, hourly or quarter-hour) for its pieces.
 pub fn rollup_counts(
     conn: &mut PgConnection,
     project_id: Uuid,
@@ -152,22 +177,19 @@ pub fn rollup_counts(
     // LATERAL makes every piece its own index range scan (aggregated there), whatever the
     // planner guesses about the length of the arrays.
     let mut sql = Sql::default();
-    if let (RollupRows::Group(dimension), Source::Hourly) = (rows, source) {
-        return grouped_hourly_counts(conn, project_id, survey_id, dimension, &pieces);
+    let (table, time) = rollup_table(source);
+    if let (RollupRows::Group(dimension), Source::Hourly | Source::Daily) = (rows, source) {
+        return grouped_counts(conn, project_id, survey_id, dimension, source, &pieces);
     }
-    sql.push("SELECT p.i AS bucket, x.segment, x.score, sum(x.count)::int8 AS count FROM ");
+    sql.push("SELECT p.i AS bucket, x.segment, x.score, sum(x.count * p.g)::int8 AS count FROM ");
     sql.pieces(&pieces).push(" CROSS JOIN LATERAL (SELECT ");
-    if source == Source::Quarter {
-        // Quarter-hour rollups hold totals only.
-        sql.push("NULL::text AS segment, r.score, sum(r.count) AS count FROM score_rollups_quarter r WHERE r.project_id = ");
-    } else {
-        let segment = if matches!(rows, RollupRows::Group(_)) { "r.value" } else { "NULL::text" };
-        sql.push(&format!(
-            "{segment} AS segment, r.score, sum(r.count) AS count FROM score_rollups r WHERE r.project_id = "
-        ));
-    }
+    // Quarter-hour rollups hold totals only.
+    let segment = if matches!(rows, RollupRows::Group(_)) { "r.value" } else { "NULL::text" };
+    sql.push(&format!(
+        "{segment} AS segment, r.score, sum(r.count) AS count FROM {table} r WHERE r.project_id = "
+    ));
     sql.bind(Bind::Uuid(project_id)).push(" AND r.survey_id = ").bind(Bind::Uuid(survey_id));
-    if source == Source::Hourly {
+    if source != Source::Quarter {
         match rows {
             RollupRows::Select(RollupSelection::Total) => sql.push(" AND r.dimension = '' AND r.value = ''"),
             RollupRows::Select(RollupSelection::Value { dimension, value }) => sql
@@ -180,20 +202,23 @@ pub fn rollup_counts(
             }
         };
     }
-    sql.push(" AND r.bucket >= p.s AND r.bucket < p.e GROUP BY 1, 2) x GROUP BY 1, 2, 3");
+    sql.push(&format!(" AND r.{time} >= p.s AND r.{time} < p.e GROUP BY 1, 2) x GROUP BY 1, 2, 3"));
     Ok(sql.build().load(conn)?)
 }
 
-/// Hourly counts per value of `dimension`. The values are found first (a loose index scan:
-/// one probe per distinct value), so every (piece, value) is an index range scan on
-/// `bucket`; scanning the dimension with the value free would read its whole history.
-fn grouped_hourly_counts(
+/// Daily or hourly counts per value of `dimension`. The values are found first (a loose
+/// index scan of the hourly rollup, which has every value: one probe per distinct value),
+/// so every (piece, value) is an index range scan on time; scanning the dimension with the
+/// value free would read its whole history.
+fn grouped_counts(
     conn: &mut PgConnection,
     project_id: Uuid,
     survey_id: Uuid,
     dimension: &str,
+    source: Source,
     pieces: &[&Piece],
 ) -> Result<Vec<CountRow>, StoreError> {
+    let (table, time) = rollup_table(source);
     let mut sql = Sql::default();
     let (pid, sid, dim) = (Bind::Uuid(project_id), Bind::Uuid(survey_id), Bind::Text(dimension.to_string()));
     sql.push("WITH RECURSIVE v(value) AS ((SELECT r.value FROM score_rollups r WHERE r.project_id = ")
@@ -203,14 +228,14 @@ fn grouped_hourly_counts(
         " ORDER BY r.value LIMIT 1) UNION ALL SELECT (SELECT r.value FROM score_rollups r \
          WHERE r.project_id = $1 AND r.survey_id = $2 AND r.dimension = $3 AND r.value > v.value \
          ORDER BY r.value LIMIT 1) FROM v WHERE v.value IS NOT NULL) \
-         SELECT p.i AS bucket, x.segment, x.score, sum(x.count)::int8 AS count FROM ",
+         SELECT p.i AS bucket, x.segment, x.score, sum(x.count * p.g)::int8 AS count FROM ",
     );
-    sql.pieces(pieces).push(
+    sql.pieces(pieces).push(&format!(
         " CROSS JOIN (SELECT value FROM v WHERE value IS NOT NULL) vals CROSS JOIN LATERAL \
-         (SELECT vals.value AS segment, r.score, sum(r.count) AS count FROM score_rollups r \
+         (SELECT vals.value AS segment, r.score, sum(r.count) AS count FROM {table} r \
          WHERE r.project_id = $1 AND r.survey_id = $2 AND r.dimension = $3 AND r.value = vals.value \
-         AND r.bucket >= p.s AND r.bucket < p.e GROUP BY 1, 2) x GROUP BY 1, 2, 3",
-    );
+         AND r.{time} >= p.s AND r.{time} < p.e GROUP BY 1, 2) x GROUP BY 1, 2, 3"
+    ));
     Ok(sql.build().load(conn)?)
 }
 
@@ -229,7 +254,7 @@ pub fn raw_counts(
         return Ok(vec![]);
     }
     let mut sql = Sql::default();
-    sql.push("SELECT p.i AS bucket, x.segment, x.score, sum(x.count)::int8 AS count FROM ");
+    sql.push("SELECT p.i AS bucket, x.segment, x.score, sum(x.count * p.g)::int8 AS count FROM ");
     sql.pieces(&pieces).push(" CROSS JOIN LATERAL (SELECT ");
     match group {
         Some(key) => sql.push("left(r.attributes ->> ").bind(Bind::Text(key.to_string())).push(", 128)"),
@@ -337,7 +362,7 @@ pub fn comments(
     let pieces: Vec<Piece> = ranges
         .iter()
         .enumerate()
-        .map(|(i, &(start, end))| Piece { start, end, source: Source::Raw, bucket: i as i32 })
+        .map(|(i, &(start, end))| Piece { start, end, source: Source::Raw, bucket: i as i32, sign: 1 })
         .collect();
     let refs: Vec<&Piece> = pieces.iter().collect();
     let mut sql = Sql::default();

@@ -10,6 +10,7 @@ pub mod models;
 pub mod projects;
 pub mod responses;
 pub mod schema;
+pub mod seals;
 pub mod surveys;
 
 pub use error::StoreError;

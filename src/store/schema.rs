@@ -70,12 +70,32 @@ diesel::table! {
 }
 
 diesel::table! {
+    rollup_seals (project_id, survey_id) {
+        project_id -> Uuid,
+        survey_id -> Uuid,
+        sealed_before -> Timestamptz,
+    }
+}
+
+diesel::table! {
     score_rollups (project_id, survey_id, dimension, value, bucket, score) {
         project_id -> Uuid,
         survey_id -> Uuid,
         dimension -> Text,
         value -> Text,
         bucket -> Timestamptz,
+        score -> Int2,
+        count -> Int8,
+    }
+}
+
+diesel::table! {
+    score_rollups_daily (project_id, survey_id, dimension, value, day, score) {
+        project_id -> Uuid,
+        survey_id -> Uuid,
+        dimension -> Text,
+        value -> Text,
+        day -> Timestamptz,
         score -> Int2,
         count -> Int8,
     }
@@ -117,7 +137,9 @@ diesel::allow_tables_to_appear_in_same_query!(
     projects,
     respondent_contacts,
     responses,
+    rollup_seals,
     score_rollups,
+    score_rollups_daily,
     score_rollups_quarter,
     surveys,
 );

@@ -101,6 +101,35 @@ pub fn insert(app: &TestApp, survey_id: Uuid, rows: &[Row]) {
     }
 }
 
+/// Writes `rows` the way a long-lived survey gets them: most first, then the days before
+/// `seal_before` are sealed into the day rollups, then the rest arrive late (into sealed
+/// days and open ones alike) and a tenth of everything is erased. Returns the rows left, so
+/// reports must add day, hour, quarter and raw counts, signed, to match them.
+pub fn insert_sealed(app: &TestApp, survey_id: Uuid, rows: Vec<Row>, seal_before: DateTime<Utc>) -> Vec<Row> {
+    let (early, late) = rows.split_at(rows.len() * 2 / 3);
+    insert(app, survey_id, early);
+    let mut conn = app.db.connect();
+    let steps =
+        feedbackd::store::seals::seal_survey(&mut conn, app.fixture.project_id, survey_id, seal_before)
+            .expect("sealing");
+    assert!(steps > 0, "nothing was sealed");
+    insert(app, survey_id, late);
+    let (mut erased, mut kept) = (Vec::new(), Vec::new());
+    for (i, row) in rows.into_iter().enumerate() {
+        if i % 10 == 3 {
+            erased.push(row)
+        } else {
+            kept.push(row)
+        }
+    }
+    diesel::sql_query("DELETE FROM responses WHERE project_id = $1 AND id = ANY($2)")
+        .bind::<SqlUuid, _>(app.fixture.project_id)
+        .bind::<Array<SqlUuid>, _>(erased.iter().map(|r| r.id).collect::<Vec<_>>())
+        .execute(&mut conn)
+        .expect("erasing");
+    kept
+}
+
 /// The id of the fixture's survey with `key`.
 pub fn survey_id(app: &TestApp, key: &str) -> Uuid {
     #[derive(diesel::QueryableByName)]

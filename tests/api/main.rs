@@ -18,6 +18,7 @@ mod mgmt_support;
 mod migrations;
 mod openapi;
 mod operations;
+mod rollup_seals;
 mod snippets;
 mod surveys;
 mod widget_config;
