@@ -9,7 +9,7 @@
 use chrono::{DateTime, Duration, TimeZone, Utc};
 
 /// Where the counts of a piece come from.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Source {
     Daily,
     Hourly,
@@ -92,6 +92,35 @@ pub fn decompose(
         }
     }
     below_days(start, end, bucket, 1, grains, out);
+}
+
+/// The distinct pieces to read, and the buckets each one counts towards, with their signs.
+/// Adjacent buckets share edges (what one day adds, the next subtracts), so a time series
+/// reads each edge once.
+#[derive(Debug, Default)]
+pub struct ReadPlan {
+    /// Pieces numbered by their position here (`bucket` is that number, `sign` 1).
+    pub reads: Vec<Piece>,
+    /// For each read: `(bucket, sign)` of every use.
+    pub uses: Vec<Vec<(usize, i64)>>,
+}
+
+impl ReadPlan {
+    /// Plans `pieces` (of any buckets and signs).
+    pub fn new(pieces: Vec<Piece>) -> Self {
+        let mut plan = ReadPlan::default();
+        let mut index: std::collections::HashMap<(DateTime<Utc>, DateTime<Utc>, Source), usize> =
+            std::collections::HashMap::new();
+        for p in pieces {
+            let id = *index.entry((p.start, p.end, p.source)).or_insert_with(|| {
+                plan.reads.push(Piece { bucket: plan.reads.len() as i32, sign: 1, ..p.clone() });
+                plan.uses.push(Vec::new());
+                plan.reads.len() - 1
+            });
+            plan.uses[id].push((p.bucket as usize, i64::from(p.sign)));
+        }
+        plan
+    }
 }
 
 /// Appends `piece`, merged into the last one when they continue each other.
@@ -204,6 +233,21 @@ mod tests {
         decompose(utc("2026-01-01T00:00:00Z"), utc("2026-01-05T00:00:00Z"), 0, grains, &mut out);
         let got: Vec<_> = out.iter().map(|p| (p.start.format("%d").to_string(), p.source, p.sign)).collect();
         assert_eq!(got, [("01".into(), Source::Daily, 1), ("03".into(), Source::Hourly, 1)]);
+    }
+
+    #[test]
+    fn a_series_reads_each_shared_edge_once() {
+        let grains = Grains { quarters: true, sealed_before: Some(utc("2026-02-01T00:00:00Z")) };
+        let mut pieces = Vec::new();
+        for (i, day) in ["09", "10", "11"].iter().enumerate() {
+            let start = utc(&format!("2026-01-{day}T23:00:00Z"));
+            decompose(start, start + Duration::days(1), i as i32, grains, &mut pieces);
+        }
+        let plan = ReadPlan::new(pieces);
+        // Three day rows and four edge hours, the middle two used by two days each.
+        assert_eq!(plan.reads.len(), 7);
+        let shared: Vec<_> = plan.uses.iter().filter(|u| u.len() == 2).collect();
+        assert_eq!(shared, [&vec![(0, -1), (1, 1)], &vec![(1, -1), (2, 1)]]);
     }
 
     proptest! {

@@ -6,7 +6,7 @@
 use super::buckets::{self, Bucket, Interval};
 use super::filter::{Filter, RollupSelection};
 use super::metrics::{self, Change, Metrics};
-use super::pieces::{decompose, Grains, Piece, Source};
+use super::pieces::{decompose, Grains, Piece, ReadPlan, Source};
 use super::stats::ScoreCounts;
 use super::terms::{self, Term, TermCounts};
 use super::InsightsError;
@@ -113,9 +113,12 @@ impl Tally {
         Tally(vec![HashMap::new(); buckets])
     }
 
-    fn add(&mut self, rows: Vec<CountRow>) {
+    /// Adds rows read for `plan`'s pieces to the buckets that use them.
+    fn add(&mut self, plan: &ReadPlan, rows: Vec<CountRow>) {
         for r in rows {
-            *self.0[r.bucket as usize].entry((r.segment, r.score)).or_default() += r.count;
+            for &(bucket, sign) in &plan.uses[r.bucket as usize] {
+                *self.0[bucket].entry((r.segment.clone(), r.score)).or_default() += sign * r.count;
+            }
         }
     }
 
@@ -155,41 +158,43 @@ fn count_ranges(
         for (i, &(s, e)) in ranges.iter().enumerate() {
             decompose(s, e, i as i32, Grains { quarters, sealed_before }, &mut pieces);
         }
-        pieces
+        ReadPlan::new(pieces)
     };
-    let rollups = |conn: &mut PgConnection, rows: &RollupRows, pieces: &[Piece]| {
+    let rollups = |conn: &mut PgConnection, rows: &RollupRows, plan: &ReadPlan| {
         let mut read = Vec::new();
         for source in [Source::Daily, Source::Hourly, Source::Quarter] {
-            read.extend(q::rollup_counts(conn, project_id, survey_id, rows, source, pieces)?);
+            read.extend(q::rollup_counts(conn, project_id, survey_id, rows, source, &plan.reads)?);
         }
         Ok::<_, StoreError>(read)
     };
-    let whole: Vec<Piece> = ranges
-        .iter()
-        .enumerate()
-        .map(|(i, &(start, end))| Piece { start, end, source: Source::Raw, bucket: i as i32, sign: 1 })
-        .filter(|p| p.start < p.end)
-        .collect();
+    let whole = ReadPlan::new(
+        ranges
+            .iter()
+            .enumerate()
+            .map(|(i, &(start, end))| Piece { start, end, source: Source::Raw, bucket: i as i32, sign: 1 })
+            .filter(|p| p.start < p.end)
+            .collect(),
+    );
     let plan = match group {
         None => match filter.rollup_selection(indexed) {
             Some(selection) => {
                 let pieces = pieces(selection == RollupSelection::Total);
-                out.add(rollups(conn, &RollupRows::Select(selection), &pieces)?);
-                out.add(q::raw_counts(conn, project_id, survey_id, raw, None, &pieces)?);
+                out.add(&pieces, rollups(conn, &RollupRows::Select(selection), &pieces)?);
+                out.add(&pieces, q::raw_counts(conn, project_id, survey_id, raw, None, &pieces.reads)?);
                 "rollups"
             }
             None => {
-                out.add(q::raw_counts(conn, project_id, survey_id, raw, None, &whole)?);
+                out.add(&whole, q::raw_counts(conn, project_id, survey_id, raw, None, &whole.reads)?);
                 "raw"
             }
         },
         Some(key) if filter.is_empty() && indexed.iter().any(|k| k == key) => {
             let pieces = pieces(false);
-            out.add(rollups(conn, &RollupRows::Group(key.to_string()), &pieces)?);
+            out.add(&pieces, rollups(conn, &RollupRows::Group(key.to_string()), &pieces)?);
             // Answers without the attribute have no row of their own in the rollups: they
             // are the total minus every value.
             let mut total = Tally::new(ranges.len());
-            total.add(rollups(conn, &RollupRows::Select(RollupSelection::Total), &pieces)?);
+            total.add(&pieces, rollups(conn, &RollupRows::Select(RollupSelection::Total), &pieces)?);
             for (bucket, totals) in out.0.iter_mut().zip(total.0) {
                 let mut missing: HashMap<i16, i64> = HashMap::new();
                 for ((_, score), n) in totals {
@@ -202,11 +207,11 @@ fn count_ranges(
                     *bucket.entry((None, score)).or_default() += n;
                 }
             }
-            out.add(q::raw_counts(conn, project_id, survey_id, raw, Some(key), &pieces)?);
+            out.add(&pieces, q::raw_counts(conn, project_id, survey_id, raw, Some(key), &pieces.reads)?);
             "rollups"
         }
         Some(key) => {
-            out.add(q::raw_counts(conn, project_id, survey_id, raw, Some(key), &whole)?);
+            out.add(&whole, q::raw_counts(conn, project_id, survey_id, raw, Some(key), &whole.reads)?);
             "raw"
         }
     };
