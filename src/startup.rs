@@ -55,6 +55,7 @@ impl Application {
         let port = listener.local_addr()?.port();
         let server = HttpServer::new(move || {
             App::new()
+                .wrap(from_fn(http::reject_nul_in_url))
                 .wrap(from_fn(crate::metrics::track_requests))
                 .wrap(from_fn(http::request_id::assign))
                 .app_data(state.clone())
