@@ -5,6 +5,7 @@
 
 use crate::ratelimit::{RateLimitConfig, RateSpec};
 use clap::Args;
+use secrecy::{ExposeSecret, SecretString};
 use std::net::SocketAddr;
 use std::time::Duration;
 
@@ -34,6 +35,10 @@ pub struct ServeArgs {
     #[arg(long, env = "FEEDBACKD_AUTH_CACHE_TTL_SECS", default_value_t = 10,
           value_parser = clap::value_parser!(u64).range(0..=3600))]
     pub auth_cache_ttl_secs: u64,
+    /// A token that `GET /metrics` requires as `Authorization: Bearer <token>`; unset, the
+    /// metrics are open (keep the port private then).
+    #[arg(long, env = "FEEDBACKD_METRICS_TOKEN", hide_env_values = true)]
+    pub metrics_token: Option<SecretString>,
     #[command(flatten)]
     pub limits: LimitArgs,
     #[command(flatten)]
@@ -149,6 +154,8 @@ pub struct Config {
     pub shutdown_grace: Duration,
     pub drain_delay: Duration,
     pub auth_cache_ttl: Duration,
+    /// The token `/metrics` requires, if any.
+    pub metrics_token: Option<SecretString>,
     pub limits: Limits,
     pub writer: WriterConfig,
     pub rate_limits: RateLimitConfig,
@@ -213,6 +220,7 @@ impl ServeArgs {
             shutdown_grace: Duration::from_secs(self.shutdown_grace_secs),
             drain_delay: Duration::from_secs(self.drain_delay_secs),
             auth_cache_ttl: Duration::from_secs(self.auth_cache_ttl_secs),
+            metrics_token: self.metrics_token.filter(|t| !t.expose_secret().is_empty()),
             limits: Limits {
                 max_body_bytes: l.max_body_bytes as usize,
                 max_batch_body_bytes: l.max_batch_body_bytes as usize,

@@ -50,6 +50,7 @@ impl Application {
             proxies: TrustedProxies(config.trusted_proxies.clone()),
             db,
             draining: draining.clone(),
+            metrics_token: config.metrics_token.clone(),
         });
         let listener = TcpListener::bind(config.listen)?;
         let port = listener.local_addr()?.port();

@@ -34,6 +34,7 @@ use actix_web::body::{EitherBody, MessageBody};
 use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::middleware::Next;
 use actix_web::{web, HttpRequest, HttpResponse};
+use secrecy::SecretString;
 use std::sync::atomic::AtomicBool;
 use std::sync::Arc;
 
@@ -46,6 +47,8 @@ pub struct AppState {
     pub proxies: client_ip::TrustedProxies,
     /// Set on shutdown: `/readyz` turns 503 so the load balancer stops sending traffic.
     pub draining: Arc<AtomicBool>,
+    /// The token `/metrics` requires, if any.
+    pub metrics_token: Option<SecretString>,
 }
 
 /// Mounts every route.

@@ -20,6 +20,14 @@ use diesel::PgConnection;
 use secrecy::{ExposeSecret, SecretString};
 use std::time::Duration;
 
+/// Use of the connection pool, for the metrics.
+#[derive(Debug, Clone, Copy)]
+pub struct PoolUse {
+    pub in_use: u32,
+    pub idle: u32,
+    pub max: u32,
+}
+
 /// A pool of connections for reads and small writes. The ingest writers hold their own.
 #[derive(Clone)]
 pub struct Db {
@@ -51,6 +59,16 @@ impl Db {
         &self.url
     }
 
+    /// How many pooled connections are open, and how many of them are idle.
+    pub fn pool_state(&self) -> PoolUse {
+        let state = self.pool.state();
+        PoolUse {
+            in_use: state.connections - state.idle_connections,
+            idle: state.idle_connections,
+            max: self.pool.max_size(),
+        }
+    }
+
     /// Runs `f` with a pooled connection on the blocking thread pool, in the caller's span.
     pub async fn run<T, F>(&self, f: F) -> Result<T, StoreError>
     where
@@ -63,7 +81,10 @@ impl Db {
         metrics::counter!("feedbackd_db_calls_total").increment(1);
         tokio::task::spawn_blocking(move || {
             span.in_scope(|| {
-                let mut conn = pool.get().map_err(StoreError::Unavailable)?;
+                let mut conn = pool.get().map_err(|e| {
+                    metrics::counter!("feedbackd_db_pool_errors_total").increment(1);
+                    StoreError::Unavailable(e)
+                })?;
                 f(&mut conn)
             })
         })
