@@ -7,7 +7,7 @@ use crate::http::client_ip::TrustedProxies;
 use crate::http::{self, AppState};
 use crate::ingest::{Ingestor, Writer};
 use crate::ratelimit::Limiters;
-use crate::store::Db;
+use crate::store::{migrate_once, Backoff, Db};
 use actix_web::dev::{Server, ServerHandle};
 use actix_web::middleware::from_fn;
 use actix_web::{web, App, HttpServer};
@@ -108,6 +108,35 @@ impl Application {
         let _ = tokio::task::spawn_blocking(move || writer.join()).await;
         result
     }
+}
+
+/// Applies migrations in the background, retrying with backoff while the database is not
+/// reachable, so that `serve` listens at once: `/healthz` answers, `/readyz` and every
+/// database-backed request answer 503 until the schema is current. A migration that fails
+/// (not a connection that does) is not retried: it is logged and `/readyz` stays 503.
+pub fn migrate_in_background(url: SecretString) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async move {
+        let mut backoff = Backoff::default();
+        loop {
+            let url = url.clone();
+            let attempt = tokio::task::spawn_blocking(move || migrate_once(&url)).await;
+            match attempt {
+                Ok(Ok(applied)) => {
+                    tracing::info!(applied, "database schema is current");
+                    return;
+                }
+                Ok(Err(e)) if e.is_connection_lost() => tokio::time::sleep(backoff.next_after(&e)).await,
+                Ok(Err(e)) => {
+                    tracing::error!(error = %e, "migrating the database failed; /readyz stays 503");
+                    return;
+                }
+                Err(join) => {
+                    tracing::error!(error = %join, "the migration task failed");
+                    return;
+                }
+            }
+        }
+    })
 }
 
 /// Sweeps idle keys out of the rate limiters every few seconds, until they are dropped.

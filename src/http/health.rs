@@ -3,7 +3,7 @@
 
 use super::problem::ProblemSchema;
 use super::{ApiError, AppState};
-use crate::store::has_pending_migrations;
+use crate::store::{has_pending_migrations, StoreError};
 use actix_web::http::header;
 use actix_web::{web, HttpRequest, HttpResponse};
 use secrecy::{ExposeSecret, SecretString};
@@ -30,7 +30,9 @@ pub async fn readyz(state: web::Data<AppState>) -> HttpResponse {
     let check = state.db.run(has_pending_migrations);
     match tokio::time::timeout(Duration::from_secs(3), check).await {
         Ok(Ok(false)) => HttpResponse::Ok().json(json!({"status": "ready"})),
-        Ok(Ok(true)) => unready("database schema is behind this binary; run `feedbackd migrate`"),
+        Ok(Ok(true)) | Ok(Err(StoreError::SchemaBehind)) => {
+            unready("database schema is behind this binary; run `feedbackd migrate`")
+        }
         Ok(Err(_)) | Err(_) => unready("database unavailable"),
     }
 }

@@ -13,11 +13,13 @@ pub mod schema;
 pub mod surveys;
 
 pub use error::StoreError;
-pub use migrate::{has_pending_migrations, run_migrations};
+pub use migrate::{has_pending_migrations, migrate_once, run_migrations, Backoff};
 
 use diesel::r2d2::{ConnectionManager, Pool};
 use diesel::PgConnection;
 use secrecy::{ExposeSecret, SecretString};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
 use std::time::Duration;
 
 /// Use of the connection pool, for the metrics.
@@ -33,6 +35,10 @@ pub struct PoolUse {
 pub struct Db {
     pool: Pool<ConnectionManager<PgConnection>>,
     url: SecretString,
+    /// Set once the schema was seen current. Until then every call checks first, so that a
+    /// database reached before its migrations ran answers 503, not errors about missing
+    /// tables; once current it stays current (a running binary's schema only moves forward).
+    schema_current: Arc<AtomicBool>,
 }
 
 impl Db {
@@ -51,7 +57,7 @@ impl Db {
             // would be handed out (and fail) forever.
             .test_on_check_out(true)
             .build_unchecked(manager);
-        Db { pool, url }
+        Db { pool, url, schema_current: Arc::new(AtomicBool::new(false)) }
     }
 
     /// The URL (with feedbackd's connection defaults), for components that hold their own connection.
@@ -75,7 +81,7 @@ impl Db {
         F: FnOnce(&mut PgConnection) -> Result<T, StoreError> + Send + 'static,
         T: Send + 'static,
     {
-        let pool = self.pool.clone();
+        let (pool, schema_current) = (self.pool.clone(), self.schema_current.clone());
         let span = tracing::Span::current();
         // Counted so that tests and benchmarks can show that refused requests cost nothing.
         metrics::counter!("feedbackd_db_calls_total").increment(1);
@@ -85,6 +91,12 @@ impl Db {
                     metrics::counter!("feedbackd_db_pool_errors_total").increment(1);
                     StoreError::Unavailable(e)
                 })?;
+                if !schema_current.load(Ordering::Relaxed) {
+                    if has_pending_migrations(&mut conn)? {
+                        return Err(StoreError::SchemaBehind);
+                    }
+                    schema_current.store(true, Ordering::Relaxed);
+                }
                 f(&mut conn)
             })
         })
