@@ -35,7 +35,7 @@ impl Application {
         let draining = Arc::new(AtomicBool::new(false));
         let limiters = Arc::new(Limiters::new(config.rate_limits.clone()));
         spawn_limiter_janitor(Arc::downgrade(&limiters));
-        crate::metrics::handle();
+        crate::metrics::spawn_upkeep();
         let ingest = Ingestor::new(
             db.clone(),
             writer_handle,
