@@ -61,7 +61,9 @@ pub async fn metrics(req: HttpRequest, state: web::Data<AppState>) -> Result<Htt
             ));
         }
     }
-    metrics::gauge!("feedbackd_writer_queue_depth").set(state.ingest.writer().queued() as f64);
+    let writer = state.ingest.writer();
+    metrics::gauge!("feedbackd_writer_queue_depth").set(writer.queued() as f64);
+    metrics::gauge!("feedbackd_writer_queue_capacity").set(writer.capacity() as f64);
     metrics::gauge!("feedbackd_rate_limit_tracked_keys").set(state.limiters.tracked_keys() as f64);
     let pool = state.db.pool_state();
     metrics::gauge!("feedbackd_db_pool_connections", "state" => "in_use").set(pool.in_use as f64);

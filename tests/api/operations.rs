@@ -101,6 +101,7 @@ async fn metrics_count_replays_refusals_commits_and_pool_use() {
     let app = spawn_app_with(|c| {
         c.rate_limits.respondent = "1/h:1".parse().unwrap();
         c.db_pool_size = 7;
+        c.writer.queue = 333;
     })
     .await;
     let text = |r: reqwest::Response| async { r.text().await.unwrap() };
@@ -123,6 +124,7 @@ async fn metrics_count_replays_refusals_commits_and_pool_use() {
     );
     assert!(delta("feedbackd_writer_commit_seconds_count") >= 1.0, "{after}");
     assert_eq!(sample(&after, "feedbackd_db_pool_max_connections"), 7.0);
+    assert_eq!(sample(&after, "feedbackd_writer_queue_capacity"), 333.0);
     // The survey lookup used the pool, so it holds at least one connection.
     assert!(sample(&after, "feedbackd_db_pool_connections") >= 1.0, "{after}");
 }
