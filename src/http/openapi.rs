@@ -130,13 +130,13 @@ fn path_parameters(path: &str) -> impl Iterator<Item = &str> {
 }
 
 /// The problems every keyed endpoint can answer (and an open one with parameters, its
-/// `400`), added to each operation from the route
-/// table rather than repeated in every `#[utoipa::path]` (where they drifted: the fuzz run
-/// found undocumented 400s and 429s). Annotations keep only what is specific to one
-/// endpoint (a `409`, say), and win where they describe the same status.
+/// `400`), added to each operation from the route table rather than repeated in every
+/// `#[utoipa::path]` (where they drifted: the fuzz run found undocumented 400s and 429s).
+/// Annotations keep only what is specific to one endpoint (a `409`, say), and win where
+/// they describe the same status.
 struct CommonProblems;
 
-/// Status, and when it happens.
+/// Each problem: its status, and when it happens.
 const MALFORMED: (u16, &str) = (400, "the request does not parse (URL, query string or JSON)");
 const KEYED_PROBLEMS: &[(u16, &str)] = &[
     (401, "no key, or an unknown or revoked one"),
