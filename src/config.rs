@@ -5,6 +5,7 @@
 
 use crate::ratelimit::{RateLimitConfig, RateSpec};
 use clap::Args;
+use secrecy::{ExposeSecret, SecretString};
 use std::net::SocketAddr;
 use std::time::Duration;
 
@@ -39,6 +40,10 @@ pub struct ServeArgs {
     #[arg(long, env = "FEEDBACKD_SEAL_INTERVAL_SECS", default_value_t = 600,
           value_parser = clap::value_parser!(u64).range(0..=86_400))]
     pub seal_interval_secs: u64,
+    /// A token that `GET /metrics` requires as `Authorization: Bearer <token>`; unset, the
+    /// metrics are open (keep the port private then).
+    #[arg(long, env = "FEEDBACKD_METRICS_TOKEN", hide_env_values = true)]
+    pub metrics_token: Option<SecretString>,
     #[command(flatten)]
     pub limits: LimitArgs,
     #[command(flatten)]
@@ -156,6 +161,8 @@ pub struct Config {
     pub auth_cache_ttl: Duration,
     /// How often finished days are sealed; `None`: never (by this process).
     pub seal_interval: Option<Duration>,
+    /// The token `/metrics` requires, if any.
+    pub metrics_token: Option<SecretString>,
     pub limits: Limits,
     pub writer: WriterConfig,
     pub rate_limits: RateLimitConfig,
@@ -222,6 +229,7 @@ impl ServeArgs {
             auth_cache_ttl: Duration::from_secs(self.auth_cache_ttl_secs),
             seal_interval: (self.seal_interval_secs > 0)
                 .then(|| Duration::from_secs(self.seal_interval_secs)),
+            metrics_token: self.metrics_token.filter(|t| !t.expose_secret().is_empty()),
             limits: Limits {
                 max_body_bytes: l.max_body_bytes as usize,
                 max_batch_body_bytes: l.max_batch_body_bytes as usize,

@@ -28,6 +28,23 @@ pub fn handle() -> &'static PrometheusHandle {
     })
 }
 
+/// Drains the histograms' raw samples into their buckets every few seconds. The exporter
+/// keeps every recorded value until a scrape or an upkeep folds it in, so without this a
+/// service nobody scrapes grew by every request's latency sample (the soak run's RSS
+/// growth, BENCHMARKS.md).
+pub fn spawn_upkeep() {
+    let handle = handle();
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(UPKEEP_INTERVAL);
+        loop {
+            tick.tick().await;
+            handle.run_upkeep();
+        }
+    });
+}
+
+const UPKEEP_INTERVAL: std::time::Duration = std::time::Duration::from_secs(5);
+
 /// Counts requests and their latency by route pattern (not raw path: ids would explode the
 /// label space), method and status.
 pub async fn track_requests(

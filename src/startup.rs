@@ -7,7 +7,7 @@ use crate::http::client_ip::TrustedProxies;
 use crate::http::{self, AppState};
 use crate::ingest::{Ingestor, Writer};
 use crate::ratelimit::Limiters;
-use crate::store::Db;
+use crate::store::{migrate_once, Backoff, Db};
 use actix_web::dev::{Server, ServerHandle};
 use actix_web::middleware::from_fn;
 use actix_web::{web, App, HttpServer};
@@ -38,7 +38,7 @@ impl Application {
         if let Some(every) = config.seal_interval {
             spawn_sealer(db.clone(), every);
         }
-        crate::metrics::handle();
+        crate::metrics::spawn_upkeep();
         let ingest = Ingestor::new(
             db.clone(),
             writer_handle,
@@ -53,11 +53,13 @@ impl Application {
             proxies: TrustedProxies(config.trusted_proxies.clone()),
             db,
             draining: draining.clone(),
+            metrics_token: config.metrics_token.clone(),
         });
         let listener = TcpListener::bind(config.listen)?;
         let port = listener.local_addr()?.port();
         let server = HttpServer::new(move || {
             App::new()
+                .wrap(from_fn(http::reject_nul_in_url))
                 .wrap(from_fn(crate::metrics::track_requests))
                 .wrap(from_fn(http::request_id::assign))
                 .app_data(state.clone())
@@ -111,6 +113,35 @@ impl Application {
     }
 }
 
+/// Applies migrations in the background, retrying with backoff while the database is not
+/// reachable, so that `serve` listens at once: `/healthz` answers, `/readyz` and every
+/// database-backed request answer 503 until the schema is current. A migration that fails
+/// (not a connection that does) is not retried: it is logged and `/readyz` stays 503.
+pub fn migrate_in_background(url: SecretString) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async move {
+        let mut backoff = Backoff::default();
+        loop {
+            let url = url.clone();
+            let attempt = tokio::task::spawn_blocking(move || migrate_once(&url)).await;
+            match attempt {
+                Ok(Ok(applied)) => {
+                    tracing::info!(applied, "database schema is current");
+                    return;
+                }
+                Ok(Err(e)) if e.is_connection_lost() => tokio::time::sleep(backoff.next_after(&e)).await,
+                Ok(Err(e)) => {
+                    tracing::error!(error = %e, "migrating the database failed; /readyz stays 503");
+                    return;
+                }
+                Err(join) => {
+                    tracing::error!(error = %join, "the migration task failed");
+                    return;
+                }
+            }
+        }
+    })
+}
+
 /// Sweeps idle keys out of the rate limiters every few seconds, until they are dropped.
 fn spawn_limiter_janitor(limiters: Weak<Limiters>) {
     tokio::spawn(async move {
@@ -128,7 +159,9 @@ fn spawn_limiter_janitor(limiters: Weak<Limiters>) {
 /// write path; sealing later costs nothing in exactness.
 fn spawn_sealer(db: Db, every: Duration) {
     tokio::spawn(async move {
-        let mut tick = tokio::time::interval(every);
+        // The first pass waits a little: migrations may still be running in the background.
+        let first = tokio::time::Instant::now() + every.min(Duration::from_secs(30));
+        let mut tick = tokio::time::interval_at(first, every);
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
             tick.tick().await;

@@ -7,7 +7,7 @@ mod serve;
 
 use crate::cli::{Cli, Command, GlobalArgs, RollupsCommand};
 use crate::embedded::EmbeddedPostgres;
-use crate::store::{run_migrations, StoreError};
+use crate::store::{migrate_once, Backoff};
 use anyhow::Context;
 use diesel::{Connection, PgConnection};
 use secrecy::{ExposeSecret, SecretString};
@@ -79,17 +79,12 @@ impl Database {
 /// Applies migrations, waiting up to a minute for a database that is still starting.
 pub fn migrate(url: &SecretString) -> anyhow::Result<usize> {
     let deadline = Instant::now() + Duration::from_secs(60);
-    let mut delay = Duration::from_millis(200);
+    let mut backoff = Backoff::default();
     loop {
-        let attempt = PgConnection::establish(url.expose_secret())
-            .map_err(StoreError::from)
-            .and_then(|mut conn| run_migrations(&mut conn));
-        match attempt {
+        match migrate_once(url) {
             Ok(applied) => return Ok(applied),
             Err(e) if e.is_connection_lost() && Instant::now() < deadline => {
-                tracing::warn!(error = %e, retry_in_ms = delay.as_millis() as u64, "database not reachable yet");
-                std::thread::sleep(delay);
-                delay = (delay * 2).min(Duration::from_secs(5));
+                std::thread::sleep(backoff.next_after(&e));
             }
             Err(e) => return Err(e).context("migrating the database"),
         }

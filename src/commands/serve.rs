@@ -3,17 +3,23 @@
 use super::{demo, migrate, Database};
 use crate::cli::GlobalArgs;
 use crate::config::ServeArgs;
-use crate::startup::Application;
+use crate::startup::{migrate_in_background, Application};
 
-/// Migrates, creates the demo project on the embedded default's first run, and serves
-/// until SIGINT/SIGTERM.
+/// Serves until SIGINT/SIGTERM, migrating in the background (a database that arrives late
+/// is waited for while `/readyz` answers 503). The embedded default is local and started
+/// here, so it is migrated first and gets its demo project on the first run.
 pub fn run(global: &GlobalArgs, args: ServeArgs) -> anyhow::Result<()> {
     let config = args.into_config()?;
     let database = Database::open(global)?;
-    let applied = migrate(database.url())?;
-    tracing::info!(applied, "database schema is current");
+    if database.is_embedded() {
+        let applied = migrate(database.url())?;
+        tracing::info!(applied, "database schema is current");
+    }
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
     runtime.block_on(async {
+        if !database.is_embedded() {
+            migrate_in_background(database.url().clone());
+        }
         let app = Application::build(&config, database.url())?;
         let base_url = format!("http://{}:{}", config.listen.ip(), app.port());
         tracing::info!(%base_url, "feedbackd listening");

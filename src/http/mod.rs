@@ -30,7 +30,11 @@ use crate::auth::Authenticator;
 use crate::ingest::Ingestor;
 use crate::ratelimit::Limiters;
 use crate::store::Db;
+use actix_web::body::{EitherBody, MessageBody};
+use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::middleware::Next;
 use actix_web::{web, HttpRequest, HttpResponse};
+use secrecy::SecretString;
 use std::sync::atomic::AtomicBool;
 use std::sync::Arc;
 
@@ -43,6 +47,8 @@ pub struct AppState {
     pub proxies: client_ip::TrustedProxies,
     /// Set on shutdown: `/readyz` turns 503 so the load balancer stops sending traffic.
     pub draining: Arc<AtomicBool>,
+    /// The token `/metrics` requires, if any.
+    pub metrics_token: Option<SecretString>,
 }
 
 /// Mounts every route.
@@ -58,6 +64,19 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
 /// Every unknown path gets a problem, not actix's empty 404.
 pub async fn not_found(req: HttpRequest) -> Result<HttpResponse, ApiError> {
     Err(ApiError::NotFound(format!("no route for {} {}", req.method(), req.path())))
+}
+
+/// Refuses a URL carrying U+0000 (`%00`) before any handler sees it: PostgreSQL text cannot
+/// hold the character, so a path or query parameter with it would fail at the database.
+pub async fn reject_nul_in_url(
+    req: ServiceRequest,
+    next: Next<impl MessageBody>,
+) -> Result<ServiceResponse<EitherBody<impl MessageBody>>, actix_web::Error> {
+    if req.uri().to_string().contains("%00") {
+        let problem = ApiError::Malformed("the URL must not contain %00 (U+0000)".into());
+        return Ok(req.error_response(problem).map_into_right_body());
+    }
+    Ok(next.call(req).await?.map_into_left_body())
 }
 
 async fn method_not_allowed() -> Result<HttpResponse, ApiError> {

@@ -3,12 +3,16 @@
 //! `feedbackd openapi`.
 
 use super::problem::ProblemSchema;
+use super::routes::Access;
 use super::{health, insights, keys, responses, sdk, surveys, widget, ENDPOINTS};
+use actix_web::http::Method;
 use actix_web::HttpResponse;
-use utoipa::openapi::path::{OperationBuilder, ParameterBuilder, ParameterIn};
+use utoipa::openapi::header::Header;
+use utoipa::openapi::path::{Operation, OperationBuilder, ParameterBuilder, ParameterIn, PathItem};
 use utoipa::openapi::schema::{ObjectBuilder, Type};
 use utoipa::openapi::security::{ApiKey, ApiKeyValue, Http, HttpAuthScheme, SecurityScheme};
 use utoipa::openapi::Required;
+use utoipa::openapi::{ContentBuilder, Ref};
 use utoipa::openapi::{ResponseBuilder, ResponsesBuilder};
 use utoipa::{Modify, OpenApi};
 
@@ -30,7 +34,7 @@ use utoipa::{Modify, OpenApi};
         insights::summary, insights::timeseries, insights::breakdown, insights::terms, insights::list,
     ),
     components(schemas(ProblemSchema)),
-    modifiers(&SecuritySchemes, &Preflights),
+    modifiers(&SecuritySchemes, &Preflights, &CommonProblems),
     tags(
         (name = "responses", description = "Answers from widgets (publishable key)"),
         (name = "widget", description = "Widget configuration and dismissals (publishable key)"),
@@ -123,4 +127,77 @@ impl Modify for Preflights {
 /// The `{name}`s of a path.
 fn path_parameters(path: &str) -> impl Iterator<Item = &str> {
     path.split('/').filter_map(|segment| segment.strip_prefix('{')?.strip_suffix('}'))
+}
+
+/// The problems every keyed endpoint can answer (and an open one with parameters, its
+/// `400`), added to each operation from the route table rather than repeated in every
+/// `#[utoipa::path]` (where they drifted: the fuzz run found undocumented 400s and 429s).
+/// Annotations keep only what is specific to one endpoint (a `409`, say), and win where
+/// they describe the same status.
+struct CommonProblems;
+
+/// Each problem: its status, and when it happens.
+const MALFORMED: (u16, &str) = (400, "the request does not parse (URL, query string or JSON)");
+const KEYED_PROBLEMS: &[(u16, &str)] = &[
+    (401, "no key, or an unknown or revoked one"),
+    (403, "the key may not do this (kind, scope, or origin)"),
+    (422, "a parameter or field breaks a rule; `errors` names each"),
+    (429, "over a rate limit; retry after `Retry-After` seconds"),
+    (503, "the database or the writer cannot take this now; retry after `Retry-After` seconds"),
+];
+const PATH_PROBLEM: (u16, &str) = (404, "no such resource in the key's project");
+const BODY_PROBLEMS: &[(u16, &str)] = &[
+    (413, "the body is over its size limit"),
+    (415, "the body is not JSON (`application/json` or `text/plain`)"),
+];
+
+impl Modify for CommonProblems {
+    fn modify(&self, doc: &mut utoipa::openapi::OpenApi) {
+        for e in ENDPOINTS {
+            let Some(item) = doc.paths.paths.get_mut(e.path) else { continue };
+            let Some(operation) = operation_mut(item, &e.method) else { continue };
+            let mut problems = vec![MALFORMED];
+            match e.access {
+                Access::Open if operation.parameters.is_none() => continue,
+                Access::Open => {}
+                _ => problems.extend_from_slice(KEYED_PROBLEMS),
+            }
+            if path_parameters(e.path).next().is_some() {
+                problems.push(PATH_PROBLEM);
+            }
+            if operation.request_body.is_some() {
+                problems.extend_from_slice(BODY_PROBLEMS);
+            }
+            for (status, description) in problems {
+                operation
+                    .responses
+                    .responses
+                    .entry(status.to_string())
+                    .or_insert_with(|| problem(status, description).into());
+            }
+        }
+    }
+}
+
+/// A problem+json response, with `Retry-After` where the client should come back.
+fn problem(status: u16, description: &str) -> utoipa::openapi::Response {
+    let content = ContentBuilder::new().schema(Some(Ref::from_schema_name("Problem"))).build();
+    let mut response =
+        ResponseBuilder::new().description(description).content("application/problem+json", content);
+    if matches!(status, 429 | 503) {
+        let seconds = ObjectBuilder::new().schema_type(Type::Integer).minimum(Some(0));
+        response = response.header("Retry-After", Header::new(seconds));
+    }
+    response.build()
+}
+
+fn operation_mut<'a>(item: &'a mut PathItem, method: &Method) -> Option<&'a mut Operation> {
+    match *method {
+        Method::GET => item.get.as_mut(),
+        Method::POST => item.post.as_mut(),
+        Method::PATCH => item.patch.as_mut(),
+        Method::PUT => item.put.as_mut(),
+        Method::DELETE => item.delete.as_mut(),
+        _ => None,
+    }
 }

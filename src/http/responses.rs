@@ -33,8 +33,7 @@ fn answer_limit(state: &AppState) -> BodyLimit {
 /// `POST /v1/responses`: `201` when stored now, `200` for a replay of a stored id.
 #[utoipa::path(post, path = "/v1/responses", operation_id = "create_response", tag = "responses", request_body = AnswerIn, security(("publishable_key" = []), ("publishable_key_query" = [])),
     responses((status = 201, description = "stored", body = RecordedOut),
-        (status = 200, description = "a replay of a stored id", body = RecordedOut),
-        (status = 401, body = ProblemSchema, content_type = "application/problem+json"), (status = 403, body = ProblemSchema, content_type = "application/problem+json"), (status = 413, body = ProblemSchema, content_type = "application/problem+json"), (status = 415, body = ProblemSchema, content_type = "application/problem+json"), (status = 422, body = ProblemSchema, content_type = "application/problem+json"), (status = 503, body = ProblemSchema, content_type = "application/problem+json")))]
+        (status = 200, description = "a replay of a stored id", body = RecordedOut)))]
 pub async fn create(
     req: HttpRequest,
     key: PublishableKey,
@@ -73,8 +72,7 @@ struct BatchOut {
 /// `POST /v1/responses/batch`: up to the batch limit, one commit, a result per item.
 /// `200` with per-item statuses; `503` for the whole batch when nothing could be stored.
 #[utoipa::path(post, path = "/v1/responses/batch", operation_id = "create_responses_batch", tag = "responses", request_body = BatchIn, security(("publishable_key" = []), ("publishable_key_query" = [])),
-    responses((status = 200, description = "a result per answer", body = BatchOut),
-        (status = 401, body = ProblemSchema, content_type = "application/problem+json"), (status = 403, body = ProblemSchema, content_type = "application/problem+json"), (status = 413, body = ProblemSchema, content_type = "application/problem+json"), (status = 415, body = ProblemSchema, content_type = "application/problem+json"), (status = 422, body = ProblemSchema, content_type = "application/problem+json"), (status = 503, body = ProblemSchema, content_type = "application/problem+json")))]
+    responses((status = 200, description = "a result per answer", body = BatchOut)))]
 pub async fn create_batch(
     req: HttpRequest,
     key: PublishableKey,
@@ -126,8 +124,7 @@ pub async fn create_batch(
 /// `PATCH /v1/responses/{id}`: adds the follow-up comment to an answer just given.
 #[utoipa::path(patch, path = "/v1/responses/{id}", operation_id = "add_follow_up", tag = "responses", request_body = FollowUpIn, security(("publishable_key" = []), ("publishable_key_query" = [])),
     params(("id" = Uuid, Path, description = "the answer's id")),
-    responses((status = 200, body = RecordedOut),
-        (status = 401, body = ProblemSchema, content_type = "application/problem+json"), (status = 403, body = ProblemSchema, content_type = "application/problem+json"), (status = 404, body = ProblemSchema, content_type = "application/problem+json"), (status = 409, body = ProblemSchema, content_type = "application/problem+json"), (status = 413, body = ProblemSchema, content_type = "application/problem+json"), (status = 415, body = ProblemSchema, content_type = "application/problem+json"), (status = 422, body = ProblemSchema, content_type = "application/problem+json")))]
+    responses((status = 200, body = RecordedOut), (status = 409, body = ProblemSchema, content_type = "application/problem+json")))]
 pub async fn follow_up(
     req: HttpRequest,
     key: PublishableKey,

@@ -28,10 +28,8 @@ pub(super) fn body_limit(state: &AppState) -> BodyLimit {
 /// Create a survey.
 #[utoipa::path(post, path = "/v1/surveys", operation_id = "create_survey", tag = "surveys", request_body = SurveyIn,
     security(("secret_key" = ["surveys:write"])),
-    responses((status = 201, body = SurveyOut), (status = 401, body = ProblemSchema, content_type = "application/problem+json"),
-        (status = 403, body = ProblemSchema, content_type = "application/problem+json"),
-        (status = 409, description = "the key is taken", body = ProblemSchema, content_type = "application/problem+json"),
-        (status = 422, body = ProblemSchema, content_type = "application/problem+json")))]
+    responses((status = 201, body = SurveyOut),
+        (status = 409, description = "the key is taken", body = ProblemSchema, content_type = "application/problem+json")))]
 pub async fn create(
     req: HttpRequest,
     key: SecretKey,
@@ -65,8 +63,7 @@ pub async fn create(
 /// List the project's surveys.
 #[utoipa::path(get, path = "/v1/surveys", operation_id = "list_surveys", tag = "surveys", params(SurveyListQuery),
     security(("secret_key" = ["surveys:read"])),
-    responses((status = 200, body = SurveyListOut), (status = 401, body = ProblemSchema, content_type = "application/problem+json"),
-        (status = 403, body = ProblemSchema, content_type = "application/problem+json")))]
+    responses((status = 200, body = SurveyListOut)))]
 pub async fn list(
     key: SecretKey,
     query: web::Query<SurveyListQuery>,
@@ -82,9 +79,7 @@ pub async fn list(
 #[utoipa::path(get, path = "/v1/surveys/{survey}", operation_id = "get_survey", tag = "surveys",
     params(("survey" = String, Path, description = "the survey's id or key")),
     security(("secret_key" = ["surveys:read"])),
-    responses((status = 200, body = SurveyOut), (status = 401, body = ProblemSchema, content_type = "application/problem+json"),
-        (status = 403, body = ProblemSchema, content_type = "application/problem+json"),
-        (status = 404, body = ProblemSchema, content_type = "application/problem+json")))]
+    responses((status = 200, body = SurveyOut)))]
 pub async fn get(
     key: SecretKey,
     path: web::Path<String>,
@@ -100,11 +95,8 @@ pub async fn get(
 #[utoipa::path(patch, path = "/v1/surveys/{survey}", operation_id = "update_survey", tag = "surveys", request_body = SurveyPatchIn,
     params(("survey" = String, Path, description = "the survey's id or key")),
     security(("secret_key" = ["surveys:write"])),
-    responses((status = 200, body = SurveyOut), (status = 401, body = ProblemSchema, content_type = "application/problem+json"),
-        (status = 403, body = ProblemSchema, content_type = "application/problem+json"),
-        (status = 404, body = ProblemSchema, content_type = "application/problem+json"),
-        (status = 409, description = "the survey is archived", body = ProblemSchema, content_type = "application/problem+json"),
-        (status = 422, body = ProblemSchema, content_type = "application/problem+json")))]
+    responses((status = 200, body = SurveyOut),
+        (status = 409, description = "the survey is archived", body = ProblemSchema, content_type = "application/problem+json")))]
 pub async fn update(
     req: HttpRequest,
     key: SecretKey,
@@ -141,9 +133,7 @@ async fn transition(
 #[utoipa::path(post, path = "/v1/surveys/{survey}/pause", operation_id = "pause_survey", tag = "surveys",
     params(("survey" = String, Path, description = "the survey's id or key")),
     security(("secret_key" = ["surveys:write"])),
-    responses((status = 200, body = SurveyOut), (status = 401, body = ProblemSchema, content_type = "application/problem+json"),
-        (status = 403, body = ProblemSchema, content_type = "application/problem+json"),
-        (status = 404, body = ProblemSchema, content_type = "application/problem+json"),
+    responses((status = 200, body = SurveyOut),
         (status = 409, body = ProblemSchema, content_type = "application/problem+json")))]
 pub async fn pause(
     key: SecretKey,
@@ -157,9 +147,7 @@ pub async fn pause(
 #[utoipa::path(post, path = "/v1/surveys/{survey}/resume", operation_id = "resume_survey", tag = "surveys",
     params(("survey" = String, Path, description = "the survey's id or key")),
     security(("secret_key" = ["surveys:write"])),
-    responses((status = 200, body = SurveyOut), (status = 401, body = ProblemSchema, content_type = "application/problem+json"),
-        (status = 403, body = ProblemSchema, content_type = "application/problem+json"),
-        (status = 404, body = ProblemSchema, content_type = "application/problem+json"),
+    responses((status = 200, body = SurveyOut),
         (status = 409, body = ProblemSchema, content_type = "application/problem+json")))]
 pub async fn resume(
     key: SecretKey,
@@ -173,9 +161,7 @@ pub async fn resume(
 #[utoipa::path(post, path = "/v1/surveys/{survey}/archive", operation_id = "archive_survey", tag = "surveys",
     params(("survey" = String, Path, description = "the survey's id or key")),
     security(("secret_key" = ["surveys:write"])),
-    responses((status = 200, body = SurveyOut), (status = 401, body = ProblemSchema, content_type = "application/problem+json"),
-        (status = 403, body = ProblemSchema, content_type = "application/problem+json"),
-        (status = 404, body = ProblemSchema, content_type = "application/problem+json")))]
+    responses((status = 200, body = SurveyOut)))]
 pub async fn archive(
     key: SecretKey,
     path: web::Path<String>,

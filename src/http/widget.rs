@@ -4,7 +4,6 @@
 use super::body::read_json;
 use super::extract::PublishableKey;
 use super::mgmt_dto::{DismissIn, WidgetConfigOut};
-use super::problem::ProblemSchema;
 use super::surveys::{body_limit, run_manage};
 use super::{ApiError, AppState};
 use crate::config::Limits;
@@ -34,10 +33,7 @@ const MAX_RESPONDENT_CHARS: usize = 256;
     security(("publishable_key" = [])),
     responses(
         (status = 200, body = WidgetConfigOut, headers(("ETag" = String), ("Cache-Control" = String))),
-        (status = 304, description = "unchanged since the ETag in If-None-Match"),
-        (status = 401, body = ProblemSchema, content_type = "application/problem+json"),
-        (status = 403, body = ProblemSchema, content_type = "application/problem+json"),
-        (status = 422, body = ProblemSchema, content_type = "application/problem+json")))]
+        (status = 304, description = "unchanged since the ETag in If-None-Match")))]
 pub async fn config(
     req: HttpRequest,
     key: PublishableKey,
@@ -130,10 +126,7 @@ fn parse_audience(query: &str, limits: &Limits) -> Result<Option<Audience>, Vec<
 /// Record that a person closed a survey without answering: the recontact period starts now.
 #[utoipa::path(post, path = "/v1/responses/dismiss", operation_id = "dismiss_survey", tag = "widget", request_body = DismissIn,
     security(("publishable_key" = [])),
-    responses((status = 204, description = "recorded"),
-        (status = 401, body = ProblemSchema, content_type = "application/problem+json"),
-        (status = 403, body = ProblemSchema, content_type = "application/problem+json"),
-        (status = 422, body = ProblemSchema, content_type = "application/problem+json")))]
+    responses((status = 204, description = "recorded")))]
 pub async fn dismiss(
     req: HttpRequest,
     key: PublishableKey,

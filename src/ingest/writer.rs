@@ -101,15 +101,24 @@ impl WriterHandle {
     /// when the commit does not come within the configured time.
     pub async fn write(&self, rows: Vec<NewAnswer>) -> Result<Vec<Stored>, IngestError> {
         let (reply, outcome) = oneshot::channel();
+        let refused = |reason: &'static str| {
+            metrics::counter!("feedbackd_writer_refused_total", "reason" => reason).increment(1);
+        };
         self.tx.try_send(Job { rows, reply }).map_err(|e| match e {
-            TrySendError::Full(_) => IngestError::Overloaded,
+            TrySendError::Full(_) => {
+                refused("queue_full");
+                IngestError::Overloaded
+            }
             TrySendError::Disconnected(_) => IngestError::ShuttingDown,
         })?;
         match tokio::time::timeout(self.timeout, outcome).await {
             Ok(Ok(result)) => result,
             Ok(Err(_)) => Err(IngestError::ShuttingDown),
             // It may still commit; the client's retry with the same id is then a replay.
-            Err(_) => Err(IngestError::Unavailable),
+            Err(_) => {
+                refused("commit_timeout");
+                Err(IngestError::Unavailable)
+            }
         }
     }
 
@@ -121,6 +130,11 @@ impl WriterHandle {
     /// Requests waiting in the queue.
     pub fn queued(&self) -> usize {
         self.tx.len()
+    }
+
+    /// Requests the queue holds before new ones are refused.
+    pub fn capacity(&self) -> usize {
+        self.tx.capacity().unwrap_or(usize::MAX)
     }
 }
 

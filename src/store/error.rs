@@ -14,6 +14,10 @@ pub enum StoreError {
     /// Could not connect.
     #[error("could not connect to the database")]
     Connect(#[from] diesel::ConnectionError),
+    /// The database is there but its schema is behind this binary (migrations pending):
+    /// 503 until they have run.
+    #[error("the database schema is behind this binary")]
+    SchemaBehind,
     /// A migration failed.
     #[error("migration failed: {0}")]
     Migration(String),
@@ -27,7 +31,7 @@ impl StoreError {
     /// request may be retried once the database is back.
     pub fn is_connection_lost(&self) -> bool {
         match self {
-            StoreError::Unavailable(_) | StoreError::Connect(_) => true,
+            StoreError::Unavailable(_) | StoreError::Connect(_) | StoreError::SchemaBehind => true,
             StoreError::Query(DieselError::DatabaseError(kind, info)) => {
                 matches!(kind, DatabaseErrorKind::ClosedConnection)
                     || info.message().contains("terminating connection")

@@ -2,8 +2,10 @@
 //! take turns instead of racing on the same DDL.
 
 use super::StoreError;
-use diesel::{sql_query, PgConnection, RunQueryDsl};
+use diesel::{sql_query, Connection, PgConnection, RunQueryDsl};
 use diesel_migrations::{embed_migrations, EmbeddedMigrations, MigrationHarness};
+use secrecy::{ExposeSecret, SecretString};
+use std::time::Duration;
 
 const MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations");
 
@@ -22,6 +24,35 @@ pub fn run_migrations(conn: &mut PgConnection) -> Result<usize, StoreError> {
     let applied = result?;
     unlocked?;
     Ok(applied)
+}
+
+/// Connects and applies pending migrations: one attempt.
+pub fn migrate_once(url: &SecretString) -> Result<usize, StoreError> {
+    let mut conn = PgConnection::establish(url.expose_secret())?;
+    run_migrations(&mut conn)
+}
+
+/// Waits between attempts to reach a database that is not there yet: 200 ms, doubling up
+/// to 5 s.
+#[derive(Debug)]
+pub struct Backoff {
+    delay: Duration,
+}
+
+impl Default for Backoff {
+    fn default() -> Self {
+        Backoff { delay: Duration::from_millis(200) }
+    }
+}
+
+impl Backoff {
+    /// The wait before the next attempt, after `error`, which it logs.
+    pub fn next_after(&mut self, error: &StoreError) -> Duration {
+        let delay = self.delay;
+        tracing::warn!(error = %error, retry_in_ms = delay.as_millis() as u64, "database not reachable yet");
+        self.delay = (delay * 2).min(Duration::from_secs(5));
+        delay
+    }
 }
 
 /// Whether the schema is behind this binary (used by `/readyz`).

@@ -14,18 +14,32 @@ pub mod seals;
 pub mod surveys;
 
 pub use error::StoreError;
-pub use migrate::{has_pending_migrations, run_migrations};
+pub use migrate::{has_pending_migrations, migrate_once, run_migrations, Backoff};
 
 use diesel::r2d2::{ConnectionManager, Pool};
 use diesel::PgConnection;
 use secrecy::{ExposeSecret, SecretString};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
 use std::time::Duration;
+
+/// Use of the connection pool, for the metrics.
+#[derive(Debug, Clone, Copy)]
+pub struct PoolUse {
+    pub in_use: u32,
+    pub idle: u32,
+    pub max: u32,
+}
 
 /// A pool of connections for reads and small writes. The ingest writers hold their own.
 #[derive(Clone)]
 pub struct Db {
     pool: Pool<ConnectionManager<PgConnection>>,
     url: SecretString,
+    /// Set once the schema was seen current. Until then every call checks first, so that a
+    /// database reached before its migrations ran answers 503, not errors about missing
+    /// tables; once current it stays current (a running binary's schema only moves forward).
+    schema_current: Arc<AtomicBool>,
 }
 
 impl Db {
@@ -44,12 +58,22 @@ impl Db {
             // would be handed out (and fail) forever.
             .test_on_check_out(true)
             .build_unchecked(manager);
-        Db { pool, url }
+        Db { pool, url, schema_current: Arc::new(AtomicBool::new(false)) }
     }
 
     /// The URL (with feedbackd's connection defaults), for components that hold their own connection.
     pub fn url(&self) -> &SecretString {
         &self.url
+    }
+
+    /// How many pooled connections are open, and how many of them are idle.
+    pub fn pool_state(&self) -> PoolUse {
+        let state = self.pool.state();
+        PoolUse {
+            in_use: state.connections - state.idle_connections,
+            idle: state.idle_connections,
+            max: self.pool.max_size(),
+        }
     }
 
     /// Runs `f` with a pooled connection on the blocking thread pool, in the caller's span.
@@ -58,13 +82,22 @@ impl Db {
         F: FnOnce(&mut PgConnection) -> Result<T, StoreError> + Send + 'static,
         T: Send + 'static,
     {
-        let pool = self.pool.clone();
+        let (pool, schema_current) = (self.pool.clone(), self.schema_current.clone());
         let span = tracing::Span::current();
         // Counted so that tests and benchmarks can show that refused requests cost nothing.
         metrics::counter!("feedbackd_db_calls_total").increment(1);
         tokio::task::spawn_blocking(move || {
             span.in_scope(|| {
-                let mut conn = pool.get().map_err(StoreError::Unavailable)?;
+                let mut conn = pool.get().map_err(|e| {
+                    metrics::counter!("feedbackd_db_pool_errors_total").increment(1);
+                    StoreError::Unavailable(e)
+                })?;
+                if !schema_current.load(Ordering::Relaxed) {
+                    if has_pending_migrations(&mut conn)? {
+                        return Err(StoreError::SchemaBehind);
+                    }
+                    schema_current.store(true, Ordering::Relaxed);
+                }
                 f(&mut conn)
             })
         })

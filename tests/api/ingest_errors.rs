@@ -43,6 +43,14 @@ fn cases() -> Vec<Case> {
         case("text survey without comment", json!({"survey": "feedback"}), 422, "comment"),
         case("blank comment on text survey", json!({"survey": "feedback", "comment": "   "}), 422, "comment"),
         case("missing survey", json!({"score": 9}), 422, "survey"),
+        // Found by the fuzz run: PostgreSQL text cannot hold U+0000 (it was a 500).
+        case("nul in the survey", json!({"survey": "nps\u{0}", "score": 9}), 422, "survey"),
+        case(
+            "nul in an attribute",
+            json!({"survey": "nps-main", "score": 9, "attributes": {"plan": "a\u{0}"}}),
+            422,
+            "attributes.plan",
+        ),
         case("empty survey", json!({"survey": "", "score": 9}), 422, "survey"),
         case("unknown survey", json!({"survey": "nope", "score": 9}), 422, "survey"),
         case("paused survey", json!({"survey": "paused", "score": 9}), 422, "survey"),
@@ -267,4 +275,21 @@ async fn a_batch_over_the_limit_is_refused_whole() {
     assert_eq!(problem["errors"][0]["field"], "answers");
     assert!(problem["errors"][0]["message"].as_str().unwrap().contains("FEEDBACKD_MAX_BATCH_ANSWERS"));
     assert_eq!(app.count("SELECT count(*) FROM responses"), 0);
+}
+
+#[tokio::test]
+async fn a_nul_in_the_url_is_a_bad_request_not_a_server_error() {
+    let app = spawn_app().await;
+    for path in ["/v1/surveys/nps%00", "/v1/responses?survey=%00", "/v1/widget/config?respondent_id=%00"] {
+        let response = app
+            .client
+            .get(format!("{}{path}", app.address))
+            .bearer_auth(&app.fixture.secret_key)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 400, "{path}");
+        let problem: Value = response.json().await.unwrap();
+        assert_eq!(problem["type"], "https://feedbackd.dev/problems/malformed", "{path}");
+    }
 }

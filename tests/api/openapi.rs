@@ -45,3 +45,23 @@ async fn every_mounted_route_is_documented_and_nothing_else() {
     assert_eq!(schemes["publishable_key"]["scheme"], "bearer");
     assert!(doc["components"]["schemas"]["Problem"]["properties"]["errors"].is_object());
 }
+
+#[tokio::test]
+async fn every_keyed_operation_documents_the_common_problems() {
+    let doc = feedbackd::http::openapi_document();
+    let doc = serde_json::to_value(doc).unwrap();
+    for e in ENDPOINTS.iter().filter(|e| e.access != Access::Open) {
+        let responses = &doc["paths"][e.path][e.method.as_str().to_lowercase()]["responses"];
+        for status in ["400", "401", "403", "422", "429", "503"] {
+            let problem = &responses[status]["content"]["application/problem+json"]["schema"]["$ref"];
+            assert_eq!(problem, "#/components/schemas/Problem", "{} {} {status}", e.method, e.path);
+        }
+        assert!(responses["429"]["headers"]["Retry-After"].is_object(), "{} {}", e.method, e.path);
+        if e.path.contains('{') {
+            assert!(responses["404"].is_object(), "{} {}", e.method, e.path);
+        }
+    }
+    let create = &doc["paths"]["/v1/responses"]["post"]["responses"];
+    assert!(create["413"].is_object() && create["415"].is_object());
+    assert!(doc["paths"]["/v1/surveys"]["get"]["responses"]["413"].is_null());
+}
