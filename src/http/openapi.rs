@@ -3,7 +3,7 @@
 //! `feedbackd openapi`.
 
 use super::problem::ProblemSchema;
-use super::{health, insights, keys, responses, sdk, surveys, widget, ENDPOINTS};
+use super::{exports, health, insights, keys, responses, sdk, surveys, widget, ENDPOINTS};
 use actix_web::HttpResponse;
 use utoipa::openapi::path::{OperationBuilder, ParameterBuilder, ParameterIn};
 use utoipa::openapi::schema::{ObjectBuilder, Type};
@@ -28,6 +28,7 @@ use utoipa::{Modify, OpenApi};
         surveys::pause, surveys::resume, surveys::archive,
         keys::create, keys::list, keys::revoke,
         insights::summary, insights::timeseries, insights::breakdown, insights::terms, insights::list,
+        exports::responses,
     ),
     components(schemas(ProblemSchema)),
     modifiers(&SecuritySchemes, &Preflights),
