@@ -34,6 +34,11 @@ pub struct ServeArgs {
     #[arg(long, env = "FEEDBACKD_AUTH_CACHE_TTL_SECS", default_value_t = 10,
           value_parser = clap::value_parser!(u64).range(0..=3600))]
     pub auth_cache_ttl_secs: u64,
+    /// Seconds between retention runs, which delete answers older than each project's
+    /// retention; 0 disables them here (run `feedbackd retention run` from cron instead).
+    #[arg(long, env = "FEEDBACKD_RETENTION_INTERVAL_SECS", default_value_t = 3600,
+          value_parser = clap::value_parser!(u64).range(0..=604_800))]
+    pub retention_interval_secs: u64,
     #[command(flatten)]
     pub limits: LimitArgs,
     #[command(flatten)]
@@ -149,6 +154,8 @@ pub struct Config {
     pub shutdown_grace: Duration,
     pub drain_delay: Duration,
     pub auth_cache_ttl: Duration,
+    /// Time between retention runs; `None` disables them in this process.
+    pub retention_interval: Option<Duration>,
     pub limits: Limits,
     pub writer: WriterConfig,
     pub rate_limits: RateLimitConfig,
@@ -213,6 +220,8 @@ impl ServeArgs {
             shutdown_grace: Duration::from_secs(self.shutdown_grace_secs),
             drain_delay: Duration::from_secs(self.drain_delay_secs),
             auth_cache_ttl: Duration::from_secs(self.auth_cache_ttl_secs),
+            retention_interval: (self.retention_interval_secs > 0)
+                .then(|| Duration::from_secs(self.retention_interval_secs)),
             limits: Limits {
                 max_body_bytes: l.max_body_bytes as usize,
                 max_batch_body_bytes: l.max_batch_body_bytes as usize,

@@ -18,6 +18,7 @@ pub mod ingest;
 pub mod insights;
 pub mod manage;
 pub mod metrics;
+pub mod privacy;
 pub mod ratelimit;
 pub mod startup;
 pub mod store;

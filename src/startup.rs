@@ -43,6 +43,9 @@ impl Application {
             config.spam.clone(),
             config.auth_cache_ttl,
         );
+        if let Some(interval) = config.retention_interval {
+            crate::privacy::spawn_retention_task(db.clone(), interval);
+        }
         let state = web::Data::new(AppState {
             auth: Authenticator::new(db.clone(), config.auth_cache_ttl),
             ingest,

@@ -2,6 +2,7 @@
 
 mod admin;
 mod demo;
+mod export;
 mod seed;
 mod serve;
 
@@ -31,6 +32,8 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
         Command::Seed(args) => seed::run(&cli.global, args),
+        Command::Export(args) => export::run(&cli.global, args),
+        Command::Retention(command) => admin::retention(&cli.global, command),
     }
 }
 

@@ -13,6 +13,7 @@ mod insights_query;
 mod keys;
 mod mgmt_dto;
 mod openapi;
+mod privacy;
 mod problem;
 mod ratelimit;
 mod read_auth;

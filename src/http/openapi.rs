@@ -3,7 +3,7 @@
 //! `feedbackd openapi`.
 
 use super::problem::ProblemSchema;
-use super::{exports, health, insights, keys, responses, sdk, surveys, widget, ENDPOINTS};
+use super::{exports, health, insights, keys, privacy, responses, sdk, surveys, widget, ENDPOINTS};
 use actix_web::HttpResponse;
 use utoipa::openapi::path::{OperationBuilder, ParameterBuilder, ParameterIn};
 use utoipa::openapi::schema::{ObjectBuilder, Type};
@@ -28,7 +28,7 @@ use utoipa::{Modify, OpenApi};
         surveys::pause, surveys::resume, surveys::archive,
         keys::create, keys::list, keys::revoke,
         insights::summary, insights::timeseries, insights::breakdown, insights::terms, insights::list,
-        exports::responses,
+        exports::responses, privacy::erase,
     ),
     components(schemas(ProblemSchema)),
     modifiers(&SecuritySchemes, &Preflights),
@@ -37,6 +37,7 @@ use utoipa::{Modify, OpenApi};
         (name = "widget", description = "Widget configuration and dismissals (publishable key)"),
         (name = "insights", description = "Reports and the answers themselves (secret key, responses:read)"),
         (name = "surveys", description = "Survey management (secret key)"),
+        (name = "privacy", description = "Erasure of a respondent's data (secret key, `privacy`)"),
         (name = "keys", description = "Key management (secret key, `admin`)"),
         (name = "operations", description = "Health and the API description"),
     )

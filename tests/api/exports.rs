@@ -263,3 +263,67 @@ async fn exports_need_the_export_scope_and_valid_parameters() {
     }
     assert_eq!(get(&app, "/v1/exports/responses?survey=nope", &exporter.token).await.status(), 404);
 }
+
+#[tokio::test]
+async fn cli_export_writes_the_same_rows_to_a_file_or_stdout_without_progress_when_piped() {
+    let app = spawn_app_with(without_rate_limits).await;
+    let start: DateTime<Utc> = START.parse().unwrap();
+    insert_nasty(&app, app.fixture.nps_survey_id, 3, 700, start, Duration::days(2));
+    let run = |args: &[&str]| {
+        std::process::Command::new(env!("CARGO_BIN_EXE_feedbackd"))
+            .args(args)
+            .env("DATABASE_URL", &app.db.url)
+            .env("RUST_LOG", "warn")
+            .output()
+            .expect("running feedbackd")
+    };
+    let project = app.fixture.project_id.to_string();
+    let (from, to) = ("2026-06-01", "2026-06-02");
+    let dir = std::env::temp_dir().join(format!("feedbackd-export-{}", Uuid::new_v4().simple()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("out.csv");
+    let out = run(&[
+        "export",
+        "--project",
+        &project,
+        "--survey",
+        "nps-main",
+        "--from",
+        from,
+        "--to",
+        to,
+        "--tz",
+        "Europe/Berlin",
+        "--filter",
+        "attributes.plan=pro",
+        "--output",
+        file.to_str().unwrap(),
+    ]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    assert!(
+        !stderr.contains('\r') && !stderr.contains("answers exported"),
+        "no progress bar when piped: {stderr:?}"
+    );
+    let expected = db_rows(
+        &app,
+        "attributes->>'plan' = 'pro' AND answered_at >= '2026-05-31T22:00:00Z' AND answered_at < '2026-06-02T22:00:00Z'",
+    );
+    assert!(stderr.contains(&format!("exported {} answers", expected.len())), "{stderr}");
+    let mut reader = csv::Reader::from_path(&file).unwrap();
+    let ids: Vec<String> = reader.records().map(|r| r.unwrap()[0].to_string()).collect();
+    assert_eq!(ids, expected.iter().map(|r| r.id.to_string()).collect::<Vec<_>>());
+    assert!(!dir.join("out.csv.part").exists());
+
+    let out =
+        run(&["export", "--project", &project, "--format", "ndjson", "--from", from, "--to", "2026-06-03"]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let lines = String::from_utf8(out.stdout).unwrap();
+    assert_eq!(lines.lines().count(), 700);
+
+    let bad = run(&["export", "--project", &project, "--filter", "band=fan", "--filter", "colour=red"]);
+    assert!(!bad.status.success());
+    let message = String::from_utf8_lossy(&bad.stderr);
+    assert!(message.contains("band") && message.contains("colour"), "{message}");
+    std::fs::remove_dir_all(&dir).unwrap();
+}

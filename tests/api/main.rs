@@ -19,6 +19,7 @@ mod mgmt_support;
 mod migrations;
 mod openapi;
 mod operations;
+mod privacy;
 mod snippets;
 mod surveys;
 mod widget_config;
