@@ -327,3 +327,38 @@ async fn cli_export_writes_the_same_rows_to_a_file_or_stdout_without_progress_wh
     assert!(message.contains("band") && message.contains("colour"), "{message}");
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+#[tokio::test]
+async fn a_database_failure_midway_aborts_the_body_instead_of_ending_it() {
+    let app = spawn_app_with(without_rate_limits).await;
+    let start: DateTime<Utc> = START.parse().unwrap();
+    insert_nasty(&app, app.fixture.nps_survey_id, 4, 20_000, start, Duration::days(2));
+    let path = format!(
+        "/v1/exports/responses?survey=nps-main&from={}&to={}",
+        ts(start),
+        ts(start + Duration::days(2))
+    );
+    let mut response = get(&app, &path, &app.fixture.secret_key).await;
+    assert_eq!(response.status(), 200);
+    let first = response.chunk().await.unwrap().expect("a first chunk");
+    assert!(first.starts_with(b"id,survey_id,"));
+    // The export's connection sits in its snapshot transaction, waiting for us to read on.
+    let killed = crate::helpers::count(
+        &mut app.db.connect(),
+        &format!(
+            "SELECT count(*) FILTER (WHERE pg_terminate_backend(pid)) AS n FROM pg_stat_activity \
+             WHERE datname = '{}' AND state LIKE 'idle in transaction%' AND pid <> pg_backend_pid()",
+            app.db.name
+        ),
+    );
+    assert_eq!(killed, 1);
+    let mut received = first.len();
+    let outcome = loop {
+        match response.chunk().await {
+            Ok(Some(chunk)) => received += chunk.len(),
+            Ok(None) => break Ok(received),
+            Err(e) => break Err(e),
+        }
+    };
+    assert!(outcome.is_err(), "the body must not end cleanly after a failure: {outcome:?}");
+}
