@@ -51,6 +51,7 @@ impl Application {
             ingest,
             limiters,
             proxies: TrustedProxies(config.trusted_proxies.clone()),
+            exports: Arc::new(tokio::sync::Semaphore::new((config.db_pool_size as usize / 4).max(1))),
             db,
             draining: draining.clone(),
         });

@@ -10,6 +10,7 @@ use crate::export::{self, ExportFormat, ExportOptions};
 use crate::insights::report::ReportParams;
 use actix_web::http::header::{self, ContentDisposition, DispositionParam, DispositionType};
 use actix_web::{web, HttpRequest, HttpResponse};
+use futures_util::StreamExt;
 
 /// An export request, parsed: which survey, the list's filters, and how to write it.
 #[derive(Debug)]
@@ -51,7 +52,16 @@ pub async fn responses(
 ) -> Result<HttpResponse, ApiError> {
     let principal = key.require(Scope::ResponsesExport)?;
     let r = parse_export_query(req.query_string())?;
+    let slot = state.exports.clone().try_acquire_owned().map_err(|_| ApiError::Unavailable {
+        detail: "too many exports are running; retry shortly",
+        retry_after_secs: 5,
+    })?;
     let out = export::start(&state.db, &principal.project, r.survey.as_deref(), r.params, r.options).await?;
+    // The slot is released when the body is done with (finished, failed or disconnected).
+    let body = out.body.map(move |chunk| {
+        let _held = &slot;
+        chunk
+    });
     let disposition = ContentDisposition {
         disposition: DispositionType::Attachment,
         parameters: vec![DispositionParam::Filename(out.filename)],
@@ -61,5 +71,5 @@ pub async fn responses(
         .insert_header(disposition)
         // A file to save, not a page: no caching by proxies of personal data.
         .insert_header((header::CACHE_CONTROL, "no-store"))
-        .streaming(out.body))
+        .streaming(body))
 }

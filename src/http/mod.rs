@@ -44,6 +44,9 @@ pub struct AppState {
     pub ingest: Ingestor,
     pub limiters: Arc<Limiters>,
     pub proxies: client_ip::TrustedProxies,
+    /// Exports running at once: each holds a pooled connection for its whole length, so
+    /// they may take at most a quarter of the pool and never starve the other requests.
+    pub exports: Arc<tokio::sync::Semaphore>,
     /// Set on shutdown: `/readyz` turns 503 so the load balancer stops sending traffic.
     pub draining: Arc<AtomicBool>,
 }

@@ -330,7 +330,12 @@ async fn cli_export_writes_the_same_rows_to_a_file_or_stdout_without_progress_wh
 
 #[tokio::test]
 async fn a_database_failure_midway_aborts_the_body_instead_of_ending_it() {
-    let app = spawn_app_with(without_rate_limits).await;
+    let app = spawn_app_with(|c| {
+        without_rate_limits(c);
+        // A pool of 4 leaves room for one export at a time.
+        c.db_pool_size = 4;
+    })
+    .await;
     let start: DateTime<Utc> = START.parse().unwrap();
     insert_nasty(&app, app.fixture.nps_survey_id, 4, 20_000, start, Duration::days(2));
     let path = format!(
@@ -342,6 +347,9 @@ async fn a_database_failure_midway_aborts_the_body_instead_of_ending_it() {
     assert_eq!(response.status(), 200);
     let first = response.chunk().await.unwrap().expect("a first chunk");
     assert!(first.starts_with(b"id,survey_id,"));
+    let second = get(&app, &path, &app.fixture.secret_key).await;
+    assert_eq!(second.status(), 503, "one export at a time with this pool");
+    assert!(second.headers().contains_key("retry-after"));
     // The export's connection sits in its snapshot transaction, waiting for us to read on.
     let killed = crate::helpers::count(
         &mut app.db.connect(),
