@@ -36,6 +36,11 @@ pub fn neutralise(cell: &str) -> Cow<'_, str> {
     }
 }
 
+/// An optional text cell, guarded.
+fn text(s: &Option<String>) -> Cow<'_, str> {
+    neutralise(s.as_deref().unwrap_or(""))
+}
+
 /// A time as ISO 8601 in `tz`, with its offset (`Z` in UTC), to the microsecond when it has one.
 pub fn local_time(t: chrono::DateTime<chrono::Utc>, tz: Tz) -> String {
     t.with_timezone(&tz).to_rfc3339_opts(SecondsFormat::AutoSi, true)
@@ -85,13 +90,16 @@ impl Encoder {
     pub fn row(&mut self, a: &ListedAnswer) -> Result<(), csv::Error> {
         match self {
             Encoder::Csv { writer, keys, tz } => {
-                let text = |s: Option<&str>| neutralise(s.unwrap_or("")).into_owned();
-                writer.write_field(a.id.to_string())?;
-                writer.write_field(a.survey_id.to_string())?;
-                writer.write_field(text(a.respondent_id.as_deref()))?;
-                writer.write_field(a.score.map(|s| s.to_string()).unwrap_or_default())?;
-                writer.write_field(text(a.comment.as_deref()))?;
-                writer.write_field(text(a.category.as_deref()))?;
+                let mut uuid = uuid::Uuid::encode_buffer();
+                writer.write_field(a.id.hyphenated().encode_lower(&mut uuid).as_bytes())?;
+                writer.write_field(a.survey_id.hyphenated().encode_lower(&mut uuid).as_bytes())?;
+                writer.write_field(text(&a.respondent_id).as_bytes())?;
+                match a.score {
+                    Some(score) => writer.write_field(score.to_string())?,
+                    None => writer.write_field("")?,
+                }
+                writer.write_field(text(&a.comment).as_bytes())?;
+                writer.write_field(text(&a.category).as_bytes())?;
                 writer.write_field(local_time(a.answered_at, *tz))?;
                 writer.write_field(local_time(a.received_at, *tz))?;
                 for field in CONTEXT_FIELDS {
