@@ -4,6 +4,8 @@
 
 use crate::config::ServeArgs;
 use crate::domain::{KeyKind, Scope, SurveyKind};
+use crate::export::ExportFormat;
+use crate::ingest::ip::IpPolicy;
 use crate::telemetry::LogFormat;
 use clap::{Args, Parser, Subcommand};
 use secrecy::SecretString;
@@ -62,6 +64,15 @@ pub enum Command {
         after_help = "Example:\n  feedbackd seed --project 7c9e… --survey nps-main --responses 10000000 --days 365"
     )]
     Seed(SeedArgs),
+    /// Export answers as CSV or NDJSON (the same export as `GET /v1/exports/responses`).
+    #[command(
+        after_help = "Examples:\n  feedbackd export --project 7c9e… --survey nps-main --from 2026-10-01 --to 2026-10-31 \\\n    --tz Europe/Berlin --output october.csv\n  \
+        feedbackd export --project 7c9e… --format ndjson --filter attributes.plan=pro --filter band=detractor | jq .comment"
+    )]
+    Export(ExportArgs),
+    /// Retention: delete answers older than each project's retention.
+    #[command(subcommand)]
+    Retention(RetentionCommand),
     /// Maintain the score rollups.
     #[command(subcommand)]
     Rollups(RollupsCommand),
@@ -74,6 +85,63 @@ pub enum RollupsCommand {
     /// it every `FEEDBACKD_SEAL_INTERVAL_SECS`); safe while the service runs.
     #[command(after_help = "Example:\n  feedbackd rollups seal")]
     Seal,
+}
+
+/// `feedbackd export`: which answers, in which format, to where.
+#[derive(Debug, Args)]
+pub struct ExportArgs {
+    /// Project id.
+    #[arg(long)]
+    pub project: Uuid,
+    /// Survey key or id; default every survey.
+    #[arg(long)]
+    pub survey: Option<String>,
+    #[arg(long, value_enum, default_value_t = ExportFormat::Csv)]
+    pub format: ExportFormat,
+    /// Start (RFC 3339, or a date meaning that local day); default 30 days before --to.
+    #[arg(long)]
+    pub from: Option<String>,
+    /// End (RFC 3339, exclusive, or a date whose day is included); default now.
+    #[arg(long)]
+    pub to: Option<String>,
+    /// IANA time zone for dates and the CSV's times; default UTC.
+    #[arg(long)]
+    pub tz: Option<String>,
+    /// Any filter of the read API as NAME=VALUE (repeatable): score_min=9, band=detractor,
+    /// attributes.plan=pro, has_comment=true, category=bug, q="dark mode".
+    #[arg(long = "filter", value_name = "NAME=VALUE")]
+    pub filters: Vec<String>,
+    /// Start the CSV with a UTF-8 byte order mark (for Excel).
+    #[arg(long)]
+    pub bom: bool,
+    /// Write here (atomically, when complete) instead of to stdout.
+    #[arg(long, short)]
+    pub output: Option<PathBuf>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum RetentionCommand {
+    /// Delete, in every project with a retention, the answers answered before the horizon
+    /// (in batches of 5,000 rows per transaction) and contact rows not touched since.
+    #[command(after_help = "Example:\n  feedbackd retention run --json")]
+    Run {
+        #[command(flatten)]
+        output: OutputArgs,
+    },
+}
+
+/// `--retention-days`: a number of days, or `none` to keep answers forever.
+#[derive(Debug, Clone, Copy)]
+pub struct RetentionDays(pub Option<i32>);
+
+fn parse_retention_days(s: &str) -> Result<RetentionDays, String> {
+    if s == "none" {
+        return Ok(RetentionDays(None));
+    }
+    match s.parse::<i32>() {
+        Ok(days) if (1..=36_500).contains(&days) => Ok(RetentionDays(Some(days))),
+        _ => Err("must be a number of days from 1 to 36500, or `none`".into()),
+    }
 }
 
 /// `feedbackd seed`: how many synthetic answers, over how long.
@@ -122,6 +190,22 @@ pub enum ProjectCommand {
         /// Browser origin allowed to send answers (repeatable; `*` allows any).
         #[arg(long = "origin", value_name = "URL")]
         origins: Vec<String>,
+        #[command(flatten)]
+        output: OutputArgs,
+    },
+    /// Change a project's privacy settings.
+    #[command(
+        after_help = "Example:\n  feedbackd project update --project 7c9e… --retention-days 365 --ip-policy truncate"
+    )]
+    Update {
+        #[arg(long)]
+        project: Uuid,
+        /// Delete answers older than this many days (by answered_at), or `none` to keep them.
+        #[arg(long, value_parser = parse_retention_days, value_name = "DAYS|none")]
+        retention_days: Option<RetentionDays>,
+        /// What is kept of client addresses: drop (nothing), truncate (IPv4 /24, IPv6 /48), keep.
+        #[arg(long, value_enum)]
+        ip_policy: Option<IpPolicy>,
         #[command(flatten)]
         output: OutputArgs,
     },

@@ -44,6 +44,11 @@ pub struct ServeArgs {
     /// metrics are open (keep the port private then).
     #[arg(long, env = "FEEDBACKD_METRICS_TOKEN", hide_env_values = true)]
     pub metrics_token: Option<SecretString>,
+    /// Seconds between retention runs, which delete answers older than each project's
+    /// retention; 0 disables them here (run `feedbackd retention run` from cron instead).
+    #[arg(long, env = "FEEDBACKD_RETENTION_INTERVAL_SECS", default_value_t = 3600,
+          value_parser = clap::value_parser!(u64).range(0..=604_800))]
+    pub retention_interval_secs: u64,
     #[command(flatten)]
     pub limits: LimitArgs,
     #[command(flatten)]
@@ -163,6 +168,8 @@ pub struct Config {
     pub seal_interval: Option<Duration>,
     /// The token `/metrics` requires, if any.
     pub metrics_token: Option<SecretString>,
+    /// Time between retention runs; `None` disables them in this process.
+    pub retention_interval: Option<Duration>,
     pub limits: Limits,
     pub writer: WriterConfig,
     pub rate_limits: RateLimitConfig,
@@ -230,6 +237,8 @@ impl ServeArgs {
             seal_interval: (self.seal_interval_secs > 0)
                 .then(|| Duration::from_secs(self.seal_interval_secs)),
             metrics_token: self.metrics_token.filter(|t| !t.expose_secret().is_empty()),
+            retention_interval: (self.retention_interval_secs > 0)
+                .then(|| Duration::from_secs(self.retention_interval_secs)),
             limits: Limits {
                 max_body_bytes: l.max_body_bytes as usize,
                 max_batch_body_bytes: l.max_batch_body_bytes as usize,

@@ -43,6 +43,18 @@ pub struct CreatedKey {
     pub token: String,
 }
 
+/// Sets a project's retention (`Some(None)`: keep answers forever) and/or IP policy;
+/// returns the project as it now is.
+pub fn update_project_privacy(
+    conn: &mut PgConnection,
+    project_id: Uuid,
+    retention_days: Option<Option<i32>>,
+    ip_policy: Option<crate::ingest::ip::IpPolicy>,
+) -> Result<Project, ManageError> {
+    crate::store::privacy::update_privacy(conn, project_id, retention_days, ip_policy.map(|p| p.as_str()))?;
+    projects::find(conn, project_id)?.ok_or_else(|| ManageError::NotFound(format!("no project {project_id}")))
+}
+
 /// Creates a project allowing the given browser origins.
 pub fn create_project(
     conn: &mut PgConnection,

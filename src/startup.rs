@@ -46,11 +46,15 @@ impl Application {
             config.spam.clone(),
             config.auth_cache_ttl,
         );
+        if let Some(interval) = config.retention_interval {
+            crate::privacy::spawn_retention_task(db.clone(), interval);
+        }
         let state = web::Data::new(AppState {
             auth: Authenticator::new(db.clone(), config.auth_cache_ttl),
             ingest,
             limiters,
             proxies: TrustedProxies(config.trusted_proxies.clone()),
+            exports: Arc::new(tokio::sync::Semaphore::new((config.db_pool_size as usize / 4).max(1))),
             db,
             draining: draining.clone(),
             metrics_token: config.metrics_token.clone(),

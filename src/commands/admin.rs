@@ -2,9 +2,10 @@
 //! exactly one JSON document goes to stdout; otherwise a short human summary.
 
 use super::Database;
-use crate::cli::{GlobalArgs, KeyCommand, OutputArgs, ProjectCommand, SurveyCommand};
+use crate::cli::{GlobalArgs, KeyCommand, OutputArgs, ProjectCommand, RetentionCommand, SurveyCommand};
 use crate::domain::SurveyStatus;
 use crate::manage::{self, SurveySpec};
+use crate::privacy;
 use crate::store::{keys, projects, surveys};
 use serde::Serialize;
 
@@ -16,6 +17,14 @@ pub fn project(global: &GlobalArgs, command: ProjectCommand) -> anyhow::Result<(
         ProjectCommand::Create { name, origins, output } => {
             let project = manage::create_project(&mut conn, &name, &origins)?;
             print(output, &project, || format!("created project {} ({})", project.id, project.name))
+        }
+        ProjectCommand::Update { project, retention_days, ip_policy, output } => {
+            let retention = retention_days.map(|r| r.0);
+            let project = manage::update_project_privacy(&mut conn, project, retention, ip_policy)?;
+            print(output, &project, || {
+                let kept = project.retention_days.map_or("forever".to_string(), |d| format!("{d} days"));
+                format!("project {}: answers kept {kept}, client IPs: {}", project.id, project.ip_policy)
+            })
         }
         ProjectCommand::List { output } => {
             let list = projects::list(&mut conn)?;
@@ -98,7 +107,42 @@ pub fn survey(global: &GlobalArgs, command: SurveyCommand) -> anyhow::Result<()>
     }
 }
 
-fn print<T: Serialize>(output: OutputArgs, value: &T, text: impl FnOnce() -> String) -> anyhow::Result<()> {
+/// `feedbackd retention …`
+pub fn retention(global: &GlobalArgs, command: RetentionCommand) -> anyhow::Result<()> {
+    let database = Database::open(global)?;
+    let mut conn = database.connect()?;
+    match command {
+        RetentionCommand::Run { output } => {
+            let report = privacy::run_retention(&mut conn, chrono::Utc::now(), privacy::RETENTION_BATCH)?;
+            print(output, &report, || {
+                if !report.ran {
+                    return "another retention run holds the lock; nothing done".to_string();
+                }
+                let lines: Vec<String> = report
+                    .projects
+                    .iter()
+                    .map(|p| {
+                        format!(
+                            "{}  {} days: {} answers, {} contact rows deleted (before {})",
+                            p.project_id, p.retention_days, p.answers_deleted, p.contacts_deleted, p.horizon
+                        )
+                    })
+                    .collect();
+                if lines.is_empty() {
+                    "no project has a retention".to_string()
+                } else {
+                    lines.join("\n")
+                }
+            })
+        }
+    }
+}
+
+pub(super) fn print<T: Serialize>(
+    output: OutputArgs,
+    value: &T,
+    text: impl FnOnce() -> String,
+) -> anyhow::Result<()> {
     if output.json {
         println!("{}", serde_json::to_string_pretty(value)?);
     } else {

@@ -2,6 +2,7 @@
 
 mod admin;
 mod demo;
+mod export;
 mod seed;
 mod serve;
 
@@ -38,6 +39,8 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
             eprintln!("sealed {} survey(s) in {} step(s)", report.surveys, report.steps);
             Ok(())
         }
+        Command::Export(args) => export::run(&cli.global, args),
+        Command::Retention(command) => admin::retention(&cli.global, command),
     }
 }
 

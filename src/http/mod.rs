@@ -5,6 +5,7 @@ mod body;
 pub mod client_ip;
 mod cors;
 mod dto;
+mod exports;
 mod extract;
 mod health;
 mod insights;
@@ -12,6 +13,7 @@ mod insights_query;
 mod keys;
 mod mgmt_dto;
 mod openapi;
+mod privacy;
 mod problem;
 mod ratelimit;
 mod read_auth;
@@ -22,6 +24,7 @@ mod sdk;
 mod surveys;
 mod widget;
 
+pub use exports::{parse_export_query, ExportRequest};
 pub use openapi::document as openapi_document;
 pub use problem::ApiError;
 pub use routes::{Access, Endpoint, ENDPOINTS};
@@ -45,6 +48,9 @@ pub struct AppState {
     pub ingest: Ingestor,
     pub limiters: Arc<Limiters>,
     pub proxies: client_ip::TrustedProxies,
+    /// Exports running at once: each holds a pooled connection for its whole length, so
+    /// they may take at most a quarter of the pool and never starve the other requests.
+    pub exports: Arc<tokio::sync::Semaphore>,
     /// Set on shutdown: `/readyz` turns 503 so the load balancer stops sending traffic.
     pub draining: Arc<AtomicBool>,
     /// The token `/metrics` requires, if any.

@@ -4,7 +4,7 @@
 
 use super::problem::ProblemSchema;
 use super::routes::Access;
-use super::{health, insights, keys, responses, sdk, surveys, widget, ENDPOINTS};
+use super::{exports, health, insights, keys, privacy, responses, sdk, surveys, widget, ENDPOINTS};
 use actix_web::http::Method;
 use actix_web::HttpResponse;
 use utoipa::openapi::header::Header;
@@ -32,6 +32,7 @@ use utoipa::{Modify, OpenApi};
         surveys::pause, surveys::resume, surveys::archive,
         keys::create, keys::list, keys::revoke,
         insights::summary, insights::timeseries, insights::breakdown, insights::terms, insights::list,
+        exports::responses, privacy::erase,
     ),
     components(schemas(ProblemSchema)),
     modifiers(&SecuritySchemes, &Preflights, &CommonProblems),
@@ -40,6 +41,7 @@ use utoipa::{Modify, OpenApi};
         (name = "widget", description = "Widget configuration and dismissals (publishable key)"),
         (name = "insights", description = "Reports and the answers themselves (secret key, responses:read)"),
         (name = "surveys", description = "Survey management (secret key)"),
+        (name = "privacy", description = "Erasure of a respondent's data (secret key, `privacy`)"),
         (name = "keys", description = "Key management (secret key, `admin`)"),
         (name = "operations", description = "Health and the API description"),
     )

@@ -2,7 +2,8 @@
 //! that each is documented, and the scope tests walk it, so the three cannot drift apart.
 
 use super::{
-    cors, health, insights, keys, method_not_allowed, openapi, ratelimit, responses, sdk, surveys, widget,
+    cors, exports, health, insights, keys, method_not_allowed, openapi, privacy, ratelimit, responses, sdk,
+    surveys, widget,
 };
 use crate::domain::Scope;
 use actix_web::http::Method;
@@ -37,7 +38,7 @@ const fn endpoint(method: Method, path: &'static str, access: Access, route: fn(
 }
 
 use Access::{Open, Publishable, Secret};
-use Scope::{Admin, ResponsesRead, SurveysRead, SurveysWrite};
+use Scope::{Admin, Privacy, ResponsesExport, ResponsesRead, SurveysRead, SurveysWrite};
 
 /// Every endpoint. Within one path prefix, literal segments come before `{parameters}`
 /// (`/v1/responses/batch` before `/v1/responses/{id}`): actix matches in this order.
@@ -80,6 +81,12 @@ pub static ENDPOINTS: &[Endpoint] = &[
     }),
     endpoint(Method::GET, "/v1/surveys/{survey}/terms", Secret(ResponsesRead), || {
         web::get().to(insights::terms)
+    }),
+    endpoint(Method::GET, "/v1/exports/responses", Secret(ResponsesExport), || {
+        web::get().to(exports::responses)
+    }),
+    endpoint(Method::DELETE, "/v1/respondents/{respondent_id}", Secret(Privacy), || {
+        web::delete().to(privacy::erase)
     }),
     endpoint(Method::POST, "/v1/keys", Secret(Admin), || web::post().to(keys::create)),
     endpoint(Method::GET, "/v1/keys", Secret(Admin), || web::get().to(keys::list)),

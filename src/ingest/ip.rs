@@ -3,6 +3,28 @@
 use ipnet::{IpNet, Ipv4Net, Ipv6Net};
 use std::net::IpAddr;
 
+/// A project's policy for client addresses.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum IpPolicy {
+    /// Keep nothing (the default).
+    Drop,
+    /// Keep the network only: IPv4 /24, IPv6 /48.
+    Truncate,
+    /// Keep the whole address.
+    Keep,
+}
+
+impl IpPolicy {
+    /// The name stored in `projects.ip_policy`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            IpPolicy::Drop => "drop",
+            IpPolicy::Truncate => "truncate",
+            IpPolicy::Keep => "keep",
+        }
+    }
+}
+
 /// `drop` (the default) keeps nothing; `truncate` keeps the network (IPv4 /24, IPv6 /48),
 /// enough for abuse analysis but not to single out a person; `keep` keeps the address.
 pub fn apply_policy(policy: &str, ip: IpAddr) -> Option<IpNet> {

@@ -7,6 +7,7 @@ pub mod insights;
 pub mod keys;
 mod migrate;
 pub mod models;
+pub mod privacy;
 pub mod projects;
 pub mod responses;
 pub mod schema;

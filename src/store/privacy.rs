@@ -1,0 +1,126 @@
+//! Deleting personal data: one respondent's answers and contact rows (erasure), and answers
+//! past a project's retention horizon, in small batches. The rollup triggers subtract every
+//! deleted answer in the deleting statement's transaction, so counts stay exact.
+
+use super::schema::{projects, respondent_contacts, responses};
+use super::StoreError;
+use chrono::{DateTime, Utc};
+use diesel::prelude::*;
+use diesel::sql_types::{BigInt, Timestamptz, Uuid as SqlUuid};
+use uuid::Uuid;
+
+/// Deletes every answer and contact row of `respondent_id` in the project, in one
+/// transaction. Returns how many answers and contact rows went.
+pub fn erase_respondent(
+    conn: &mut PgConnection,
+    project_id: Uuid,
+    respondent_id: &str,
+) -> Result<(u64, u64), StoreError> {
+    conn.transaction(|conn| {
+        let answers = diesel::delete(
+            responses::table
+                .filter(responses::project_id.eq(project_id))
+                .filter(responses::respondent_id.eq(respondent_id)),
+        )
+        .execute(conn)?;
+        let contacts = diesel::delete(
+            respondent_contacts::table
+                .filter(respondent_contacts::project_id.eq(project_id))
+                .filter(respondent_contacts::respondent_id.eq(respondent_id)),
+        )
+        .execute(conn)?;
+        Ok((answers as u64, contacts as u64))
+    })
+}
+
+/// Projects that keep answers for a limited time: id and days.
+pub fn projects_with_retention(conn: &mut PgConnection) -> Result<Vec<(Uuid, i32)>, StoreError> {
+    Ok(projects::table
+        .filter(projects::retention_days.is_not_null())
+        .select((projects::id, projects::retention_days.assume_not_null()))
+        .order(projects::created_at.asc())
+        .load(conn)?)
+}
+
+/// Deletes at most `limit` answers of one survey answered before `horizon` (the oldest
+/// first, a range scan of `responses_survey_time`); returns how many. One statement, one
+/// short transaction: locks are held only on the rows of this batch.
+pub fn delete_answers_before(
+    conn: &mut PgConnection,
+    project_id: Uuid,
+    survey_id: Uuid,
+    horizon: DateTime<Utc>,
+    limit: i64,
+) -> Result<u64, StoreError> {
+    let n = diesel::sql_query(
+        "DELETE FROM responses r USING (SELECT id FROM responses WHERE project_id = $1 AND survey_id = $2 \
+         AND answered_at < $3 ORDER BY answered_at LIMIT $4) old WHERE r.project_id = $1 AND r.id = old.id",
+    )
+    .bind::<SqlUuid, _>(project_id)
+    .bind::<SqlUuid, _>(survey_id)
+    .bind::<Timestamptz, _>(horizon)
+    .bind::<BigInt, _>(limit)
+    .execute(conn)?;
+    Ok(n as u64)
+}
+
+/// Deletes at most `limit` contact rows of the project whose every timestamp is before
+/// `horizon` (the recontact memory of people not seen since); returns how many.
+pub fn delete_contacts_before(
+    conn: &mut PgConnection,
+    project_id: Uuid,
+    horizon: DateTime<Utc>,
+    limit: i64,
+) -> Result<u64, StoreError> {
+    let n = diesel::sql_query(
+        "DELETE FROM respondent_contacts c USING (SELECT survey_id, respondent_id FROM respondent_contacts \
+         WHERE project_id = $1 AND greatest(last_shown_at, last_answered_at, last_dismissed_at) < $2 LIMIT $3) old \
+         WHERE c.project_id = $1 AND c.survey_id = old.survey_id AND c.respondent_id = old.respondent_id",
+    )
+    .bind::<SqlUuid, _>(project_id)
+    .bind::<Timestamptz, _>(horizon)
+    .bind::<BigInt, _>(limit)
+    .execute(conn)?;
+    Ok(n as u64)
+}
+
+/// Sets a project's retention (days, or `None` to keep answers forever) and/or IP policy.
+pub fn update_privacy(
+    conn: &mut PgConnection,
+    project_id: Uuid,
+    retention_days: Option<Option<i32>>,
+    ip_policy: Option<&str>,
+) -> Result<usize, StoreError> {
+    let target = projects::table.find(project_id);
+    let mut n = 0;
+    if let Some(days) = retention_days {
+        n = diesel::update(target).set(projects::retention_days.eq(days)).execute(conn)?;
+    }
+    if let Some(policy) = ip_policy {
+        n = diesel::update(target).set(projects::ip_policy.eq(policy)).execute(conn)?;
+    }
+    Ok(n)
+}
+
+#[derive(QueryableByName)]
+struct Locked {
+    #[diesel(sql_type = diesel::sql_types::Bool)]
+    locked: bool,
+}
+
+/// The advisory lock key of the retention run (one replica at a time).
+const RETENTION_LOCK: i64 = 0x6662_6b72_6574; // "fbkret"
+
+/// Takes the retention run's session lock if no other session holds it.
+pub fn try_lock_retention(conn: &mut PgConnection) -> Result<bool, StoreError> {
+    let row: Locked = diesel::sql_query("SELECT pg_try_advisory_lock($1) AS locked")
+        .bind::<BigInt, _>(RETENTION_LOCK)
+        .get_result(conn)?;
+    Ok(row.locked)
+}
+
+/// Releases the lock taken by [`try_lock_retention`].
+pub fn unlock_retention(conn: &mut PgConnection) -> Result<(), StoreError> {
+    diesel::sql_query("SELECT pg_advisory_unlock($1)").bind::<BigInt, _>(RETENTION_LOCK).execute(conn)?;
+    Ok(())
+}
