@@ -5,6 +5,7 @@
 
 use crate::ratelimit::{RateLimitConfig, RateSpec};
 use clap::Args;
+use secrecy::{ExposeSecret, SecretString};
 use std::net::SocketAddr;
 use std::time::Duration;
 
@@ -34,6 +35,10 @@ pub struct ServeArgs {
     #[arg(long, env = "FEEDBACKD_AUTH_CACHE_TTL_SECS", default_value_t = 10,
           value_parser = clap::value_parser!(u64).range(0..=3600))]
     pub auth_cache_ttl_secs: u64,
+    /// Secret (32 characters or more) that signs report-page sessions; replicas must share
+    /// it. Unset: a random one per start, so sessions end when the service restarts.
+    #[arg(long, env = "FEEDBACKD_SESSION_SECRET", hide_env_values = true)]
+    pub session_secret: Option<SecretString>,
     #[command(flatten)]
     pub limits: LimitArgs,
     #[command(flatten)]
@@ -154,6 +159,8 @@ pub struct Config {
     pub rate_limits: RateLimitConfig,
     pub trusted_proxies: Vec<ipnet::IpNet>,
     pub spam: SpamConfig,
+    /// Signs report-page sessions; `None`: a random secret per start.
+    pub session_secret: Option<SecretString>,
 }
 
 /// Signals that an answer comes from a bot or a repeat.
@@ -202,6 +209,9 @@ impl ServeArgs {
                 l.max_batch_body_bytes, l.max_body_bytes
             )));
         }
+        if self.session_secret.as_ref().is_some_and(|s| s.expose_secret().chars().count() < 32) {
+            return Err(ConfigError("FEEDBACKD_SESSION_SECRET must be at least 32 characters".into()));
+        }
         let workers = match self.workers {
             0 => std::thread::available_parallelism().map_or(2, |n| n.get()),
             n => n,
@@ -239,6 +249,7 @@ impl ServeArgs {
                 max_keys: self.abuse.rate_limit_max_keys as usize,
             },
             trusted_proxies: self.abuse.trusted_proxies,
+            session_secret: self.session_secret,
             spam: SpamConfig {
                 min_time_to_answer: Duration::from_millis(self.abuse.min_time_to_answer_ms),
                 duplicate_comment_window: Duration::from_secs(self.abuse.duplicate_comment_window_secs),

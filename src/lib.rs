@@ -18,6 +18,7 @@ pub mod insights;
 pub mod manage;
 pub mod metrics;
 pub mod ratelimit;
+pub mod report;
 pub mod startup;
 pub mod store;
 pub mod telemetry;

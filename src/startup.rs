@@ -7,6 +7,7 @@ use crate::http::client_ip::TrustedProxies;
 use crate::http::{self, AppState};
 use crate::ingest::{Ingestor, Writer};
 use crate::ratelimit::Limiters;
+use crate::report::session::SessionKeys;
 use crate::store::Db;
 use actix_web::dev::{Server, ServerHandle};
 use actix_web::middleware::from_fn;
@@ -49,6 +50,7 @@ impl Application {
             limiters,
             proxies: TrustedProxies(config.trusted_proxies.clone()),
             db,
+            sessions: SessionKeys::new(config.session_secret.as_ref()),
             draining: draining.clone(),
         });
         let listener = TcpListener::bind(config.listen)?;

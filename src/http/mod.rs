@@ -15,6 +15,8 @@ mod openapi;
 mod problem;
 mod ratelimit;
 mod read_auth;
+mod report;
+mod report_auth;
 pub mod request_id;
 mod responses;
 mod routes;
@@ -41,6 +43,8 @@ pub struct AppState {
     pub ingest: Ingestor,
     pub limiters: Arc<Limiters>,
     pub proxies: client_ip::TrustedProxies,
+    /// Signs and checks the report pages' session cookies.
+    pub sessions: crate::report::session::SessionKeys,
     /// Set on shutdown: `/readyz` turns 503 so the load balancer stops sending traffic.
     pub draining: Arc<AtomicBool>,
 }

@@ -3,7 +3,7 @@
 //! `feedbackd openapi`.
 
 use super::problem::ProblemSchema;
-use super::{health, insights, keys, responses, sdk, surveys, widget, ENDPOINTS};
+use super::{health, insights, keys, report, responses, sdk, surveys, widget, ENDPOINTS};
 use actix_web::HttpResponse;
 use utoipa::openapi::path::{OperationBuilder, ParameterBuilder, ParameterIn};
 use utoipa::openapi::schema::{ObjectBuilder, Type};
@@ -28,6 +28,7 @@ use utoipa::{Modify, OpenApi};
         surveys::pause, surveys::resume, surveys::archive,
         keys::create, keys::list, keys::revoke,
         insights::summary, insights::timeseries, insights::breakdown, insights::terms, insights::list,
+        report::login_form, report::login, report::logout, report::css, report::js, report::report_page,
     ),
     components(schemas(ProblemSchema)),
     modifiers(&SecuritySchemes, &Preflights),
@@ -37,6 +38,7 @@ use utoipa::{Modify, OpenApi};
         (name = "insights", description = "Reports and the answers themselves (secret key, responses:read)"),
         (name = "surveys", description = "Survey management (secret key)"),
         (name = "keys", description = "Key management (secret key, `admin`)"),
+        (name = "reports", description = "HTML report pages for people (session cookie from the login form), not JSON"),
         (name = "operations", description = "Health and the API description"),
     )
 )]
@@ -73,6 +75,13 @@ impl Modify for SecuritySchemes {
         components.add_security_scheme(
             "publishable_key",
             bearer("A publishable key `fbk_pub_…`; requests from browsers must come from an allowed origin."),
+        );
+        components.add_security_scheme(
+            "report_session",
+            SecurityScheme::ApiKey(ApiKey::Cookie(ApiKeyValue::with_description(
+                "fbk_report",
+                "The report pages' session, set by POST /reports/login: a signed key id and expiry, never the key.",
+            ))),
         );
         components.add_security_scheme(
             "publishable_key_query",

@@ -18,6 +18,7 @@ mod mgmt_support;
 mod migrations;
 mod openapi;
 mod operations;
+mod report;
 mod snippets;
 mod surveys;
 mod widget_config;

@@ -38,10 +38,16 @@ async fn every_mounted_route_is_documented_and_nothing_else() {
             Access::Secret(scope) => {
                 assert_eq!(op["security"][0]["secret_key"][0], scope.as_str(), "{} {}", e.method, e.path)
             }
+            Access::Session(scope) => {
+                assert_eq!(op["security"][0]["report_session"][0], scope.as_str(), "{} {}", e.method, e.path);
+                // HTML for people, documented as such: not mistaken for a JSON operation.
+                assert!(op["responses"]["200"]["content"]["text/html"].is_object(), "{}", e.path);
+            }
         }
     }
     let schemes = &doc["components"]["securitySchemes"];
     assert_eq!(schemes["secret_key"]["scheme"], "bearer");
     assert_eq!(schemes["publishable_key"]["scheme"], "bearer");
+    assert_eq!(schemes["report_session"]["in"], "cookie");
     assert!(doc["components"]["schemas"]["Problem"]["properties"]["errors"].is_object());
 }
