@@ -120,15 +120,20 @@ impl FromRequest for ReportSession {
 }
 
 /// Whether a form post comes from one of our own pages. The session cookie is
-/// `SameSite=Strict`, and the login and logout forms also need an `Origin` whose host is
-/// ours (browsers send it on every form post): another site cannot sign a reader in to
-/// its own key or out.
+/// `SameSite=Strict`, and the login and logout forms also need the browser to vouch that
+/// the post comes from this site: `Sec-Fetch-Site: same-origin`, or, from browsers that do
+/// not send it, an `Origin` whose host is ours. (Under `Referrer-Policy: no-referrer`,
+/// Chromium sends `Origin: null` on form posts, hence Fetch Metadata first.) Another site
+/// can then neither sign a reader in to its own key nor out.
 pub fn same_origin(req: &HttpRequest) -> Result<(), ApiError> {
     let refuse = |detail: &str| ApiError::Forbidden { kind: "cross-origin", detail: detail.into() };
-    let origin = req
-        .headers()
-        .get(header::ORIGIN)
-        .and_then(|v| v.to_str().ok())
+    let header = |name: &str| req.headers().get(name).and_then(|v| v.to_str().ok());
+    match header("sec-fetch-site") {
+        Some("same-origin") => return Ok(()),
+        Some(_) => return Err(refuse("the form was sent from another site")),
+        None => {}
+    }
+    let origin = header("origin")
         .ok_or_else(|| refuse("the form must be sent from a feedbackd page (no Origin header)"))?;
     let host = url::Url::parse(origin).ok().and_then(|u| {
         let host = u.host_str()?.to_string();

@@ -18,6 +18,8 @@ pub fn document(title: &str, body: Markup) -> Markup {
                 meta name="color-scheme" content="light dark";
                 meta name="referrer" content="no-referrer";
                 title { (title) " · feedbackd" }
+                // No favicon request (it would be a 404 in every log).
+                link rel="icon" href="data:,";
                 link rel="stylesheet" href="/reports/assets/report.css";
                 script src="/reports/assets/report.js" defer {}
             }

@@ -19,6 +19,7 @@ mod migrations;
 mod openapi;
 mod operations;
 mod report;
+mod report_browser;
 mod snippets;
 mod surveys;
 mod widget_config;

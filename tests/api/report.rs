@@ -42,6 +42,14 @@ async fn page(app: &TestApp, cookie: Option<&str>, path: &str) -> Response {
     request.send().await.unwrap()
 }
 
+/// The summary API's answer for `nps-main` over `query`.
+pub async fn summary(app: &TestApp, key: &str, query: &str) -> serde_json::Value {
+    let url = format!("{}/v1/surveys/nps-main/summary?{query}", app.address);
+    let r = app.client.get(url).bearer_auth(key).send().await.unwrap();
+    assert_eq!(r.status(), 200);
+    r.json().await.unwrap()
+}
+
 fn is_html(r: &Response) -> bool {
     r.headers()[CONTENT_TYPE].to_str().unwrap().starts_with("text/html")
 }
@@ -100,17 +108,34 @@ async fn login_refuses_bad_keys_missing_scopes_and_other_sites_as_pages() {
     assert!(r.headers().get(SET_COOKIE).is_none());
     assert!(r.text().await.unwrap().contains("responses:read"));
 
-    // CSRF: the form must come from our own page.
+    // CSRF: the browser must vouch that the form comes from our own page.
     let key = secret_key(&app, &[Scope::ResponsesRead]);
-    for origin in [Some("https://evil.example.com"), None] {
+    let refused: [&[(&str, &str)]; 5] = [
+        &[("Origin", "https://evil.example.com")],
+        &[],
+        &[("Origin", "null")],
+        &[("Sec-Fetch-Site", "cross-site"), ("Origin", app.address.as_str())],
+        &[("Sec-Fetch-Site", "same-site")],
+    ];
+    for headers in refused {
         let mut request = client().post(format!("{}/reports/login", app.address));
-        if let Some(origin) = origin {
-            request = request.header("Origin", origin);
+        for (name, value) in headers {
+            request = request.header(*name, *value);
         }
         let r = request.form(&[("key", key.as_str())]).send().await.unwrap();
-        assert_eq!(r.status(), StatusCode::FORBIDDEN, "{origin:?}");
+        assert_eq!(r.status(), StatusCode::FORBIDDEN, "{headers:?}");
         assert!(is_html(&r) && r.headers().get(SET_COOKIE).is_none());
     }
+    // What Chromium sends under the page's no-referrer policy.
+    let r = client()
+        .post(format!("{}/reports/login", app.address))
+        .header("Sec-Fetch-Site", "same-origin")
+        .header("Origin", "null")
+        .form(&[("key", key.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
 }
 
 #[tokio::test]
@@ -214,16 +239,7 @@ async fn the_headline_is_the_summary_apis_number_and_bad_parameters_are_named() 
     insert(&app, nps, &random_rows(11, 500, start, Duration::days(20), 0, 10));
     let cookie = session(&app, &app.fixture.secret_key).await;
     let query = format!("from={}&to={}&tz=UTC", today - Duration::days(14), today - Duration::days(1));
-    let summary: serde_json::Value = app
-        .client
-        .get(format!("{}/v1/surveys/nps-main/summary?{query}", app.address))
-        .bearer_auth(&app.fixture.secret_key)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let summary = summary(&app, &app.fixture.secret_key, &query).await;
     let score = summary["current"]["nps"]["score"].as_f64().unwrap();
     let body = page(&app, Some(&cookie), &format!("/reports/nps-main?{query}&interval=week"))
         .await
