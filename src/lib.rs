@@ -12,6 +12,7 @@ pub mod commands;
 pub mod config;
 pub mod domain;
 pub mod embedded;
+pub mod export;
 pub mod http;
 pub mod ingest;
 pub mod insights;

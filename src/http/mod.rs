@@ -5,6 +5,7 @@ mod body;
 pub mod client_ip;
 mod cors;
 mod dto;
+mod exports;
 mod extract;
 mod health;
 mod insights;
@@ -24,6 +25,7 @@ mod sdk;
 mod surveys;
 mod widget;
 
+pub use exports::{parse_export_query, ExportRequest};
 pub use openapi::document as openapi_document;
 pub use problem::ApiError;
 pub use routes::{Access, Endpoint, ENDPOINTS};

@@ -3,7 +3,7 @@
 //! `feedbackd openapi`.
 
 use super::problem::ProblemSchema;
-use super::{health, insights, keys, report, responses, sdk, surveys, widget, ENDPOINTS};
+use super::{exports, health, insights, keys, report, responses, sdk, surveys, widget, ENDPOINTS};
 use actix_web::HttpResponse;
 use utoipa::openapi::path::{OperationBuilder, ParameterBuilder, ParameterIn};
 use utoipa::openapi::schema::{ObjectBuilder, Type};
@@ -28,7 +28,9 @@ use utoipa::{Modify, OpenApi};
         surveys::pause, surveys::resume, surveys::archive,
         keys::create, keys::list, keys::revoke,
         insights::summary, insights::timeseries, insights::breakdown, insights::terms, insights::list,
+        exports::responses,
         report::login_form, report::login, report::logout, report::css, report::js, report::report_page,
+        report::export_csv,
     ),
     components(schemas(ProblemSchema)),
     modifiers(&SecuritySchemes, &Preflights),

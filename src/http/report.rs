@@ -6,6 +6,7 @@ use super::insights_query::Query;
 use super::report_auth::{html, new_session, same_origin, secure, session_cookie, PageError, ReportSession};
 use super::{ApiError, AppState};
 use crate::domain::{KeyKind, Scope};
+use crate::export::{self, ExportFormat, ExportOptions};
 use crate::insights::Interval;
 use crate::report::view::{self, PageOptions};
 use crate::report::{layout, page};
@@ -158,5 +159,41 @@ pub async fn report_page(
 ) -> Result<HttpResponse, PageError> {
     let options = page_options(req.query_string())?;
     let data = view::gather(&state.db, session.0.project.clone(), &survey, &options).await?;
-    Ok(html(StatusCode::OK, page::render(&options, &data)))
+    Ok(html(
+        StatusCode::OK,
+        page::render(&survey, &options, &data, session.0.has_scope(Scope::ResponsesExport)),
+    ))
+}
+
+/// The report's comment list as CSV: the same filters, the export API's own function
+/// (`crate::export::start`), so the file holds what `GET /v1/exports/responses` gives for
+/// them. Needs a key that also holds `responses:export`.
+#[utoipa::path(get, path = "/reports/{survey}/export.csv", operation_id = "report_export_csv", tag = "reports",
+    params(("survey" = String, Path, description = "the survey's id or key"),
+        ("interval" = Option<String>, Query, description = "ignored (the page's)"),
+        ("by" = Option<String>, Query, description = "ignored (the page's)"),
+        super::insights::ReportFilters),
+    security(("report_session" = ["responses:export"])),
+    responses((status = 200, description = "the comments the page lists, as an attachment (every page of them)", content_type = "text/csv"),
+        (status = 400, description = "a bad parameter, named", content_type = "text/html"),
+        (status = 401, description = "not signed in, or the key was revoked", content_type = "text/html"),
+        (status = 403, description = "the key lacks responses:export", content_type = "text/html"),
+        (status = 404, description = "no such survey in the key's project", content_type = "text/html")))]
+pub async fn export_csv(
+    session: ReportSession,
+    state: web::Data<AppState>,
+    survey: web::Path<String>,
+    req: HttpRequest,
+) -> Result<HttpResponse, PageError> {
+    if !session.0.has_scope(Scope::ResponsesExport) {
+        return Err(ApiError::Forbidden {
+            kind: "missing-scope",
+            detail: "this key lacks the `responses:export` scope a download needs".into(),
+        }
+        .into());
+    }
+    let options = page_options(req.query_string())?;
+    let csv = ExportOptions { format: ExportFormat::Csv, bom: false };
+    let out = export::start(&state.db, &session.0.project, Some(&survey), options.listing(), csv).await?;
+    Ok(super::exports::download(out))
 }

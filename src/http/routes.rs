@@ -2,8 +2,8 @@
 //! that each is documented, and the scope tests walk it, so the three cannot drift apart.
 
 use super::{
-    cors, health, insights, keys, method_not_allowed, openapi, ratelimit, report, responses, sdk, surveys,
-    widget,
+    cors, exports, health, insights, keys, method_not_allowed, openapi, ratelimit, report, responses, sdk,
+    surveys, widget,
 };
 use crate::domain::Scope;
 use actix_web::http::Method;
@@ -41,7 +41,7 @@ const fn endpoint(method: Method, path: &'static str, access: Access, route: fn(
 }
 
 use Access::{Open, Publishable, Secret, Session};
-use Scope::{Admin, ResponsesRead, SurveysRead, SurveysWrite};
+use Scope::{Admin, ResponsesExport, ResponsesRead, SurveysRead, SurveysWrite};
 
 /// Every endpoint. Within one path prefix, literal segments come before `{parameters}`
 /// (`/v1/responses/batch` before `/v1/responses/{id}`): actix matches in this order.
@@ -85,12 +85,18 @@ pub static ENDPOINTS: &[Endpoint] = &[
     endpoint(Method::GET, "/v1/surveys/{survey}/terms", Secret(ResponsesRead), || {
         web::get().to(insights::terms)
     }),
+    endpoint(Method::GET, "/v1/exports/responses", Secret(ResponsesExport), || {
+        web::get().to(exports::responses)
+    }),
     endpoint(Method::GET, "/reports/login", Open, || web::get().to(report::login_form)),
     endpoint(Method::POST, "/reports/login", Open, || web::post().to(report::login)),
     endpoint(Method::POST, "/reports/logout", Open, || web::post().to(report::logout)),
     endpoint(Method::GET, "/reports/assets/report.css", Open, || web::get().to(report::css)),
     endpoint(Method::GET, "/reports/assets/report.js", Open, || web::get().to(report::js)),
     endpoint(Method::GET, "/reports/{survey}", Session(ResponsesRead), || web::get().to(report::report_page)),
+    endpoint(Method::GET, "/reports/{survey}/export.csv", Session(ResponsesExport), || {
+        web::get().to(report::export_csv)
+    }),
     endpoint(Method::POST, "/v1/keys", Secret(Admin), || web::post().to(keys::create)),
     endpoint(Method::GET, "/v1/keys", Secret(Admin), || web::get().to(keys::list)),
     endpoint(Method::POST, "/v1/keys/{key}/revoke", Secret(Admin), || web::post().to(keys::revoke)),

@@ -484,6 +484,42 @@ pub struct Page {
     pub next_cursor: Option<String>,
 }
 
+/// The list's query for `survey` (every survey when `None`) and the filters: the one place
+/// that turns report parameters into rows to read, shared by the list and the export.
+/// Returns the survey too, when one was named.
+pub async fn list_query(
+    db: &Db,
+    project: &Project,
+    survey: Option<&str>,
+    p: &ReportParams,
+) -> Result<(ListQuery, Option<Survey>), InsightsError> {
+    let found = match survey {
+        Some(r) => {
+            let (pid, reference) = (project.id, r.to_string());
+            let found = db
+                .run(move |conn| surveys::find_by_ref(conn, pid, &reference))
+                .await?
+                .ok_or_else(|| InsightsError::SurveyNotFound(r.to_string()))?;
+            Some(found)
+        }
+        None => None,
+    };
+    let kind = match &found {
+        Some(s) => Some(s.kind.parse::<SurveyKind>().map_err(StoreError::Internal)?),
+        None => None,
+    };
+    let query = ListQuery {
+        project_id: project.id,
+        survey_id: found.as_ref().map(|s| s.id),
+        from: p.from,
+        to: p.to,
+        filter: raw_filter(&p.filter, kind)?,
+        before: None,
+        limit: 0,
+    };
+    Ok((query, found))
+}
+
 /// Answers newest first, `limit` per page, after `cursor`.
 pub async fn list(
     db: &Db,
@@ -493,26 +529,9 @@ pub async fn list(
     limit: usize,
     p: ReportParams,
 ) -> Result<Page, InsightsError> {
-    let (survey_id, kind) = match survey {
-        Some(r) => {
-            let (pid, reference) = (project.id, r.to_string());
-            let found = db
-                .run(move |conn| surveys::find_by_ref(conn, pid, &reference))
-                .await?
-                .ok_or_else(|| InsightsError::SurveyNotFound(r.to_string()))?;
-            (Some(found.id), Some(found.kind.parse::<SurveyKind>().map_err(StoreError::Internal)?))
-        }
-        None => (None, None),
-    };
-    let query = ListQuery {
-        project_id: project.id,
-        survey_id,
-        from: p.from,
-        to: p.to,
-        filter: raw_filter(&p.filter, kind)?,
-        before: cursor.map(|c| (c.answered_at, c.id)),
-        limit: limit as i64 + 1,
-    };
+    let (mut query, _) = list_query(db, &project, survey, &p).await?;
+    query.before = cursor.map(|c| (c.answered_at, c.id));
+    query.limit = limit as i64 + 1;
     let mut data = db.run(move |conn| q::list(conn, &query)).await?;
     let more = data.len() > limit;
     data.truncate(limit);

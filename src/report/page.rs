@@ -1,7 +1,7 @@
 //! The report page: headline, trend, distribution, breakdown, rising terms and the latest
 //! comments, each chart with a table holding the same numbers.
 
-use super::layout::document;
+use super::layout::{document, urlencode};
 use super::svg::{self, Bar, Caption, HBar, TrendPoint};
 use super::view::{self, PageOptions, ReportData};
 use crate::insights::metrics::Metrics;
@@ -10,8 +10,9 @@ use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
 use maud::{html, Markup};
 
-/// The whole page.
-pub fn render(o: &PageOptions, d: &ReportData) -> Markup {
+/// The whole page for `survey` (its key or id, as in the URL); `can_export`: the reader's
+/// key holds `responses:export`, so the page offers the CSV download.
+pub fn render(survey: &str, o: &PageOptions, d: &ReportData, can_export: bool) -> Markup {
     let info = &d.summary.survey;
     let title = format!("{} report", info.key);
     document(
@@ -35,7 +36,7 @@ pub fn render(o: &PageOptions, d: &ReportData) -> Markup {
                 (distribution(d))
                 (breakdown(o, d))
                 (terms(d))
-                (comments(o, d))
+                (comments(o, d, can_export.then_some(survey)))
             }
         },
     )
@@ -270,7 +271,8 @@ fn terms(d: &ReportData) -> Markup {
     }
 }
 
-fn comments(o: &PageOptions, d: &ReportData) -> Markup {
+/// The comment list, its filters and paging, and the CSV download of `export` (the survey).
+fn comments(o: &PageOptions, d: &ReportData, export: Option<&str>) -> Markup {
     let kind = d.summary.survey.kind;
     let band = o.params.filter.band.map(|b| format!("{b:?}").to_lowercase());
     let segments: Vec<&str> = d.breakdown.segments.iter().filter_map(|s| s.value.as_deref()).collect();
@@ -304,6 +306,12 @@ fn comments(o: &PageOptions, d: &ReportData) -> Markup {
                 }
                 label { "Search " input type="search" name="q" value=(o.params.filter.text.clone().unwrap_or_default()); }
                 button type="submit" { "Filter" }
+            }
+            @if let Some(survey) = export {
+                p class="no-print" {
+                    a class="button" id="download-csv" download
+                        href=(format!("/reports/{}/export.csv?{}", urlencode(survey), o.link(&[]))) { "Download CSV" }
+                }
             }
             @if d.comments.data.is_empty() {
                 p id="no-comments" { "No comments match." }

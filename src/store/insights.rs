@@ -107,6 +107,18 @@ impl Sql {
             .push("::int4[]) AS p(s, e, i)")
     }
 
+    /// ` WHERE …` selecting the rows of a list query (project, survey, time range, filter),
+    /// without its cursor.
+    fn list_where(&mut self, q: &ListQuery) -> &mut Self {
+        self.push(" WHERE r.project_id = ").bind(Bind::Uuid(q.project_id));
+        if let Some(survey) = q.survey_id {
+            self.push(" AND r.survey_id = ").bind(Bind::Uuid(survey));
+        }
+        self.push(" AND r.answered_at >= ").bind(Bind::Time(q.from));
+        self.push(" AND r.answered_at < ").bind(Bind::Time(q.to));
+        self.filter(&q.filter)
+    }
+
     /// ` AND …` for every condition of `f` on rows aliased `r`.
     fn filter(&mut self, f: &RawFilter) -> &mut Self {
         if let Some(lo) = f.score_min {
@@ -299,12 +311,8 @@ pub fn list(conn: &mut PgConnection, q: &ListQuery) -> Result<Vec<ListedAnswer>,
             .push("), 'StartSel=<mark>, StopSel=</mark>, MaxFragments=2, MinWords=5, MaxWords=20')"),
         None => sql.push("NULL::text"),
     };
-    sql.push(" AS highlight FROM responses r WHERE r.project_id = ").bind(Bind::Uuid(q.project_id));
-    if let Some(survey) = q.survey_id {
-        sql.push(" AND r.survey_id = ").bind(Bind::Uuid(survey));
-    }
-    sql.push(" AND r.answered_at >= ").bind(Bind::Time(q.from));
-    sql.push(" AND r.answered_at < ").bind(Bind::Time(q.to));
+    sql.push(" AS highlight FROM responses r");
+    sql.list_where(q);
     if let Some((at, id)) = q.before {
         sql.push(" AND (r.answered_at, r.id) < (")
             .bind(Bind::Time(at))
@@ -312,9 +320,27 @@ pub fn list(conn: &mut PgConnection, q: &ListQuery) -> Result<Vec<ListedAnswer>,
             .bind(Bind::Uuid(id))
             .push(")");
     }
-    sql.filter(&q.filter);
     sql.push(" ORDER BY r.answered_at DESC, r.id DESC LIMIT ").bind(Bind::Int8(q.limit));
     Ok(sql.build().load(conn)?)
+}
+
+#[derive(QueryableByName)]
+struct KeyRow {
+    #[diesel(sql_type = Text)]
+    key: String,
+}
+
+/// The attribute keys present in the answers `q` selects (ignoring its cursor), sorted, at
+/// most `limit`: the export's columns, known before its first row.
+pub fn attribute_keys(conn: &mut PgConnection, q: &ListQuery, limit: i64) -> Result<Vec<String>, StoreError> {
+    let mut sql = Sql::default();
+    sql.push(
+        "SELECT DISTINCT k.key FROM responses r CROSS JOIN LATERAL jsonb_object_keys(r.attributes) AS k(key)",
+    );
+    sql.list_where(q);
+    sql.push(" ORDER BY 1 LIMIT ").bind(Bind::Int8(limit));
+    let rows: Vec<KeyRow> = sql.build().load(conn)?;
+    Ok(rows.into_iter().map(|r| r.key).collect())
 }
 
 #[derive(QueryableByName)]

@@ -6,6 +6,7 @@ mod abuse;
 mod browser;
 mod cli;
 mod embedded;
+mod exports;
 mod health;
 mod ingest;
 mod ingest_consistency;

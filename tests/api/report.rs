@@ -259,3 +259,61 @@ async fn the_headline_is_the_summary_apis_number_and_bad_parameters_are_named() 
     assert_eq!(r.status(), StatusCode::NOT_FOUND);
     assert!(is_html(&r));
 }
+
+#[tokio::test]
+async fn the_csv_button_downloads_what_the_export_api_gives_for_the_same_filters() {
+    let app = spawn_app().await;
+    let nps = survey_id(&app, "nps-main");
+    let today = Utc::now().date_naive();
+    let start = today.and_hms_opt(0, 0, 0).unwrap().and_utc() - Duration::days(10);
+    insert(&app, nps, &random_rows(5, 400, start, Duration::days(10), 0, 10));
+    let filters =
+        format!("from={}&to={}&tz=Europe/Berlin&band=detractor&q=crash", today - Duration::days(9), today);
+
+    let reader = session(&app, &secret_key(&app, &[Scope::ResponsesRead])).await;
+    let body = page(&app, Some(&reader), &format!("/reports/nps-main?{filters}")).await.text().await.unwrap();
+    assert!(!body.contains("download-csv"), "no button for a key that cannot export");
+    let r = page(&app, Some(&reader), &format!("/reports/nps-main/export.csv?{filters}")).await;
+    assert_eq!(r.status(), StatusCode::FORBIDDEN);
+    assert!(is_html(&r) && r.text().await.unwrap().contains("responses:export"));
+
+    let key = secret_key(&app, &[Scope::ResponsesRead, Scope::ResponsesExport]);
+    let cookie = session(&app, &key).await;
+    let body = page(&app, Some(&cookie), &format!("/reports/nps-main?{filters}&interval=week"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    let href = body
+        .split("id=\"download-csv\"")
+        .nth(1)
+        .unwrap()
+        .split("href=\"")
+        .nth(1)
+        .unwrap()
+        .split('"')
+        .next()
+        .unwrap()
+        .replace("&amp;", "&");
+    assert!(href.starts_with("/reports/nps-main/export.csv?") && href.contains("band=detractor"), "{href}");
+    let r = page(&app, Some(&cookie), &href).await;
+    assert_eq!(r.status(), 200);
+    assert!(r.headers()[CONTENT_TYPE].to_str().unwrap().starts_with("text/csv"));
+    assert!(r.headers()["content-disposition"].to_str().unwrap().contains("attachment"));
+    let downloaded = r.text().await.unwrap();
+
+    let api = app
+        .client
+        .get(format!("{}/v1/exports/responses?survey=nps-main&{filters}&has_comment=true", app.address))
+        .bearer_auth(&key)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(api.status(), 200);
+    let exported = api.text().await.unwrap();
+    assert_eq!(downloaded, exported);
+    let rows = downloaded.lines().count() - 1;
+    assert!(rows > 0, "some detractors mention a crash");
+    let listed = body.matches("<li class=\"comment detractor\"").count();
+    assert_eq!(rows.min(20), listed, "the file holds the comments the page lists (all pages)");
+}

@@ -1,6 +1,7 @@
 //! The report page in headless Chromium (tests/browser/report.mjs): sign in through the
 //! form, the headline against the summary API, one chart point per bucket, a `<script>`
-//! comment shown as text, filters, screenshots (light, dark, print) and axe-core.
+//! comment shown as text, filters, the CSV download against the export API, screenshots
+//! (light, dark, print) and axe-core.
 
 use crate::browser::{repo, require_browser_tools, run};
 use crate::helpers::spawn_app;
@@ -29,7 +30,7 @@ async fn the_report_page_works_in_a_real_browser() {
     };
     rows.push(evil);
     insert(&app, nps, &rows);
-    let key = secret_key(&app, &[Scope::ResponsesRead]);
+    let key = secret_key(&app, &[Scope::ResponsesRead, Scope::ResponsesExport]);
     let period =
         format!("from={}&to={}&tz=Europe/Berlin", today - Duration::days(14), today - Duration::days(1));
 
@@ -57,6 +58,7 @@ async fn the_report_page_works_in_a_real_browser() {
     assert_eq!(shown["points"], 14, "one point per local day of 14 days");
     assert_eq!(shown["escaped"], true);
     assert!(shown["filtered"].as_u64().unwrap() > 0);
+    assert!(shown["csv_rows"].as_u64() >= shown["filtered"].as_u64(), "the CSV holds the filtered list");
     for shot in ["report-light.png", "report-dark.png", "report-print.png", "report.pdf"] {
         assert!(repo().join("artifacts/report").join(shot).exists(), "{shot} saved");
     }

@@ -4,7 +4,7 @@
 //   FEEDBACKD_QUERY (the period: from=…&to=…&tz=…), FEEDBACKD_RESULT (where to write what
 //   the page showed) and ARTIFACTS_DIR (screenshots, the printed PDF),
 // and then checks the result against the API itself. Exits non-zero on the first failure.
-import { writeFileSync, mkdirSync } from 'node:fs';
+import { readFileSync, writeFileSync, mkdirSync } from 'node:fs';
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import { need, launch, checks, axeViolations } from './harness.mjs';
@@ -27,7 +27,7 @@ async function api(p) {
 mkdirSync(artifacts, { recursive: true });
 const browser = await launch();
 try {
-  const context = await browser.newContext({ locale: 'en-US', viewport: { width: 1100, height: 900 }, colorScheme: 'light' });
+  const context = await browser.newContext({ acceptDownloads: true, locale: 'en-US', viewport: { width: 1100, height: 900 }, colorScheme: 'light' });
   const page = await context.newPage();
   const problems = [];
   const dialogs = [];
@@ -97,6 +97,20 @@ try {
     const found = await comments();
     assert.ok(found.length > 0 && found.every((t) => /crash/i.test(t)), found.join(' | '));
     result.filtered = found.length;
+
+    // The CSV button downloads what the export API gives for the same filters.
+    const [download] = await Promise.all([page.waitForEvent('download'), page.locator('#download-csv').click()]);
+    const csv = readFileSync(await download.path(), 'utf8');
+    // The page's URL as its form made it, less the untouched (empty) fields.
+    const filters = new URLSearchParams([...new URL(page.url()).searchParams].filter(([, v]) => v !== ''));
+    filters.set('survey', 'nps-main');
+    filters.set('has_comment', 'true'); // the list shows comments
+    const r = await fetch(`${base}/v1/exports/responses?${filters}`, { headers: { Authorization: `Bearer ${key}` } });
+    assert.equal(r.status, 200);
+    const exported = await r.text();
+    assert.equal(csv, exported, 'the same rows as the export API');
+    result.csv_rows = csv.trim().split('\n').length - 1;
+    assert.ok(result.csv_rows >= found.length && found.every((t) => csv.includes(t)), 'every listed comment (all pages)');
     const older = page.locator('#older');
     if (await older.count()) {
       await Promise.all([page.waitForURL(/cursor=/), older.click()]);

@@ -1,0 +1,70 @@
+//! `GET /v1/exports/responses`: a thin wrapper around [`crate::export::start`].
+
+use super::extract::SecretKey;
+use super::insights::ReportFilters;
+use super::insights_query::Query;
+use super::problem::ProblemSchema;
+use super::{ApiError, AppState};
+use crate::domain::Scope;
+use crate::export::{self, Export, ExportFormat, ExportOptions};
+use crate::insights::report::ReportParams;
+use actix_web::http::header::{self, ContentDisposition, DispositionParam, DispositionType};
+use actix_web::{web, HttpRequest, HttpResponse};
+
+/// An export request, parsed: which survey, the list's filters, and how to write it.
+#[derive(Debug)]
+pub struct ExportRequest {
+    pub survey: Option<String>,
+    pub params: ReportParams,
+    pub options: ExportOptions,
+}
+
+/// Parses an export's query string with the list's parser (so the filters are the same, and
+/// every bad or unknown parameter is refused by name). The CLI builds a query string from
+/// its flags and comes through here too.
+pub fn parse_export_query(query_string: &str) -> Result<ExportRequest, ApiError> {
+    let mut q = Query::parse(query_string, &["survey", "format", "bom"]);
+    let survey = q.one("survey");
+    let format = q.parsed::<ExportFormat>("format", "csv or ndjson").unwrap_or(ExportFormat::Csv);
+    let bom = q.parsed::<bool>("bom", "true or false").unwrap_or(false);
+    let params = q.report_params();
+    q.finish()?;
+    Ok(ExportRequest { survey, params, options: ExportOptions { format, bom } })
+}
+
+/// `GET /v1/exports/responses`
+#[utoipa::path(get, path = "/v1/exports/responses", operation_id = "export_responses", tag = "insights",
+    params(("format" = Option<String>, Query, description = "csv (default) or ndjson"),
+        ("survey" = Option<String>, Query, description = "a survey's id or key; default every survey"),
+        ("bom" = Option<bool>, Query, description = "start the CSV with a UTF-8 byte order mark (for Excel)"),
+        ReportFilters),
+    security(("secret_key" = ["responses:export"])),
+    responses((status = 200, description = "The answers, newest first, streamed as an attachment: CSV (RFC 4180, one column per attribute key) or NDJSON (one list item per line)", content_type = "text/csv"),
+        (status = 401, body = ProblemSchema, content_type = "application/problem+json"),
+        (status = 403, body = ProblemSchema, content_type = "application/problem+json"),
+        (status = 404, body = ProblemSchema, content_type = "application/problem+json"),
+        (status = 422, body = ProblemSchema, content_type = "application/problem+json")))]
+pub async fn responses(
+    key: SecretKey,
+    state: web::Data<AppState>,
+    req: HttpRequest,
+) -> Result<HttpResponse, ApiError> {
+    let principal = key.require(Scope::ResponsesExport)?;
+    let r = parse_export_query(req.query_string())?;
+    let out = export::start(&state.db, &principal.project, r.survey.as_deref(), r.params, r.options).await?;
+    Ok(download(out))
+}
+
+/// An export as a streamed attachment (also the report page's CSV download).
+pub fn download(out: Export) -> HttpResponse {
+    let disposition = ContentDisposition {
+        disposition: DispositionType::Attachment,
+        parameters: vec![DispositionParam::Filename(out.filename)],
+    };
+    HttpResponse::Ok()
+        .content_type(out.content_type)
+        .insert_header(disposition)
+        // A file to save, not a page: no caching by proxies of personal data.
+        .insert_header((header::CACHE_CONTROL, "no-store"))
+        .streaming(out.body)
+}
