@@ -44,6 +44,11 @@ impl Application {
             config.spam.clone(),
             config.auth_cache_ttl,
         );
+        if config.session_secret.is_none() {
+            tracing::info!(
+                "FEEDBACKD_SESSION_SECRET is not set: report sessions end when the service restarts"
+            );
+        }
         let state = web::Data::new(AppState {
             auth: Authenticator::new(db.clone(), config.auth_cache_ttl),
             ingest,

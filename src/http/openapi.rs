@@ -29,7 +29,7 @@ use utoipa::{Modify, OpenApi};
         keys::create, keys::list, keys::revoke,
         insights::summary, insights::timeseries, insights::breakdown, insights::terms, insights::list,
         exports::responses,
-        report::login_form, report::login, report::logout, report::css, report::js, report::report_page,
+        report::index, report::login_form, report::login, report::logout, report::css, report::js, report::report_page,
         report::export_csv,
     ),
     components(schemas(ProblemSchema)),

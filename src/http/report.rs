@@ -8,6 +8,7 @@ use super::{ApiError, AppState};
 use crate::domain::{KeyKind, Scope};
 use crate::export::{self, ExportFormat, ExportOptions};
 use crate::insights::Interval;
+use crate::manage;
 use crate::report::view::{self, PageOptions};
 use crate::report::{layout, page};
 use actix_web::http::{header, StatusCode};
@@ -24,6 +25,23 @@ fn safe_next(next: Option<&str>) -> String {
         Some(n) if n.starts_with("/reports/") && !n.contains("//") && !n.contains('\\') => n.to_string(),
         _ => DEFAULT_NEXT.to_string(),
     }
+}
+
+/// The surveys a signed-in reader can open (where a login without `next` lands).
+#[utoipa::path(get, path = "/reports/", operation_id = "report_index", tag = "reports",
+    security(("report_session" = ["responses:read"])),
+    responses((status = 200, description = "links to each survey's report", content_type = "text/html"),
+        (status = 401, description = "not signed in, or the key was revoked", content_type = "text/html")))]
+pub async fn index(session: ReportSession, state: web::Data<AppState>) -> Result<HttpResponse, PageError> {
+    let project_id = session.0.project.id;
+    let surveys =
+        super::surveys::run_manage(&state, move |conn| manage::list_surveys(conn, project_id, None)).await?;
+    let scored: Vec<(String, String)> = surveys
+        .into_iter()
+        .filter(|s| s.kind != crate::domain::SurveyKind::Text)
+        .map(|s| (s.key, s.question))
+        .collect();
+    Ok(html(StatusCode::OK, layout::index(&scored)))
 }
 
 /// The login form.

@@ -88,6 +88,7 @@ pub static ENDPOINTS: &[Endpoint] = &[
     endpoint(Method::GET, "/v1/exports/responses", Secret(ResponsesExport), || {
         web::get().to(exports::responses)
     }),
+    endpoint(Method::GET, "/reports/", Session(ResponsesRead), || web::get().to(report::index)),
     endpoint(Method::GET, "/reports/login", Open, || web::get().to(report::login_form)),
     endpoint(Method::POST, "/reports/login", Open, || web::post().to(report::login)),
     endpoint(Method::POST, "/reports/logout", Open, || web::post().to(report::logout)),

@@ -53,6 +53,27 @@ pub fn login(next: &str, error: Option<&str>) -> Markup {
     )
 }
 
+/// The index: a link to the report of each survey that has scores.
+pub fn index(surveys: &[(String, String)]) -> Markup {
+    document(
+        "Survey reports",
+        html! {
+            main class="login" {
+                h1 { "Survey reports" }
+                ul {
+                    @for (key, question) in surveys {
+                        li { a href=(format!("/reports/{}", urlencode(key))) { (key) } " — " (question) }
+                    }
+                }
+                @if surveys.is_empty() { p { "This project has no survey with scores yet." } }
+                form method="post" action="/reports/logout" {
+                    button type="submit" class="link" { "Sign out" }
+                }
+            }
+        },
+    )
+}
+
 /// An error page: what went wrong, and a way on (sign in again after a 401).
 pub fn error(status: u16, title: &str, detail: &str, next: Option<&str>) -> Markup {
     document(

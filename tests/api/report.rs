@@ -84,6 +84,11 @@ async fn login_sets_a_signed_strict_http_only_cookie_without_the_key() {
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
     assert!(r.headers()[SET_COOKIE].to_str().unwrap().contains("Secure"));
 
+    // Without a page to return to, the index of the project's scored surveys.
+    let cookie = set.split(';').next().unwrap().to_string();
+    let index = page(&app, Some(&cookie), "/reports/").await.text().await.unwrap();
+    assert!(index.contains("href=\"/reports/nps-main\"") && !index.contains("href=\"/reports/feedback\""));
+
     // Never a redirect to another site.
     let r = login(&app, &key, "https://evil.example.com/").await;
     assert_eq!(r.headers()[LOCATION], "/reports/");
@@ -160,7 +165,12 @@ async fn every_report_page_needs_a_valid_session_and_stays_in_its_project() {
             assert!(body.contains("/reports/login?next="), "a way to sign in: {body}");
         }
         let r = page(&app, Some(&other_cookie), &path).await;
-        assert_eq!(r.status(), StatusCode::NOT_FOUND, "another project's survey: {path}");
+        if e.path.contains("{survey}") {
+            assert_eq!(r.status(), StatusCode::NOT_FOUND, "another project's survey: {path}");
+        } else {
+            // The index lists the session's own project's surveys.
+            assert_eq!(r.status(), StatusCode::OK, "{path}");
+        }
         assert!(is_html(&r));
         walked += 1;
     }
