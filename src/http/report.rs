@@ -19,10 +19,17 @@ const DEFAULT_NEXT: &str = "/reports/";
 /// Longest login form accepted (a key and a path).
 const MAX_FORM_BYTES: usize = 4096;
 
-/// `next` if it is a report page of ours, else the default: never a redirect elsewhere.
+/// `next` if it is a report page of ours, else the default: never a redirect elsewhere, and
+/// only visible ASCII (it becomes a `Location` header; our own links are percent-encoded).
 fn safe_next(next: Option<&str>) -> String {
     match next {
-        Some(n) if n.starts_with("/reports/") && !n.contains("//") && !n.contains('\\') => n.to_string(),
+        Some(n)
+            if n.starts_with("/reports/")
+                && !n.contains("//")
+                && n.bytes().all(|b| b.is_ascii_graphic() && b != b'\\') =>
+        {
+            n.to_string()
+        }
         _ => DEFAULT_NEXT.to_string(),
     }
 }
