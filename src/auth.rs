@@ -2,7 +2,7 @@
 //! that ingestion at full speed costs no database round trip per request.
 
 use crate::domain::{hash_token, KeyKind, Scope};
-use crate::store::models::Project;
+use crate::store::models::{ApiKey, Project};
 use crate::store::{keys, Db, StoreError};
 use moka::sync::Cache;
 use std::sync::Arc;
@@ -98,6 +98,17 @@ impl Authenticator {
         self.cache.invalidate_all();
     }
 
+    /// The principal of a key known by id (a report session), read afresh, not cached: a
+    /// revoked key ends its sessions at once, on every replica.
+    pub async fn by_id(&self, project_id: Uuid, key_id: Uuid) -> Result<Arc<Principal>, AuthError> {
+        let found = self.db.run(move |conn| keys::find(conn, project_id, key_id)).await?;
+        match principal_of(found)? {
+            Lookup::Valid(principal) => Ok(principal),
+            Lookup::Unknown => Err(AuthError::Unknown),
+            Lookup::Revoked => Err(AuthError::Revoked),
+        }
+    }
+
     async fn load(&self, hash: [u8; 32]) -> Result<Lookup, StoreError> {
         let found = self
             .db
@@ -111,15 +122,20 @@ impl Authenticator {
                 Ok(found)
             })
             .await?;
-        let Some((key, project)) = found else {
-            return Ok(Lookup::Unknown);
-        };
-        if key.revoked_at.is_some() {
-            return Ok(Lookup::Revoked);
-        }
-        let kind = key.kind.parse().map_err(StoreError::Internal)?;
-        // A scope this binary does not know (from a newer version) grants nothing.
-        let scopes = key.scopes.iter().filter_map(|s| s.parse().ok()).collect();
-        Ok(Lookup::Valid(Arc::new(Principal { key_id: key.id, kind, scopes, project: Arc::new(project) })))
+        principal_of(found)
     }
+}
+
+/// What a stored key (if any) means for its caller.
+fn principal_of(found: Option<(ApiKey, Project)>) -> Result<Lookup, StoreError> {
+    let Some((key, project)) = found else {
+        return Ok(Lookup::Unknown);
+    };
+    if key.revoked_at.is_some() {
+        return Ok(Lookup::Revoked);
+    }
+    let kind = key.kind.parse().map_err(StoreError::Internal)?;
+    // A scope this binary does not know (from a newer version) grants nothing.
+    let scopes = key.scopes.iter().filter_map(|s| s.parse().ok()).collect();
+    Ok(Lookup::Valid(Arc::new(Principal { key_id: key.id, kind, scopes, project: Arc::new(project) })))
 }

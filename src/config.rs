@@ -49,6 +49,10 @@ pub struct ServeArgs {
     #[arg(long, env = "FEEDBACKD_RETENTION_INTERVAL_SECS", default_value_t = 3600,
           value_parser = clap::value_parser!(u64).range(0..=604_800))]
     pub retention_interval_secs: u64,
+    /// Secret (32 characters or more) that signs report-page sessions; replicas must share
+    /// it. Unset: a random one per start, so sessions end when the service restarts.
+    #[arg(long, env = "FEEDBACKD_SESSION_SECRET", hide_env_values = true)]
+    pub session_secret: Option<SecretString>,
     #[command(flatten)]
     pub limits: LimitArgs,
     #[command(flatten)]
@@ -175,6 +179,8 @@ pub struct Config {
     pub rate_limits: RateLimitConfig,
     pub trusted_proxies: Vec<ipnet::IpNet>,
     pub spam: SpamConfig,
+    /// Signs report-page sessions; `None`: a random secret per start.
+    pub session_secret: Option<SecretString>,
 }
 
 /// Signals that an answer comes from a bot or a repeat.
@@ -223,6 +229,9 @@ impl ServeArgs {
                 l.max_batch_body_bytes, l.max_body_bytes
             )));
         }
+        if self.session_secret.as_ref().is_some_and(|s| s.expose_secret().chars().count() < 32) {
+            return Err(ConfigError("FEEDBACKD_SESSION_SECRET must be at least 32 characters".into()));
+        }
         let workers = match self.workers {
             0 => std::thread::available_parallelism().map_or(2, |n| n.get()),
             n => n,
@@ -265,6 +274,7 @@ impl ServeArgs {
                 max_keys: self.abuse.rate_limit_max_keys as usize,
             },
             trusted_proxies: self.abuse.trusted_proxies,
+            session_secret: self.session_secret,
             spam: SpamConfig {
                 min_time_to_answer: Duration::from_millis(self.abuse.min_time_to_answer_ms),
                 duplicate_comment_window: Duration::from_secs(self.abuse.duplicate_comment_window_secs),

@@ -20,6 +20,7 @@ pub mod manage;
 pub mod metrics;
 pub mod privacy;
 pub mod ratelimit;
+pub mod report;
 pub mod startup;
 pub mod store;
 pub mod telemetry;

@@ -7,6 +7,7 @@ use crate::http::client_ip::TrustedProxies;
 use crate::http::{self, AppState};
 use crate::ingest::{Ingestor, Writer};
 use crate::ratelimit::Limiters;
+use crate::report::session::SessionKeys;
 use crate::store::{migrate_once, Backoff, Db};
 use actix_web::dev::{Server, ServerHandle};
 use actix_web::middleware::from_fn;
@@ -49,6 +50,11 @@ impl Application {
         if let Some(interval) = config.retention_interval {
             crate::privacy::spawn_retention_task(db.clone(), interval);
         }
+        if config.session_secret.is_none() {
+            tracing::info!(
+                "FEEDBACKD_SESSION_SECRET is not set: report sessions end when the service restarts"
+            );
+        }
         let state = web::Data::new(AppState {
             auth: Authenticator::new(db.clone(), config.auth_cache_ttl),
             ingest,
@@ -56,6 +62,7 @@ impl Application {
             proxies: TrustedProxies(config.trusted_proxies.clone()),
             exports: Arc::new(tokio::sync::Semaphore::new((config.db_pool_size as usize / 4).max(1))),
             db,
+            sessions: SessionKeys::new(config.session_secret.as_ref()),
             draining: draining.clone(),
             metrics_token: config.metrics_token.clone(),
         });

@@ -8,6 +8,7 @@ use super::{ApiError, AppState};
 use crate::domain::Scope;
 use crate::export::{self, ExportFormat, ExportOptions};
 use crate::insights::report::ReportParams;
+use crate::store::models::Project;
 use actix_web::http::header::{self, ContentDisposition, DispositionParam, DispositionType};
 use actix_web::{web, HttpRequest, HttpResponse};
 use futures_util::StreamExt;
@@ -52,12 +53,25 @@ pub async fn responses(
 ) -> Result<HttpResponse, ApiError> {
     let principal = key.require(Scope::ResponsesExport)?;
     let r = parse_export_query(req.query_string())?;
+    download(&state, &principal.project, r.survey.as_deref(), r.params, r.options).await
+}
+
+/// Starts an export and answers it as a streamed attachment (also the report page's CSV
+/// download). Each export holds a pooled connection for its whole length, so it first takes
+/// one of the export slots, released when the body is done with (finished, failed or
+/// disconnected); none free is a 503.
+pub async fn download(
+    state: &AppState,
+    project: &Project,
+    survey: Option<&str>,
+    params: ReportParams,
+    options: ExportOptions,
+) -> Result<HttpResponse, ApiError> {
     let slot = state.exports.clone().try_acquire_owned().map_err(|_| ApiError::Unavailable {
         detail: "too many exports are running; retry shortly",
         retry_after_secs: 5,
     })?;
-    let out = export::start(&state.db, &principal.project, r.survey.as_deref(), r.params, r.options).await?;
-    // The slot is released when the body is done with (finished, failed or disconnected).
+    let out = export::start(&state.db, project, survey, params, options).await?;
     let body = out.body.map(move |chunk| {
         let _held = &slot;
         chunk

@@ -5,7 +5,7 @@ use super::insights_query::Query;
 use super::problem::ProblemSchema;
 use super::read_auth::ReadKey;
 use super::{ApiError, AppState};
-use crate::insights::report::{self, Cursor};
+use crate::insights::report;
 use crate::insights::{InsightsError, Interval};
 use actix_web::{web, HttpRequest, HttpResponse};
 
@@ -96,16 +96,7 @@ pub async fn breakdown(
     req: HttpRequest,
 ) -> Result<HttpResponse, ApiError> {
     let mut q = Query::parse(req.query_string(), &["by", "min_count", "limit"]);
-    let by = match q.one("by") {
-        Some(by) => match by.strip_prefix("attributes.").unwrap_or(&by) {
-            k if k.is_empty() || k.len() > 64 => {
-                Err(ApiError::field("by", "must name an attribute key of 1 to 64 characters"))
-            }
-            k => Ok(k.to_string()),
-        },
-        // Platform is the segment most reviews start with.
-        None => Ok("platform".to_string()),
-    }?;
+    let by = q.breakdown_key();
     let min_count = q.int_in("min_count", 1..=1_000_000, 1) as u64;
     let limit = q.int_in("limit", 1..=100, 20) as usize;
     let params = q.report_params();
@@ -150,14 +141,11 @@ pub async fn list(
 ) -> Result<HttpResponse, ApiError> {
     let mut q = Query::parse(req.query_string(), &["survey", "cursor", "limit"]);
     let survey = q.one("survey");
-    let cursor = q.one("cursor").map(|c| {
-        Cursor::decode(&c).ok_or_else(|| ApiError::field("cursor", "is not a cursor from this API"))
-    });
+    let cursor = q.cursor();
     let limit = q.int_in("limit", 1..=500, 50) as usize;
     let params = q.report_params();
     q.finish()?;
     let out =
-        report::list(&state.db, key.0.project.clone(), survey.as_deref(), cursor.transpose()?, limit, params)
-            .await?;
+        report::list(&state.db, key.0.project.clone(), survey.as_deref(), cursor, limit, params).await?;
     Ok(HttpResponse::Ok().json(out))
 }

@@ -4,7 +4,7 @@
 use super::ApiError;
 use crate::domain::FieldError;
 use crate::insights::buckets::start_of_local_day;
-use crate::insights::report::ReportParams;
+use crate::insights::report::{Cursor, ReportParams};
 use crate::insights::Filter;
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use chrono_tz::Tz;
@@ -43,7 +43,8 @@ impl Query {
         Query { params, errors }
     }
 
-    fn error(&mut self, field: &str, message: impl Into<String>) {
+    /// Records that `field` is bad (reported with every other at [`Query::finish`]).
+    pub fn error(&mut self, field: &str, message: impl Into<String>) {
         self.errors.push(FieldError::new(field, message));
     }
 
@@ -66,6 +67,29 @@ impl Query {
                 None
             }
         }
+    }
+
+    /// The attribute key to break down by (`by`, with or without `attributes.`); platform,
+    /// the segment most reviews start with, by default.
+    pub fn breakdown_key(&mut self) -> String {
+        let Some(by) = self.one("by") else { return "platform".to_string() };
+        match by.strip_prefix("attributes.").unwrap_or(&by) {
+            k if k.is_empty() || k.len() > 64 => {
+                self.error("by", "must name an attribute key of 1 to 64 characters");
+                "platform".to_string()
+            }
+            k => k.to_string(),
+        }
+    }
+
+    /// The list position `cursor`, if given.
+    pub fn cursor(&mut self) -> Option<Cursor> {
+        let raw = self.one("cursor")?;
+        let cursor = Cursor::decode(&raw);
+        if cursor.is_none() {
+            self.error("cursor", "is not a cursor from this API");
+        }
+        cursor
     }
 
     /// An integer in `range`, or `default`.

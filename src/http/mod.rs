@@ -17,6 +17,8 @@ mod privacy;
 mod problem;
 mod ratelimit;
 mod read_auth;
+mod report;
+mod report_auth;
 pub mod request_id;
 mod responses;
 mod routes;
@@ -51,6 +53,8 @@ pub struct AppState {
     /// Exports running at once: each holds a pooled connection for its whole length, so
     /// they may take at most a quarter of the pool and never starve the other requests.
     pub exports: Arc<tokio::sync::Semaphore>,
+    /// Signs and checks the report pages' session cookies.
+    pub sessions: crate::report::session::SessionKeys,
     /// Set on shutdown: `/readyz` turns 503 so the load balancer stops sending traffic.
     pub draining: Arc<AtomicBool>,
     /// The token `/metrics` requires, if any.

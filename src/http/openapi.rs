@@ -4,7 +4,7 @@
 
 use super::problem::ProblemSchema;
 use super::routes::Access;
-use super::{exports, health, insights, keys, privacy, responses, sdk, surveys, widget, ENDPOINTS};
+use super::{exports, health, insights, keys, privacy, report, responses, sdk, surveys, widget, ENDPOINTS};
 use actix_web::http::Method;
 use actix_web::HttpResponse;
 use utoipa::openapi::header::Header;
@@ -33,6 +33,8 @@ use utoipa::{Modify, OpenApi};
         keys::create, keys::list, keys::revoke,
         insights::summary, insights::timeseries, insights::breakdown, insights::terms, insights::list,
         exports::responses, privacy::erase,
+        report::index, report::login_form, report::login, report::logout, report::css, report::js, report::report_page,
+        report::export_csv,
     ),
     components(schemas(ProblemSchema)),
     modifiers(&SecuritySchemes, &Preflights, &CommonProblems),
@@ -43,6 +45,7 @@ use utoipa::{Modify, OpenApi};
         (name = "surveys", description = "Survey management (secret key)"),
         (name = "privacy", description = "Erasure of a respondent's data (secret key, `privacy`)"),
         (name = "keys", description = "Key management (secret key, `admin`)"),
+        (name = "reports", description = "HTML report pages for people (session cookie from the login form), not JSON"),
         (name = "operations", description = "Health and the API description"),
     )
 )]
@@ -79,6 +82,13 @@ impl Modify for SecuritySchemes {
         components.add_security_scheme(
             "publishable_key",
             bearer("A publishable key `fbk_pub_…`; requests from browsers must come from an allowed origin."),
+        );
+        components.add_security_scheme(
+            "report_session",
+            SecurityScheme::ApiKey(ApiKey::Cookie(ApiKeyValue::with_description(
+                "fbk_report",
+                "The report pages' session, set by POST /reports/login: a signed key id and expiry, never the key.",
+            ))),
         );
         components.add_security_scheme(
             "publishable_key_query",

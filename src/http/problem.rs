@@ -75,7 +75,8 @@ impl ApiError {
         ApiError::Validation(vec![FieldError::new(field, message)])
     }
 
-    fn kind_and_title(&self) -> (&'static str, &'static str) {
+    /// The problem's stable kind and its title.
+    pub(crate) fn kind_and_title(&self) -> (&'static str, &'static str) {
         match self {
             ApiError::Validation(_) => ("validation", "Invalid request"),
             ApiError::Malformed(_) => ("malformed", "Malformed request"),
@@ -92,7 +93,8 @@ impl ApiError {
         }
     }
 
-    fn detail(&self) -> String {
+    /// What a client may be told (a 5xx hides its cause).
+    pub(crate) fn detail(&self) -> String {
         match self {
             ApiError::Validation(errors) if errors.len() == 1 => {
                 format!("{} {}", errors[0].field, errors[0].message).trim_start().to_string()
@@ -100,6 +102,15 @@ impl ApiError {
             ApiError::Validation(errors) => format!("{} fields are invalid", errors.len()),
             ApiError::Internal(_) => "an unexpected error occurred; it has been logged".into(),
             other => other.to_string(),
+        }
+    }
+}
+
+impl ApiError {
+    /// Logs the cause chain of a 500 (its detail is never answered).
+    pub(crate) fn log_if_internal(&self) {
+        if let ApiError::Internal(cause) = self {
+            tracing::error!(error = format!("{cause:#}"), "request failed");
         }
     }
 }
@@ -123,9 +134,7 @@ impl ResponseError for ApiError {
     }
 
     fn error_response(&self) -> HttpResponse {
-        if let ApiError::Internal(cause) = self {
-            tracing::error!(error = format!("{cause:#}"), "request failed");
-        }
+        self.log_if_internal();
         let (kind, title) = self.kind_and_title();
         let status = self.status_code();
         let problem = Problem {

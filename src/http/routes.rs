@@ -2,8 +2,8 @@
 //! that each is documented, and the scope tests walk it, so the three cannot drift apart.
 
 use super::{
-    cors, exports, health, insights, keys, method_not_allowed, openapi, privacy, ratelimit, responses, sdk,
-    surveys, widget,
+    cors, exports, health, insights, keys, method_not_allowed, openapi, privacy, ratelimit, report,
+    responses, sdk, surveys, widget,
 };
 use crate::domain::Scope;
 use actix_web::http::Method;
@@ -19,6 +19,9 @@ pub enum Access {
     Publishable,
     /// A secret key holding this scope (`admin` holds all).
     Secret(Scope),
+    /// A report page: a session cookie from the login form, for a secret key that still
+    /// holds this scope (`admin` holds all). HTML for people, not part of the JSON API.
+    Session(Scope),
 }
 
 /// One method on one path.
@@ -37,7 +40,7 @@ const fn endpoint(method: Method, path: &'static str, access: Access, route: fn(
     Endpoint { method, path, access, cors, route }
 }
 
-use Access::{Open, Publishable, Secret};
+use Access::{Open, Publishable, Secret, Session};
 use Scope::{Admin, Privacy, ResponsesExport, ResponsesRead, SurveysRead, SurveysWrite};
 
 /// Every endpoint. Within one path prefix, literal segments come before `{parameters}`
@@ -87,6 +90,16 @@ pub static ENDPOINTS: &[Endpoint] = &[
     }),
     endpoint(Method::DELETE, "/v1/respondents/{respondent_id}", Secret(Privacy), || {
         web::delete().to(privacy::erase)
+    }),
+    endpoint(Method::GET, "/reports/", Session(ResponsesRead), || web::get().to(report::index)),
+    endpoint(Method::GET, "/reports/login", Open, || web::get().to(report::login_form)),
+    endpoint(Method::POST, "/reports/login", Open, || web::post().to(report::login)),
+    endpoint(Method::POST, "/reports/logout", Open, || web::post().to(report::logout)),
+    endpoint(Method::GET, "/reports/assets/report.css", Open, || web::get().to(report::css)),
+    endpoint(Method::GET, "/reports/assets/report.js", Open, || web::get().to(report::js)),
+    endpoint(Method::GET, "/reports/{survey}", Session(ResponsesRead), || web::get().to(report::report_page)),
+    endpoint(Method::GET, "/reports/{survey}/export.csv", Session(ResponsesExport), || {
+        web::get().to(report::export_csv)
     }),
     endpoint(Method::POST, "/v1/keys", Secret(Admin), || web::post().to(keys::create)),
     endpoint(Method::GET, "/v1/keys", Secret(Admin), || web::get().to(keys::list)),

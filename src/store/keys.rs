@@ -21,6 +21,20 @@ pub fn find_by_hash(conn: &mut PgConnection, hash: &[u8]) -> Result<Option<(ApiK
         .optional()?)
 }
 
+/// A project's key by id, revoked or not, with its project.
+pub fn find(
+    conn: &mut PgConnection,
+    project_id: Uuid,
+    id: Uuid,
+) -> Result<Option<(ApiKey, Project)>, StoreError> {
+    Ok(api_keys::table
+        .inner_join(projects::table)
+        .filter(api_keys::project_id.eq(project_id).and(api_keys::id.eq(id)))
+        .select((ApiKey::as_select(), Project::as_select()))
+        .first(conn)
+        .optional()?)
+}
+
 /// Records that a key was used. Called at most once per cache period per key, not per request.
 pub fn touch(conn: &mut PgConnection, project_id: Uuid, id: Uuid) -> Result<(), StoreError> {
     diesel::update(api_keys::table.find((project_id, id)))

@@ -13,7 +13,7 @@ pub fn repo() -> PathBuf {
 }
 
 /// Fails with the install command when something the browser tests need is missing.
-fn require_browser_tools() {
+pub fn require_browser_tools() {
     let chromium = std::env::var("CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".into());
     let mut missing = Vec::new();
     if !Path::new(&chromium).exists() {

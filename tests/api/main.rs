@@ -20,6 +20,8 @@ mod migrations;
 mod openapi;
 mod operations;
 mod privacy;
+mod report;
+mod report_browser;
 mod rollup_seals;
 mod snippets;
 mod surveys;

@@ -38,11 +38,18 @@ async fn every_mounted_route_is_documented_and_nothing_else() {
             Access::Secret(scope) => {
                 assert_eq!(op["security"][0]["secret_key"][0], scope.as_str(), "{} {}", e.method, e.path)
             }
+            Access::Session(scope) => {
+                assert_eq!(op["security"][0]["report_session"][0], scope.as_str(), "{} {}", e.method, e.path);
+                // For people (a page, a download), documented as such: not a JSON operation.
+                let content = op["responses"]["200"]["content"].as_object().unwrap();
+                assert!(content.keys().all(|k| k.starts_with("text/")), "{}: {content:?}", e.path);
+            }
         }
     }
     let schemes = &doc["components"]["securitySchemes"];
     assert_eq!(schemes["secret_key"]["scheme"], "bearer");
     assert_eq!(schemes["publishable_key"]["scheme"], "bearer");
+    assert_eq!(schemes["report_session"]["in"], "cookie");
     assert!(doc["components"]["schemas"]["Problem"]["properties"]["errors"].is_object());
 }
 

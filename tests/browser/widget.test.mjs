@@ -3,42 +3,21 @@
 //   FEEDBACKD_BASE (http://127.0.0.1:PORT), FEEDBACKD_KEY (a publishable key),
 //   FEEDBACKD_RESULT (where to write the ids it sent) and ARTIFACTS_DIR,
 // and then checks the database itself. Exits non-zero on the first failed check.
-import { chromium } from 'playwright-core';
-import { createRequire } from 'node:module';
-import { readFileSync, writeFileSync, mkdirSync } from 'node:fs';
+import { writeFileSync, mkdirSync } from 'node:fs';
 import assert from 'node:assert/strict';
 import path from 'node:path';
+import { need, launch, checks, axeViolations } from './harness.mjs';
 
-const require = createRequire(import.meta.url);
 const base = need('FEEDBACKD_BASE');
 const key = need('FEEDBACKD_KEY');
 const resultPath = need('FEEDBACKD_RESULT');
 const artifacts = process.env.ARTIFACTS_DIR || 'artifacts';
-const executablePath = process.env.CHROMIUM || '/usr/bin/chromium';
-const axeSource = readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
 // The server drops answers given faster than this after the widget showed (bots).
 const HUMAN_PAUSE_MS = 1100;
-
-function need(name) {
-  const v = process.env[name];
-  if (!v) throw new Error(`${name} is not set`);
-  return v;
-}
-const log = (...a) => console.log('[widget.test]', ...a);
+const { check, passed } = checks('widget.test');
 const result = {};
-let passed = 0;
-async function check(name, fn) {
-  const started = Date.now();
-  await fn();
-  passed++;
-  log(`ok ${name} (${Date.now() - started} ms)`);
-}
 
-const browser = await chromium.launch({
-  executablePath,
-  args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking',
-    '--disable-component-update', '--disable-sync', '--no-first-run'],
-});
+const browser = await launch();
 try {
   const context = await browser.newContext({ locale: 'en-US', viewport: { width: 1024, height: 720 } });
   const page = await context.newPage();
@@ -74,10 +53,7 @@ try {
   });
 
   await check('axe-core finds no accessibility violations', async () => {
-    await page.evaluate(axeSource);
-    const found = await page.evaluate(() => window.axe.run(document, {
-      runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa', 'best-practice'] },
-    }).then((r) => r.violations.map((v) => ({ id: v.id, help: v.help, nodes: v.nodes.map((n) => n.target) }))));
+    const found = await axeViolations(page);
     assert.deepEqual(found, [], JSON.stringify(found, null, 2));
   });
 
@@ -201,7 +177,7 @@ try {
 
   assert.deepEqual(problems.filter((p) => !/503|Failed to load resource/.test(p)), [], 'no console errors (CSP included)');
   writeFileSync(resultPath, JSON.stringify(result, null, 2));
-  console.log(`widget: ${passed} passed, 0 failed`);
+  console.log(`widget: ${passed()} passed, 0 failed`);
 } finally {
   await browser.close();
 }

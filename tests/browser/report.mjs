@@ -1,0 +1,151 @@
+// The report page in headless Chromium against a running feedbackd with seeded answers.
+// Run by tests/api/report_browser.rs, which passes
+//   FEEDBACKD_BASE (http://127.0.0.1:PORT), FEEDBACKD_SECRET_KEY (responses:read),
+//   FEEDBACKD_QUERY (the period: from=…&to=…&tz=…), FEEDBACKD_RESULT (where to write what
+//   the page showed) and ARTIFACTS_DIR (screenshots, the printed PDF),
+// and then checks the result against the API itself. Exits non-zero on the first failure.
+import { readFileSync, writeFileSync, mkdirSync } from 'node:fs';
+import assert from 'node:assert/strict';
+import path from 'node:path';
+import { need, launch, checks, axeViolations } from './harness.mjs';
+
+const base = need('FEEDBACKD_BASE');
+const key = need('FEEDBACKD_SECRET_KEY');
+const period = need('FEEDBACKD_QUERY');
+const resultPath = need('FEEDBACKD_RESULT');
+const artifacts = process.env.ARTIFACTS_DIR || 'artifacts/report';
+const EVIL = '<script>alert(1)</script>';
+const { check, passed } = checks('report.test');
+const result = {};
+
+async function api(p) {
+  const r = await fetch(`${base}${p}`, { headers: { Authorization: `Bearer ${key}` } });
+  assert.equal(r.status, 200, `${p}: ${r.status}`);
+  return r.json();
+}
+
+mkdirSync(artifacts, { recursive: true });
+const browser = await launch();
+try {
+  const context = await browser.newContext({ acceptDownloads: true, locale: 'en-US', viewport: { width: 1100, height: 900 }, colorScheme: 'light' });
+  const page = await context.newPage();
+  const problems = [];
+  const dialogs = [];
+  page.on('console', (m) => { if (m.type() === 'error') problems.push(m.text()); });
+  page.on('pageerror', (e) => problems.push(String(e)));
+  page.on('dialog', (d) => { dialogs.push(d.message()); d.dismiss(); });
+  const reportUrl = `${base}/reports/nps-main?${period}`;
+  const comments = () => page.locator('.comment .text').allTextContents();
+
+  await check('without a session the page says so and links to the login form', async () => {
+    const r = await page.goto(reportUrl);
+    assert.equal(r.status(), 401);
+    await page.getByRole('link', { name: 'Sign in' }).click();
+    await page.waitForURL(/\/reports\/login\?next=/);
+    // That 401 was the point; from here on, any console error fails the test.
+    assert.ok(problems.every((p) => /status of 401/.test(p)), JSON.stringify(problems));
+    problems.length = 0;
+  });
+
+  await check('signing in with the form opens the report it came from', async () => {
+    await page.getByLabel('Secret key').fill(key);
+    await Promise.all([page.waitForURL(reportUrl), page.getByRole('button', { name: 'Sign in' }).click()]);
+    assert.match(await page.locator('h1').textContent(), /nps-main report/);
+    const cookies = await context.cookies();
+    const session = cookies.find((c) => c.name === 'fbk_report');
+    assert.ok(session && session.httpOnly && session.sameSite === 'Strict' && session.path === '/reports');
+    assert.ok(!session.value.includes(key.slice(8)), 'the key is not in the cookie');
+    assert.equal(await page.evaluate(() => document.cookie), '', 'scripts cannot read the session');
+  });
+
+  await check('the headline is the summary API’s number', async () => {
+    const summary = await api(`/v1/surveys/nps-main/summary?${period}`);
+    const shown = (await page.locator('#headline-value').textContent()).trim();
+    assert.equal(shown, summary.current.nps.score.toFixed(1));
+    result.headline = shown;
+    result.summary_count = summary.current.count;
+  });
+
+  await check('the trend has one point per bucket of the time series', async () => {
+    const series = await api(`/v1/surveys/nps-main/timeseries?interval=day&${period}`);
+    const points = await page.locator('#trend .point').count();
+    assert.equal(points, series.points.length);
+    assert.equal(await page.locator('#trend').getAttribute('role'), 'img');
+    assert.ok((await page.locator('#trend title').first().textContent()).length > 0);
+    result.points = points;
+  });
+
+  await check('a comment with <script> is shown as text and runs nothing', async () => {
+    const texts = await comments();
+    assert.ok(texts.some((t) => t.includes(EVIL)), 'the comment shows literally');
+    assert.equal(await page.locator('.comment script, .comment img').count(), 0, 'no element came from a comment');
+    assert.deepEqual(dialogs, [], 'no dialog opened');
+    result.escaped = true;
+  });
+
+  await check('filters change the list', async () => {
+    const before = await comments();
+    // The band select applies itself (report.js) — the only script on the page.
+    await Promise.all([page.waitForURL(/band=detractor/), page.getByLabel('Score band').selectOption('detractor')]);
+    const detractors = await page.locator('.comment').evaluateAll((els) => els.map((e) => e.className));
+    assert.ok(detractors.length > 0 && detractors.every((c) => c.includes('detractor')), detractors.join());
+    assert.notDeepEqual(await comments(), before);
+    await page.getByLabel('Score band').selectOption('');
+    await page.waitForURL((u) => !u.searchParams.get('band'));
+    await page.getByLabel('Search').fill('crash');
+    await Promise.all([page.waitForURL(/q=crash/), page.getByRole('button', { name: 'Filter' }).click()]);
+    const found = await comments();
+    assert.ok(found.length > 0 && found.every((t) => /crash/i.test(t)), found.join(' | '));
+    result.filtered = found.length;
+
+    // The CSV button downloads what the export API gives for the same filters.
+    const [download] = await Promise.all([page.waitForEvent('download'), page.locator('#download-csv').click()]);
+    const csv = readFileSync(await download.path(), 'utf8');
+    // The page's URL as its form made it, less the untouched (empty) fields.
+    const filters = new URLSearchParams([...new URL(page.url()).searchParams].filter(([, v]) => v !== ''));
+    filters.set('survey', 'nps-main');
+    filters.set('has_comment', 'true'); // the list shows comments
+    const r = await fetch(`${base}/v1/exports/responses?${filters}`, { headers: { Authorization: `Bearer ${key}` } });
+    assert.equal(r.status, 200);
+    const exported = await r.text();
+    assert.equal(csv, exported, 'the same rows as the export API');
+    result.csv_rows = csv.trim().split('\n').length - 1;
+    assert.ok(result.csv_rows >= found.length && found.every((t) => csv.includes(t)), 'every listed comment (all pages)');
+    const older = page.locator('#older');
+    if (await older.count()) {
+      await Promise.all([page.waitForURL(/cursor=/), older.click()]);
+      const next = await comments();
+      assert.ok(next.every((t) => !found.includes(t) || t.split(' ').length < 3), 'the next page is other comments');
+    }
+    await page.goto(reportUrl);
+  });
+
+  await check('axe-core finds no accessibility violations, light or dark', async () => {
+    for (const scheme of ['light', 'dark']) {
+      await page.emulateMedia({ colorScheme: scheme });
+      const found = await axeViolations(page);
+      assert.deepEqual(found, [], `${scheme}: ${JSON.stringify(found, null, 2)}`);
+    }
+  });
+
+  await check('screenshots in light, dark and print, and a printed PDF of about two pages', async () => {
+    await page.emulateMedia({ colorScheme: 'light', media: 'screen' });
+    await page.screenshot({ path: path.join(artifacts, 'report-light.png'), fullPage: true });
+    await page.emulateMedia({ colorScheme: 'dark' });
+    await page.screenshot({ path: path.join(artifacts, 'report-dark.png'), fullPage: true });
+    await page.emulateMedia({ colorScheme: 'light', media: 'print' });
+    await page.screenshot({ path: path.join(artifacts, 'report-print.png'), fullPage: true });
+    const pdf = await page.pdf({ format: 'A4', path: path.join(artifacts, 'report.pdf') });
+    const pages = (pdf.toString('latin1').match(/\/Type\s*\/Page[^s]/g) || []).length;
+    assert.ok(pages >= 1 && pages <= 3, `printed on ${pages} pages`);
+    result.pdf_pages = pages;
+    await page.emulateMedia({ media: 'screen' });
+  });
+
+  assert.deepEqual(problems, [], `no console errors (CSP violations included): ${JSON.stringify(problems)}`);
+  assert.deepEqual(dialogs, [], 'no dialog ever opened');
+  writeFileSync(resultPath, JSON.stringify(result, null, 2));
+  console.log(`report: ${passed()} passed, 0 failed`);
+} finally {
+  await browser.close();
+}
