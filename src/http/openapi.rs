@@ -172,6 +172,8 @@ impl Modify for CommonProblems {
             match e.access {
                 Access::Open if operation.parameters.is_none() => continue,
                 Access::Open => {}
+                // Pages for people answer HTML error pages, documented by each handler.
+                Access::Session(_) => continue,
                 _ => problems.extend_from_slice(KEYED_PROBLEMS),
             }
             if path_parameters(e.path).next().is_some() {

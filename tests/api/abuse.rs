@@ -40,21 +40,36 @@ async fn the_ip_limiter_trips_at_its_rate_says_so_in_headers_and_recovers() {
         c.rate_limits.ip = rate("5/s:5");
     })
     .await;
+    // A token comes back every 200 ms: on a slow (loaded) machine some may return while the
+    // test runs, so what is allowed grows with the time taken, never beyond it.
+    let refill = Duration::from_millis(200);
+    let started = std::time::Instant::now();
+    let refilled =
+        |at: std::time::Instant| (at.duration_since(started).as_millis() / refill.as_millis()) as usize;
     for left in (0..5).rev() {
         let ok = send(&app, None, nps()).await;
         assert_eq!(ok.status(), 201);
         let policy = ok.headers()["ratelimit-policy"].to_str().unwrap().to_string();
         assert!(policy.contains("\"ip\";q=5;w=1"), "{policy}");
         let state = ok.headers()["ratelimit"].to_str().unwrap().to_string();
-        assert!(state.contains(&format!("\"ip\";r={left};")), "{state}");
+        let r: usize =
+            state.split("\"ip\";r=").nth(1).and_then(|v| v.split(';').next()).unwrap().parse().unwrap();
+        assert!((left..=left + refilled(std::time::Instant::now())).contains(&r), "{state}, {left} left");
     }
     let before = db_calls(&app).await;
     // At once: a refusal is held until the address could be served again (the tarpit), so
     // requests sent one after another would each find a token waiting.
-    let started = std::time::Instant::now();
-    let refusals = futures_util::future::join_all((0..20).map(|_| send(&app, None, nps()))).await;
-    assert!(started.elapsed() >= Duration::from_millis(150), "refusals are held, not sent at once");
-    for refused in refusals {
+    let burst = std::time::Instant::now();
+    let since_start = burst.duration_since(started).as_micros() % refill.as_micros();
+    let next_token = refill - Duration::from_micros(since_start as u64);
+    let answers = futures_util::future::join_all((0..20).map(|_| send(&app, None, nps()))).await;
+    assert!(
+        burst.elapsed() + Duration::from_millis(50) >= next_token,
+        "refusals are held until a token could come back, not sent at once"
+    );
+    let served = answers.iter().filter(|a| a.status() == 201).count();
+    assert!(served <= refilled(std::time::Instant::now()), "{served} served of 20 sent at once");
+    for refused in answers.into_iter().filter(|a| a.status() != 201) {
         assert_eq!(refused.status(), 429);
         assert_eq!(refused.headers()["retry-after"], "1");
         assert!(refused.headers()["ratelimit"].to_str().unwrap().contains("\"ip\";r=0;"));
@@ -63,8 +78,9 @@ async fn the_ip_limiter_trips_at_its_rate_says_so_in_headers_and_recovers() {
         assert_eq!(problem["type"], "https://feedbackd.dev/problems/rate-limited");
         assert!(problem["detail"].as_str().unwrap().contains("`ip`"));
     }
-    assert_eq!(db_calls(&app).await, before, "refused requests made no database round trip");
-    assert_eq!(app.count("SELECT count(*) FROM responses"), 5);
+    let calls = db_calls(&app).await - before;
+    assert!(calls <= served as f64, "refused requests made no database round trip ({calls} calls)");
+    assert_eq!(app.count("SELECT count(*) FROM responses"), 5 + served as i64);
     // One token comes back every 200 ms.
     tokio::time::sleep(Duration::from_millis(250)).await;
     assert_eq!(send(&app, None, nps()).await.status(), 201);
