@@ -122,7 +122,16 @@ pub async fn terms(
     let min_count = q.int_in("min_count", 1..=1_000_000, 2) as u64;
     let params = q.report_params();
     q.finish()?;
-    let out = report::terms(&state.db, key.0.project.clone(), &survey, limit, min_count, params).await?;
+    let out = report::terms(
+        &state.db,
+        key.0.project.clone(),
+        &survey,
+        limit,
+        min_count,
+        report::MAX_TERM_COMMENTS,
+        params,
+    )
+    .await?;
     Ok(HttpResponse::Ok().json(out))
 }
 

@@ -25,7 +25,7 @@ use uuid::Uuid;
 
 /// Most buckets one time series may have.
 pub const MAX_BUCKETS: usize = 1000;
-/// Most comments read per period for terms (the newest).
+/// Most comments the terms API reads per period (the newest).
 pub const MAX_TERM_COMMENTS: i64 = 200_000;
 
 /// The time range and filters every report takes.
@@ -431,7 +431,7 @@ pub struct Terms {
     pub previous_range: Range,
     pub comments: u64,
     pub previous_comments: u64,
-    /// Whether a period had more than `MAX_TERM_COMMENTS` comments (only the newest were read).
+    /// Whether a period had more comments than were read (only the newest were).
     pub truncated: bool,
     pub top: Vec<Term>,
     pub rising: Vec<Term>,
@@ -444,6 +444,7 @@ pub async fn terms(
     survey: &str,
     limit: usize,
     min_count: u64,
+    max_comments: i64,
     p: ReportParams,
 ) -> Result<Terms, InsightsError> {
     let r = survey.to_string();
@@ -459,7 +460,7 @@ pub async fn terms(
     let sid = survey.id;
     let (now, before) = db
         .run(move |conn| {
-            let rows = snapshot(conn, |conn| q::comments(conn, pid, sid, &raw, &ranges, MAX_TERM_COMMENTS))?;
+            let rows = snapshot(conn, |conn| q::comments(conn, pid, sid, &raw, &ranges, max_comments))?;
             let (mut now, mut before) = (TermCounts::default(), TermCounts::default());
             for (bucket, comment) in rows {
                 if bucket == 0 { &mut now } else { &mut before }.add_comment(&comment);
@@ -475,7 +476,7 @@ pub async fn terms(
         survey: SurveyInfo { id: survey.id, key: survey.key, kind, scale },
         range: Range { from: p.from, to: p.to },
         previous_range: previous,
-        truncated: now.comments as i64 >= MAX_TERM_COMMENTS || before.comments as i64 >= MAX_TERM_COMMENTS,
+        truncated: now.comments as i64 >= max_comments || before.comments as i64 >= max_comments,
         comments: now.comments,
         previous_comments: before.comments,
         top,

@@ -255,6 +255,9 @@ fn terms(d: &ReportData) -> Markup {
     html! {
         section aria-labelledby="terms-h" {
             h2 id="terms-h" { "Rising terms" }
+            @if t.truncated {
+                p class="note" { "From the newest " (t.comments) " comments of each period." }
+            }
             @if t.rising.is_empty() {
                 p { "No term rose in " (t.comments) " comments." }
             } @else {
