@@ -55,7 +55,19 @@ impl Backoff {
     }
 }
 
-/// Whether the schema is behind this binary (used by `/readyz`).
+/// Whether the schema is behind this binary (used by `/readyz` and the first query of a
+/// pool). Read-only: diesel's own check creates its bookkeeping table on an empty database,
+/// and two of those at once (a probe and a background task at start-up) collide on it.
 pub fn has_pending_migrations(conn: &mut PgConnection) -> Result<bool, StoreError> {
+    #[derive(diesel::QueryableByName)]
+    struct Exists {
+        #[diesel(sql_type = diesel::sql_types::Bool)]
+        exists: bool,
+    }
+    let table: Exists = sql_query("SELECT to_regclass('__diesel_schema_migrations') IS NOT NULL AS exists")
+        .get_result(conn)?;
+    if !table.exists {
+        return Ok(true);
+    }
     conn.has_pending_migration(MIGRATIONS).map_err(|e| StoreError::Migration(e.to_string()))
 }
