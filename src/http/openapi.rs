@@ -172,8 +172,18 @@ impl Modify for CommonProblems {
             match e.access {
                 Access::Open if operation.parameters.is_none() => continue,
                 Access::Open => {}
-                // Pages for people answer HTML error pages, documented by each handler.
-                Access::Session(_) => continue,
+                // Pages for people answer HTML error pages, documented by each handler; only
+                // a URL refused before routing (a %00) is problem+json there too.
+                Access::Session(_) => {
+                    let malformed = problem(MALFORMED.0, MALFORMED.1);
+                    match operation.responses.responses.get_mut("400") {
+                        Some(utoipa::openapi::RefOr::T(page)) => page.content.extend(malformed.content),
+                        _ => {
+                            operation.responses.responses.insert("400".into(), malformed.into());
+                        }
+                    }
+                    continue;
+                }
                 _ => problems.extend_from_slice(KEYED_PROBLEMS),
             }
             if path_parameters(e.path).next().is_some() {
