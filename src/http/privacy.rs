@@ -1,7 +1,6 @@
 //! `DELETE /v1/respondents/{respondent_id}`: erasure on a person's request.
 
 use super::extract::SecretKey;
-use super::problem::ProblemSchema;
 use super::{ApiError, AppState};
 use crate::domain::Scope;
 use crate::privacy::{self, Erased};
@@ -14,10 +13,7 @@ const MAX_RESPONDENT_ID_CHARS: usize = 256;
 #[utoipa::path(delete, path = "/v1/respondents/{respondent_id}", operation_id = "erase_respondent", tag = "privacy",
     params(("respondent_id" = String, Path, description = "the respondent id the apps sent")),
     security(("secret_key" = ["privacy"])),
-    responses((status = 200, body = Erased, description = "Every answer and contact row of the respondent in this project deleted (0 when there were none: erasure is idempotent)"),
-        (status = 401, body = ProblemSchema, content_type = "application/problem+json"),
-        (status = 403, body = ProblemSchema, content_type = "application/problem+json"),
-        (status = 422, body = ProblemSchema, content_type = "application/problem+json")))]
+    responses((status = 200, body = Erased, description = "Every answer and contact row of the respondent in this project deleted (0 when there were none: erasure is idempotent)")))]
 pub async fn erase(
     key: SecretKey,
     state: web::Data<AppState>,

@@ -46,15 +46,6 @@ impl ScoreCounts {
         }
     }
 
-    /// `self` minus `part` (a sub-population), saturating at zero.
-    pub fn minus(&self, part: &ScoreCounts) -> ScoreCounts {
-        let mut out = ScoreCounts::new();
-        for (&s, &n) in &self.0 {
-            out.add(s, n.saturating_sub(part.get(s)));
-        }
-        out
-    }
-
     /// Answers with `score`.
     pub fn get(&self, score: i16) -> u64 {
         self.0.get(&score).copied().unwrap_or(0)
