@@ -29,29 +29,52 @@ pub struct TermCounts {
 }
 
 impl TermCounts {
-    /// Counts the words and two-word phrases of one comment.
+    /// Counts the words and two-word phrases of one comment. A page reads tens of thousands
+    /// of comments, so terms are deduplicated as slices of the lowercased comment and only a
+    /// term never seen before is allocated.
     pub fn add_comment(&mut self, comment: &str) {
         self.comments += 1;
         let stop = stop_words();
         let lower = comment.to_lowercase();
-        let mut seen: HashSet<String> = HashSet::new();
+        let mut words: Vec<&str> = Vec::new();
+        let mut phrases: Vec<(&str, &str)> = Vec::new();
         let mut previous: Option<&str> = None;
         for token in lower.split(|c: char| !(c.is_alphanumeric() || c == '\'')) {
             let token = token.trim_matches('\'');
-            if token.chars().count() < 2 || stop.contains(token) || token.chars().all(|c| c.is_ascii_digit())
+            if token.chars().nth(1).is_none() || stop.contains(token) || token.bytes().all(|b| b.is_ascii_digit())
             {
                 // A stop word (or nothing) ends a phrase.
                 previous = if token.is_empty() { previous } else { None };
                 continue;
             }
-            seen.insert(token.to_string());
+            words.push(token);
             if let Some(p) = previous {
-                seen.insert(format!("{p} {token}"));
+                phrases.push((p, token));
             }
             previous = Some(token);
         }
-        for term in seen {
-            *self.counts.entry(term).or_default() += 1;
+        // Each term counts once per comment.
+        words.sort_unstable();
+        words.dedup();
+        phrases.sort_unstable();
+        phrases.dedup();
+        for word in words {
+            self.count(word);
+        }
+        let mut phrase = String::new();
+        for (first, second) in phrases {
+            phrase.clear();
+            phrase.extend([first, " ", second]);
+            self.count(&phrase);
+        }
+    }
+
+    fn count(&mut self, term: &str) {
+        match self.counts.get_mut(term) {
+            Some(n) => *n += 1,
+            None => {
+                self.counts.insert(term.to_string(), 1);
+            }
         }
     }
 }
