@@ -132,28 +132,74 @@ fn comment(rng: &mut StdRng, positive: bool, out: &mut String) {
     }
 }
 
-/// Writes one batch of `n` rows in PostgreSQL's COPY text format.
-#[allow(clippy::too_many_arguments)]
-fn batch(
-    rng: &mut StdRng,
-    n: usize,
+/// Share of the answers that arrive evenly over the day; the rest arrive between 08:00 and
+/// 22:00 UTC, the daytime of most users.
+const EVEN_SHARE: f64 = 0.6;
+const DAYTIME: (i64, i64) = (8 * 3600, 22 * 3600);
+
+/// How busy second `t` (Unix time) is, relative to the day's mean (which is 1).
+fn density(t: i64) -> f64 {
+    let second_of_day = t.rem_euclid(86_400);
+    let day = (DAYTIME.0..DAYTIME.1).contains(&second_of_day);
+    EVEN_SHARE + if day { (1.0 - EVEN_SHARE) * 86_400.0 / (DAYTIME.1 - DAYTIME.0) as f64 } else { 0.0 }
+}
+
+/// The integral of [`density`] from the epoch to `t`: how many answers, in mean seconds'
+/// worth, arrive before `t`.
+fn arrivals_before(t: i64) -> f64 {
+    let (days, second_of_day) = (t.div_euclid(86_400), t.rem_euclid(86_400));
+    let daytime = DAYTIME.1 - DAYTIME.0;
+    let daytime_before = days * daytime + (second_of_day - DAYTIME.0).clamp(0, daytime);
+    EVEN_SHARE * t as f64 + (1.0 - EVEN_SHARE) * 86_400.0 / daytime as f64 * daytime_before as f64
+}
+
+/// Splits `n` answers over `[start, end)` into about `batches` consecutive windows, each with
+/// its share of the arrivals: `(window start, window end, answers)`. Batches written window
+/// after window leave the table in time order, as a live service's arrivals do, so range
+/// reads of seeded data cost what they cost in production.
+fn windows(start: i64, end: i64, n: u64, batches: u64) -> Vec<(i64, i64, u64)> {
+    let (a, total) = (arrivals_before(start), arrivals_before(end) - arrivals_before(start));
+    let answers_before = |t: i64| (n as f64 * (arrivals_before(t) - a) / total).round() as u64;
+    let edge = |i: u64| start + ((end - start) as i128 * i as i128 / batches as i128) as i64;
+    (0..batches)
+        .map(|i| (edge(i), edge(i + 1), answers_before(edge(i + 1)).min(n) - answers_before(edge(i)).min(n)))
+        .filter(|w| w.2 > 0)
+        .collect()
+}
+
+/// `k` arrival times in `[start, end)` drawn from [`density`], in order, to the microsecond.
+fn arrival_times(rng: &mut StdRng, start: i64, end: i64, k: u64) -> Vec<i64> {
+    let peak = density(DAYTIME.0);
+    let mut times: Vec<i64> = (0..k)
+        .map(|_| loop {
+            let t = rng.gen_range(start..end);
+            if rng.gen::<f64>() * peak < density(t) {
+                break t * 1_000_000 + rng.gen_range(0..1_000_000);
+            }
+        })
+        .collect();
+    times.sort_unstable();
+    times
+}
+
+/// What every row of a seeding job shares.
+#[derive(Clone, Copy)]
+struct Target {
     project_id: Uuid,
     survey_id: Uuid,
     kind: SurveyKind,
     scale: Option<Scale>,
-    start: DateTime<Utc>,
-    span_secs: i64,
-) -> String {
-    let mut out = String::with_capacity(n * 320);
-    for _ in 0..n {
-        // More answers in the local daytime of most users.
-        let mut offset = rng.gen_range(0..span_secs);
-        if rng.gen_bool(0.4) {
-            offset = offset / 86_400 * 86_400 + rng.gen_range(8 * 3600..22 * 3600).min(86_399);
-            offset = offset.min(span_secs - 1);
-        }
-        let at = start + Duration::seconds(offset) + Duration::microseconds(rng.gen_range(0..1_000_000));
-        let phase = offset as f64 / span_secs as f64;
+    /// The whole seeded period, for the drift of the scores and versions.
+    period: (i64, i64),
+}
+
+/// Writes one row per arrival time (Unix microseconds) in PostgreSQL's COPY text format.
+fn batch(rng: &mut StdRng, times: &[i64], target: Target) -> String {
+    let Target { project_id, survey_id, kind, scale, period } = target;
+    let mut out = String::with_capacity(times.len() * 320);
+    for &micros in times {
+        let at = DateTime::<Utc>::from_timestamp_micros(micros).unwrap_or_default();
+        let phase = ((micros / 1_000_000 - period.0) as f64 / (period.1 - period.0).max(1) as f64).clamp(0.0, 1.0);
         let platform = pick(rng, &PLATFORMS, |p| p.1).0;
         let (country, locale, _) = *pick(rng, &COUNTRIES, |c| c.2);
         let plan = pick(rng, &PLANS, |p| p.1).0;
@@ -236,37 +282,32 @@ pub fn run(global: &crate::cli::GlobalArgs, args: SeedArgs) -> anyhow::Result<()
         (Some(min), Some(max)) => Some(Scale { min, max }),
         _ => kind.default_scale(),
     };
-    let end = Utc::now();
-    let span = Duration::days(i64::from(args.days));
+    let end = Utc::now().timestamp();
+    let start = end - i64::from(args.days) * 86_400;
     let started = Instant::now();
-    // Each job seeds its own slice of the period, so concurrent batches update different
-    // rollup rows instead of waiting on each other's locks.
-    let jobs = args.jobs.min(args.days as usize);
+    // Each job seeds its own slice of the period, window after window, so concurrent
+    // batches update different rollup rows instead of waiting on each other's locks.
+    let jobs = args.jobs.min(args.days as usize) as i64;
     let per_job = args.responses / jobs as u64;
     let done = std::sync::atomic::AtomicU64::new(0);
+    let target = Target { project_id: args.project, survey_id: survey.id, kind, scale, period: (start, end) };
     std::thread::scope(|scope| -> anyhow::Result<()> {
         let handles: Vec<_> = (0..jobs)
             .map(|j| {
-                let (url, done, survey_id) = (database.url().clone(), &done, survey.id);
-                let project = args.project;
+                let (url, done) = (database.url().clone(), &done);
                 let n = if j == jobs - 1 { args.responses - per_job * (jobs as u64 - 1) } else { per_job };
-                let slice = span / jobs as i32;
-                let start = end - span + slice * j as i32;
+                let slice = (start + (end - start) * j / jobs, start + (end - start) * (j + 1) / jobs);
                 let seed = args.seed.wrapping_add(j as u64);
-                let batch_size = args.batch;
+                let batches = n.div_ceil(args.batch as u64).max(1);
                 scope.spawn(move || -> anyhow::Result<()> {
                     use diesel::Connection;
                     use secrecy::ExposeSecret;
                     let mut conn = PgConnection::establish(url.expose_secret())?;
                     let mut rng = StdRng::seed_from_u64(seed);
-                    let mut left = n;
-                    while left > 0 {
-                        let k = left.min(batch_size as u64) as usize;
-                        let data =
-                            batch(&mut rng, k, project, survey_id, kind, scale, start, slice.num_seconds());
-                        copy(&mut conn, &data)?;
-                        left -= k as u64;
-                        let total = done.fetch_add(k as u64, std::sync::atomic::Ordering::Relaxed) + k as u64;
+                    for (from, to, k) in windows(slice.0, slice.1, n, batches) {
+                        let times = arrival_times(&mut rng, from, to, k);
+                        copy(&mut conn, &batch(&mut rng, &times, target))?;
+                        let total = done.fetch_add(k, std::sync::atomic::Ordering::Relaxed) + k;
                         eprintln!(
                             "seeded {total} answers ({:.0}/s)",
                             total as f64 / started.elapsed().as_secs_f64()
@@ -284,7 +325,7 @@ pub fn run(global: &crate::cli::GlobalArgs, args: SeedArgs) -> anyhow::Result<()
     let seeded = started.elapsed().as_secs_f64();
     // Past days go to the day rollups now rather than at the service's next sealing pass.
     let sealed =
-        crate::store::seals::seal_survey(&mut conn, args.project, survey.id, end - Duration::hours(1))?;
+        crate::store::seals::seal_survey(&mut conn, args.project, survey.id, Utc::now() - Duration::hours(1))?;
     diesel::sql_query("ANALYZE responses, score_rollups, score_rollups_quarter, score_rollups_daily")
         .execute(&mut conn)?;
     eprintln!("sealed finished days in {sealed} step(s)");
@@ -295,4 +336,33 @@ pub fn run(global: &crate::cli::GlobalArgs, args: SeedArgs) -> anyhow::Result<()
             "per_second": (args.responses as f64 / secs).round()})
     );
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn windows_split_every_answer_in_time_order_busier_by_day() {
+        let start = 1_767_225_600; // 2026-01-01T00:00:00Z
+        let end = start + 3 * 86_400;
+        let w = windows(start, end, 100_001, 12);
+        assert_eq!(w.iter().map(|w| w.2).sum::<u64>(), 100_001);
+        assert_eq!((w[0].0, w[w.len() - 1].1), (start, end));
+        assert!(w.windows(2).all(|p| p[0].1 == p[1].0));
+        // 00:00–06:00 is night only; 12:00–18:00 daytime only.
+        let (night, day) = (w[0].2 as f64, w[2].2 as f64);
+        let expected = density(DAYTIME.0) / density(0);
+        assert!((day / night - expected).abs() < 0.01, "{day} / {night}");
+    }
+
+    #[test]
+    fn arrival_times_are_sorted_and_inside_their_window() {
+        let mut rng = StdRng::seed_from_u64(7);
+        let times = arrival_times(&mut rng, 1_000, 5_000, 500);
+        assert_eq!(times.len(), 500);
+        assert!(times.windows(2).all(|p| p[0] <= p[1]));
+        assert!(times.iter().all(|&t| (1_000_000_000..5_000_000_000).contains(&t)));
+        assert!((arrivals_before(86_400) - 86_400.0).abs() < 1e-6, "a day holds a mean day's arrivals");
+    }
 }
