@@ -7,7 +7,7 @@ use super::{
 };
 use crate::domain::Scope;
 use actix_web::http::Method;
-use actix_web::middleware::from_fn;
+use actix_web::middleware::{from_fn, Compress, Condition};
 use actix_web::{web, Route};
 
 /// Who may call an endpoint.
@@ -32,12 +32,21 @@ pub struct Endpoint {
     pub access: Access,
     /// Browser widgets call it: CORS headers, and `OPTIONS` preflights on the path.
     pub cors: bool,
+    /// A static file: compressed when the client accepts it. Pages and API answers are not,
+    /// since compressing secrets beside reflected input leaks them (BREACH), and small JSON
+    /// answers gain nothing.
+    pub compress: bool,
     route: fn() -> Route,
 }
 
 const fn endpoint(method: Method, path: &'static str, access: Access, route: fn() -> Route) -> Endpoint {
     let cors = matches!(access, Access::Publishable);
-    Endpoint { method, path, access, cors, route }
+    Endpoint { method, path, access, cors, compress: false, route }
+}
+
+/// A static file anyone may fetch (the widget, the report page's stylesheet and script).
+const fn asset(path: &'static str, route: fn() -> Route) -> Endpoint {
+    Endpoint { method: Method::GET, path, access: Access::Open, cors: false, compress: true, route }
 }
 
 use Access::{Open, Publishable, Secret, Session};
@@ -51,7 +60,7 @@ pub static ENDPOINTS: &[Endpoint] = &[
     endpoint(Method::GET, "/openapi.json", Open, || web::get().to(openapi::openapi_json)),
     endpoint(Method::GET, "/metrics", Open, || web::get().to(health::metrics)),
     endpoint(Method::GET, "/demo", Open, || web::get().to(sdk::demo_page)),
-    endpoint(Method::GET, "/sdk/feedbackd.js", Open, || web::get().to(sdk::widget_script)),
+    asset("/sdk/feedbackd.js", || web::get().to(sdk::widget_script)),
     endpoint(Method::POST, "/v1/responses", Publishable, || web::post().to(responses::create)),
     endpoint(Method::GET, "/v1/responses", Secret(ResponsesRead), || web::get().to(insights::list)),
     endpoint(Method::POST, "/v1/responses/batch", Publishable, || web::post().to(responses::create_batch)),
@@ -95,8 +104,8 @@ pub static ENDPOINTS: &[Endpoint] = &[
     endpoint(Method::GET, "/reports/login", Open, || web::get().to(report::login_form)),
     endpoint(Method::POST, "/reports/login", Open, || web::post().to(report::login)),
     endpoint(Method::POST, "/reports/logout", Open, || web::post().to(report::logout)),
-    endpoint(Method::GET, "/reports/assets/report.css", Open, || web::get().to(report::css)),
-    endpoint(Method::GET, "/reports/assets/report.js", Open, || web::get().to(report::js)),
+    asset("/reports/assets/report.css", || web::get().to(report::css)),
+    asset("/reports/assets/report.js", || web::get().to(report::js)),
     endpoint(Method::GET, "/reports/{survey}", Session(ResponsesRead), || web::get().to(report::report_page)),
     endpoint(Method::GET, "/reports/{survey}/export.csv", Session(ResponsesExport), || {
         web::get().to(report::export_csv)
@@ -118,7 +127,10 @@ pub fn mount(cfg: &mut web::ServiceConfig) {
     for path in paths {
         let group: Vec<&Endpoint> = ENDPOINTS.iter().filter(|e| e.path == path).collect();
         // Rate-limit headers on every answer of a limited route (a no-op elsewhere).
-        let mut resource = web::resource(path).wrap(from_fn(ratelimit::headers));
+        let compress = group.iter().any(|e| e.compress);
+        let mut resource = web::resource(path)
+            .wrap(Condition::new(compress, Compress::default()))
+            .wrap(from_fn(ratelimit::headers));
         for e in &group {
             resource = resource.route((e.route)());
         }

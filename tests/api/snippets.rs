@@ -77,6 +77,38 @@ async fn demo_page_and_widget_are_served_with_strict_headers() {
 }
 
 #[tokio::test]
+async fn static_files_are_gzipped_for_clients_that_accept_it_and_pages_are_not() {
+    use std::io::Read;
+    let app = spawn_app().await;
+    let source = include_str!("../../sdk-snippets/web/feedbackd.js");
+    let get = |path: &str, gzip: bool| {
+        let request = app.client.get(format!("{}{path}", app.address));
+        let request = if gzip { request.header("Accept-Encoding", "gzip") } else { request };
+        async move { request.send().await.unwrap() }
+    };
+
+    let zipped = get("/sdk/feedbackd.js", true).await;
+    assert_eq!(zipped.status(), 200);
+    assert_eq!(zipped.headers()["content-encoding"], "gzip");
+    assert!(zipped.headers()["vary"].to_str().unwrap().to_ascii_lowercase().contains("accept-encoding"));
+    let wire = zipped.bytes().await.unwrap();
+    let mut unzipped = String::new();
+    flate2::read::GzDecoder::new(&wire[..]).read_to_string(&mut unzipped).unwrap();
+    assert_eq!(unzipped, source);
+    assert!(wire.len() * 2 < source.len(), "{} bytes gzipped of {}", wire.len(), source.len());
+
+    let plain = get("/sdk/feedbackd.js", false).await;
+    assert!(plain.headers().get("content-encoding").is_none());
+    assert_eq!(plain.text().await.unwrap(), source);
+    let css = get("/reports/assets/report.css", true).await;
+    assert_eq!(css.headers()["content-encoding"], "gzip");
+    // A page may carry a secret beside reflected input: never compressed (BREACH).
+    let page = get("/reports/login", true).await;
+    assert_eq!(page.status(), 200);
+    assert!(page.headers().get("content-encoding").is_none());
+}
+
+#[tokio::test]
 async fn web_widget_stays_under_ten_kilobytes_minified_and_gzipped() {
     run(Command::new("bash").arg("scripts/widget-size"), "scripts/widget-size").await;
 }
