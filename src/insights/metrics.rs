@@ -40,12 +40,23 @@ pub fn metrics(kind: SurveyKind, scale: Scale, counts: &ScoreCounts) -> Metrics 
 pub struct Change {
     /// Answers now minus answers before.
     pub count: i64,
-    /// `nps` (points), `csat_share` (share of satisfied, 0..1) or `mean`.
-    pub metric: &'static str,
+    pub metric: ChangeMetric,
     /// Now minus before; absent when a period has no answers.
     pub delta: Option<f64>,
     /// The test of "no change"; absent when it is undefined (too few answers, no variance).
     pub test: Option<TestResult>,
+}
+
+/// What a change measures, by survey kind.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ChangeMetric {
+    /// NPS, in points.
+    Nps,
+    /// The share of satisfied answers (CSAT), 0..1.
+    CsatShare,
+    /// The mean score (CES and ratings).
+    Mean,
 }
 
 /// The change from `before` to `now`. NPS: Welch's t-test on the per-answer ±100/0 score;
@@ -60,7 +71,7 @@ pub fn change(kind: SurveyKind, scale: Scale, now: &ScoreCounts, before: &ScoreC
                 .moments(stats::nps_points)
                 .zip(before.moments(stats::nps_points))
                 .and_then(|(a, b)| significance::welch(&a, &b));
-            Change { count, metric: "nps", delta, test }
+            Change { count, metric: ChangeMetric::Nps, delta, test }
         }
         SurveyKind::Csat => {
             let top = |c: &ScoreCounts| c.count_where(|s| s >= scale.max - 1);
@@ -68,13 +79,13 @@ pub fn change(kind: SurveyKind, scale: Scale, now: &ScoreCounts, before: &ScoreC
             let delta =
                 (n1 > 0 && n2 > 0).then(|| top(now) as f64 / n1 as f64 - top(before) as f64 / n2 as f64);
             let test = significance::two_proportion(top(now), n1, top(before), n2);
-            Change { count, metric: "csat_share", delta, test }
+            Change { count, metric: ChangeMetric::CsatShare, delta, test }
         }
         _ => {
             let (a, b) = (now.moments(f64::from), before.moments(f64::from));
             let delta = a.zip(b).map(|(a, b)| a.mean - b.mean);
             let test = a.zip(b).and_then(|(a, b)| significance::welch(&a, &b));
-            Change { count, metric: "mean", delta, test }
+            Change { count, metric: ChangeMetric::Mean, delta, test }
         }
     }
 }
@@ -93,7 +104,7 @@ mod tests {
         let c = change(SurveyKind::Nps, scale, &now, &before);
         assert_eq!(c.delta, Some(100.0));
         let test = c.test.unwrap();
-        assert_eq!(test.test, "welch_t");
+        assert_eq!(test.test, significance::SignificanceTest::WelchT);
         assert!(test.significant);
     }
 

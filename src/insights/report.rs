@@ -53,9 +53,15 @@ pub struct SurveyInfo {
     pub scale: Scale,
 }
 
-/// Where the counts came from: `rollups` (hourly and quarter-hour rollups plus raw rows at
-/// the edges) or `raw` (a filter rollups cannot answer).
-pub type Plan = &'static str;
+/// Where the counts came from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Plan {
+    /// Day, hour and quarter-hour rollups, plus raw rows at the edges.
+    Rollups,
+    /// Raw rows only: a filter or grouping the rollups cannot answer.
+    Raw,
+}
 
 /// Counts per bucket, per segment (`None`: ungrouped, or answers without the attribute).
 type BucketCounts = Vec<HashMap<Option<String>, ScoreCounts>>;
@@ -181,11 +187,11 @@ fn count_ranges(
                 let pieces = pieces(selection == RollupSelection::Total);
                 out.add(&pieces, rollups(conn, &RollupRows::Select(selection), &pieces)?);
                 out.add(&pieces, q::raw_counts(conn, project_id, survey_id, raw, None, &pieces.reads)?);
-                "rollups"
+                Plan::Rollups
             }
             None => {
                 out.add(&whole, q::raw_counts(conn, project_id, survey_id, raw, None, &whole.reads)?);
-                "raw"
+                Plan::Raw
             }
         },
         Some(key) if filter.is_empty() && indexed.iter().any(|k| k == key) => {
@@ -208,11 +214,11 @@ fn count_ranges(
                 }
             }
             out.add(&pieces, q::raw_counts(conn, project_id, survey_id, raw, Some(key), &pieces.reads)?);
-            "rollups"
+            Plan::Rollups
         }
         Some(key) => {
             out.add(&whole, q::raw_counts(conn, project_id, survey_id, raw, Some(key), &whole.reads)?);
-            "raw"
+            Plan::Raw
         }
     };
     Ok((out.settle(), plan))

@@ -8,11 +8,20 @@ use serde::Serialize;
 /// The significance level every change is judged at.
 pub const ALPHA: f64 = 0.05;
 
+/// Which test was run.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SignificanceTest {
+    /// Welch's unequal-variance t-test of two means.
+    WelchT,
+    /// The pooled two-proportion z-test of two shares.
+    TwoProportionZ,
+}
+
 /// The outcome of a test of "no change".
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct TestResult {
-    /// `welch_t` or `two_proportion_z`.
-    pub test: &'static str,
+    pub test: SignificanceTest,
     pub statistic: f64,
     /// Degrees of freedom (Welch only).
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -36,7 +45,7 @@ pub fn welch(a: &Moments, b: &Moments) -> Option<TestResult> {
     let df = se2 * se2 / (va * va / (a.n as f64 - 1.0) + vb * vb / (b.n as f64 - 1.0));
     let p = student_t_two_sided(t, df);
     Some(TestResult {
-        test: "welch_t",
+        test: SignificanceTest::WelchT,
         statistic: t,
         degrees_of_freedom: Some(df),
         p_value: p,
@@ -58,7 +67,7 @@ pub fn two_proportion(k1: u64, n1: u64, k2: u64, n2: u64) -> Option<TestResult> 
     let z = (k1 as f64 / n1f - k2 as f64 / n2f) / se;
     let p = 2.0 * normal_sf(z.abs());
     Some(TestResult {
-        test: "two_proportion_z",
+        test: SignificanceTest::TwoProportionZ,
         statistic: z,
         degrees_of_freedom: None,
         p_value: p,
