@@ -41,7 +41,9 @@ impl TermCounts {
         let mut previous: Option<&str> = None;
         for token in lower.split(|c: char| !(c.is_alphanumeric() || c == '\'')) {
             let token = token.trim_matches('\'');
-            if token.chars().nth(1).is_none() || stop.contains(token) || token.bytes().all(|b| b.is_ascii_digit())
+            if token.chars().nth(1).is_none()
+                || stop.contains(token)
+                || token.bytes().all(|b| b.is_ascii_digit())
             {
                 // A stop word (or nothing) ends a phrase.
                 previous = if token.is_empty() { previous } else { None };
