@@ -4,19 +4,28 @@ use super::significance::{self, TestResult};
 use super::stats::{self, Ces, Csat, Nps, ScoreCount, ScoreCounts};
 use crate::domain::{Scale, SurveyKind};
 use serde::Serialize;
+use utoipa::ToSchema;
 
 /// Everything reported about one group of answers.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, ToSchema)]
 pub struct Metrics {
+    /// Answers with a score.
     pub count: u64,
     /// Mean score; absent without answers.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
     pub mean: Option<f64>,
+    /// NPS surveys with answers only.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
     pub nps: Option<Nps>,
+    /// CSAT surveys with answers only.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
     pub csat: Option<Csat>,
+    /// CES surveys with answers only.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
     pub ces: Option<Ces>,
     /// Answers per score over the whole scale, zeros included.
     pub distribution: Vec<ScoreCount>,
@@ -36,26 +45,26 @@ pub fn metrics(kind: SurveyKind, scale: Scale, counts: &ScoreCounts) -> Metrics 
 
 /// How the headline metric moved from the previous period, and whether that is more than
 /// chance would do.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, ToSchema)]
 pub struct Change {
     /// Answers now minus answers before.
     pub count: i64,
     pub metric: ChangeMetric,
-    /// Now minus before; absent when a period has no answers.
+    /// Now minus before, in the unit of `metric`; null when a period has no answers.
+    #[schema(required)]
     pub delta: Option<f64>,
-    /// The test of "no change"; absent when it is undefined (too few answers, no variance).
+    /// The test of "no change"; null when it is undefined (too few answers, no variance).
+    #[schema(required)]
     pub test: Option<TestResult>,
 }
 
-/// What a change measures, by survey kind.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+/// What a change measures, by survey kind: `nps` (NPS points), `csat_share` (the share
+/// of satisfied CSAT answers, 0..1) or `mean` (the mean score of CES and ratings).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum ChangeMetric {
-    /// NPS, in points.
     Nps,
-    /// The share of satisfied answers (CSAT), 0..1.
     CsatShare,
-    /// The mean score (CES and ratings).
     Mean,
 }
 

@@ -4,29 +4,33 @@
 
 use super::stats::Moments;
 use serde::Serialize;
+use utoipa::ToSchema;
 
 /// The significance level every change is judged at.
 pub const ALPHA: f64 = 0.05;
 
-/// Which test was run.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+/// Which test was run: `welch_t` (Welch's unequal-variance t-test of two means) or
+/// `two_proportion_z` (the pooled two-proportion z-test of two shares).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum SignificanceTest {
-    /// Welch's unequal-variance t-test of two means.
     WelchT,
-    /// The pooled two-proportion z-test of two shares.
     TwoProportionZ,
 }
 
-/// The outcome of a test of "no change".
-#[derive(Clone, Debug, PartialEq, Serialize)]
+/// The outcome of a two-sided test of "no change" at the 5% level.
+#[derive(Clone, Debug, PartialEq, Serialize, ToSchema)]
 pub struct TestResult {
     pub test: SignificanceTest,
+    /// t or z.
     pub statistic: f64,
     /// Degrees of freedom (Welch only).
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
     pub degrees_of_freedom: Option<f64>,
+    /// The probability of a change at least this large if there were none.
     pub p_value: f64,
+    /// Whether `p_value` is below 0.05.
     pub significant: bool,
 }
 

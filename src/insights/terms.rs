@@ -4,6 +4,7 @@
 use serde::Serialize;
 use std::collections::{HashMap, HashSet};
 use std::sync::OnceLock;
+use utoipa::ToSchema;
 
 /// English stop words (the common function words of most stop lists).
 const STOP_WORDS: &str = "a about above after again against all also am an and any are aren't as at be \
@@ -82,8 +83,9 @@ impl TermCounts {
 }
 
 /// A term and how often it appears.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
 pub struct Term {
+    /// A lowercased word or two-word phrase.
     pub term: String,
     /// Comments containing it in the period.
     pub count: u64,
