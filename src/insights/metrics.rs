@@ -127,4 +127,43 @@ mod tests {
         assert_eq!(m.distribution.len(), 5);
         assert!(m.csat.is_none());
     }
+
+    /// The JSON paths of the nulls in `v`: serde_json writes a NaN or infinite f64 as null.
+    fn nulls(v: &serde_json::Value, path: String, out: &mut Vec<String>) {
+        match v {
+            serde_json::Value::Null => out.push(path),
+            serde_json::Value::Array(items) => {
+                items.iter().enumerate().for_each(|(i, x)| nulls(x, format!("{path}/{i}"), out))
+            }
+            serde_json::Value::Object(map) => {
+                map.iter().for_each(|(k, x)| nulls(x, format!("{path}/{k}"), out))
+            }
+            _ => {}
+        }
+    }
+
+    proptest::proptest! {
+        /// The schemas call every number a number: none may come out NaN (null on the wire).
+        /// Only the fields documented as nullable are null, and only when they are undefined.
+        #[test]
+        fn reported_numbers_are_never_nan(
+            kind in proptest::sample::select(vec![SurveyKind::Nps, SurveyKind::Csat, SurveyKind::Ces, SurveyKind::Rating]),
+            now in proptest::collection::vec(0i16..=10, 0..40),
+            before in proptest::collection::vec(0i16..=10, 0..40),
+        ) {
+            let scale = kind.default_scale().unwrap();
+            let clamp = |v: Vec<i16>| ScoreCounts::from_scores(v.into_iter().map(|s| s.clamp(scale.min, scale.max)));
+            let (now, before) = (clamp(now), clamp(before));
+            let report = serde_json::json!({
+                "now": metrics(kind, scale, &now),
+                "before": metrics(kind, scale, &before),
+                "change": change(kind, scale, &now, &before),
+            });
+            let mut found = Vec::new();
+            nulls(&report, String::new(), &mut found);
+            let nullable = ["/change/delta", "/change/test", "/now/csat/mean_standard_error",
+                "/now/ces/mean_standard_error", "/before/csat/mean_standard_error", "/before/ces/mean_standard_error"];
+            proptest::prop_assert!(found.iter().all(|p| nullable.contains(&p.as_str())), "{found:?} in {report}");
+        }
+    }
 }
