@@ -199,7 +199,8 @@ fn batch(rng: &mut StdRng, times: &[i64], target: Target) -> String {
     let mut out = String::with_capacity(times.len() * 320);
     for &micros in times {
         let at = DateTime::<Utc>::from_timestamp_micros(micros).unwrap_or_default();
-        let phase = ((micros / 1_000_000 - period.0) as f64 / (period.1 - period.0).max(1) as f64).clamp(0.0, 1.0);
+        let phase =
+            ((micros / 1_000_000 - period.0) as f64 / (period.1 - period.0).max(1) as f64).clamp(0.0, 1.0);
         let platform = pick(rng, &PLATFORMS, |p| p.1).0;
         let (country, locale, _) = *pick(rng, &COUNTRIES, |c| c.2);
         let plan = pick(rng, &PLANS, |p| p.1).0;
@@ -324,8 +325,12 @@ pub fn run(global: &crate::cli::GlobalArgs, args: SeedArgs) -> anyhow::Result<()
     })?;
     let seeded = started.elapsed().as_secs_f64();
     // Past days go to the day rollups now rather than at the service's next sealing pass.
-    let sealed =
-        crate::store::seals::seal_survey(&mut conn, args.project, survey.id, Utc::now() - Duration::hours(1))?;
+    let sealed = crate::store::seals::seal_survey(
+        &mut conn,
+        args.project,
+        survey.id,
+        Utc::now() - Duration::hours(1),
+    )?;
     diesel::sql_query("ANALYZE responses, score_rollups, score_rollups_quarter, score_rollups_daily")
         .execute(&mut conn)?;
     eprintln!("sealed finished days in {sealed} step(s)");

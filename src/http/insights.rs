@@ -51,7 +51,7 @@ impl From<InsightsError> for ApiError {
 #[utoipa::path(get, path = "/v1/surveys/{survey}/summary", operation_id = "survey_summary", tag = "insights",
     params(("survey" = String, Path, description = "the survey's id or key"), ReportFilters),
     security(("secret_key" = ["responses:read"])),
-    responses((status = 200, description = "Count, NPS/CSAT/CES with 95% intervals and distribution, the previous period and the change", content_type = "application/json")))]
+    responses((status = 200, description = "Count, NPS/CSAT/CES with 95% intervals and distribution, the previous period and the change", body = report::Summary)))]
 pub async fn summary(
     key: ReadKey,
     state: web::Data<AppState>,
@@ -69,7 +69,7 @@ pub async fn summary(
 #[utoipa::path(get, path = "/v1/surveys/{survey}/timeseries", operation_id = "survey_timeseries", tag = "insights",
     params(("survey" = String, Path, description = "the survey's id or key"), ("interval" = Option<String>, Query, description = "day (default), week or month"), ReportFilters),
     security(("secret_key" = ["responses:read"])),
-    responses((status = 200, description = "One point per local day, ISO week or month, empty buckets included", content_type = "application/json")))]
+    responses((status = 200, description = "One point per local day, ISO week or month, empty buckets included", body = report::TimeSeries)))]
 pub async fn timeseries(
     key: ReadKey,
     state: web::Data<AppState>,
@@ -88,7 +88,7 @@ pub async fn timeseries(
 #[utoipa::path(get, path = "/v1/surveys/{survey}/breakdown", operation_id = "survey_breakdown", tag = "insights",
     params(("survey" = String, Path, description = "the survey's id or key"), ("by" = Option<String>, Query, description = "platform (default), app_version, country, locale or attributes.KEY"), ("min_count" = Option<u64>, Query), ("limit" = Option<u32>, Query), ReportFilters),
     security(("secret_key" = ["responses:read"])),
-    responses((status = 200, description = "The summary per segment value, largest first, with an other row", content_type = "application/json")))]
+    responses((status = 200, description = "The summary per segment value, largest first, with an other row", body = report::Breakdown)))]
 pub async fn breakdown(
     key: ReadKey,
     state: web::Data<AppState>,
@@ -110,7 +110,7 @@ pub async fn breakdown(
 #[utoipa::path(get, path = "/v1/surveys/{survey}/terms", operation_id = "survey_terms", tag = "insights",
     params(("survey" = String, Path, description = "the survey's id or key"), ("limit" = Option<u32>, Query), ("min_count" = Option<u64>, Query), ReportFilters),
     security(("secret_key" = ["responses:read"])),
-    responses((status = 200, description = "Most frequent and rising words and two-word phrases in comments", content_type = "application/json")))]
+    responses((status = 200, description = "Most frequent and rising words and two-word phrases in comments", body = report::Terms)))]
 pub async fn terms(
     key: ReadKey,
     state: web::Data<AppState>,
@@ -141,7 +141,7 @@ pub async fn terms(
         ("cursor" = Option<String>, Query, description = "from the previous page's next_cursor"),
         ("limit" = Option<u32>, Query, description = "1 to 500, default 50"), ReportFilters),
     security(("secret_key" = ["responses:read"])),
-    responses((status = 200, description = "Answers, newest first, with next_cursor", content_type = "application/json"),
+    responses((status = 200, description = "Answers, newest first, with next_cursor", body = report::Page),
         (status = 404, description = "no such survey in the key's project", body = ProblemSchema, content_type = "application/problem+json")))]
 pub async fn list(
     key: ReadKey,

@@ -4,13 +4,14 @@
 use chrono::{DateTime, Datelike, Duration, LocalResult, Months, NaiveDate, TimeZone, Utc};
 use chrono_tz::Tz;
 use serde::Serialize;
+use utoipa::ToSchema;
 
-/// The length of a time-series bucket.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+/// The length of a time-series bucket: a local `day`, an ISO 8601 `week` (from Monday) or
+/// a `month`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, ToSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum Interval {
     Day,
-    /// ISO 8601 weeks, starting on Monday.
     Week,
     Month,
 }
@@ -28,11 +29,13 @@ impl std::str::FromStr for Interval {
 }
 
 /// One bucket: the local date it starts on and the UTC instants it covers, `[start, end)`.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, ToSchema)]
 pub struct Bucket {
     /// The local calendar date the bucket starts on (a Monday for weeks, the 1st for months).
     pub date: NaiveDate,
+    /// The first instant of the bucket, clipped to the range.
     pub start: DateTime<Utc>,
+    /// The first instant after the bucket, clipped to the range.
     pub end: DateTime<Utc>,
 }
 

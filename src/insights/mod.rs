@@ -7,6 +7,7 @@ pub mod filter;
 pub mod metrics;
 pub mod pieces;
 pub mod report;
+pub mod shapes;
 pub mod significance;
 pub mod stats;
 pub mod terms;

@@ -3,25 +3,28 @@
 //! read-only repeatable-read transaction (one consistent snapshot of rows and rollups),
 //! and computes the metrics.
 
-use super::buckets::{self, Bucket, Interval};
+use super::buckets::{self, Interval};
 use super::filter::{Filter, RollupSelection};
-use super::metrics::{self, Change, Metrics};
+use super::metrics;
 use super::pieces::{decompose, Grains, Piece, ReadPlan, Source};
 use super::stats::ScoreCounts;
-use super::terms::{self, Term, TermCounts};
+use super::terms::{self, TermCounts};
 use super::InsightsError;
 use crate::domain::{Scale, SurveyKind};
-use crate::store::insights::{self as q, CountRow, ListQuery, ListedAnswer, RawFilter, RollupRows};
+use crate::store::insights::{self as q, CountRow, ListQuery, RawFilter, RollupRows};
 use crate::store::models::{Project, Survey};
 use crate::store::{surveys, Db, StoreError};
 use base64::Engine;
 use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
 use diesel::{PgConnection, RunQueryDsl};
-use serde::Serialize;
 use std::collections::HashMap;
 use std::sync::Arc;
 use uuid::Uuid;
+
+pub use super::shapes::{
+    Breakdown, Page, Plan, Point, Range, Segment, Summary, SurveyInfo, Terms, TimeSeries,
+};
 
 /// Most buckets one time series may have.
 pub const MAX_BUCKETS: usize = 1000;
@@ -36,26 +39,6 @@ pub struct ReportParams {
     pub tz: Tz,
     pub filter: Filter,
 }
-
-/// A range `[from, to)`.
-#[derive(Clone, Copy, Debug, Serialize)]
-pub struct Range {
-    pub from: DateTime<Utc>,
-    pub to: DateTime<Utc>,
-}
-
-/// The survey a report is about.
-#[derive(Clone, Debug, Serialize)]
-pub struct SurveyInfo {
-    pub id: Uuid,
-    pub key: String,
-    pub kind: SurveyKind,
-    pub scale: Scale,
-}
-
-/// Where the counts came from: `rollups` (hourly and quarter-hour rollups plus raw rows at
-/// the edges) or `raw` (a filter rollups cannot answer).
-pub type Plan = &'static str;
 
 /// Counts per bucket, per segment (`None`: ungrouped, or answers without the attribute).
 type BucketCounts = Vec<HashMap<Option<String>, ScoreCounts>>;
@@ -181,11 +164,11 @@ fn count_ranges(
                 let pieces = pieces(selection == RollupSelection::Total);
                 out.add(&pieces, rollups(conn, &RollupRows::Select(selection), &pieces)?);
                 out.add(&pieces, q::raw_counts(conn, project_id, survey_id, raw, None, &pieces.reads)?);
-                "rollups"
+                Plan::Rollups
             }
             None => {
                 out.add(&whole, q::raw_counts(conn, project_id, survey_id, raw, None, &whole.reads)?);
-                "raw"
+                Plan::Raw
             }
         },
         Some(key) if filter.is_empty() && indexed.iter().any(|k| k == key) => {
@@ -208,11 +191,11 @@ fn count_ranges(
                 }
             }
             out.add(&pieces, q::raw_counts(conn, project_id, survey_id, raw, Some(key), &pieces.reads)?);
-            "rollups"
+            Plan::Rollups
         }
         Some(key) => {
             out.add(&whole, q::raw_counts(conn, project_id, survey_id, raw, Some(key), &whole.reads)?);
-            "raw"
+            Plan::Raw
         }
     };
     Ok((out.settle(), plan))
@@ -229,18 +212,6 @@ fn snapshot<T>(
         diesel::sql_query("SET LOCAL jit = off").execute(conn)?;
         f(conn)
     })
-}
-
-/// `GET /v1/surveys/{id}/summary`.
-#[derive(Debug, Serialize)]
-pub struct Summary {
-    pub survey: SurveyInfo,
-    pub range: Range,
-    pub previous_range: Range,
-    pub current: Metrics,
-    pub previous: Metrics,
-    pub change: Change,
-    pub plan: Plan,
 }
 
 /// The metrics of a range, of the previous range of equal length, and the change.
@@ -271,26 +242,6 @@ pub async fn summary(
         previous_range: previous,
         plan,
     })
-}
-
-/// One point of a time series.
-#[derive(Debug, Serialize)]
-pub struct Point {
-    #[serde(flatten)]
-    pub bucket: Bucket,
-    #[serde(flatten)]
-    pub metrics: Metrics,
-}
-
-/// `GET /v1/surveys/{id}/timeseries`.
-#[derive(Debug, Serialize)]
-pub struct TimeSeries {
-    pub survey: SurveyInfo,
-    pub interval: Interval,
-    pub tz: String,
-    pub range: Range,
-    pub points: Vec<Point>,
-    pub plan: Plan,
 }
 
 /// One point per local day, ISO week or month of the range (empty ones included).
@@ -332,38 +283,6 @@ pub async fn timeseries(
         points,
         plan,
     })
-}
-
-/// One segment of a breakdown.
-#[derive(Debug, Serialize)]
-pub struct Segment {
-    /// The attribute's value; absent for `other` and `not_set`.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub value: Option<String>,
-    /// How many values were folded into this row (`other` only).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub values: Option<usize>,
-    /// Share of all answers in the range.
-    pub share: f64,
-    #[serde(flatten)]
-    pub metrics: Metrics,
-}
-
-/// `GET /v1/surveys/{id}/breakdown`.
-#[derive(Debug, Serialize)]
-pub struct Breakdown {
-    pub survey: SurveyInfo,
-    pub by: String,
-    pub range: Range,
-    pub min_count: u64,
-    pub total: Metrics,
-    /// Values with at least `min_count` answers, largest first, at most `limit`.
-    pub segments: Vec<Segment>,
-    /// Every other value, together.
-    pub other: Option<Segment>,
-    /// Answers without the attribute.
-    pub not_set: Option<Segment>,
-    pub plan: Plan,
 }
 
 /// The metrics per value of an attribute (`by` is the attribute key).
@@ -421,20 +340,6 @@ pub async fn breakdown(
         survey: info,
         plan,
     })
-}
-
-/// `GET /v1/surveys/{id}/terms`.
-#[derive(Debug, Serialize)]
-pub struct Terms {
-    pub survey: SurveyInfo,
-    pub range: Range,
-    pub previous_range: Range,
-    pub comments: u64,
-    pub previous_comments: u64,
-    /// Whether a period had more comments than were read (only the newest were).
-    pub truncated: bool,
-    pub top: Vec<Term>,
-    pub rising: Vec<Term>,
 }
 
 /// The most frequent words and phrases in comments, and those rising against the previous period.
@@ -507,14 +412,6 @@ impl Cursor {
         let answered_at = DateTime::from_timestamp_micros(micros.parse().ok()?)?;
         Some(Cursor { answered_at, id: id.parse().ok()? })
     }
-}
-
-/// `GET /v1/responses`.
-#[derive(Debug, Serialize)]
-pub struct Page {
-    pub data: Vec<ListedAnswer>,
-    /// Pass as `cursor` for the next page; absent on the last page.
-    pub next_cursor: Option<String>,
 }
 
 /// The list's query for `survey` (every survey when `None`) and the filters: the one place

@@ -4,20 +4,33 @@
 
 use super::stats::Moments;
 use serde::Serialize;
+use utoipa::ToSchema;
 
 /// The significance level every change is judged at.
 pub const ALPHA: f64 = 0.05;
 
-/// The outcome of a test of "no change".
-#[derive(Clone, Debug, PartialEq, Serialize)]
+/// Which test was run: `welch_t` (Welch's unequal-variance t-test of two means) or
+/// `two_proportion_z` (the pooled two-proportion z-test of two shares).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum SignificanceTest {
+    WelchT,
+    TwoProportionZ,
+}
+
+/// The outcome of a two-sided test of "no change" at the 5% level.
+#[derive(Clone, Debug, PartialEq, Serialize, ToSchema)]
 pub struct TestResult {
-    /// `welch_t` or `two_proportion_z`.
-    pub test: &'static str,
+    pub test: SignificanceTest,
+    /// t or z.
     pub statistic: f64,
     /// Degrees of freedom (Welch only).
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
     pub degrees_of_freedom: Option<f64>,
+    /// The probability of a change at least this large if there were none.
     pub p_value: f64,
+    /// Whether `p_value` is below 0.05.
     pub significant: bool,
 }
 
@@ -36,7 +49,7 @@ pub fn welch(a: &Moments, b: &Moments) -> Option<TestResult> {
     let df = se2 * se2 / (va * va / (a.n as f64 - 1.0) + vb * vb / (b.n as f64 - 1.0));
     let p = student_t_two_sided(t, df);
     Some(TestResult {
-        test: "welch_t",
+        test: SignificanceTest::WelchT,
         statistic: t,
         degrees_of_freedom: Some(df),
         p_value: p,
@@ -58,7 +71,7 @@ pub fn two_proportion(k1: u64, n1: u64, k2: u64, n2: u64) -> Option<TestResult> 
     let z = (k1 as f64 / n1f - k2 as f64 / n2f) / se;
     let p = 2.0 * normal_sf(z.abs());
     Some(TestResult {
-        test: "two_proportion_z",
+        test: SignificanceTest::TwoProportionZ,
         statistic: z,
         degrees_of_freedom: None,
         p_value: p,

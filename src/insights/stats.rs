@@ -3,6 +3,7 @@
 
 use serde::Serialize;
 use std::collections::BTreeMap;
+use utoipa::ToSchema;
 
 /// z for a two-sided 95% interval.
 pub const Z95: f64 = 1.959_963_984_540_054;
@@ -97,9 +98,10 @@ impl Moments {
 }
 
 /// One score and how many answers had it.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, ToSchema)]
 pub struct ScoreCount {
     pub score: i16,
+    /// Answers with `score`.
     pub count: u64,
 }
 
@@ -109,15 +111,21 @@ pub fn distribution(counts: &ScoreCounts, min: i16, max: i16) -> Vec<ScoreCount>
 }
 
 /// Net Promoter Score and its parts.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, ToSchema)]
 pub struct Nps {
     /// 100 × (promoters − detractors) / answers, in −100..=100.
     pub score: f64,
+    /// Answers of 9 or 10.
     pub promoters: u64,
+    /// Answers of 7 or 8.
     pub passives: u64,
+    /// Answers of 0 to 6.
     pub detractors: u64,
+    /// Promoters ÷ answers.
     pub promoter_share: f64,
+    /// Passives ÷ answers.
     pub passive_share: f64,
+    /// Detractors ÷ answers.
     pub detractor_share: f64,
     /// Half-width of the 95% interval, in NPS points.
     pub margin_of_error: f64,
@@ -158,9 +166,13 @@ pub fn nps(counts: &ScoreCounts) -> Option<Nps> {
 }
 
 /// A 95% interval.
-#[derive(Clone, Copy, Debug, PartialEq, Serialize)]
+// Named apart in the OpenAPI document, where `Interval` is the time series' bucket length.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, ToSchema)]
+#[schema(as = ConfidenceInterval)]
 pub struct Interval {
+    /// The lower bound.
     pub low: f64,
+    /// The upper bound.
     pub high: f64,
 }
 
@@ -179,12 +191,18 @@ pub fn wilson(successes: u64, n: u64, z: f64) -> Option<Interval> {
 }
 
 /// CSAT: the share of satisfied answers (top two points of the scale) and the mean.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, ToSchema)]
 pub struct Csat {
+    /// Answers on the top two points of the scale.
     pub satisfied: u64,
+    /// Satisfied ÷ answers.
     pub satisfied_share: f64,
+    /// Wilson 95% interval of `satisfied_share`.
     pub satisfied_interval: Interval,
+    /// Mean score.
     pub mean: f64,
+    /// Standard error of `mean`; null for a single answer.
+    #[schema(required)]
     pub mean_standard_error: Option<f64>,
 }
 
@@ -203,11 +221,16 @@ pub fn csat(counts: &ScoreCounts, max: i16) -> Option<Csat> {
 }
 
 /// CES: mean effort and the share of answers at 5 or above.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, ToSchema)]
 pub struct Ces {
+    /// Mean score.
     pub mean: f64,
+    /// Standard error of `mean`; null for a single answer.
+    #[schema(required)]
     pub mean_standard_error: Option<f64>,
+    /// Answers of 5 or above.
     pub at_least_5: u64,
+    /// `at_least_5` ÷ answers.
     pub at_least_5_share: f64,
 }
 

@@ -4,6 +4,7 @@
 use serde::Serialize;
 use std::collections::{HashMap, HashSet};
 use std::sync::OnceLock;
+use utoipa::ToSchema;
 
 /// English stop words (the common function words of most stop lists).
 const STOP_WORDS: &str = "a about above after again against all also am an and any are aren't as at be \
@@ -41,7 +42,9 @@ impl TermCounts {
         let mut previous: Option<&str> = None;
         for token in lower.split(|c: char| !(c.is_alphanumeric() || c == '\'')) {
             let token = token.trim_matches('\'');
-            if token.chars().nth(1).is_none() || stop.contains(token) || token.bytes().all(|b| b.is_ascii_digit())
+            if token.chars().nth(1).is_none()
+                || stop.contains(token)
+                || token.bytes().all(|b| b.is_ascii_digit())
             {
                 // A stop word (or nothing) ends a phrase.
                 previous = if token.is_empty() { previous } else { None };
@@ -80,8 +83,9 @@ impl TermCounts {
 }
 
 /// A term and how often it appears.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
 pub struct Term {
+    /// A lowercased word or two-word phrase.
     pub term: String,
     /// Comments containing it in the period.
     pub count: u64,

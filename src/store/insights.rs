@@ -280,32 +280,46 @@ pub fn raw_counts(
     Ok(sql.build().load(conn)?)
 }
 
-/// An answer as the list shows it.
-#[derive(Debug, Clone, QueryableByName, serde::Serialize)]
+/// An answer as the list shows it. Nullable columns are written as null, not left out.
+#[derive(Debug, Clone, QueryableByName, serde::Serialize, utoipa::ToSchema)]
 pub struct ListedAnswer {
     #[diesel(sql_type = SqlUuid)]
     pub id: Uuid,
     #[diesel(sql_type = SqlUuid)]
     pub survey_id: Uuid,
+    /// The app's id for the person, if it sent one.
     #[diesel(sql_type = Nullable<Text>)]
+    #[schema(required)]
     pub respondent_id: Option<String>,
+    /// On the survey's scale; null for a text survey.
     #[diesel(sql_type = Nullable<Int2>)]
+    #[schema(required)]
     pub score: Option<i16>,
     #[diesel(sql_type = Nullable<Text>)]
+    #[schema(required)]
     pub comment: Option<String>,
+    /// One of the categories answers are checked against (a database constraint too).
     #[diesel(sql_type = Nullable<Text>)]
+    #[schema(required, value_type = Option<crate::ingest::submission::Category>)]
     pub category: Option<String>,
+    /// The app's attributes of the answer (platform, app_version, …): scalars by key.
     #[diesel(sql_type = Jsonb)]
+    #[schema(value_type = Object)]
     pub attributes: Value,
+    /// Where the answer was given (page URL, user agent, device, screen).
     #[diesel(sql_type = Jsonb)]
+    #[schema(value_type = Object)]
     pub context: Value,
+    /// When the person answered: the client's time when plausible, else the server's.
     #[diesel(sql_type = Timestamptz)]
     pub answered_at: DateTime<Utc>,
+    /// When the server received it.
     #[diesel(sql_type = Timestamptz)]
     pub received_at: DateTime<Utc>,
     /// The comment's matching fragments, `<mark>`ed, when the list was searched.
     #[diesel(sql_type = Nullable<Text>)]
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
     pub highlight: Option<String>,
 }
 
