@@ -9,6 +9,7 @@ mod migrate;
 pub mod models;
 pub mod privacy;
 pub mod projects;
+pub mod report_links;
 pub mod responses;
 pub mod schema;
 pub mod seals;

@@ -1,6 +1,6 @@
 //! Rows as diesel reads (`Queryable`) and writes (`Insertable`) them.
 
-use super::schema::{api_keys, projects, responses, surveys};
+use super::schema::{api_keys, projects, report_links, responses, surveys};
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use serde::Serialize;
@@ -56,6 +56,34 @@ pub struct NewApiKey<'a> {
     pub prefix: &'a str,
     pub token_hash: &'a [u8],
     pub scopes: &'a [String],
+}
+
+/// A share link to a survey's report page as stored: never its token, only the token's hash.
+#[derive(Debug, Clone, Queryable, Selectable, Serialize)]
+#[diesel(table_name = report_links, check_for_backend(diesel::pg::Pg))]
+pub struct ReportLink {
+    pub project_id: Uuid,
+    pub id: Uuid,
+    pub survey_id: Uuid,
+    #[serde(skip)]
+    pub token_hash: Vec<u8>,
+    pub label: Option<String>,
+    pub created_by: Option<Uuid>,
+    pub created_at: DateTime<Utc>,
+    pub expires_at: DateTime<Utc>,
+    pub revoked_at: Option<DateTime<Utc>>,
+}
+
+/// A share link to create.
+#[derive(Debug, Insertable)]
+#[diesel(table_name = report_links)]
+pub struct NewReportLink<'a> {
+    pub project_id: Uuid,
+    pub survey_id: Uuid,
+    pub token_hash: &'a [u8],
+    pub label: Option<&'a str>,
+    pub created_by: Option<Uuid>,
+    pub expires_at: DateTime<Utc>,
 }
 
 /// A survey.

@@ -35,6 +35,20 @@ diesel::table! {
 }
 
 diesel::table! {
+    report_links (project_id, id) {
+        project_id -> Uuid,
+        id -> Uuid,
+        survey_id -> Uuid,
+        token_hash -> Bytea,
+        label -> Nullable<Text>,
+        created_by -> Nullable<Uuid>,
+        created_at -> Timestamptz,
+        expires_at -> Timestamptz,
+        revoked_at -> Nullable<Timestamptz>,
+    }
+}
+
+diesel::table! {
     respondent_contacts (project_id, survey_id, respondent_id) {
         project_id -> Uuid,
         survey_id -> Uuid,
@@ -135,6 +149,7 @@ diesel::joinable!(surveys -> projects (project_id));
 diesel::allow_tables_to_appear_in_same_query!(
     api_keys,
     projects,
+    report_links,
     respondent_contacts,
     responses,
     rollup_seals,
