@@ -1,5 +1,7 @@
-//! Creating projects, keys and surveys: the rules shared by the CLI and the management API.
+//! Creating projects, keys, surveys and report share links: the rules shared by the CLI and
+//! the management API.
 
+pub mod report_links;
 mod surveys_edit;
 
 pub use surveys_edit::{

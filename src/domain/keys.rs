@@ -122,14 +122,37 @@ pub struct NewToken {
 }
 
 impl NewToken {
-    /// Makes a token from the operating system's random source.
+    /// Makes a key's token from the operating system's random source.
     pub fn generate(kind: KeyKind) -> Self {
+        Self::with_prefix(kind.token_prefix())
+    }
+
+    /// Makes a report share link's token ([`SHARE_TOKEN_PREFIX`]).
+    pub fn share_link() -> Self {
+        Self::with_prefix(SHARE_TOKEN_PREFIX)
+    }
+
+    fn with_prefix(prefix: &str) -> Self {
         let mut secret = [0u8; 32];
         rand::rngs::OsRng.fill_bytes(&mut secret);
-        let plaintext = format!("{}{}", kind.token_prefix(), hex::encode(secret));
-        let display_prefix = plaintext[..kind.token_prefix().len() + 6].to_string();
+        let plaintext = format!("{prefix}{}", hex::encode(secret));
+        let display_prefix = plaintext[..prefix.len() + 6].to_string();
         NewToken { hash: hash_token(&plaintext), plaintext, display_prefix }
     }
+}
+
+/// What a share link's token starts with: recognisable (to people and secret scanners) and
+/// never mistaken for a key, so it can open nothing but its report page.
+pub const SHARE_TOKEN_PREFIX: &str = "fbk_share_";
+
+/// The token of a share link as a person may paste it: the whole link
+/// (`https://…/reports/shared#fbk_share_…`), its fragment, or the token alone. `None` when
+/// it cannot be one of ours, so a typo costs no database lookup.
+pub fn parse_share_token(pasted: &str) -> Option<&str> {
+    let pasted = pasted.trim();
+    let token = pasted.rsplit_once('#').map_or(pasted, |(_, fragment)| fragment).trim();
+    let secret = token.strip_prefix(SHARE_TOKEN_PREFIX)?;
+    (secret.len() == 64 && secret.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))).then_some(token)
 }
 
 /// SHA-256 of a presented token. A fast hash is right here: tokens are random 256-bit
@@ -152,6 +175,26 @@ mod tests {
         assert_eq!(hash_token(&a.plaintext), a.hash);
         assert!(a.plaintext.starts_with(&a.display_prefix));
         assert!(NewToken::generate(KeyKind::Publishable).plaintext.starts_with("fbk_pub_"));
+    }
+
+    #[test]
+    fn share_tokens_are_found_in_whatever_was_pasted() {
+        let t = NewToken::share_link();
+        assert!(t.plaintext.starts_with(SHARE_TOKEN_PREFIX) && t.plaintext.len() == 10 + 64);
+        let token = t.plaintext.as_str();
+        for pasted in [
+            token.to_string(),
+            format!("  {token}\n"),
+            format!("#{token}"),
+            format!("https://feedback.example.com/reports/shared#{token}"),
+        ] {
+            assert_eq!(parse_share_token(&pasted), Some(token), "{pasted:?}");
+        }
+        let short = &token[..token.len() - 1];
+        let secret_key = NewToken::generate(KeyKind::Secret).plaintext;
+        for bad in ["", "https://x/reports/shared", short, &token.to_uppercase(), &secret_key] {
+            assert_eq!(parse_share_token(bad), None, "{bad:?}");
+        }
     }
 
     #[test]

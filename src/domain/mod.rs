@@ -5,7 +5,7 @@ mod presentation;
 mod survey;
 mod targeting;
 
-pub use keys::{hash_token, KeyKind, NewToken, Scope};
+pub use keys::{hash_token, parse_share_token, KeyKind, NewToken, Scope, SHARE_TOKEN_PREFIX};
 pub use presentation::{FollowUpQuestion, Labels, LocalizedTexts, Presentation};
 pub use survey::{Scale, SurveyKind, SurveyStatus};
 pub use targeting::{Filter, FilterOp, FilterValue, Scalar, Targeting};
