@@ -34,7 +34,7 @@ use utoipa::{Modify, OpenApi};
         insights::summary, insights::timeseries, insights::breakdown, insights::terms, insights::list,
         exports::responses, privacy::erase,
         report::index, report::login_form, report::login, report::logout, report::css, report::js, report::report_page,
-        report::export_csv,
+        report::export_csv, report::shared_form, report::open_shared,
     ),
     components(schemas(ProblemSchema)),
     modifiers(&SecuritySchemes, &Preflights, &CommonProblems),
@@ -87,7 +87,8 @@ impl Modify for SecuritySchemes {
             "report_session",
             SecurityScheme::ApiKey(ApiKey::Cookie(ApiKeyValue::with_description(
                 "fbk_report",
-                "The report pages' session, set by POST /reports/login: a signed key id and expiry, never the key.",
+                "The report pages' session, set by POST /reports/login or POST /reports/shared: a signed key or \
+                 share link id and expiry, never the key or the link's token.",
             ))),
         );
         components.add_security_scheme(

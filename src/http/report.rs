@@ -3,12 +3,18 @@
 //! from `crate::report`.
 
 use super::insights_query::Query;
-use super::report_auth::{html, new_session, same_origin, secure, session_cookie, PageError, ReportSession};
+use super::ratelimit::enforce;
+use super::report_auth::{
+    end_session, html, link_refusal, read_form, same_origin, secure, start_session, PageError, ReportSession,
+    Retry,
+};
 use super::{ApiError, AppState};
-use crate::domain::{KeyKind, Scope};
+use crate::domain::{parse_share_token, KeyKind, Scope};
 use crate::export::{ExportFormat, ExportOptions};
 use crate::insights::Interval;
 use crate::manage;
+use crate::manage::report_links::{self, LinkError};
+use crate::report::session::Session;
 use crate::report::view::{self, PageOptions};
 use crate::report::{layout, page};
 use actix_web::http::{header, StatusCode};
@@ -16,8 +22,6 @@ use actix_web::{web, HttpRequest, HttpResponse};
 
 /// Where a login goes when it was not sent from a report.
 const DEFAULT_NEXT: &str = "/reports/";
-/// Longest login form accepted (a key and a path).
-const MAX_FORM_BYTES: usize = 4096;
 
 /// `next` if it is a report page of ours, else the default: never a redirect elsewhere, and
 /// only visible ASCII (it becomes a `Location` header; our own links are percent-encoded).
@@ -34,18 +38,20 @@ fn safe_next(next: Option<&str>) -> String {
     }
 }
 
-/// The surveys a signed-in reader can open (where a login without `next` lands).
+/// The surveys a signed-in reader can open (where a login without `next` lands): a share
+/// link's one survey, or every survey with scores of the key's project.
 #[utoipa::path(get, path = "/reports/", operation_id = "report_index", tag = "reports",
     security(("report_session" = ["responses:read"])),
     responses((status = 200, description = "links to each survey's report", content_type = "text/html"),
-        (status = 401, description = "not signed in, or the key was revoked", content_type = "text/html")))]
+        (status = 401, description = "not signed in, or the key or share link was revoked or has expired", content_type = "text/html")))]
 pub async fn index(session: ReportSession, state: web::Data<AppState>) -> Result<HttpResponse, PageError> {
-    let project_id = session.0.project.id;
+    let project_id = session.project.id;
     let surveys =
         super::surveys::run_manage(&state, move |conn| manage::list_surveys(conn, project_id, None)).await?;
+    let shared = session.shared_survey();
     let scored: Vec<(String, String)> = surveys
         .into_iter()
-        .filter(|s| s.kind != crate::domain::SurveyKind::Text)
+        .filter(|s| s.kind != crate::domain::SurveyKind::Text && shared.map_or(true, |key| key == s.key))
         .map(|s| (s.key, s.question))
         .collect();
     Ok(html(StatusCode::OK, layout::index(&scored)))
@@ -76,15 +82,11 @@ pub async fn login(
     req: HttpRequest,
     body: web::Bytes,
 ) -> Result<HttpResponse, PageError> {
-    same_origin(&req)?;
-    if body.len() > MAX_FORM_BYTES {
-        return Err(ApiError::PayloadTooLarge { limit: MAX_FORM_BYTES, setting: "login form" }.into());
-    }
     let (mut key, mut next) = (String::new(), None);
-    for (name, value) in url::form_urlencoded::parse(&body) {
-        match name.as_ref() {
+    for (name, value) in read_form(&req, &body)? {
+        match name.as_str() {
             "key" => key = value.trim().to_string(),
-            "next" => next = Some(value.into_owned()),
+            "next" => next = Some(value),
             _ => {}
         }
     }
@@ -103,8 +105,60 @@ pub async fn login(
     if !principal.has_scope(Scope::ResponsesRead) {
         return Ok(refuse(StatusCode::FORBIDDEN, "The key does not hold the responses:read scope."));
     }
-    let cookie = session_cookie(&req, Some(state.sessions.sign(&new_session(&principal))));
-    Ok(secure(&mut HttpResponse::SeeOther()).cookie(cookie).insert_header((header::LOCATION, next)).finish())
+    let session = Session::for_key(principal.key_id, principal.project.id, chrono::Utc::now());
+    Ok(start_session(&req, &state.sessions, &session, &next))
+}
+
+/// The page a share link opens (`/reports/shared#<token>`): its script posts the token from
+/// the fragment to `POST /reports/shared`; without JavaScript, a field to paste the link.
+#[utoipa::path(get, path = "/reports/shared", operation_id = "report_shared_form", tag = "reports",
+    responses((status = 200, description = "the shared-link page", content_type = "text/html")))]
+pub async fn shared_form() -> HttpResponse {
+    html(StatusCode::OK, layout::shared(None))
+}
+
+/// Opens a share link: checks its token (by hash), expiry and revocation, sets a session
+/// cookie for that one survey's page (never past the link's expiry) and goes there.
+#[utoipa::path(post, path = "/reports/shared", operation_id = "report_shared_open", tag = "reports",
+    request_body(content = String, content_type = "application/x-www-form-urlencoded",
+        description = "`link`: the share link, its fragment, or its token (`fbk_share_…`)"),
+    responses(
+        (status = 303, description = "opened: the session cookie is set; `Location` is the survey's report"),
+        (status = 400, description = "no link in the form", content_type = "text/html"),
+        (status = 401, description = "not a share link, or an unknown, expired or revoked one", content_type = "text/html"),
+        (status = 403, description = "the form came from another site", content_type = "text/html"),
+        (status = 413, description = "the form is too large", content_type = "text/html"),
+        (status = 429, description = "too many attempts from this address", content_type = "text/html")))]
+pub async fn open_shared(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    body: web::Bytes,
+) -> Result<HttpResponse, PageError> {
+    let form = read_form(&req, &body)?;
+    // Tokens cannot be guessed, but each try costs a lookup: the per-address limit applies.
+    if let Some(ip) = state.proxies.client_ip(&req) {
+        enforce(&req, state.limiters.check_ip(ip))?;
+    }
+    let pasted = form.into_iter().find(|(name, _)| name == "link").map(|(_, v)| v).unwrap_or_default();
+    let refuse = |status: StatusCode, message: &str| html(status, layout::shared(Some(message)));
+    if pasted.trim().is_empty() {
+        return Ok(refuse(StatusCode::BAD_REQUEST, "Paste the share link you were sent."));
+    }
+    let Some(token) = parse_share_token(&pasted).map(str::to_string) else {
+        return Ok(refuse(
+            StatusCode::UNAUTHORIZED,
+            "That is not a share link (…/reports/shared#fbk_share_…).",
+        ));
+    };
+    let now = chrono::Utc::now();
+    let link = match state.db.run(move |conn| Ok(report_links::open_link(conn, &token, now))).await? {
+        Ok(link) => link,
+        Err(LinkError::Store(e)) => return Err(e.into()),
+        Err(refused) => return Err(PageError { error: link_refusal(refused), retry: Retry::SharedLink }),
+    };
+    let session = Session::for_link(link.id, link.survey_id, link.project.id, link.expires_at, now);
+    let page = format!("/reports/{}", layout::urlencode(&link.survey_key));
+    Ok(start_session(&req, &state.sessions, &session, &page))
 }
 
 /// Signs out: clears the session cookie.
@@ -114,7 +168,7 @@ pub async fn login(
 pub async fn logout(req: HttpRequest) -> Result<HttpResponse, PageError> {
     same_origin(&req)?;
     Ok(secure(&mut HttpResponse::SeeOther())
-        .cookie(session_cookie(&req, None))
+        .cookie(end_session(&req))
         .insert_header((header::LOCATION, layout::LOGIN_PATH))
         .finish())
 }
@@ -174,8 +228,8 @@ fn page_options(query_string: &str) -> Result<PageOptions, ApiError> {
     security(("report_session" = ["responses:read"])),
     responses((status = 200, description = "the report", content_type = "text/html"),
         (status = 400, description = "a bad parameter, named", content_type = "text/html"),
-        (status = 401, description = "not signed in, or the key was revoked", content_type = "text/html"),
-        (status = 404, description = "no such survey in the key's project", content_type = "text/html")))]
+        (status = 401, description = "not signed in, or the key or share link was revoked or has expired", content_type = "text/html"),
+        (status = 404, description = "no such survey in the project, or not the share link's survey", content_type = "text/html")))]
 pub async fn report_page(
     session: ReportSession,
     state: web::Data<AppState>,
@@ -183,16 +237,16 @@ pub async fn report_page(
     req: HttpRequest,
 ) -> Result<HttpResponse, PageError> {
     let options = page_options(req.query_string())?;
-    let data = view::gather(&state.db, session.0.project.clone(), &survey, &options).await?;
+    let data = view::gather(&state.db, session.project.clone(), &survey, &options).await?;
     Ok(html(
         StatusCode::OK,
-        page::render(&survey, &options, &data, session.0.has_scope(Scope::ResponsesExport)),
+        page::render(&survey, &options, &data, session.has_scope(Scope::ResponsesExport)),
     ))
 }
 
 /// The report's comment list as CSV: the same filters, the export API's own function
 /// (`crate::export::start`), so the file holds what `GET /v1/exports/responses` gives for
-/// them. Needs a key that also holds `responses:export`.
+/// them. Needs a key that also holds `responses:export`: a share link's session cannot.
 #[utoipa::path(get, path = "/reports/{survey}/export.csv", operation_id = "report_export_csv", tag = "reports",
     params(("survey" = String, Path, description = "the survey's id or key"),
         ("interval" = Option<String>, Query, description = "ignored (the page's)"),
@@ -201,23 +255,17 @@ pub async fn report_page(
     security(("report_session" = ["responses:export"])),
     responses((status = 200, description = "the comments the page lists, as an attachment (every page of them)", content_type = "text/csv"),
         (status = 400, description = "a bad parameter, named", content_type = "text/html"),
-        (status = 401, description = "not signed in, or the key was revoked", content_type = "text/html"),
-        (status = 403, description = "the key lacks responses:export", content_type = "text/html"),
-        (status = 404, description = "no such survey in the key's project", content_type = "text/html")))]
+        (status = 401, description = "not signed in, or the key or share link was revoked or has expired", content_type = "text/html"),
+        (status = 403, description = "the key lacks responses:export, or the session is a share link's (read-only)", content_type = "text/html"),
+        (status = 404, description = "no such survey in the project, or not the share link's survey", content_type = "text/html")))]
 pub async fn export_csv(
     session: ReportSession,
     state: web::Data<AppState>,
     survey: web::Path<String>,
     req: HttpRequest,
 ) -> Result<HttpResponse, PageError> {
-    if !session.0.has_scope(Scope::ResponsesExport) {
-        return Err(ApiError::Forbidden {
-            kind: "missing-scope",
-            detail: "this key lacks the `responses:export` scope a download needs".into(),
-        }
-        .into());
-    }
+    session.require(Scope::ResponsesExport)?;
     let options = page_options(req.query_string())?;
     let csv = ExportOptions { format: ExportFormat::Csv, bom: false };
-    Ok(super::exports::download(&state, &session.0.project, Some(&survey), options.listing(), csv).await?)
+    Ok(super::exports::download(&state, &session.project, Some(&survey), options.listing(), csv).await?)
 }

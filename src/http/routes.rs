@@ -20,7 +20,8 @@ pub enum Access {
     /// A secret key holding this scope (`admin` holds all).
     Secret(Scope),
     /// A report page: a session cookie from the login form, for a secret key that still
-    /// holds this scope (`admin` holds all). HTML for people, not part of the JSON API.
+    /// holds this scope (`admin` holds all), or from a live share link, which holds
+    /// `responses:read` for its one survey. HTML for people, not part of the JSON API.
     Session(Scope),
 }
 
@@ -104,6 +105,8 @@ pub static ENDPOINTS: &[Endpoint] = &[
     endpoint(Method::GET, "/reports/login", Open, || web::get().to(report::login_form)),
     endpoint(Method::POST, "/reports/login", Open, || web::post().to(report::login)),
     endpoint(Method::POST, "/reports/logout", Open, || web::post().to(report::logout)),
+    endpoint(Method::GET, "/reports/shared", Open, || web::get().to(report::shared_form)),
+    endpoint(Method::POST, "/reports/shared", Open, || web::post().to(report::open_shared)),
     asset("/reports/assets/report.css", || web::get().to(report::css)),
     asset("/reports/assets/report.js", || web::get().to(report::js)),
     endpoint(Method::GET, "/reports/{survey}", Session(ResponsesRead), || web::get().to(report::report_page)),

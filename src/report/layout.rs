@@ -53,6 +53,36 @@ pub fn login(next: &str, error: Option<&str>) -> Markup {
     )
 }
 
+/// Where share links lead (`/reports/shared#<token>`).
+pub const SHARED_PATH: &str = crate::manage::report_links::SHARED_PATH;
+
+/// The shared-link page. A link carries its token in the fragment, which the browser never
+/// sends; `report.js` reads it, posts it with this form and takes it out of the address.
+/// Without JavaScript a person pastes the link into the field. `error` says why the last
+/// link did not open.
+pub fn shared(error: Option<&str>) -> Markup {
+    document(
+        "Shared report",
+        html! {
+            main class="login" {
+                h1 { "Shared survey report" }
+                p { "Someone shared a survey report with you. The link itself lets you in, "
+                    "until it expires or is revoked; it shows that one report, read-only." }
+                @if let Some(error) = error {
+                    p class="error" role="alert" { (error) }
+                }
+                p id="shared-status" role="status" {}
+                form method="post" action=(SHARED_PATH) id="shared-form" {
+                    label for="link" { "Share link" }
+                    input id="link" name="link" type="text" autocomplete="off" required
+                        spellcheck="false" placeholder="https://…/reports/shared#fbk_share_…";
+                    button type="submit" { "Open the report" }
+                }
+            }
+        },
+    )
+}
+
 /// The index: a link to the report of each survey that has scores.
 pub fn index(surveys: &[(String, String)]) -> Markup {
     document(

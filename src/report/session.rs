@@ -1,8 +1,9 @@
 //! Report sessions: what the `fbk_report` cookie holds once a secret key was entered in the
-//! login form. Not the key itself: its id, its project and an expiry, signed with
+//! login form, or a share link was opened. Never the key or the link's token: the key's or
+//! the link's id, its project (and a link's one survey) and an expiry, signed with
 //! HMAC-SHA256 under a server secret, so a stolen cookie is worth less than a stolen key
-//! (it expires, and it never opens the JSON API), and the key is re-checked on every
-//! request so that revoking it ends its sessions.
+//! (it expires, and it never opens the JSON API), and the key or link is re-checked on
+//! every request so that revoking it ends its sessions.
 
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
@@ -18,13 +19,51 @@ pub const COOKIE: &str = "fbk_report";
 /// How long a session lasts: a working day, so a product review does not need a new login.
 pub const LIFETIME: Duration = Duration::hours(12);
 
-/// A signed-in reader: which key, of which project, until when.
+/// A reader of the report pages: who let them in, of which project, until when.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Session {
-    pub key_id: Uuid,
+    pub grant: Grant,
     pub project_id: Uuid,
     pub expires: DateTime<Utc>,
 }
+
+/// What a session was opened with.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Grant {
+    /// A secret key entered in the login form (its id).
+    Key(Uuid),
+    /// A share link (its id), which opens one survey's page only.
+    Link { link_id: Uuid, survey_id: Uuid },
+}
+
+impl Session {
+    /// A session for a key, for the whole [`LIFETIME`].
+    pub fn for_key(key_id: Uuid, project_id: Uuid, now: DateTime<Utc>) -> Self {
+        Session { grant: Grant::Key(key_id), project_id, expires: now + LIFETIME }
+    }
+
+    /// A session for a share link: [`LIFETIME`], and never past the link's own expiry.
+    pub fn for_link(
+        link_id: Uuid,
+        survey_id: Uuid,
+        project_id: Uuid,
+        link_expires: DateTime<Utc>,
+        now: DateTime<Utc>,
+    ) -> Self {
+        Session {
+            grant: Grant::Link { link_id, survey_id },
+            project_id,
+            expires: link_expires.min(now + LIFETIME),
+        }
+    }
+}
+
+/// Bytes of a key session's payload: key id, project id, expiry. A link session's adds
+/// its survey id after these; the lengths tell them apart (both are signed, so neither can
+/// be made into the other), and key sessions keep the layout they had before links, so
+/// cookies issued then stay valid.
+const KEY_PAYLOAD: usize = 40;
+const LINK_PAYLOAD: usize = KEY_PAYLOAD + 16;
 
 /// The server secret that signs sessions.
 #[derive(Clone)]
@@ -55,10 +94,17 @@ impl SessionKeys {
 
     /// The cookie value of `session`: `base64url(payload).base64url(hmac)`.
     pub fn sign(&self, session: &Session) -> String {
-        let mut payload = Vec::with_capacity(40);
-        payload.extend_from_slice(session.key_id.as_bytes());
+        let (id, survey) = match session.grant {
+            Grant::Key(key_id) => (key_id, None),
+            Grant::Link { link_id, survey_id } => (link_id, Some(survey_id)),
+        };
+        let mut payload = Vec::with_capacity(LINK_PAYLOAD);
+        payload.extend_from_slice(id.as_bytes());
         payload.extend_from_slice(session.project_id.as_bytes());
         payload.extend_from_slice(&session.expires.timestamp().to_be_bytes());
+        if let Some(survey_id) = survey {
+            payload.extend_from_slice(survey_id.as_bytes());
+        }
         let tag = self.mac(&payload).finalize().into_bytes();
         format!("{}.{}", URL_SAFE_NO_PAD.encode(&payload), URL_SAFE_NO_PAD.encode(tag))
     }
@@ -70,13 +116,17 @@ impl SessionKeys {
         let tag = URL_SAFE_NO_PAD.decode(tag).ok()?;
         // Constant-time comparison: the tag must not leak byte by byte.
         self.mac(&payload).verify_slice(&tag).ok()?;
-        if payload.len() != 40 {
-            return None;
-        }
-        let key_id = Uuid::from_slice(&payload[..16]).ok()?;
-        let project_id = Uuid::from_slice(&payload[16..32]).ok()?;
-        let expires = DateTime::from_timestamp(i64::from_be_bytes(payload[32..].try_into().ok()?), 0)?;
-        (expires > now).then_some(Session { key_id, project_id, expires })
+        let uuid = |at: usize| Uuid::from_slice(payload.get(at..at + 16)?).ok();
+        let id = uuid(0)?;
+        let project_id = uuid(16)?;
+        let expires =
+            DateTime::from_timestamp(i64::from_be_bytes(payload.get(32..KEY_PAYLOAD)?.try_into().ok()?), 0)?;
+        let grant = match payload.len() {
+            KEY_PAYLOAD => Grant::Key(id),
+            LINK_PAYLOAD => Grant::Link { link_id: id, survey_id: uuid(KEY_PAYLOAD)? },
+            _ => return None,
+        };
+        (expires > now).then_some(Session { grant, project_id, expires })
     }
 }
 
@@ -85,7 +135,7 @@ mod tests {
     use super::*;
 
     fn session() -> Session {
-        Session { key_id: Uuid::new_v4(), project_id: Uuid::new_v4(), expires: Utc::now() + LIFETIME }
+        Session::for_key(Uuid::new_v4(), Uuid::new_v4(), Utc::now())
     }
 
     #[test]
@@ -94,8 +144,39 @@ mod tests {
         let s = session();
         let value = keys.sign(&s);
         let got = keys.verify(&value, Utc::now()).unwrap();
-        assert_eq!((got.key_id, got.project_id), (s.key_id, s.project_id));
+        assert_eq!((got.grant, got.project_id), (s.grant, s.project_id));
         assert_eq!(keys.verify(&value, s.expires + Duration::seconds(1)), None);
+    }
+
+    #[test]
+    fn a_link_session_keeps_its_survey_and_ends_with_the_link() {
+        let keys = SessionKeys::new(None);
+        let now = Utc::now();
+        let (link_id, survey_id, project_id) = (Uuid::new_v4(), Uuid::new_v4(), Uuid::new_v4());
+        let soon = now + Duration::hours(2);
+        let s = Session::for_link(link_id, survey_id, project_id, soon, now);
+        assert_eq!(s.expires, soon, "the link expires before a session would");
+        let got = keys.verify(&keys.sign(&s), now).unwrap();
+        assert_eq!(got.grant, Grant::Link { link_id, survey_id });
+        assert_eq!(got.project_id, project_id);
+        assert_eq!(keys.verify(&keys.sign(&s), soon), None);
+        let later = Session::for_link(link_id, survey_id, project_id, now + Duration::days(30), now);
+        assert_eq!(later.expires, now + LIFETIME, "never longer than a session");
+    }
+
+    #[test]
+    fn a_key_cookie_from_before_share_links_still_verifies() {
+        // The layout key sessions always had: key id, project id, expiry (big-endian).
+        let keys = SessionKeys::new(None);
+        let (key_id, project_id) = (Uuid::new_v4(), Uuid::new_v4());
+        let expires = Utc::now() + Duration::hours(1);
+        let mut payload = Vec::new();
+        payload.extend_from_slice(key_id.as_bytes());
+        payload.extend_from_slice(project_id.as_bytes());
+        payload.extend_from_slice(&expires.timestamp().to_be_bytes());
+        let tag = keys.mac(&payload).finalize().into_bytes();
+        let value = format!("{}.{}", URL_SAFE_NO_PAD.encode(&payload), URL_SAFE_NO_PAD.encode(tag));
+        assert_eq!(keys.verify(&value, Utc::now()).unwrap().grant, Grant::Key(key_id));
     }
 
     #[test]
@@ -110,5 +191,9 @@ mod tests {
         assert_eq!(keys.verify(&format!("{payload}.{forged_tag}"), Utc::now()), None);
         assert_eq!(keys.verify(&format!("{payload}x.{tag}"), Utc::now()), None);
         assert_eq!(keys.verify("garbage", Utc::now()), None);
+        // A signed payload of another length is nobody's session.
+        let odd = b"0123456789";
+        let tag = URL_SAFE_NO_PAD.encode(keys.mac(odd).finalize().into_bytes());
+        assert_eq!(keys.verify(&format!("{}.{tag}", URL_SAFE_NO_PAD.encode(odd)), Utc::now()), None);
     }
 }

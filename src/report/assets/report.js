@@ -1,8 +1,21 @@
-// feedbackd report page: the only script, served from our origin (the CSP allows no other).
-// The page works without it; it only applies a filter as soon as a select changes.
+// feedbackd report pages: the only script, served from our origin (the CSP allows no other).
+// The pages work without it: it applies a filter as soon as a select changes, and opens a
+// share link without the person pasting it.
 'use strict';
 document.addEventListener('DOMContentLoaded', function () {
   document.querySelectorAll('#comment-filters select').forEach(function (select) {
     select.addEventListener('change', function () { select.form.requestSubmit(); });
   });
+
+  // The shared-link page: a link's token is in the fragment, which browsers never send (so
+  // no access log, proxy or Referer sees it). Post it in the form's body, and take it out
+  // of the address bar and the history first.
+  var shared = document.getElementById('shared-form');
+  var token = location.hash.slice(1);
+  if (shared && token) {
+    history.replaceState(null, '', location.pathname + location.search);
+    shared.elements.link.value = token;
+    document.getElementById('shared-status').textContent = 'Opening the report…';
+    shared.submit();
+  }
 });
