@@ -19,6 +19,7 @@ mod ratelimit;
 mod read_auth;
 mod report;
 mod report_auth;
+mod report_links;
 pub mod request_id;
 mod responses;
 mod routes;

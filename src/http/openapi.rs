@@ -4,7 +4,10 @@
 
 use super::problem::ProblemSchema;
 use super::routes::Access;
-use super::{exports, health, insights, keys, privacy, report, responses, sdk, surveys, widget, ENDPOINTS};
+use super::{
+    exports, health, insights, keys, privacy, report, report_links, responses, sdk, surveys, widget,
+    ENDPOINTS,
+};
 use actix_web::http::Method;
 use actix_web::HttpResponse;
 use utoipa::openapi::header::Header;
@@ -35,6 +38,7 @@ use utoipa::{Modify, OpenApi};
         exports::responses, privacy::erase,
         report::index, report::login_form, report::login, report::logout, report::css, report::js, report::report_page,
         report::export_csv, report::shared_form, report::open_shared,
+        report_links::create, report_links::list, report_links::revoke,
     ),
     components(schemas(ProblemSchema)),
     modifiers(&SecuritySchemes, &Preflights, &CommonProblems),
@@ -45,6 +49,7 @@ use utoipa::{Modify, OpenApi};
         (name = "surveys", description = "Survey management (secret key)"),
         (name = "privacy", description = "Erasure of a respondent's data (secret key, `privacy`)"),
         (name = "keys", description = "Key management (secret key, `admin`)"),
+        (name = "report-links", description = "Share links to one survey's report page (secret key, `admin`)"),
         (name = "reports", description = "HTML report pages for people (session cookie from the login form), not JSON"),
         (name = "operations", description = "Health and the API description"),
     )

@@ -3,7 +3,7 @@
 
 use super::{
     cors, exports, health, insights, keys, method_not_allowed, openapi, privacy, ratelimit, report,
-    responses, sdk, surveys, widget,
+    report_links, responses, sdk, surveys, widget,
 };
 use crate::domain::Scope;
 use actix_web::http::Method;
@@ -95,6 +95,9 @@ pub static ENDPOINTS: &[Endpoint] = &[
     endpoint(Method::GET, "/v1/surveys/{survey}/terms", Secret(ResponsesRead), || {
         web::get().to(insights::terms)
     }),
+    endpoint(Method::POST, "/v1/surveys/{survey}/report-links", Secret(Admin), || {
+        web::post().to(report_links::create)
+    }),
     endpoint(Method::GET, "/v1/exports/responses", Secret(ResponsesExport), || {
         web::get().to(exports::responses)
     }),
@@ -116,6 +119,10 @@ pub static ENDPOINTS: &[Endpoint] = &[
     endpoint(Method::POST, "/v1/keys", Secret(Admin), || web::post().to(keys::create)),
     endpoint(Method::GET, "/v1/keys", Secret(Admin), || web::get().to(keys::list)),
     endpoint(Method::POST, "/v1/keys/{key}/revoke", Secret(Admin), || web::post().to(keys::revoke)),
+    endpoint(Method::GET, "/v1/report-links", Secret(Admin), || web::get().to(report_links::list)),
+    endpoint(Method::POST, "/v1/report-links/{id}/revoke", Secret(Admin), || {
+        web::post().to(report_links::revoke)
+    }),
 ];
 
 /// Mounts [`ENDPOINTS`]: one resource per path, with its methods, a problem+json `405` for

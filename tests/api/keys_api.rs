@@ -22,6 +22,7 @@ fn body_for(method: &reqwest::Method, path: &str) -> Option<serde_json::Value> {
         }
         ("PATCH", _) => Some(json!({"question": "Edited?"})),
         ("POST", "/v1/keys") => Some(json!({"kind": "publishable"})),
+        ("POST", "/v1/surveys/{survey}/report-links") => Some(json!({"label": "walk"})),
         _ => None,
     }
 }
