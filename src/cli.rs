@@ -56,6 +56,9 @@ pub enum Command {
     /// Manage surveys.
     #[command(subcommand)]
     Survey(SurveyCommand),
+    /// Manage share links to a survey's report page (read-only, expiring, revocable).
+    #[command(subcommand)]
+    ReportLink(ReportLinkCommand),
     /// Print the HTTP API's OpenAPI 3.1 document (JSON) and exit; needs no database.
     #[command(after_help = "Example:\n  feedbackd openapi > openapi.json")]
     Openapi,
@@ -288,6 +291,53 @@ pub enum SurveyCommand {
     List {
         #[arg(long)]
         project: Uuid,
+        #[command(flatten)]
+        output: OutputArgs,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ReportLinkCommand {
+    /// Make a share link to a survey's report page. The link is printed once; only its
+    /// token's hash is stored. It is relative: put the service's address in front.
+    #[command(after_help = "Example:\n  feedbackd report-link create --project 7c9e… --survey nps-main \
+        --expires-in-hours 72 --label \"design review\" --json")]
+    Create {
+        #[arg(long)]
+        project: Uuid,
+        /// Survey key or id.
+        #[arg(long)]
+        survey: String,
+        /// Hours until the link expires: 1 to 2160 (90 days).
+        #[arg(long, default_value_t = crate::manage::report_links::DEFAULT_HOURS)]
+        expires_in_hours: u32,
+        /// A name to recognise the link by.
+        #[arg(long)]
+        label: Option<String>,
+        #[command(flatten)]
+        output: OutputArgs,
+    },
+    /// List a project's share links (never their tokens), live, expired and revoked.
+    #[command(
+        after_help = "Example:\n  feedbackd report-link list --project 7c9e… --survey nps-main --json"
+    )]
+    List {
+        #[arg(long)]
+        project: Uuid,
+        /// Only this survey's links (key or id).
+        #[arg(long)]
+        survey: Option<String>,
+        #[command(flatten)]
+        output: OutputArgs,
+    },
+    /// Revoke a share link; pages it opened are refused from their next request on.
+    #[command(after_help = "Example:\n  feedbackd report-link revoke --project 7c9e… --id 0193…")]
+    Revoke {
+        #[arg(long)]
+        project: Uuid,
+        /// Link id (from `report-link list`).
+        #[arg(long)]
+        id: Uuid,
         #[command(flatten)]
         output: OutputArgs,
     },

@@ -1,9 +1,12 @@
-//! `feedbackd project|key|survey …`: management from the command line. With `--json`,
+//! `feedbackd project|key|survey|report-link …`: management from the command line. With `--json`,
 //! exactly one JSON document goes to stdout; otherwise a short human summary.
 
 use super::Database;
-use crate::cli::{GlobalArgs, KeyCommand, OutputArgs, ProjectCommand, RetentionCommand, SurveyCommand};
+use crate::cli::{
+    GlobalArgs, KeyCommand, OutputArgs, ProjectCommand, ReportLinkCommand, RetentionCommand, SurveyCommand,
+};
 use crate::domain::SurveyStatus;
+use crate::manage::report_links::{self, LinkSpec, LinkView};
 use crate::manage::{self, SurveySpec};
 use crate::privacy;
 use crate::store::{keys, projects, surveys};
@@ -103,6 +106,49 @@ pub fn survey(global: &GlobalArgs, command: SurveyCommand) -> anyhow::Result<()>
                     .collect::<Vec<_>>()
                     .join("\n")
             })
+        }
+    }
+}
+
+/// `feedbackd report-link …`
+pub fn report_link(global: &GlobalArgs, command: ReportLinkCommand) -> anyhow::Result<()> {
+    let database = Database::open(global)?;
+    let mut conn = database.connect()?;
+    let line = |l: &LinkView| {
+        format!(
+            "{}  {:<7}  {}  expires {}  {}",
+            l.id,
+            l.status.as_str(),
+            l.survey_key,
+            l.expires_at.format("%Y-%m-%d %H:%M UTC"),
+            l.label.as_deref().unwrap_or("")
+        )
+    };
+    match command {
+        ReportLinkCommand::Create { project, survey, expires_in_hours, label, output } => {
+            let spec = LinkSpec {
+                expires_in_hours: Some(expires_in_hours),
+                label: label.as_deref(),
+                created_by: None,
+            };
+            let created = report_links::create_link(&mut conn, project, &survey, &spec)?;
+            print(output, &created, || {
+                format!(
+                    "created share link {}\n{}\nPut the service's address in front (https://feedback.example.com{}). \
+                     It is shown once; only its hash is stored.",
+                    line(&created.link),
+                    created.url,
+                    created.url
+                )
+            })
+        }
+        ReportLinkCommand::List { project, survey, output } => {
+            let list = report_links::list_links(&mut conn, project, survey.as_deref())?;
+            print(output, &list, || list.iter().map(line).collect::<Vec<_>>().join("\n"))
+        }
+        ReportLinkCommand::Revoke { project, id, output } => {
+            let link = report_links::revoke_link(&mut conn, project, id)?;
+            print(output, &link, || format!("revoked share link {}", line(&link)))
         }
     }
 }

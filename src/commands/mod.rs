@@ -27,6 +27,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Project(command) => admin::project(&cli.global, command),
         Command::Key(command) => admin::key(&cli.global, command),
         Command::Survey(command) => admin::survey(&cli.global, command),
+        Command::ReportLink(command) => admin::report_link(&cli.global, command),
         Command::Openapi => {
             println!("{}", crate::http::openapi_document().to_pretty_json()?);
             Ok(())

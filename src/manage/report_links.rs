@@ -35,6 +35,17 @@ pub enum LinkStatus {
     Revoked,
 }
 
+impl LinkStatus {
+    /// The name on the wire.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            LinkStatus::Active => "active",
+            LinkStatus::Expired => "expired",
+            LinkStatus::Revoked => "revoked",
+        }
+    }
+}
+
 /// A link as listed: never its token.
 #[derive(Debug, Clone, Serialize)]
 pub struct LinkView {
