@@ -129,6 +129,53 @@ async fn a_key_revoked_with_the_cli_is_refused() {
 }
 
 #[test]
+fn cli_makes_lists_and_revokes_share_links_within_their_limits() {
+    let db = TestDb::new();
+    let fixture = crate::helpers::fixture(&mut db.connect(), &[]);
+    let project = fixture.project_id.to_string();
+    let link = |args: &[&str]| {
+        let mut all = vec!["report-link", args[0], "--project", &project];
+        all.extend_from_slice(&args[1..]);
+        feedbackd(Some(&db), &all)
+    };
+    let made = json(&link(&[
+        "create",
+        "--survey",
+        "nps-main",
+        "--expires-in-hours",
+        "24",
+        "--label",
+        "board",
+        "--json",
+    ]));
+    let url = made["url"].as_str().unwrap();
+    assert!(url.starts_with("/reports/shared#fbk_share_"), "{made}");
+    assert_eq!((made["status"].as_str(), made["label"].as_str()), (Some("active"), Some("board")));
+    assert!(made["created_by"].is_null(), "made by no key");
+    let secret = url.trim_start_matches("/reports/shared#fbk_share_");
+    let stored = count(
+        &mut db.connect(),
+        &format!("SELECT count(*) FROM report_links r WHERE position('{secret}' in r::text) > 0"),
+    );
+    assert_eq!(stored, 0, "the token must not be stored");
+
+    let too_long = link(&["create", "--survey", "nps-main", "--expires-in-hours", "2161"]);
+    assert!(!too_long.status.success());
+    assert!(String::from_utf8_lossy(&too_long.stderr).contains("expires_in_hours"));
+    let unknown = link(&["create", "--survey", "nope"]);
+    assert!(!unknown.status.success());
+
+    let id = made["id"].as_str().unwrap();
+    let revoked = json(&link(&["revoke", "--id", id, "--json"]));
+    assert_eq!(revoked["status"], "revoked");
+    let listed = json(&link(&["list", "--survey", "nps-main", "--json"]));
+    assert_eq!(listed.as_array().unwrap().len(), 1);
+    assert!(listed[0].get("url").is_none() && !listed.to_string().contains(secret));
+    let text = link(&["list"]);
+    assert!(String::from_utf8_lossy(&text.stdout).contains(&format!("{id}  revoked  nps-main")));
+}
+
+#[test]
 fn configuration_errors_name_the_setting_and_exit_non_zero() {
     let out = feedbackd(None, &["serve", "--listen", "not-an-address"]);
     assert_eq!(out.status.code(), Some(2));
@@ -168,6 +215,9 @@ fn every_command_has_help_with_an_example() {
         vec!["key", "revoke"],
         vec!["survey", "create"],
         vec!["survey", "list"],
+        vec!["report-link", "create"],
+        vec!["report-link", "list"],
+        vec!["report-link", "revoke"],
     ] {
         let mut args = command.clone();
         args.push("--help");

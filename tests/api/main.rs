@@ -24,6 +24,7 @@ mod operations;
 mod privacy;
 mod report;
 mod report_browser;
+mod report_links;
 mod rollup_seals;
 mod snippets;
 mod surveys;

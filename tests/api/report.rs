@@ -34,7 +34,7 @@ pub async fn session(app: &TestApp, key: &str) -> String {
     set.split(';').next().unwrap().to_string()
 }
 
-async fn page(app: &TestApp, cookie: Option<&str>, path: &str) -> Response {
+pub async fn page(app: &TestApp, cookie: Option<&str>, path: &str) -> Response {
     let mut request = client().get(format!("{}{path}", app.address));
     if let Some(cookie) = cookie {
         request = request.header("Cookie", cookie);
@@ -50,7 +50,7 @@ pub async fn summary(app: &TestApp, key: &str, query: &str) -> serde_json::Value
     r.json().await.unwrap()
 }
 
-fn is_html(r: &Response) -> bool {
+pub fn is_html(r: &Response) -> bool {
     r.headers()[CONTENT_TYPE].to_str().unwrap().starts_with("text/html")
 }
 
