@@ -9,13 +9,18 @@ document.addEventListener('DOMContentLoaded', function () {
 
   // The shared-link page: a link's token is in the fragment, which browsers never send (so
   // no access log, proxy or Referer sees it). Post it in the form's body, and take it out
-  // of the address bar and the history first.
+  // of the address bar and the history first. A link opened on this page already changes
+  // only the fragment (no new page load), hence `hashchange` too.
   var shared = document.getElementById('shared-form');
-  var token = location.hash.slice(1);
-  if (shared && token) {
+  if (!shared) return;
+  var open = function () {
+    var token = location.hash.slice(1);
+    if (!token) return;
     history.replaceState(null, '', location.pathname + location.search);
     shared.elements.link.value = token;
     document.getElementById('shared-status').textContent = 'Opening the report…';
     shared.submit();
-  }
+  };
+  window.addEventListener('hashchange', open);
+  open();
 });
