@@ -1,12 +1,12 @@
 //! The report page in headless Chromium (tests/browser/report.mjs): sign in through the
 //! form, the headline against the summary API, one chart point per bucket, a `<script>`
 //! comment shown as text, filters, the CSV download against the export API, screenshots
-//! (light, dark, print) and axe-core.
+//! (light, dark, print), axe-core, and a share link opened from its URL with the fragment.
 
 use crate::browser::{repo, require_browser_tools, run};
 use crate::helpers::spawn_app;
 use crate::insights_support::{insert, random_rows, survey_id, Row};
-use crate::mgmt_support::secret_key;
+use crate::mgmt_support::{call, json, secret_key};
 use crate::report::summary;
 use chrono::{Duration, Utc};
 use feedbackd::domain::Scope;
@@ -34,6 +34,11 @@ async fn the_report_page_works_in_a_real_browser() {
     let period =
         format!("from={}&to={}&tz=Europe/Berlin", today - Duration::days(14), today - Duration::days(1));
 
+    let path = "/v1/surveys/nps-main/report-links";
+    let r =
+        call(&app, reqwest::Method::POST, path, &app.fixture.secret_key, Some(&serde_json::json!({}))).await;
+    let share_url = json(r).await["url"].as_str().unwrap().to_string();
+
     let result = std::env::temp_dir().join(format!("feedbackd-report-{}.json", uuid::Uuid::new_v4()));
     run(
         Command::new("node")
@@ -41,6 +46,7 @@ async fn the_report_page_works_in_a_real_browser() {
             .env("FEEDBACKD_BASE", &app.address)
             .env("FEEDBACKD_SECRET_KEY", &key)
             .env("FEEDBACKD_QUERY", &period)
+            .env("FEEDBACKD_SHARE_URL", &share_url)
             .env("FEEDBACKD_RESULT", &result)
             .env("ARTIFACTS_DIR", repo().join("artifacts/report")),
         "node tests/browser/report.mjs",

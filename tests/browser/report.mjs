@@ -1,8 +1,9 @@
 // The report page in headless Chromium against a running feedbackd with seeded answers.
 // Run by tests/api/report_browser.rs, which passes
 //   FEEDBACKD_BASE (http://127.0.0.1:PORT), FEEDBACKD_SECRET_KEY (responses:read),
-//   FEEDBACKD_QUERY (the period: from=…&to=…&tz=…), FEEDBACKD_RESULT (where to write what
-//   the page showed) and ARTIFACTS_DIR (screenshots, the printed PDF),
+//   FEEDBACKD_QUERY (the period: from=…&to=…&tz=…), FEEDBACKD_SHARE_URL (a share link to
+//   nps-main, as the API gave it: /reports/shared#fbk_share_…), FEEDBACKD_RESULT (where to
+//   write what the page showed) and ARTIFACTS_DIR (screenshots, the printed PDF),
 // and then checks the result against the API itself. Exits non-zero on the first failure.
 import { readFileSync, writeFileSync, mkdirSync } from 'node:fs';
 import assert from 'node:assert/strict';
@@ -12,6 +13,7 @@ import { need, launch, checks, axeViolations } from './harness.mjs';
 const base = need('FEEDBACKD_BASE');
 const key = need('FEEDBACKD_SECRET_KEY');
 const period = need('FEEDBACKD_QUERY');
+const shareUrl = need('FEEDBACKD_SHARE_URL');
 const resultPath = need('FEEDBACKD_RESULT');
 const artifacts = process.env.ARTIFACTS_DIR || 'artifacts/report';
 const EVIL = '<script>alert(1)</script>';
@@ -140,6 +142,34 @@ try {
     assert.ok(pages >= 1 && pages <= 3, `printed on ${pages} pages`);
     result.pdf_pages = pages;
     await page.emulateMedia({ media: 'screen' });
+  });
+
+  await check('a share link opens its report in a fresh browser, and its token is in no request URL', async () => {
+    const shared = await browser.newContext({ locale: 'en-US' });
+    const tab = await shared.newPage();
+    const token = shareUrl.split('#')[1];
+    const sent = [];
+    tab.on('request', (r) => sent.push(r.url()));
+    tab.on('console', (m) => { if (m.type() === 'error') problems.push(m.text()); });
+    tab.on('pageerror', (e) => problems.push(String(e)));
+    const report = `${base}/reports/nps-main`;
+    await Promise.all([tab.waitForURL(report), tab.goto(`${base}${shareUrl}`)]);
+    assert.match(await tab.locator('h1').textContent(), /nps-main report/);
+    assert.ok((await tab.locator('#headline-value').textContent()).trim().length > 0);
+    assert.equal(await tab.locator('#download-csv').count(), 0, 'read-only: no download');
+    // No history entry holds the token (Chromium even replaces the shared page's entry, as
+    // it posted while loading).
+    await tab.goBack();
+    assert.ok(!tab.url().includes(token), tab.url());
+    // Without a fragment the page asks for the link, accessibly; a link opened on it then
+    // changes only the fragment (no page load), and still opens.
+    await tab.goto(`${base}/reports/shared`);
+    await tab.getByLabel('Share link').waitFor();
+    assert.deepEqual(await axeViolations(tab), []);
+    await tab.screenshot({ path: path.join(artifacts, 'shared.png') });
+    await Promise.all([tab.waitForURL(report), tab.goto(`${base}${shareUrl}`)]);
+    assert.ok(sent.length > 4 && sent.every((u) => !u.includes(token)), `the token in a request URL: ${sent.join(' ')}`);
+    await shared.close();
   });
 
   assert.deepEqual(problems, [], `no console errors (CSP violations included): ${JSON.stringify(problems)}`);
