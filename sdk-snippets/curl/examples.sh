@@ -106,6 +106,12 @@ sec 200 GET "/v1/surveys/$NEW"
 sec 200 PATCH "/v1/surveys/$NEW" -d '{"question":"How satisfied are you with paying?"}'
 sec 200 POST "/v1/surveys/$NEW/pause"
 sec 200 POST "/v1/surveys/$NEW/resume"
+# A share link to the survey's report page, read-only: its url (relative, the token only in
+# the #fragment, so no server log sees it) is in this answer only.
+sec 201 POST "/v1/surveys/$NEW/report-links" -d '{"expires_in_hours":72,"label":"examples.sh review"}'
+LINK_ID=$(field id)
+sec 200 GET "/v1/report-links?survey=$NEW"
+sec 200 POST "/v1/report-links/$LINK_ID/revoke"
 sec 200 POST "/v1/surveys/$NEW/archive"
 
 sec 201 POST /v1/keys -d '{"kind":"secret","scopes":["responses:read"],"name":"examples.sh reporting"}'
