@@ -25,6 +25,9 @@ pub const MAX_HOURS: u32 = 90 * 24;
 pub const MAX_LIVE_PER_PROJECT: i64 = 100;
 /// Longest label, in characters.
 pub const MAX_LABEL_CHARS: usize = 200;
+/// How long an ended (revoked or expired) link is still listed before it is deleted, when
+/// the project next makes a link: long enough to see what was shared and when.
+pub const KEEP_ENDED: Duration = Duration::days(30);
 
 /// Whether a link opens its page now.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
@@ -137,6 +140,7 @@ pub fn create_link(
             )]));
         }
         let now = Utc::now();
+        report_links::forget_ended(conn, project_id, now - KEEP_ENDED)?;
         if report_links::count_live(conn, project_id, now)? >= MAX_LIVE_PER_PROJECT {
             return Err(ManageError::Conflict(format!(
                 "the project already has {MAX_LIVE_PER_PROJECT} live share links; revoke one first"

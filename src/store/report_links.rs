@@ -32,6 +32,18 @@ pub fn lock_project(conn: &mut PgConnection, project_id: Uuid) -> Result<bool, S
     Ok(found.is_some())
 }
 
+/// Deletes the project's links that ended (revoked or expired) before `before`, so the
+/// table and the list stay bounded; the number deleted.
+pub fn forget_ended(
+    conn: &mut PgConnection,
+    project_id: Uuid,
+    before: DateTime<Utc>,
+) -> Result<usize, StoreError> {
+    let ended = report_links::revoked_at.lt(before).or(report_links::expires_at.lt(before));
+    Ok(diesel::delete(report_links::table.filter(report_links::project_id.eq(project_id)).filter(ended))
+        .execute(conn)?)
+}
+
 /// How many of the project's links are live (neither revoked nor expired) at `now`.
 pub fn count_live(conn: &mut PgConnection, project_id: Uuid, now: DateTime<Utc>) -> Result<i64, StoreError> {
     Ok(report_links::table

@@ -305,6 +305,22 @@ async fn an_expired_link_neither_opens_nor_keeps_its_sessions() {
     assert!(r.text().await.unwrap().contains("has expired"));
     let list = json(call(&app, Method::GET, "/v1/report-links", &app.fixture.secret_key, None).await).await;
     assert_eq!(list["links"][0]["status"], "expired");
+
+    // Listed for 30 days after it ended, then forgotten when the project makes a link.
+    diesel::RunQueryDsl::execute(
+        diesel::sql_query(format!(
+            "UPDATE report_links SET created_at = now() - interval '40 days', \
+             expires_at = now() - interval '31 days' WHERE id = '{}'",
+            link["id"].as_str().unwrap()
+        )),
+        &mut app.db.connect(),
+    )
+    .unwrap();
+    let newer = make_link(&app, "nps-main", json!({})).await;
+    let list = json(call(&app, Method::GET, "/v1/report-links", &app.fixture.secret_key, None).await).await;
+    let ids: Vec<&str> =
+        list["links"].as_array().unwrap().iter().map(|l| l["id"].as_str().unwrap()).collect();
+    assert_eq!(ids, [newer["id"].as_str().unwrap()]);
 }
 
 #[tokio::test]
