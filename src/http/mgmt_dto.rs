@@ -1,7 +1,7 @@
 //! Wire shapes of the management API (surveys, keys) and of the widget configuration.
 
 use crate::domain::{KeyKind, Presentation, Scale, Scope, SurveyKind, SurveyStatus, Targeting};
-use crate::manage::report_links::{CreatedLink, LinkStatus, LinkView};
+use crate::manage::report_links::LinkView;
 use crate::manage::{CreatedKey, SurveyPatch, SurveyView};
 use crate::store::models::ApiKey;
 use chrono::{DateTime, Utc};
@@ -187,60 +187,10 @@ pub struct ReportLinkListQuery {
     pub survey: Option<String>,
 }
 
-/// A share link, never its token.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct ReportLinkOut {
-    pub id: Uuid,
-    pub survey_id: Uuid,
-    /// The report it opens is `/reports/{survey_key}`.
-    pub survey_key: String,
-    pub label: Option<String>,
-    /// `active` until it expires or is revoked.
-    pub status: LinkStatus,
-    /// The key that made it; `null` when made from the command line.
-    pub created_by: Option<Uuid>,
-    pub created_at: DateTime<Utc>,
-    pub expires_at: DateTime<Utc>,
-    pub revoked_at: Option<DateTime<Utc>>,
-}
-
-impl From<LinkView> for ReportLinkOut {
-    fn from(l: LinkView) -> Self {
-        ReportLinkOut {
-            id: l.id,
-            survey_id: l.survey_id,
-            survey_key: l.survey_key,
-            label: l.label,
-            status: l.status,
-            created_by: l.created_by,
-            created_at: l.created_at,
-            expires_at: l.expires_at,
-            revoked_at: l.revoked_at,
-        }
-    }
-}
-
-/// A share link just made, with its address: shown this once, only the token's hash is stored.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct CreatedReportLinkOut {
-    #[serde(flatten)]
-    pub link: ReportLinkOut,
-    /// `/reports/shared#fbk_share_…`, relative to the service's address. The token is in the
-    /// fragment, which browsers never send to a server, so it reaches no log.
-    #[schema(example = "/reports/shared#fbk_share_3f9c…")]
-    pub url: String,
-}
-
-impl From<CreatedLink> for CreatedReportLinkOut {
-    fn from(c: CreatedLink) -> Self {
-        CreatedReportLinkOut { link: c.link.into(), url: c.url }
-    }
-}
-
 /// A project's share links, newest first, live or not.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ReportLinkListOut {
-    pub links: Vec<ReportLinkOut>,
+    pub links: Vec<LinkView>,
 }
 
 /// `POST /v1/responses/dismiss`: a person closed a survey without answering.

@@ -3,14 +3,12 @@
 
 use super::body::read_json;
 use super::extract::SecretKey;
-use super::mgmt_dto::{
-    CreatedReportLinkOut, ReportLinkIn, ReportLinkListOut, ReportLinkListQuery, ReportLinkOut,
-};
+use super::mgmt_dto::{ReportLinkIn, ReportLinkListOut, ReportLinkListQuery};
 use super::problem::ProblemSchema;
 use super::surveys::{body_limit, run_manage};
 use super::{ApiError, AppState};
 use crate::domain::Scope;
-use crate::manage::report_links::{self, LinkSpec};
+use crate::manage::report_links::{self, CreatedLink, LinkSpec, LinkView};
 use actix_web::{web, HttpRequest, HttpResponse};
 use uuid::Uuid;
 
@@ -19,7 +17,7 @@ use uuid::Uuid;
     tag = "report-links", request_body = ReportLinkIn,
     params(("survey" = String, Path, description = "the survey's id or key")),
     security(("secret_key" = ["admin"])),
-    responses((status = 201, body = CreatedReportLinkOut),
+    responses((status = 201, body = CreatedLink),
         (status = 409, description = "the project has 100 live share links", body = ProblemSchema,
             content_type = "application/problem+json")))]
 pub async fn create(
@@ -42,7 +40,7 @@ pub async fn create(
         report_links::create_link(conn, project_id, &survey, &spec)
     })
     .await?;
-    Ok(HttpResponse::Created().json(CreatedReportLinkOut::from(created)))
+    Ok(HttpResponse::Created().json(created))
 }
 
 /// List the project's share links, live, expired and revoked, never their tokens.
@@ -61,7 +59,7 @@ pub async fn list(
     let survey = query.into_inner().survey;
     let links =
         run_manage(&state, move |conn| report_links::list_links(conn, project_id, survey.as_deref())).await?;
-    Ok(HttpResponse::Ok().json(ReportLinkListOut { links: links.into_iter().map(Into::into).collect() }))
+    Ok(HttpResponse::Ok().json(ReportLinkListOut { links }))
 }
 
 /// Revoke a share link: pages it opened are refused from their next request on. Revoking
@@ -70,7 +68,7 @@ pub async fn list(
     tag = "report-links",
     params(("id" = Uuid, Path, description = "the link's id")),
     security(("secret_key" = ["admin"])),
-    responses((status = 200, body = ReportLinkOut)))]
+    responses((status = 200, body = LinkView)))]
 pub async fn revoke(
     key: SecretKey,
     path: web::Path<Uuid>,
@@ -79,5 +77,5 @@ pub async fn revoke(
     let project_id = key.require(Scope::Admin)?.project.id;
     let id = path.into_inner();
     let revoked = run_manage(&state, move |conn| report_links::revoke_link(conn, project_id, id)).await?;
-    Ok(HttpResponse::Ok().json(ReportLinkOut::from(revoked)))
+    Ok(HttpResponse::Ok().json(revoked))
 }

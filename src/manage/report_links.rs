@@ -49,15 +49,18 @@ impl LinkStatus {
     }
 }
 
-/// A link as listed: never its token.
-#[derive(Debug, Clone, Serialize)]
+/// A share link as listed: never its token. Also the API's answer (`ReportLinkOut`).
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+#[schema(as = ReportLinkOut)]
 pub struct LinkView {
     pub id: Uuid,
     pub survey_id: Uuid,
+    /// The report it opens is `/reports/{survey_key}`.
     pub survey_key: String,
     pub label: Option<String>,
+    /// `active` until it expires or is revoked.
     pub status: LinkStatus,
-    /// The key that made it; `None` when made from the command line.
+    /// The key that made it; `null` when made from the command line.
     pub created_by: Option<Uuid>,
     pub created_at: DateTime<Utc>,
     pub expires_at: DateTime<Utc>,
@@ -85,12 +88,16 @@ impl LinkView {
     }
 }
 
-/// A link just made, with its address: the only time the token exists outside the client.
-#[derive(Debug, Serialize)]
+/// A share link just made, with its address: shown this once, only the token's hash is
+/// stored. Also the API's answer (`CreatedReportLinkOut`).
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+#[schema(as = CreatedReportLinkOut)]
 pub struct CreatedLink {
     #[serde(flatten)]
     pub link: LinkView,
-    /// `/reports/shared#<token>`, relative to the service's address.
+    /// `/reports/shared#fbk_share_…`, relative to the service's address. The token is in the
+    /// fragment, which browsers never send to a server, so it reaches no log.
+    #[schema(example = "/reports/shared#fbk_share_3f9c…")]
     pub url: String,
 }
 
