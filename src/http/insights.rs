@@ -1,10 +1,11 @@
 //! The read API: summaries, time series, breakdowns, terms and the list of answers.
 //! Handlers parse parameters, call one report and answer its JSON.
 
+use super::extract::SecretKey;
 use super::insights_query::Query;
 use super::problem::ProblemSchema;
-use super::read_auth::ReadKey;
 use super::{ApiError, AppState};
+use crate::domain::Scope;
 use crate::insights::report;
 use crate::insights::{InsightsError, Interval};
 use actix_web::{web, HttpRequest, HttpResponse};
@@ -53,15 +54,16 @@ impl From<InsightsError> for ApiError {
     security(("secret_key" = ["responses:read"])),
     responses((status = 200, description = "Count, NPS/CSAT/CES with 95% intervals and distribution, the previous period and the change", body = report::Summary)))]
 pub async fn summary(
-    key: ReadKey,
+    key: SecretKey,
     state: web::Data<AppState>,
     survey: web::Path<String>,
     req: HttpRequest,
 ) -> Result<HttpResponse, ApiError> {
+    let project = key.require(Scope::ResponsesRead)?.project.clone();
     let mut q = Query::parse(req.query_string(), &[]);
     let params = q.report_params();
     q.finish()?;
-    let out = report::summary(&state.db, key.0.project.clone(), &survey, params).await?;
+    let out = report::summary(&state.db, project, &survey, params).await?;
     Ok(HttpResponse::Ok().json(out))
 }
 
@@ -71,16 +73,17 @@ pub async fn summary(
     security(("secret_key" = ["responses:read"])),
     responses((status = 200, description = "One point per local day, ISO week or month, empty buckets included", body = report::TimeSeries)))]
 pub async fn timeseries(
-    key: ReadKey,
+    key: SecretKey,
     state: web::Data<AppState>,
     survey: web::Path<String>,
     req: HttpRequest,
 ) -> Result<HttpResponse, ApiError> {
+    let project = key.require(Scope::ResponsesRead)?.project.clone();
     let mut q = Query::parse(req.query_string(), &["interval"]);
     let interval = q.parsed::<Interval>("interval", "day, week or month").unwrap_or(Interval::Day);
     let params = q.report_params();
     q.finish()?;
-    let out = report::timeseries(&state.db, key.0.project.clone(), &survey, interval, params).await?;
+    let out = report::timeseries(&state.db, project, &survey, interval, params).await?;
     Ok(HttpResponse::Ok().json(out))
 }
 
@@ -90,19 +93,19 @@ pub async fn timeseries(
     security(("secret_key" = ["responses:read"])),
     responses((status = 200, description = "The summary per segment value, largest first, with an other row", body = report::Breakdown)))]
 pub async fn breakdown(
-    key: ReadKey,
+    key: SecretKey,
     state: web::Data<AppState>,
     survey: web::Path<String>,
     req: HttpRequest,
 ) -> Result<HttpResponse, ApiError> {
+    let project = key.require(Scope::ResponsesRead)?.project.clone();
     let mut q = Query::parse(req.query_string(), &["by", "min_count", "limit"]);
     let by = q.breakdown_key();
     let min_count = q.int_in("min_count", 1..=1_000_000, 1) as u64;
     let limit = q.int_in("limit", 1..=100, 20) as usize;
     let params = q.report_params();
     q.finish()?;
-    let out =
-        report::breakdown(&state.db, key.0.project.clone(), &survey, by, min_count, limit, params).await?;
+    let out = report::breakdown(&state.db, project, &survey, by, min_count, limit, params).await?;
     Ok(HttpResponse::Ok().json(out))
 }
 
@@ -112,26 +115,19 @@ pub async fn breakdown(
     security(("secret_key" = ["responses:read"])),
     responses((status = 200, description = "Most frequent and rising words and two-word phrases in comments", body = report::Terms)))]
 pub async fn terms(
-    key: ReadKey,
+    key: SecretKey,
     state: web::Data<AppState>,
     survey: web::Path<String>,
     req: HttpRequest,
 ) -> Result<HttpResponse, ApiError> {
+    let project = key.require(Scope::ResponsesRead)?.project.clone();
     let mut q = Query::parse(req.query_string(), &["limit", "min_count"]);
     let limit = q.int_in("limit", 1..=200, 20) as usize;
     let min_count = q.int_in("min_count", 1..=1_000_000, 2) as u64;
     let params = q.report_params();
     q.finish()?;
-    let out = report::terms(
-        &state.db,
-        key.0.project.clone(),
-        &survey,
-        limit,
-        min_count,
-        report::MAX_TERM_COMMENTS,
-        params,
-    )
-    .await?;
+    let out = report::terms(&state.db, project, &survey, limit, min_count, report::MAX_TERM_COMMENTS, params)
+        .await?;
     Ok(HttpResponse::Ok().json(out))
 }
 
@@ -144,17 +140,17 @@ pub async fn terms(
     responses((status = 200, description = "Answers, newest first, with next_cursor", body = report::Page),
         (status = 404, description = "no such survey in the key's project", body = ProblemSchema, content_type = "application/problem+json")))]
 pub async fn list(
-    key: ReadKey,
+    key: SecretKey,
     state: web::Data<AppState>,
     req: HttpRequest,
 ) -> Result<HttpResponse, ApiError> {
+    let project = key.require(Scope::ResponsesRead)?.project.clone();
     let mut q = Query::parse(req.query_string(), &["survey", "cursor", "limit"]);
     let survey = q.one("survey");
     let cursor = q.cursor();
     let limit = q.int_in("limit", 1..=500, 50) as usize;
     let params = q.report_params();
     q.finish()?;
-    let out =
-        report::list(&state.db, key.0.project.clone(), survey.as_deref(), cursor, limit, params).await?;
+    let out = report::list(&state.db, project, survey.as_deref(), cursor, limit, params).await?;
     Ok(HttpResponse::Ok().json(out))
 }

@@ -16,7 +16,6 @@ mod openapi;
 mod privacy;
 mod problem;
 mod ratelimit;
-mod read_auth;
 mod report;
 mod report_auth;
 mod report_links;
