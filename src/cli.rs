@@ -212,6 +212,23 @@ pub enum ProjectCommand {
         #[command(flatten)]
         output: OutputArgs,
     },
+    /// Give an attribute key rollups of its own, so breakdowns and filters by it read rollups
+    /// instead of raw rows. Fills them from every stored answer in one transaction, during
+    /// which ingestion waits (writers answer 503 with Retry-After if it lasts).
+    #[command(after_help = "Examples:\n  feedbackd project index --project 7c9e… --key plan\n  \
+                            feedbackd project index --project 7c9e… --key plan --remove")]
+    Index {
+        #[arg(long)]
+        project: Uuid,
+        /// The attribute key (`plan`, or `attributes.plan`).
+        #[arg(long)]
+        key: String,
+        /// Stop indexing it instead, and delete its rollups.
+        #[arg(long)]
+        remove: bool,
+        #[command(flatten)]
+        output: OutputArgs,
+    },
     /// List projects.
     #[command(after_help = "Example:\n  feedbackd project list --json")]
     List {

@@ -1,6 +1,7 @@
 //! Creating projects, keys, surveys and report share links: the rules shared by the CLI and
 //! the management API.
 
+pub mod indexing;
 pub mod report_links;
 mod surveys_edit;
 

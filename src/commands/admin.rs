@@ -29,6 +29,29 @@ pub fn project(global: &GlobalArgs, command: ProjectCommand) -> anyhow::Result<(
                 format!("project {}: answers kept {kept}, client IPs: {}", project.id, project.ip_policy)
             })
         }
+        ProjectCommand::Index { project, key, remove, output } => {
+            let change = manage::indexing::set_indexed(&mut conn, project, &key, !remove)?;
+            print(output, &change, || {
+                let did = match (change.changed, remove) {
+                    (false, false) => "was already indexed".to_string(),
+                    (false, true) => "was not indexed".to_string(),
+                    (true, false) => format!(
+                        "indexed: {} hourly and {} day rollup rows filled",
+                        change.hourly_rows, change.daily_rows
+                    ),
+                    (true, true) => format!(
+                        "no longer indexed: {} hourly and {} day rollup rows deleted",
+                        change.hourly_rows, change.daily_rows
+                    ),
+                };
+                format!(
+                    "project {}: {} {did}; indexed now: {}",
+                    project,
+                    change.key,
+                    change.indexed_attributes.join(", ")
+                )
+            })
+        }
         ProjectCommand::List { output } => {
             let list = projects::list(&mut conn)?;
             print(output, &list, || {

@@ -134,7 +134,11 @@ fn count_ranges(
     group: Option<&str>,
 ) -> Result<(BucketCounts, Plan), StoreError> {
     let mut out = Tally::new(ranges.len());
-    let (project_id, indexed) = (project.id, &project.indexed_attributes);
+    // Read in the snapshot, not from the cached project: the list must match the rollups
+    // read below, also right after an attribute was indexed or unindexed.
+    let project_id = project.id;
+    let indexed = &crate::store::indexing::indexed_attributes(conn, project_id)?
+        .ok_or_else(|| StoreError::Internal(format!("project {project_id} is gone")))?;
     let sealed_before = q::sealed_before(conn, project_id, survey_id)?;
     let pieces = |quarters: bool| {
         let mut pieces: Vec<Piece> = Vec::new();

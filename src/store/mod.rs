@@ -3,6 +3,7 @@
 
 pub mod contacts;
 mod error;
+pub mod indexing;
 pub mod insights;
 pub mod keys;
 mod migrate;

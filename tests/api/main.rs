@@ -3,6 +3,7 @@
 mod helpers;
 
 mod abuse;
+mod attribute_index;
 mod browser;
 mod cli;
 mod embedded;
