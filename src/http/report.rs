@@ -13,7 +13,7 @@ use crate::domain::{parse_share_token, KeyKind, Scope};
 use crate::export::{ExportFormat, ExportOptions};
 use crate::insights::Interval;
 use crate::manage;
-use crate::manage::report_links::{self, LinkError};
+use crate::manage::report_links;
 use crate::report::session::Session;
 use crate::report::view::{self, PageOptions};
 use crate::report::{layout, page};
@@ -151,12 +151,12 @@ pub async fn open_shared(
         ));
     };
     let now = chrono::Utc::now();
-    let link = match state.db.run(move |conn| Ok(report_links::open_link(conn, &token, now))).await? {
-        Ok(link) => link,
-        Err(LinkError::Store(e)) => return Err(e.into()),
-        Err(refused) => return Err(PageError { error: link_refusal(refused), retry: Retry::SharedLink }),
-    };
-    let session = Session::for_link(link.id, link.survey_id, link.project.id, link.expires_at, now);
+    let link = state
+        .db
+        .run(move |conn| Ok(report_links::open_link(conn, &token, now)))
+        .await?
+        .map_err(|refused| PageError { error: link_refusal(refused), retry: Retry::SharedLink })?;
+    let session = Session::for_link(link.id, link.project.id, link.expires_at, now);
     let page = format!("/reports/{}", layout::urlencode(&link.survey_key));
     Ok(start_session(&req, &state.sessions, &session, &page))
 }

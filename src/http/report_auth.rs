@@ -195,7 +195,7 @@ impl FromRequest for ReportSession {
                     let project = principal.project.clone();
                     (ReportSession { project, reader: Reader::Key(principal) }, key_id)
                 }
-                Grant::Link { link_id, .. } => {
+                Grant::Link(link_id) => {
                     let project_id = session.project_id;
                     let link = state
                         .db

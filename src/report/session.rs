@@ -32,8 +32,9 @@ pub struct Session {
 pub enum Grant {
     /// A secret key entered in the login form (its id).
     Key(Uuid),
-    /// A share link (its id), which opens one survey's page only.
-    Link { link_id: Uuid, survey_id: Uuid },
+    /// A share link (its id), which opens one survey's page only: which one is read
+    /// with the link on every request.
+    Link(Uuid),
 }
 
 impl Session {
@@ -45,25 +46,21 @@ impl Session {
     /// A session for a share link: [`LIFETIME`], and never past the link's own expiry.
     pub fn for_link(
         link_id: Uuid,
-        survey_id: Uuid,
         project_id: Uuid,
         link_expires: DateTime<Utc>,
         now: DateTime<Utc>,
     ) -> Self {
-        Session {
-            grant: Grant::Link { link_id, survey_id },
-            project_id,
-            expires: link_expires.min(now + LIFETIME),
-        }
+        Session { grant: Grant::Link(link_id), project_id, expires: link_expires.min(now + LIFETIME) }
     }
 }
 
-/// Bytes of a key session's payload: key id, project id, expiry. A link session's adds
-/// its survey id after these; the lengths tell them apart (both are signed, so neither can
-/// be made into the other), and key sessions keep the layout they had before links, so
-/// cookies issued then stay valid.
+/// Bytes of a key session's payload: key id, project id, expiry. A link session's has the
+/// link id first and [`LINK_MARK`] last; the lengths tell them apart (both are signed, so
+/// neither can be made into the other), and key sessions keep the layout they had before
+/// links, so cookies issued then stay valid.
 const KEY_PAYLOAD: usize = 40;
-const LINK_PAYLOAD: usize = KEY_PAYLOAD + 16;
+const LINK_PAYLOAD: usize = KEY_PAYLOAD + 1;
+const LINK_MARK: u8 = b'L';
 
 /// The server secret that signs sessions.
 #[derive(Clone)]
@@ -94,16 +91,16 @@ impl SessionKeys {
 
     /// The cookie value of `session`: `base64url(payload).base64url(hmac)`.
     pub fn sign(&self, session: &Session) -> String {
-        let (id, survey) = match session.grant {
-            Grant::Key(key_id) => (key_id, None),
-            Grant::Link { link_id, survey_id } => (link_id, Some(survey_id)),
+        let (id, link) = match session.grant {
+            Grant::Key(key_id) => (key_id, false),
+            Grant::Link(link_id) => (link_id, true),
         };
         let mut payload = Vec::with_capacity(LINK_PAYLOAD);
         payload.extend_from_slice(id.as_bytes());
         payload.extend_from_slice(session.project_id.as_bytes());
         payload.extend_from_slice(&session.expires.timestamp().to_be_bytes());
-        if let Some(survey_id) = survey {
-            payload.extend_from_slice(survey_id.as_bytes());
+        if link {
+            payload.push(LINK_MARK);
         }
         let tag = self.mac(&payload).finalize().into_bytes();
         format!("{}.{}", URL_SAFE_NO_PAD.encode(&payload), URL_SAFE_NO_PAD.encode(tag))
@@ -123,7 +120,7 @@ impl SessionKeys {
             DateTime::from_timestamp(i64::from_be_bytes(payload.get(32..KEY_PAYLOAD)?.try_into().ok()?), 0)?;
         let grant = match payload.len() {
             KEY_PAYLOAD => Grant::Key(id),
-            LINK_PAYLOAD => Grant::Link { link_id: id, survey_id: uuid(KEY_PAYLOAD)? },
+            LINK_PAYLOAD if payload[KEY_PAYLOAD] == LINK_MARK => Grant::Link(id),
             _ => return None,
         };
         (expires > now).then_some(Session { grant, project_id, expires })
@@ -149,18 +146,18 @@ mod tests {
     }
 
     #[test]
-    fn a_link_session_keeps_its_survey_and_ends_with_the_link() {
+    fn a_link_session_keeps_its_link_and_ends_with_it() {
         let keys = SessionKeys::new(None);
         let now = Utc::now();
-        let (link_id, survey_id, project_id) = (Uuid::new_v4(), Uuid::new_v4(), Uuid::new_v4());
+        let (link_id, project_id) = (Uuid::new_v4(), Uuid::new_v4());
         let soon = now + Duration::hours(2);
-        let s = Session::for_link(link_id, survey_id, project_id, soon, now);
+        let s = Session::for_link(link_id, project_id, soon, now);
         assert_eq!(s.expires, soon, "the link expires before a session would");
         let got = keys.verify(&keys.sign(&s), now).unwrap();
-        assert_eq!(got.grant, Grant::Link { link_id, survey_id });
+        assert_eq!(got.grant, Grant::Link(link_id));
         assert_eq!(got.project_id, project_id);
         assert_eq!(keys.verify(&keys.sign(&s), soon), None);
-        let later = Session::for_link(link_id, survey_id, project_id, now + Duration::days(30), now);
+        let later = Session::for_link(link_id, project_id, now + Duration::days(30), now);
         assert_eq!(later.expires, now + LIFETIME, "never longer than a session");
     }
 
