@@ -67,13 +67,20 @@ pub struct LinkView {
     pub revoked_at: Option<DateTime<Utc>>,
 }
 
-impl LinkView {
-    fn new(link: ReportLink, survey_key: String, now: DateTime<Utc>) -> Self {
-        let status = match (link.revoked_at, link.expires_at > now) {
+impl LinkStatus {
+    /// The status of `link` at `now`: a revocation outranks an expiry.
+    fn of(link: &ReportLink, now: DateTime<Utc>) -> Self {
+        match (link.revoked_at, link.expires_at > now) {
             (Some(_), _) => LinkStatus::Revoked,
             (None, false) => LinkStatus::Expired,
             (None, true) => LinkStatus::Active,
-        };
+        }
+    }
+}
+
+impl LinkView {
+    fn new(link: ReportLink, survey_key: String, now: DateTime<Utc>) -> Self {
+        let status = LinkStatus::of(&link, now);
         LinkView {
             id: link.id,
             survey_id: link.survey_id,
@@ -239,11 +246,10 @@ pub fn check_link(
 
 fn usable(found: Option<LinkWithSurvey>, now: DateTime<Utc>) -> Result<OpenLink, LinkError> {
     let (link, survey_key, project) = found.ok_or(LinkError::Unknown)?;
-    if link.revoked_at.is_some() {
-        return Err(LinkError::Revoked);
-    }
-    if link.expires_at <= now {
-        return Err(LinkError::Expired);
+    match LinkStatus::of(&link, now) {
+        LinkStatus::Revoked => return Err(LinkError::Revoked),
+        LinkStatus::Expired => return Err(LinkError::Expired),
+        LinkStatus::Active => {}
     }
     Ok(OpenLink { id: link.id, survey_id: link.survey_id, survey_key, expires_at: link.expires_at, project })
 }

@@ -54,7 +54,7 @@ pub fn count_live(conn: &mut PgConnection, project_id: Uuid, now: DateTime<Utc>)
         .get_result(conn)?)
 }
 
-/// Links with their survey's key and project, joined.
+/// Links with their survey's key and project, joined and selected as [`LinkWithSurvey`].
 macro_rules! with_survey {
     () => {
         report_links::table
@@ -62,6 +62,7 @@ macro_rules! with_survey {
                 surveys::project_id.eq(report_links::project_id).and(surveys::id.eq(report_links::survey_id)),
             ))
             .inner_join(projects::table.on(projects::id.eq(report_links::project_id)))
+            .select((ReportLink::as_select(), surveys::key, Project::as_select()))
     };
 }
 
@@ -73,7 +74,6 @@ pub fn list(
 ) -> Result<Vec<LinkWithSurvey>, StoreError> {
     let mut query = with_survey!()
         .filter(report_links::project_id.eq(project_id))
-        .select((ReportLink::as_select(), surveys::key, Project::as_select()))
         .order((report_links::created_at.desc(), report_links::id))
         .into_boxed();
     if let Some(survey_id) = survey_id {
@@ -84,11 +84,7 @@ pub fn list(
 
 /// The link with this token hash, revoked or not.
 pub fn find_by_hash(conn: &mut PgConnection, hash: &[u8]) -> Result<Option<LinkWithSurvey>, StoreError> {
-    Ok(with_survey!()
-        .filter(report_links::token_hash.eq(hash))
-        .select((ReportLink::as_select(), surveys::key, Project::as_select()))
-        .first(conn)
-        .optional()?)
+    Ok(with_survey!().filter(report_links::token_hash.eq(hash)).first(conn).optional()?)
 }
 
 /// A project's link by id, revoked or not.
@@ -99,7 +95,6 @@ pub fn find(
 ) -> Result<Option<LinkWithSurvey>, StoreError> {
     Ok(with_survey!()
         .filter(report_links::project_id.eq(project_id).and(report_links::id.eq(id)))
-        .select((ReportLink::as_select(), surveys::key, Project::as_select()))
         .first(conn)
         .optional()?)
 }
