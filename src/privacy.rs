@@ -78,22 +78,11 @@ fn sweep(
         let horizon = now - Duration::days(i64::from(days));
         let mut answers_deleted = 0;
         for survey in surveys::list(conn, project_id)? {
-            loop {
-                let n = q::delete_answers_before(conn, project_id, survey.id, horizon, batch)?;
-                answers_deleted += n;
-                if n < batch as u64 {
-                    break;
-                }
-            }
+            answers_deleted +=
+                in_batches(batch, || q::delete_answers_before(conn, project_id, survey.id, horizon, batch))?;
         }
-        let mut contacts_deleted = 0;
-        loop {
-            let n = q::delete_contacts_before(conn, project_id, horizon, batch)?;
-            contacts_deleted += n;
-            if n < batch as u64 {
-                break;
-            }
-        }
+        let contacts_deleted =
+            in_batches(batch, || q::delete_contacts_before(conn, project_id, horizon, batch))?;
         metrics::counter!("feedbackd_retention_deleted_answers_total").increment(answers_deleted);
         if answers_deleted + contacts_deleted > 0 {
             tracing::info!(%project_id, days, answers_deleted, contacts_deleted, "retention deleted old data");
@@ -107,6 +96,19 @@ fn sweep(
         });
     }
     Ok(out)
+}
+
+/// Repeats `delete` (one batch of at most `batch` rows, its own short transaction) until a
+/// batch comes back short; the rows deleted in all.
+fn in_batches(batch: i64, mut delete: impl FnMut() -> Result<u64, StoreError>) -> Result<u64, StoreError> {
+    let mut total = 0;
+    loop {
+        let n = delete()?;
+        total += n;
+        if n < batch as u64 {
+            return Ok(total);
+        }
+    }
 }
 
 /// Runs retention every `interval` (the first run right away) until the process ends.
