@@ -126,7 +126,7 @@ impl Tally {
 /// Reads counts per score for each range, answered from rollups where they can.
 fn count_ranges(
     conn: &mut PgConnection,
-    project: &Project,
+    project_id: Uuid,
     survey_id: Uuid,
     ranges: &[(DateTime<Utc>, DateTime<Utc>)],
     filter: &Filter,
@@ -136,7 +136,6 @@ fn count_ranges(
     let mut out = Tally::new(ranges.len());
     // Read in the snapshot, not from the cached project: the list must match the rollups
     // read below, also right after an attribute was indexed or unindexed.
-    let project_id = project.id;
     let indexed = &crate::store::indexing::indexed_attributes(conn, project_id)?
         .ok_or_else(|| StoreError::Internal(format!("project {project_id} is gone")))?;
     let sealed_before = q::sealed_before(conn, project_id, survey_id)?;
@@ -232,7 +231,7 @@ pub async fn summary(
     let (sid, filter) = (info.id, p.filter.clone());
     let (counts, plan) = db
         .run(move |conn| {
-            snapshot(conn, |conn| count_ranges(conn, &project, sid, &ranges, &filter, &raw, None))
+            snapshot(conn, |conn| count_ranges(conn, project.id, sid, &ranges, &filter, &raw, None))
         })
         .await?;
     let get = |i: usize| counts[i].get(&None).cloned().unwrap_or_default();
@@ -268,7 +267,7 @@ pub async fn timeseries(
     let (sid, filter) = (info.id, p.filter.clone());
     let (mut counts, plan) = db
         .run(move |conn| {
-            snapshot(conn, |conn| count_ranges(conn, &project, sid, &ranges, &filter, &raw, None))
+            snapshot(conn, |conn| count_ranges(conn, project.id, sid, &ranges, &filter, &raw, None))
         })
         .await?;
     let points = buckets
@@ -305,7 +304,7 @@ pub async fn breakdown(
     let (sid, filter, key) = (info.id, p.filter.clone(), by.clone());
     let (mut counts, plan) = db
         .run(move |conn| {
-            snapshot(conn, |conn| count_ranges(conn, &project, sid, &ranges, &filter, &raw, Some(&key)))
+            snapshot(conn, |conn| count_ranges(conn, project.id, sid, &ranges, &filter, &raw, Some(&key)))
         })
         .await?;
     let mut groups = counts.pop().unwrap_or_default();
