@@ -76,6 +76,15 @@ pub async fn not_found(req: HttpRequest) -> Result<HttpResponse, ApiError> {
     Err(ApiError::NotFound(format!("no route for {} {}", req.method(), req.path())))
 }
 
+/// Whether `If-None-Match` lists `etag` (or `*`), weak validators comparing equal to strong
+/// ones (RFC 9110's weak comparison, what `GET` revalidation uses).
+pub(crate) fn matches_etag(req: &actix_web::HttpRequest, etag: &str) -> bool {
+    let Some(value) = req.headers().get(actix_web::http::header::IF_NONE_MATCH) else { return false };
+    let Ok(value) = value.to_str() else { return false };
+    let opaque = etag.trim_start_matches("W/");
+    value.split(',').map(str::trim).any(|tag| tag == "*" || tag.trim_start_matches("W/") == opaque)
+}
+
 /// Refuses a URL carrying U+0000 (`%00`) before any handler sees it: PostgreSQL text cannot
 /// hold the character, so a path or query parameter with it would fail at the database.
 pub async fn reject_nul_in_url(

@@ -25,11 +25,7 @@ pub async fn widget_script(req: HttpRequest) -> HttpResponse {
     static ETAG: OnceLock<String> = OnceLock::new();
     // Weak: the gzipped and the plain answer are the same script, not the same bytes.
     let etag = ETAG.get_or_init(|| format!("W/\"{}\"", &hex::encode(Sha256::digest(WIDGET_JS))[..32]));
-    let unchanged = req
-        .headers()
-        .get(header::IF_NONE_MATCH)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.split(',').any(|t| t.trim().trim_start_matches("W/") == &etag[2..]));
+    let unchanged = super::matches_etag(&req, etag);
     let mut response = if unchanged { HttpResponse::NotModified() } else { HttpResponse::Ok() };
     response
         .insert_header((header::ETAG, etag.as_str()))

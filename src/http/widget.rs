@@ -5,7 +5,7 @@ use super::body::read_json;
 use super::extract::PublishableKey;
 use super::mgmt_dto::{DismissIn, WidgetConfigOut};
 use super::surveys::{body_limit, run_manage};
-use super::{ApiError, AppState};
+use super::{matches_etag, ApiError, AppState};
 use crate::config::Limits;
 use crate::domain::FieldError;
 use crate::widget::{self, Audience};
@@ -61,14 +61,6 @@ pub async fn config(
         .insert_header((header::CACHE_CONTROL, cache))
         .content_type("application/json")
         .body(body))
-}
-
-/// Whether `If-None-Match` lists `etag` (or `*`); weak validators compare equal (RFC 9110).
-fn matches_etag(req: &HttpRequest, etag: &str) -> bool {
-    let Some(value) = req.headers().get(header::IF_NONE_MATCH).and_then(|v| v.to_str().ok()) else {
-        return false;
-    };
-    value.split(',').map(str::trim).any(|tag| tag == "*" || tag.trim_start_matches("W/") == etag)
 }
 
 /// The respondent and attributes from the query (`respondent_id=u1&attributes[plan]=pro`);
