@@ -281,21 +281,26 @@ async fn revoking_a_link_ends_its_sessions_on_the_next_request() {
     assert!(r.text().await.unwrap().contains("has been revoked"));
 }
 
+/// Moves a link's creation and expiry into the past, by SQL intervals ago.
+fn backdate(app: &TestApp, link: &Value, created_ago: &str, expired_ago: &str) {
+    diesel::RunQueryDsl::execute(
+        diesel::sql_query(format!(
+            "UPDATE report_links SET created_at = now() - interval '{created_ago}', \
+             expires_at = now() - interval '{expired_ago}' WHERE id = '{}'",
+            link["id"].as_str().unwrap()
+        )),
+        &mut app.db.connect(),
+    )
+    .unwrap();
+}
+
 #[tokio::test]
 async fn an_expired_link_neither_opens_nor_keeps_its_sessions() {
     let app = spawn_app().await;
     let link = make_link(&app, "nps-main", json!({})).await;
     let url = link["url"].as_str().unwrap();
     let cookie = link_session(&app, url).await;
-    diesel::RunQueryDsl::execute(
-        diesel::sql_query(format!(
-            "UPDATE report_links SET created_at = now() - interval '8 days', \
-             expires_at = now() - interval '1 second' WHERE id = '{}'",
-            link["id"].as_str().unwrap()
-        )),
-        &mut app.db.connect(),
-    )
-    .unwrap();
+    backdate(&app, &link, "8 days", "1 second");
     let r = page(&app, Some(&cookie), "/reports/nps-main").await;
     assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
     assert!(r.text().await.unwrap().contains("has expired"));
@@ -307,15 +312,7 @@ async fn an_expired_link_neither_opens_nor_keeps_its_sessions() {
     assert_eq!(list["links"][0]["status"], "expired");
 
     // Listed for 30 days after it ended, then forgotten when the project makes a link.
-    diesel::RunQueryDsl::execute(
-        diesel::sql_query(format!(
-            "UPDATE report_links SET created_at = now() - interval '40 days', \
-             expires_at = now() - interval '31 days' WHERE id = '{}'",
-            link["id"].as_str().unwrap()
-        )),
-        &mut app.db.connect(),
-    )
-    .unwrap();
+    backdate(&app, &link, "40 days", "31 days");
     let newer = make_link(&app, "nps-main", json!({})).await;
     let list = json(call(&app, Method::GET, "/v1/report-links", &app.fixture.secret_key, None).await).await;
     let ids: Vec<&str> =
