@@ -111,7 +111,8 @@ pub struct ExportArgs {
     #[arg(long)]
     pub tz: Option<String>,
     /// Any filter of the read API as NAME=VALUE (repeatable): score_min=9, band=detractor,
-    /// attributes.plan=pro, has_comment=true, category=bug, q="dark mode".
+    /// attributes.plan=pro, has_comment=true, category=bug, q="dark mode",
+    /// include_duplicates=true.
     #[arg(long = "filter", value_name = "NAME=VALUE")]
     pub filters: Vec<String>,
     /// Start the CSV with a UTF-8 byte order mark (for Excel).

@@ -87,7 +87,8 @@ pub struct AbuseArgs {
     /// taken for bots: acknowledged and dropped. 0 disables.
     #[arg(long, env = "FEEDBACKD_MIN_TIME_TO_ANSWER_MS", default_value_t = 400)]
     pub min_time_to_answer_ms: u64,
-    /// The same comment from the same respondent within this many seconds is stored once.
+    /// An answer that repeats one the same respondent gave the same survey (same score and
+    /// comment) within this many seconds is stored, flagged, and left out of the figures.
     #[arg(long, env = "FEEDBACKD_DUPLICATE_COMMENT_WINDOW_SECS", default_value_t = 300,
           value_parser = clap::value_parser!(u64).range(0..=86_400))]
     pub duplicate_comment_window_secs: u64,
@@ -183,11 +184,10 @@ pub struct Config {
     pub session_secret: Option<SecretString>,
 }
 
-/// Signals that an answer comes from a bot or a repeat.
+/// Signals that an answer comes from a bot. (Repeats are the writer's: `WriterConfig`.)
 #[derive(Debug, Clone)]
 pub struct SpamConfig {
     pub min_time_to_answer: Duration,
-    pub duplicate_comment_window: Duration,
 }
 
 /// Size and time limits on ingested answers.
@@ -212,6 +212,8 @@ pub struct WriterConfig {
     pub batch: usize,
     pub writers: usize,
     pub timeout: Duration,
+    /// A repeat of an answer received this recently is stored but not counted; 0: never.
+    pub duplicate_window: Duration,
 }
 
 /// A setting that is valid alone but not with the others.
@@ -265,6 +267,7 @@ impl ServeArgs {
                 batch: self.writer.writer_batch as usize,
                 writers: self.writer.writers as usize,
                 timeout: Duration::from_millis(self.writer.ingest_timeout_ms),
+                duplicate_window: Duration::from_secs(self.abuse.duplicate_comment_window_secs),
             },
             rate_limits: RateLimitConfig {
                 ip: self.abuse.rate_limit_ip,
@@ -275,10 +278,7 @@ impl ServeArgs {
             },
             trusted_proxies: self.abuse.trusted_proxies,
             session_secret: self.session_secret,
-            spam: SpamConfig {
-                min_time_to_answer: Duration::from_millis(self.abuse.min_time_to_answer_ms),
-                duplicate_comment_window: Duration::from_secs(self.abuse.duplicate_comment_window_secs),
-            },
+            spam: SpamConfig { min_time_to_answer: Duration::from_millis(self.abuse.min_time_to_answer_ms) },
         })
     }
 }

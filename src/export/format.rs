@@ -7,7 +7,7 @@ use serde_json::Value;
 use std::borrow::Cow;
 
 /// The columns every CSV export has, before one `attributes.KEY` column per attribute key.
-pub const FIXED_COLUMNS: [&str; 12] = [
+pub const FIXED_COLUMNS: [&str; 15] = [
     "id",
     "survey_id",
     "respondent_id",
@@ -16,6 +16,9 @@ pub const FIXED_COLUMNS: [&str; 12] = [
     "category",
     "answered_at",
     "received_at",
+    "client_time",
+    "late",
+    "duplicate_of",
     "context.page_url",
     "context.user_agent",
     "context.device",
@@ -102,6 +105,12 @@ impl Encoder {
                 writer.write_field(text(&a.category).as_bytes())?;
                 writer.write_field(local_time(a.answered_at, *tz))?;
                 writer.write_field(local_time(a.received_at, *tz))?;
+                writer.write_field(a.client_time.map(|t| local_time(t, *tz)).unwrap_or_default())?;
+                writer.write_field(if a.late { "true" } else { "false" })?;
+                match a.duplicate_of {
+                    Some(id) => writer.write_field(id.hyphenated().encode_lower(&mut uuid).as_bytes())?,
+                    None => writer.write_field("")?,
+                }
                 for field in CONTEXT_FIELDS {
                     writer.write_field(neutralise(&value_cell(a.context.get(field))).as_bytes())?;
                 }

@@ -25,7 +25,7 @@ pub struct ExportRequest {
 /// every bad or unknown parameter is refused by name). The CLI builds a query string from
 /// its flags and comes through here too.
 pub fn parse_export_query(query_string: &str) -> Result<ExportRequest, ApiError> {
-    let mut q = Query::parse(query_string, &["survey", "format", "bom"]);
+    let mut q = Query::parse(query_string, &["survey", "format", "bom", "include_duplicates"]);
     let survey = q.one("survey");
     let format = q.parsed::<ExportFormat>("format", "csv or ndjson").unwrap_or(ExportFormat::Csv);
     let bom = q.parsed::<bool>("bom", "true or false").unwrap_or(false);
@@ -39,6 +39,7 @@ pub fn parse_export_query(query_string: &str) -> Result<ExportRequest, ApiError>
     params(("format" = Option<String>, Query, description = "csv (default) or ndjson"),
         ("survey" = Option<String>, Query, description = "a survey's id or key; default every survey"),
         ("bom" = Option<bool>, Query, description = "start the CSV with a UTF-8 byte order mark (for Excel)"),
+        ("include_duplicates" = Option<bool>, Query, description = "also the answers that repeat an earlier one (their duplicate_of is set), which every figure leaves out; default false"),
         ReportFilters),
     security(("secret_key" = ["responses:export"])),
     responses((status = 200, description = "The answers, newest first, streamed as an attachment: CSV (RFC 4180, one column per attribute key) or NDJSON (one list item per line)", content_type = "text/csv"),

@@ -135,7 +135,9 @@ pub async fn terms(
 #[utoipa::path(get, path = "/v1/responses", operation_id = "list_responses", tag = "insights",
     params(("survey" = Option<String>, Query, description = "a survey's id or key; default every survey"),
         ("cursor" = Option<String>, Query, description = "from the previous page's next_cursor"),
-        ("limit" = Option<u32>, Query, description = "1 to 500, default 50"), ReportFilters),
+        ("limit" = Option<u32>, Query, description = "1 to 500, default 50"),
+        ("include_duplicates" = Option<bool>, Query, description = "also the answers that repeat an earlier one (their duplicate_of is set), which every figure leaves out; default false"),
+        ReportFilters),
     security(("secret_key" = ["responses:read"])),
     responses((status = 200, description = "Answers, newest first, with next_cursor", body = report::Page),
         (status = 404, description = "no such survey in the key's project", body = ProblemSchema, content_type = "application/problem+json")))]
@@ -145,7 +147,7 @@ pub async fn list(
     req: HttpRequest,
 ) -> Result<HttpResponse, ApiError> {
     let project = key.require(Scope::ResponsesRead)?.project.clone();
-    let mut q = Query::parse(req.query_string(), &["survey", "cursor", "limit"]);
+    let mut q = Query::parse(req.query_string(), &["survey", "cursor", "limit", "include_duplicates"]);
     let survey = q.one("survey");
     let cursor = q.cursor();
     let limit = q.int_in("limit", 1..=500, 50) as usize;

@@ -140,6 +140,8 @@ impl Query {
             score_max: self.int_opt("score_max"),
             band: self.parsed("band", "detractor, passive or promoter"),
             has_comment: self.parsed("has_comment", "true or false"),
+            // Only the list and the export take it; elsewhere `parse` refused it.
+            include_duplicates: self.parsed("include_duplicates", "true or false").unwrap_or(false),
             ..Filter::default()
         };
         for category in self.params.get("category").cloned().unwrap_or_default() {

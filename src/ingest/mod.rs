@@ -7,6 +7,7 @@ pub mod submission;
 pub mod writer;
 
 pub use error::IngestError;
+use submission::AnswerTime;
 pub use submission::{Category, Submission};
 pub use writer::{Writer, WriterHandle};
 
@@ -16,7 +17,7 @@ use crate::domain::{FieldError, Scale, SurveyKind, SurveyStatus};
 use crate::store::models::{NewAnswer, Survey};
 use crate::store::responses::{self, FollowUp, FollowUpOutcome, Stored};
 use crate::store::{surveys, Db};
-use chrono::Utc;
+use chrono::{DateTime, Utc};
 use moka::sync::Cache;
 use serde_json::Value;
 use std::net::IpAddr;
@@ -35,6 +36,7 @@ struct SurveyRules {
     kind: SurveyKind,
     scale: Option<Scale>,
     status: SurveyStatus,
+    created_at: DateTime<Utc>,
 }
 
 impl TryFrom<&Survey> for SurveyRules {
@@ -50,6 +52,7 @@ impl TryFrom<&Survey> for SurveyRules {
             kind: s.kind.parse()?,
             scale,
             status: s.status.parse()?,
+            created_at: s.created_at,
         })
     }
 }
@@ -62,9 +65,6 @@ pub struct Ingestor {
     limits: Arc<Limits>,
     spam: SpamConfig,
     surveys: Cache<(Uuid, String), Option<SurveyRules>>,
-    /// Comments stored lately, by (project, respondent, SHA-256 of the text): a repeat within
-    /// the window is answered as a replay of the first instead of being stored again.
-    recent_comments: Cache<(Uuid, String, [u8; 32]), Recorded>,
 }
 
 /// Why an answer was acknowledged but not stored.
@@ -92,12 +92,7 @@ impl Ingestor {
             .max_capacity(if cache_ttl.is_zero() { 0 } else { 10_000 })
             .time_to_live(cache_ttl.max(Duration::from_millis(1)))
             .build();
-        let window = spam.duplicate_comment_window;
-        let recent_comments = Cache::builder()
-            .max_capacity(if window.is_zero() { 0 } else { 100_000 })
-            .time_to_live(window.max(Duration::from_millis(1)))
-            .build();
-        Ingestor { db, writer, limits: Arc::new(limits), spam, surveys, recent_comments }
+        Ingestor { db, writer, limits: Arc::new(limits), spam, surveys }
     }
 
     /// Whether the answer looks like a bot's: it is then acknowledged and not stored, so
@@ -110,29 +105,15 @@ impl Ingestor {
         s.time_to_answer.filter(|t| !min.is_zero() && *t < min).map(|_| Drop::TooFast)
     }
 
-    /// An answer that needs no write: dropped as spam, or a comment repeated lately.
+    /// An answer that needs no write: a bot's, acknowledged as if stored. Only what no
+    /// honest client sends ends here; a repeat by a person is stored (and flagged).
     fn settled_without_write(&self, row: &NewAnswer, dropped: Option<Drop>) -> Option<Recorded> {
-        if let Some(reason) = dropped {
-            let reason = match reason {
-                Drop::Honeypot => "dropped_honeypot",
-                Drop::TooFast => "dropped_too_fast",
-            };
-            metrics::counter!("feedbackd_answers_total", "outcome" => reason).increment(1);
-            return Some(Recorded { id: row.id, survey_id: row.survey_id, created: true });
-        }
-        let repeat = self.recent_comments.get(&comment_key(row)?)?;
-        metrics::counter!("feedbackd_answers_total", "outcome" => "duplicate_comment").increment(1);
-        Some(Recorded { created: false, ..repeat })
-    }
-
-    /// Remembers what was just written, and counts it.
-    fn written(&self, row_key: Option<(Uuid, String, [u8; 32])>, recorded: Recorded) -> Recorded {
-        let outcome = if recorded.created { "created" } else { "replayed" };
-        metrics::counter!("feedbackd_answers_total", "outcome" => outcome).increment(1);
-        if let (Some(key), true) = (row_key, recorded.created) {
-            self.recent_comments.insert(key, recorded);
-        }
-        recorded
+        let reason = match dropped? {
+            Drop::Honeypot => "dropped_honeypot",
+            Drop::TooFast => "dropped_too_fast",
+        };
+        metrics::counter!("feedbackd_answers_total", "outcome" => reason).increment(1);
+        Some(Recorded { id: row.id, survey_id: row.survey_id, created: true })
     }
 
     /// The limits answers are checked against.
@@ -164,9 +145,9 @@ impl Ingestor {
         if let Some(settled) = self.settled_without_write(&row, dropped) {
             return Ok(settled);
         }
-        let (id, key) = (row.id, comment_key(&row));
+        let id = row.id;
         let stored = self.writer.write(vec![row]).await?;
-        Ok(self.written(key, recorded(id, stored[0])))
+        Ok(recorded(id, stored[0]))
     }
 
     /// Checks and stores up to a batch of answers in one commit. Invalid items are refused
@@ -204,10 +185,10 @@ impl Ingestor {
             }
         }
         if !rows.is_empty() {
-            let keys: Vec<_> = rows.iter().map(|r| (r.id, comment_key(r))).collect();
+            let ids: Vec<_> = rows.iter().map(|r| r.id).collect();
             let stored = self.writer.write(rows).await?;
-            for ((slot, (id, key)), stored) in slots.into_iter().zip(keys).zip(stored) {
-                results[slot] = Some(Ok(self.written(key, recorded(id, stored))));
+            for ((slot, id), stored) in slots.into_iter().zip(ids).zip(stored) {
+                results[slot] = Some(Ok(recorded(id, stored)));
             }
         }
         Ok(results.into_iter().map(|r| r.expect("every slot is filled")).collect())
@@ -269,9 +250,10 @@ impl Ingestor {
             errors.push(FieldError::new("category", "needs a comment"));
         }
         let now = Utc::now();
-        let answered_at = submission::answered_at(s.client_time, now, &self.limits)
+        let created_at = survey.as_ref().map(|rules| rules.created_at);
+        let time = submission::answered_at(s.client_time, now, created_at, &self.limits)
             .map_err(|e| errors.push(e))
-            .unwrap_or(now);
+            .unwrap_or(AnswerTime { counted_at: now, late: false });
         let Some(survey) = survey.filter(|_| errors.is_empty()) else {
             errors.sort_by(|a, b| a.field.cmp(&b.field));
             return Err(IngestError::Invalid(errors));
@@ -289,7 +271,8 @@ impl Ingestor {
             context: Value::Object(s.context),
             client_ip: client_ip.and_then(|ip| ip::apply_policy(&project.ip_policy, ip)),
             client_time: s.client_time,
-            answered_at,
+            answered_at: time.counted_at,
+            late: time.late,
         })
     }
 
@@ -316,20 +299,19 @@ impl Ingestor {
     }
 }
 
-/// The key under which a comment is remembered for de-duplication.
-fn comment_key(row: &NewAnswer) -> Option<(Uuid, String, [u8; 32])> {
-    use sha2::Digest;
-    let respondent = row.respondent_id.clone()?;
-    let digest = sha2::Sha256::digest(row.comment.as_ref()?.trim().as_bytes());
-    Some((row.project_id, respondent, digest.into()))
-}
-
 fn count_invalid(error: &IngestError) {
     if matches!(error, IngestError::Invalid(_)) {
         metrics::counter!("feedbackd_answers_total", "outcome" => "invalid").increment(1);
     }
 }
 
+/// The answer to a client for a written row, counted by what happened to it.
 fn recorded(id: Uuid, stored: Stored) -> Recorded {
+    let outcome = match (stored.created, stored.duplicate) {
+        (true, true) => "duplicate",
+        (true, false) => "created",
+        (false, _) => "replayed",
+    };
+    metrics::counter!("feedbackd_answers_total", "outcome" => outcome).increment(1);
     Recorded { id, survey_id: stored.survey_id, created: stored.created }
 }

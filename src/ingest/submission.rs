@@ -76,28 +76,41 @@ pub fn check_against_survey(
     }
 }
 
-/// When the person answered: the client's time if it is plausible, else now.
-/// Too far in the future or the past is refused, not silently replaced.
+/// When an answer counts, and whether it came late.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct AnswerTime {
+    /// The time every report buckets the answer by.
+    pub counted_at: DateTime<Utc>,
+    /// The client's time was older than the backdate limit, so the answer counts when the
+    /// server received it (a device offline for weeks is honest; its answer is not lost).
+    pub late: bool,
+}
+
+/// When the person answered: the client's time if it is plausible, the server's if it is
+/// older than the backdate limit (then marked late). Only what no honest clock produces is
+/// refused: a time too far in the future, or before the survey existed.
 pub fn answered_at(
     client_time: Option<DateTime<Utc>>,
     now: DateTime<Utc>,
+    survey_created_at: Option<DateTime<Utc>>,
     limits: &Limits,
-) -> Result<DateTime<Utc>, FieldError> {
-    let Some(t) = client_time else { return Ok(now) };
+) -> Result<AnswerTime, FieldError> {
+    let on_time = |counted_at| AnswerTime { counted_at, late: false };
+    let Some(t) = client_time else { return Ok(on_time(now)) };
     if t > now + limits.max_clock_skew {
         return Err(FieldError::new(
             "client_time",
             format!("is more than {} seconds in the future", limits.max_clock_skew.num_seconds()),
         ));
     }
+    if survey_created_at.is_some_and(|created| t < created - limits.max_clock_skew) {
+        return Err(FieldError::new("client_time", "is before the survey existed"));
+    }
     if t < now - limits.max_backdate {
-        return Err(FieldError::new(
-            "client_time",
-            format!("is more than {} days in the past", limits.max_backdate.num_days()),
-        ));
+        return Ok(AnswerTime { counted_at: now, late: true });
     }
     // A clock a little ahead is skew, not the future: count the answer now.
-    Ok(t.min(now))
+    Ok(on_time(t.min(now)))
 }
 
 /// Checks attributes: count, key shape and length, scalar values of bounded length, and the
@@ -192,12 +205,32 @@ mod tests {
     fn client_time_is_kept_when_plausible_and_refused_when_not() {
         let now = Utc::now();
         let l = limits();
+        let at = |t| answered_at(Some(t), now, None, &l);
         let earlier = now - chrono::Duration::hours(3);
-        assert_eq!(answered_at(Some(earlier), now, &l), Ok(earlier));
-        assert_eq!(answered_at(Some(now + chrono::Duration::seconds(10)), now, &l), Ok(now));
-        assert!(answered_at(Some(now + chrono::Duration::hours(1)), now, &l).is_err());
-        assert!(answered_at(Some(now - chrono::Duration::days(400)), now, &l).is_err());
-        assert_eq!(answered_at(None, now, &l), Ok(now));
+        assert_eq!(at(earlier), Ok(AnswerTime { counted_at: earlier, late: false }));
+        assert_eq!(at(now + chrono::Duration::seconds(10)), Ok(AnswerTime { counted_at: now, late: false }));
+        assert!(at(now + chrono::Duration::hours(1)).is_err());
+        assert_eq!(answered_at(None, now, None, &l), Ok(AnswerTime { counted_at: now, late: false }));
+    }
+
+    #[test]
+    fn answers_older_than_the_backdate_limit_count_now_and_are_late() {
+        let now = Utc::now();
+        let l = limits();
+        let five_weeks = now - chrono::Duration::days(35);
+        assert_eq!(
+            answered_at(Some(five_weeks), now, None, &l),
+            Ok(AnswerTime { counted_at: now, late: true })
+        );
+        let created = now - chrono::Duration::days(10);
+        let error = answered_at(Some(five_weeks), now, Some(created), &l).unwrap_err();
+        assert_eq!(
+            (error.field.as_str(), error.message.as_str()),
+            ("client_time", "is before the survey existed")
+        );
+        // A clock a little behind at the survey's start is skew, not a lie.
+        let just_before = created - chrono::Duration::seconds(5);
+        assert_eq!(answered_at(Some(just_before), now, Some(created), &l).map(|t| t.late), Ok(false));
     }
 
     #[test]

@@ -70,6 +70,7 @@ impl Writer {
                     rx: rx.clone(),
                     url: url.clone(),
                     batch: config.batch,
+                    duplicate_window: config.duplicate_window,
                     stats: stats.clone(),
                     stopping: stopping.clone(),
                     conn: None,
@@ -142,6 +143,7 @@ struct Worker {
     rx: Receiver<Job>,
     url: SecretString,
     batch: usize,
+    duplicate_window: Duration,
     stats: Arc<WriterStats>,
     stopping: Arc<AtomicBool>,
     conn: Option<PgConnection>,
@@ -174,12 +176,13 @@ impl Worker {
     }
 
     fn write(&mut self, jobs: Vec<Job>) {
+        let duplicate_window = self.duplicate_window;
         let Some(conn) = self.connection() else {
             return answer_all(jobs, || IngestError::Unavailable);
         };
         let (rows, placement) = merge(&jobs);
         let started = Instant::now();
-        let result = insert_batch(conn, &rows);
+        let result = insert_batch(conn, &rows, duplicate_window);
         metrics::counter!("feedbackd_db_calls_total").increment(1);
         metrics::histogram!("feedbackd_writer_commit_seconds").record(started.elapsed().as_secs_f64());
         metrics::histogram!("feedbackd_writer_batch_rows").record(rows.len() as f64);

@@ -34,6 +34,9 @@ pub struct Filter {
     pub categories: Vec<String>,
     /// A web-search style full-text query on comments.
     pub text: Option<String>,
+    /// Also the answers that repeat an earlier one (flagged `duplicate_of`), which the
+    /// figures leave out. Only raw rows have them, so the rollups cannot answer this.
+    pub include_duplicates: bool,
 }
 
 /// Values longer than this are cut in the rollups, so equality on them needs raw rows.

@@ -84,6 +84,7 @@ fn raw_filter(filter: &Filter, kind: Option<SurveyKind>) -> Result<RawFilter, In
         has_comment: filter.has_comment,
         categories: filter.categories.clone(),
         text: filter.text.clone(),
+        include_duplicates: filter.include_duplicates,
     })
 }
 

@@ -62,7 +62,8 @@ pub fn fill_dimension(conn: &mut PgConnection, project_id: Uuid, key: &str) -> Q
          SELECT project_id, survey_id, $2, left(attributes ->> $2, 128), \
                 date_trunc('hour', answered_at, 'UTC'), score, count(*) \
          FROM responses \
-         WHERE project_id = $1 AND score IS NOT NULL AND attributes ->> $2 IS NOT NULL \
+         WHERE project_id = $1 AND score IS NOT NULL AND duplicate_of IS NULL \
+           AND attributes ->> $2 IS NOT NULL \
          GROUP BY 1, 2, 3, 4, 5, 6",
     )
     .bind::<SqlUuid, _>(project_id)

@@ -9,7 +9,7 @@ use chrono::{DateTime, Utc};
 use diesel::pg::Pg;
 use diesel::prelude::*;
 use diesel::query_builder::{BoxedSqlQuery, SqlQuery};
-use diesel::sql_types::{Array, Int2, Int4, Int8, Jsonb, Nullable, Text, Timestamptz, Uuid as SqlUuid};
+use diesel::sql_types::{Array, Bool, Int2, Int4, Int8, Jsonb, Nullable, Text, Timestamptz, Uuid as SqlUuid};
 use serde_json::Value;
 use uuid::Uuid;
 
@@ -36,6 +36,8 @@ pub struct RawFilter {
     pub has_comment: Option<bool>,
     pub categories: Vec<String>,
     pub text: Option<String>,
+    /// Also repeats (`duplicate_of` set); every figure leaves them out.
+    pub include_duplicates: bool,
 }
 
 /// Which rollup rows to read.
@@ -121,8 +123,12 @@ impl Sql {
         self.filter(&q.filter)
     }
 
-    /// ` AND …` for every condition of `f` on rows aliased `r`.
+    /// ` AND …` for every condition of `f` on rows aliased `r`. Every read of raw rows
+    /// comes through here, so a repeat is left out of them all as it is of the rollups.
     fn filter(&mut self, f: &RawFilter) -> &mut Self {
+        if !f.include_duplicates {
+            self.push(" AND r.duplicate_of IS NULL");
+        }
         if let Some(lo) = f.score_min {
             self.push(" AND r.score >= ").bind(Bind::Int2(lo));
         }
@@ -316,6 +322,20 @@ pub struct ListedAnswer {
     /// When the server received it.
     #[diesel(sql_type = Timestamptz)]
     pub received_at: DateTime<Utc>,
+    /// The device's own time, as sent (null if it sent none).
+    #[diesel(sql_type = Nullable<Timestamptz>)]
+    #[schema(required)]
+    pub client_time: Option<DateTime<Utc>>,
+    /// The device's time was older than the backdate limit (it was offline for long), so
+    /// the answer counts at `answered_at`, when the server received it.
+    #[diesel(sql_type = Bool)]
+    pub late: bool,
+    /// The earlier answer this one repeats (same respondent, survey, score and comment
+    /// within the duplicate window): stored, but left out of every figure. Listed only
+    /// with `include_duplicates=true`.
+    #[diesel(sql_type = Nullable<SqlUuid>)]
+    #[schema(required)]
+    pub duplicate_of: Option<Uuid>,
     /// The comment's matching fragments, `<mark>`ed, when the list was searched.
     #[diesel(sql_type = Nullable<Text>)]
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -341,7 +361,7 @@ pub fn list(conn: &mut PgConnection, q: &ListQuery) -> Result<Vec<ListedAnswer>,
     let mut sql = Sql::default();
     sql.push(
         "SELECT r.id, r.survey_id, r.respondent_id, r.score, r.comment, r.category, r.attributes, r.context, \
-         r.answered_at, r.received_at, ",
+         r.answered_at, r.received_at, r.client_time, r.late, r.duplicate_of, ",
     );
     match &q.filter.text {
         Some(text) => sql

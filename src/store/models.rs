@@ -149,6 +149,8 @@ pub struct NewAnswer {
     pub client_ip: Option<ipnet::IpNet>,
     pub client_time: Option<DateTime<Utc>>,
     pub answered_at: DateTime<Utc>,
+    /// The client's time was older than the backdate limit: `answered_at` is the server's.
+    pub late: bool,
 }
 
 /// A stored answer.

@@ -8,7 +8,8 @@ use diesel::pg::Pg;
 use diesel::prelude::*;
 use diesel::query_builder::{AstPass, Query, QueryFragment, QueryId};
 use diesel::sql_types::{self as sql, Array, Nullable};
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
+use std::time::Duration;
 use uuid::Uuid;
 
 /// What happened to one answer of a batch.
@@ -18,31 +19,79 @@ pub struct Stored {
     pub survey_id: Uuid,
     /// Whether this write created the row, rather than finding it already there.
     pub created: bool,
+    /// Whether the row this write created repeats an earlier answer and is not counted.
+    pub duplicate: bool,
 }
 
 /// Inserts answers in one transaction; returns one [`Stored`] per row, in order.
 /// `rows` must be unique by `(project_id, id)` and sorted by it, so that concurrent writers
 /// lock rows in one order. A row whose id is already stored is left as it was.
-pub fn insert_batch(conn: &mut PgConnection, rows: &[NewAnswer]) -> Result<Vec<Stored>, StoreError> {
+///
+/// A new row that repeats an answer received within `duplicate_window` (same respondent,
+/// survey, score and comment; see [`repeat_key`]) is stored with `duplicate_of` set, which
+/// keeps it out of every figure. The database decides, so every replica and every restart
+/// decides the same; two repeats committed at the same moment by different writers may
+/// both count, which errs on the side of the respondent.
+pub fn insert_batch(
+    conn: &mut PgConnection,
+    rows: &[NewAnswer],
+    duplicate_window: Duration,
+) -> Result<Vec<Stored>, StoreError> {
     debug_assert!(rows.windows(2).all(|w| (w[0].project_id, w[0].id) < (w[1].project_id, w[1].id)));
     conn.transaction(|conn| {
-        let inserted: HashSet<(Uuid, Uuid)> =
-            UnnestInsert::new(rows).get_results::<(Uuid, Uuid)>(conn)?.into_iter().collect();
+        let inserted: HashMap<(Uuid, Uuid), bool> = UnnestInsert::new(rows, duplicate_window)
+            .get_results::<(Uuid, Uuid, bool)>(conn)?
+            .into_iter()
+            .map(|(project_id, id, duplicate)| ((project_id, id), duplicate))
+            .collect();
         let existing =
-            existing_surveys(conn, rows.iter().filter(|r| !inserted.contains(&(r.project_id, r.id))))?;
+            existing_surveys(conn, rows.iter().filter(|r| !inserted.contains_key(&(r.project_id, r.id))))?;
         rows.iter()
             .map(|r| {
                 let key = (r.project_id, r.id);
-                if inserted.contains(&key) {
-                    Ok(Stored { survey_id: r.survey_id, created: true })
+                if let Some(&duplicate) = inserted.get(&key) {
+                    Ok(Stored { survey_id: r.survey_id, created: true, duplicate })
                 } else {
-                    existing.get(&key).map(|&survey_id| Stored { survey_id, created: false }).ok_or_else(
-                        || StoreError::Internal(format!("answer {} neither inserted nor found", r.id)),
-                    )
+                    existing
+                        .get(&key)
+                        .map(|&survey_id| Stored { survey_id, created: false, duplicate: false })
+                        .ok_or_else(|| {
+                            StoreError::Internal(format!("answer {} neither inserted nor found", r.id))
+                        })
                 }
             })
             .collect()
     })
+}
+
+/// What makes two answers the same answer given twice: project, respondent, survey, score
+/// and comment (trimmed). Answers without a respondent or a comment are never repeats:
+/// nothing tells two people's bare scores apart.
+fn repeat_key(r: &NewAnswer) -> Option<(Uuid, &str, Uuid, Option<i16>, &str)> {
+    let comment = r.comment.as_deref()?.trim_matches(BLANKS);
+    Some((r.project_id, r.respondent_id.as_deref()?, r.survey_id, r.score, comment))
+}
+
+/// What [`repeat_key`] trims off a comment; the insert's `btrim` takes the same characters.
+const BLANKS: [char; 4] = [' ', '\t', '\n', '\r'];
+
+/// For each row, the id of an earlier row of the same batch that it repeats. Rows of one
+/// statement do not see each other, so a double submit that lands in one batch is found
+/// here; repeats of rows already stored are found by the insert itself.
+fn repeats_within(rows: &[NewAnswer]) -> Vec<Option<Uuid>> {
+    let mut first: HashMap<_, Uuid> = HashMap::new();
+    rows.iter()
+        .map(|r| {
+            let key = repeat_key(r)?;
+            match first.get(&key) {
+                Some(&earlier) => Some(earlier),
+                None => {
+                    first.insert(key, r.id);
+                    None
+                }
+            }
+        })
+        .collect()
 }
 
 /// `INSERT … SELECT FROM unnest(one array per column) ON CONFLICT DO NOTHING`. Its text is
@@ -64,11 +113,23 @@ struct UnnestInsert {
     client_ip: Vec<Option<ipnet::IpNet>>,
     client_time: Vec<Option<DateTime<Utc>>>,
     answered_at: Vec<DateTime<Utc>>,
+    late: Vec<bool>,
+    repeats_in_batch: Vec<Option<Uuid>>,
+    /// Seconds; 0 turns the repeat check off.
+    duplicate_window: f64,
 }
 
 impl UnnestInsert {
-    fn new(rows: &[NewAnswer]) -> Self {
-        let mut q = UnnestInsert::default();
+    fn new(rows: &[NewAnswer], duplicate_window: Duration) -> Self {
+        let mut q = UnnestInsert {
+            duplicate_window: duplicate_window.as_secs_f64(),
+            repeats_in_batch: if duplicate_window.is_zero() {
+                vec![None; rows.len()]
+            } else {
+                repeats_within(rows)
+            },
+            ..UnnestInsert::default()
+        };
         for r in rows {
             q.project_id.push(r.project_id);
             q.id.push(r.id);
@@ -83,6 +144,7 @@ impl UnnestInsert {
             q.client_ip.push(r.client_ip);
             q.client_time.push(r.client_time);
             q.answered_at.push(r.answered_at);
+            q.late.push(r.late);
         }
         q
     }
@@ -94,18 +156,33 @@ impl QueryId for UnnestInsert {
 }
 
 impl Query for UnnestInsert {
-    type SqlType = (sql::Uuid, sql::Uuid);
+    type SqlType = (sql::Uuid, sql::Uuid, sql::Bool);
 }
 
 impl RunQueryDsl<PgConnection> for UnnestInsert {}
 
 impl QueryFragment<Pg> for UnnestInsert {
     fn walk_ast<'b>(&'b self, mut out: AstPass<'_, 'b, Pg>) -> QueryResult<()> {
+        // The earlier answer a row repeats: one probe of responses_respondent per row that
+        // has a respondent and a comment, and none at all when the window is 0.
         out.push_sql(
             "INSERT INTO responses (project_id, id, survey_id, survey_version, respondent_id, score, \
-             comment, category, attributes, context, client_ip, client_time, answered_at) \
-             SELECT * FROM unnest(",
+             comment, category, attributes, context, client_ip, client_time, answered_at, late, \
+             duplicate_of) \
+             SELECT n.project_id, n.id, n.survey_id, n.survey_version, n.respondent_id, n.score, \
+             n.comment, n.category, n.attributes, n.context, n.client_ip, n.client_time, n.answered_at, \
+             n.late, coalesce((SELECT p.id FROM responses p \
+               WHERE w.secs > 0 AND n.respondent_id IS NOT NULL AND n.comment IS NOT NULL \
+               AND p.project_id = n.project_id AND p.respondent_id = n.respondent_id \
+               AND p.survey_id = n.survey_id AND p.score IS NOT DISTINCT FROM n.score \
+               AND p.duplicate_of IS NULL \
+               AND btrim(p.comment, E' \\t\\n\\r') = btrim(n.comment, E' \\t\\n\\r') \
+               AND p.received_at > now() - make_interval(secs => w.secs) \
+               ORDER BY p.received_at LIMIT 1), n.repeats_in_batch) \
+             FROM (SELECT ",
         );
+        out.push_bind_param::<sql::Double, _>(&self.duplicate_window)?;
+        out.push_sql("::float8 AS secs) w CROSS JOIN unnest(");
         out.push_bind_param::<Array<sql::Uuid>, _>(&self.project_id)?;
         out.push_sql(", ");
         out.push_bind_param::<Array<sql::Uuid>, _>(&self.id)?;
@@ -131,7 +208,15 @@ impl QueryFragment<Pg> for UnnestInsert {
         out.push_bind_param::<Array<Nullable<sql::Timestamptz>>, _>(&self.client_time)?;
         out.push_sql(", ");
         out.push_bind_param::<Array<sql::Timestamptz>, _>(&self.answered_at)?;
-        out.push_sql(") ON CONFLICT DO NOTHING RETURNING project_id, id");
+        out.push_sql(", ");
+        out.push_bind_param::<Array<sql::Bool>, _>(&self.late)?;
+        out.push_sql(", ");
+        out.push_bind_param::<Array<Nullable<sql::Uuid>>, _>(&self.repeats_in_batch)?;
+        out.push_sql(
+            ") AS n(project_id, id, survey_id, survey_version, respondent_id, score, comment, category, \
+             attributes, context, client_ip, client_time, answered_at, late, repeats_in_batch) \
+             ON CONFLICT DO NOTHING RETURNING project_id, id, duplicate_of IS NOT NULL",
+        );
         Ok(())
     }
 }

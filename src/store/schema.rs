@@ -80,6 +80,8 @@ diesel::table! {
         received_at -> Timestamptz,
         updated_at -> Nullable<Timestamptz>,
         comment_tsv -> Nullable<Tsvector>,
+        duplicate_of -> Nullable<Uuid>,
+        late -> Bool,
     }
 }
 

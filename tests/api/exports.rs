@@ -98,7 +98,7 @@ pub fn insert_nasty(app: &TestApp, survey: Uuid, seed: u64, n: usize, start: Dat
 pub fn db_rows(app: &TestApp, condition: &str) -> Vec<ListedAnswer> {
     diesel::sql_query(format!(
         "SELECT id, survey_id, respondent_id, score, comment, category, attributes, context, answered_at, received_at, \
-         NULL::text AS highlight \
+         client_time, late, duplicate_of, NULL::text AS highlight \
          FROM responses WHERE project_id = '{}' AND {condition} ORDER BY answered_at DESC, id DESC",
         app.fixture.project_id
     ))
@@ -170,6 +170,8 @@ async fn csv_export_parses_back_to_the_rows_field_by_field() {
         assert_eq!(answered.offset().local_minus_utc(), 5 * 3600 + 1800, "times are in the chosen zone");
         assert_eq!(answered, row.answered_at.with_timezone(&tz));
         assert_eq!(DateTime::parse_from_rfc3339(cell("received_at")).unwrap(), row.received_at);
+        assert_eq!(cell("late"), row.late.to_string());
+        assert_eq!(cell("duplicate_of"), row.duplicate_of.map(|id| id.to_string()).unwrap_or_default());
         for field in ["page_url", "user_agent", "device", "screen"] {
             assert_eq!(cell(&format!("context.{field}")), guarded(row.context[field].as_str()));
         }

@@ -167,6 +167,12 @@ pub fn fixture(conn: &mut PgConnection, origins: &[&str]) -> Fixture {
     survey(conn, "csat", SurveyKind::Csat, SurveyStatus::Active);
     survey(conn, "ces", SurveyKind::Ces, SurveyStatus::Active);
     survey(conn, "paused", SurveyKind::Nps, SurveyStatus::Paused);
+    // The surveys have run for a year, so tests may date answers back (an answer dated
+    // before its survey existed is refused).
+    diesel::sql_query("UPDATE surveys SET created_at = created_at - interval '1 year' WHERE project_id = $1")
+        .bind::<diesel::sql_types::Uuid, _>(project.id)
+        .execute(conn)
+        .unwrap();
     let publishable = manage::create_key(conn, project.id, KeyKind::Publishable, &[], "widget").unwrap();
     let secret = manage::create_key(conn, project.id, KeyKind::Secret, &[Scope::Admin], "admin").unwrap();
     Fixture {
@@ -231,5 +237,10 @@ impl TestApp {
 
     pub fn count(&self, sql: &str) -> i64 {
         count(&mut self.db.connect(), sql)
+    }
+
+    /// Runs a statement on the test database, as an operator at psql would.
+    pub fn execute(&self, sql: &str) -> usize {
+        diesel::sql_query(sql).execute(&mut self.db.connect()).expect(sql)
     }
 }

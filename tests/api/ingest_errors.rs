@@ -23,7 +23,8 @@ fn raw(name: &'static str, body: &str, content_type: &'static str, status: u16, 
 
 fn cases() -> Vec<Case> {
     let future = (chrono::Utc::now() + chrono::Duration::hours(2)).to_rfc3339();
-    let ancient = (chrono::Utc::now() - chrono::Duration::days(365)).to_rfc3339();
+    // The fixture's surveys were created a year ago.
+    let ancient = (chrono::Utc::now() - chrono::Duration::days(800)).to_rfc3339();
     let deep = format!(r#"{{"survey": {}1{}}}"#, "[".repeat(40), "]".repeat(40));
     vec![
         case("nps score above ten", json!({"survey": "nps-main", "score": 11}), 422, "score"),
@@ -153,7 +154,7 @@ fn cases() -> Vec<Case> {
             "client_time",
         ),
         case(
-            "client time a year ago",
+            "client time before the survey existed",
             json!({"survey": "nps-main", "score": 9, "client_time": ancient}),
             422,
             "client_time",

@@ -3,6 +3,7 @@
 mod helpers;
 
 mod abuse;
+mod answer_flags;
 mod attribute_index;
 mod browser;
 mod cli;

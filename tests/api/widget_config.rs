@@ -132,6 +132,7 @@ async fn answering_or_dismissing_rests_a_person_for_the_recontact_period() {
         json!({"key": "rested", "kind": "csat", "question": "Q?", "targeting": {"recontact_days": 7}}),
     )
     .await;
+    app.execute("UPDATE surveys SET created_at = now() - interval '30 days' WHERE key = 'rested'");
     for who in ["answers", "dismisses", "answered-long-ago", "bystander"] {
         assert_eq!(shown(&app, who, &[]).await.as_deref(), Some("rested"), "{who}");
     }
