@@ -1,6 +1,6 @@
 //! The web widget in headless Chromium (tests/browser/widget.test.mjs: playwright-core and
 //! axe-core) against the real service on a fresh database. Missing tools fail the test with
-//! what to install: `.ci/run` installs them, and a skipped check could hide a broken widget.
+//! what to install: `scripts/test` installs them, and a skipped check could hide a broken widget.
 
 use crate::helpers::{spawn_app, TestApp};
 use serde_json::Value;
@@ -25,7 +25,7 @@ pub fn require_browser_tools() {
     if !repo().join("tests/browser/node_modules/playwright-core").exists() {
         missing.push("tests/browser/node_modules (npm ci --prefix tests/browser)".into());
     }
-    assert!(missing.is_empty(), "the browser tests need: {}; `.ci/run` installs them", missing.join(", "));
+    assert!(missing.is_empty(), "the browser tests need: {}; `scripts/test` installs them", missing.join(", "));
 }
 
 /// Runs a command to the end with the test's output, and fails unless it exits 0.

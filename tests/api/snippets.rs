@@ -8,7 +8,7 @@ use tokio::process::Command;
 #[tokio::test]
 async fn react_native_snippet_type_checks() {
     let tsc = repo().join("tests/browser/node_modules/.bin/tsc");
-    assert!(tsc.exists(), "tsc is missing: run `npm ci --prefix tests/browser` (.ci/run does)");
+    assert!(tsc.exists(), "tsc is missing: run `npm ci --prefix tests/browser` (scripts/test does)");
     run(
         Command::new(tsc).args(["-p", "sdk-snippets/react-native/tsconfig.json"]),
         "tsc (React Native snippet)",
