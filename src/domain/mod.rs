@@ -1,13 +1,15 @@
 //! Domain types shared by every layer. They can only be built valid.
 
+pub mod fatigue;
 mod keys;
 mod presentation;
 mod survey;
 mod targeting;
 
+pub use fatigue::Fatigue;
 pub use keys::{hash_token, parse_share_token, KeyKind, NewToken, Scope, SHARE_TOKEN_PREFIX};
 pub use presentation::{FollowUpQuestion, Labels, LocalizedTexts, Presentation};
-pub use survey::{Scale, SurveyKind, SurveyStatus};
+pub use survey::{Scale, Schedule, SurveyKind, SurveyStatus};
 pub use targeting::{Filter, FilterOp, FilterValue, Scalar, Targeting};
 
 use serde::Serialize;

@@ -149,3 +149,43 @@ mod tests {
         assert_eq!(SurveyKind::Csat.scale_from(None, Some(7)), Ok(Some(Scale { min: 1, max: 7 })));
     }
 }
+
+/// When a survey takes answers, beside its status: it may open at a time, close at a
+/// time, and close itself once it has `response_limit` answers (`closed_at` then says when).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+pub struct Schedule {
+    /// Takes answers from this time on; null: since it was created.
+    #[schema(required)]
+    pub opens_at: Option<chrono::DateTime<chrono::Utc>>,
+    /// Takes no answers from this time on; null: no end.
+    #[schema(required)]
+    pub closes_at: Option<chrono::DateTime<chrono::Utc>>,
+    /// Closes itself after this many answers (counted exactly as they are stored).
+    #[schema(required, minimum = 1)]
+    pub response_limit: Option<i32>,
+    /// When the response limit closed it; null while it is open.
+    #[schema(required)]
+    pub closed_at: Option<chrono::DateTime<chrono::Utc>>,
+}
+
+impl Schedule {
+    /// Whether the schedule lets the survey take answers at `now` (its status aside).
+    pub fn is_open(&self, now: chrono::DateTime<chrono::Utc>) -> bool {
+        self.closed_at.is_none()
+            && self.opens_at.map_or(true, |t| now >= t)
+            && self.closes_at.map_or(true, |t| now < t)
+    }
+
+    /// Why it takes no answers at `now`, in words for a problem's detail; `None`: open.
+    pub fn closed_because(&self, now: chrono::DateTime<chrono::Utc>) -> Option<String> {
+        let at = |t: chrono::DateTime<chrono::Utc>| t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+        if let (Some(limit), Some(_)) = (self.response_limit, self.closed_at) {
+            return Some(format!("is closed: it reached its limit of {limit} answers"));
+        }
+        match (self.opens_at, self.closes_at) {
+            (Some(opens), _) if now < opens => Some(format!("is not open yet: it opens at {}", at(opens))),
+            (_, Some(closes)) if now >= closes => Some(format!("is closed: it closed at {}", at(closes))),
+            _ => None,
+        }
+    }
+}

@@ -34,6 +34,10 @@ pub struct Targeting {
     /// All must match the respondent's attributes.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub filters: Vec<Filter>,
+    /// Escapes the project's fatigue rules, and does not count toward them: for a survey
+    /// the person opens themselves (a feedback button).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub fatigue_exempt: bool,
 }
 
 fn one() -> f64 {
@@ -42,7 +46,7 @@ fn one() -> f64 {
 
 impl Default for Targeting {
     fn default() -> Self {
-        Targeting { sample_rate: 1.0, recontact_days: 0, filters: Vec::new() }
+        Targeting { sample_rate: 1.0, recontact_days: 0, filters: Vec::new(), fatigue_exempt: false }
     }
 }
 

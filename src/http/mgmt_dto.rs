@@ -1,6 +1,6 @@
 //! Wire shapes of the management API (surveys, keys) and of the widget configuration.
 
-use crate::domain::{KeyKind, Presentation, Scale, Scope, SurveyKind, SurveyStatus, Targeting};
+use crate::domain::{KeyKind, Presentation, Scale, Schedule, Scope, SurveyKind, SurveyStatus, Targeting};
 use crate::manage::report_links::LinkView;
 use crate::manage::{CreatedKey, SurveyPatch, SurveyView};
 use crate::store::models::ApiKey;
@@ -74,6 +74,8 @@ pub struct SurveyOut {
     pub presentation: Presentation,
     pub targeting: Targeting,
     pub status: SurveyStatus,
+    #[serde(flatten)]
+    pub schedule: Schedule,
     /// Bumped by every edit of what respondents see; answers record it.
     pub version: i32,
     pub created_at: DateTime<Utc>,
@@ -91,6 +93,7 @@ impl From<SurveyView> for SurveyOut {
             presentation: s.presentation,
             targeting: s.targeting,
             status: s.status,
+            schedule: s.schedule,
             version: s.version,
             created_at: s.created_at,
             updated_at: s.updated_at,

@@ -2,7 +2,7 @@
 //! to one project: a survey of another project is "not found", never "forbidden".
 
 use super::{to_json, ManageError};
-use crate::domain::{FieldError, Presentation, Scale, SurveyKind, SurveyStatus, Targeting};
+use crate::domain::{FieldError, Presentation, Scale, Schedule, SurveyKind, SurveyStatus, Targeting};
 use crate::store::models::{Survey, SurveyChanges};
 use crate::store::{surveys, StoreError};
 use chrono::{DateTime, Utc};
@@ -21,9 +21,17 @@ pub struct SurveyView {
     pub presentation: Presentation,
     pub targeting: Targeting,
     pub status: SurveyStatus,
+    pub schedule: Schedule,
     pub version: i32,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+}
+
+impl SurveyView {
+    /// Whether it takes answers at `now`: active, and its schedule open.
+    pub fn is_open(&self, now: DateTime<Utc>) -> bool {
+        self.status == SurveyStatus::Active && self.schedule.is_open(now)
+    }
 }
 
 impl TryFrom<Survey> for SurveyView {
@@ -50,6 +58,12 @@ impl TryFrom<Survey> for SurveyView {
             key: s.key,
             question: s.question,
             scale,
+            schedule: Schedule {
+                opens_at: s.opens_at,
+                closes_at: s.closes_at,
+                response_limit: s.response_limit,
+                closed_at: s.closed_at,
+            },
             version: s.version,
             created_at: s.created_at,
             updated_at: s.updated_at,

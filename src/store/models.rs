@@ -19,6 +19,10 @@ pub struct Project {
     pub indexed_attributes: Vec<String>,
     pub rate_limits: Option<Value>,
     pub created_at: DateTime<Utc>,
+    /// Fatigue rules as stored (`domain::Fatigue` parses them; `{}` is the defaults).
+    pub fatigue: Value,
+    /// IANA zone that schedules without an offset are written in.
+    pub time_zone: String,
 }
 
 /// A project to create.
@@ -103,6 +107,14 @@ pub struct Survey {
     pub version: i32,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+    /// Takes answers from this time on (none: from creation).
+    pub opens_at: Option<DateTime<Utc>>,
+    /// Takes no answers from this time on.
+    pub closes_at: Option<DateTime<Utc>>,
+    /// Closes itself after this many answers.
+    pub response_limit: Option<i32>,
+    /// When the response limit closed it.
+    pub closed_at: Option<DateTime<Utc>>,
 }
 
 /// A survey to create.

@@ -31,6 +31,8 @@ diesel::table! {
         indexed_attributes -> Array<Text>,
         rate_limits -> Nullable<Jsonb>,
         created_at -> Timestamptz,
+        fatigue -> Jsonb,
+        time_zone -> Text,
     }
 }
 
@@ -142,6 +144,41 @@ diesel::table! {
         version -> Int4,
         created_at -> Timestamptz,
         updated_at -> Timestamptz,
+        opens_at -> Nullable<Timestamptz>,
+        closes_at -> Nullable<Timestamptz>,
+        response_limit -> Nullable<Int4>,
+        closed_at -> Nullable<Timestamptz>,
+    }
+}
+
+diesel::table! {
+    survey_counters (project_id, survey_id) {
+        project_id -> Uuid,
+        survey_id -> Uuid,
+        answers -> Int4,
+    }
+}
+
+diesel::table! {
+    survey_events (project_id, survey_id, at) {
+        project_id -> Uuid,
+        survey_id -> Uuid,
+        at -> Timestamptz,
+        kind -> Text,
+        detail -> Jsonb,
+    }
+}
+
+diesel::table! {
+    survey_impressions (project_id, id) {
+        project_id -> Uuid,
+        id -> Uuid,
+        survey_id -> Uuid,
+        respondent_id -> Nullable<Text>,
+        session_id -> Nullable<Text>,
+        shown_at -> Timestamptz,
+        allowed -> Bool,
+        reason -> Nullable<Text>,
     }
 }
 
@@ -158,5 +195,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     score_rollups,
     score_rollups_daily,
     score_rollups_quarter,
+    survey_counters,
+    survey_events,
+    survey_impressions,
     surveys,
 );

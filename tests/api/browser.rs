@@ -25,7 +25,11 @@ pub fn require_browser_tools() {
     if !repo().join("tests/browser/node_modules/playwright-core").exists() {
         missing.push("tests/browser/node_modules (npm ci --prefix tests/browser)".into());
     }
-    assert!(missing.is_empty(), "the browser tests need: {}; `scripts/test` installs them", missing.join(", "));
+    assert!(
+        missing.is_empty(),
+        "the browser tests need: {}; `scripts/test` installs them",
+        missing.join(", ")
+    );
 }
 
 /// Runs a command to the end with the test's output, and fails unless it exits 0.
