@@ -57,6 +57,7 @@ impl Application {
         }
         let state = web::Data::new(AppState {
             auth: Authenticator::new(db.clone(), config.auth_cache_ttl),
+            widgets: crate::widget::Widgets::new(db.clone(), config.auth_cache_ttl),
             ingest,
             limiters,
             proxies: TrustedProxies(config.trusted_proxies.clone()),

@@ -38,6 +38,9 @@ pub enum ApiError {
     /// The request conflicts with what is stored (409).
     #[error("{0}")]
     Conflict(String),
+    /// The survey takes no answers now (409): its schedule or its response limit closed it.
+    #[error("{0}")]
+    SurveyClosed(String),
     /// A body over a size limit (413), naming the setting that sets it.
     #[error("body larger than {limit} bytes ({setting})")]
     PayloadTooLarge { limit: usize, setting: &'static str },
@@ -85,6 +88,7 @@ impl ApiError {
             ApiError::NotFound(_) => ("not-found", "Not found"),
             ApiError::MethodNotAllowed => ("method-not-allowed", "Method not allowed"),
             ApiError::Conflict(_) => ("conflict", "Conflict"),
+            ApiError::SurveyClosed(_) => ("survey-closed", "Survey closed"),
             ApiError::PayloadTooLarge { .. } => ("payload-too-large", "Payload too large"),
             ApiError::UnsupportedMediaType(_) => ("unsupported-media-type", "Unsupported media type"),
             ApiError::RateLimited { .. } => ("rate-limited", "Too many requests"),
@@ -124,7 +128,7 @@ impl ResponseError for ApiError {
             ApiError::Forbidden { .. } => StatusCode::FORBIDDEN,
             ApiError::NotFound(_) => StatusCode::NOT_FOUND,
             ApiError::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
-            ApiError::Conflict(_) => StatusCode::CONFLICT,
+            ApiError::Conflict(_) | ApiError::SurveyClosed(_) => StatusCode::CONFLICT,
             ApiError::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             ApiError::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
@@ -184,6 +188,7 @@ impl From<IngestError> for ApiError {
             IngestError::Conflict => ApiError::Conflict(
                 "the answer already has a different follow-up, or is too old to change".into(),
             ),
+            IngestError::SurveyClosed(why) => ApiError::SurveyClosed(format!("the survey {why}")),
             IngestError::Store(e) => ApiError::Internal(e.into()),
         }
     }

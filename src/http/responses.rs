@@ -61,7 +61,13 @@ struct ItemOut {
 #[serde(untagged)]
 enum ItemBody {
     Recorded(RecordedOut),
-    Invalid { errors: Vec<FieldError> },
+    Invalid {
+        errors: Vec<FieldError>,
+    },
+    /// The survey took no more answers (`status` 409).
+    Closed {
+        detail: String,
+    },
 }
 
 #[derive(Serialize, utoipa::ToSchema)]
@@ -114,6 +120,9 @@ pub async fn create_batch(
             },
             Err(IngestError::Invalid(errors)) => {
                 ItemOut { index, status: 422, outcome: ItemBody::Invalid { errors } }
+            }
+            Err(closed @ IngestError::SurveyClosed(_)) => {
+                ItemOut { index, status: 409, outcome: ItemBody::Closed { detail: closed.to_string() } }
             }
             Err(other) => unreachable!("record_batch returns only validation errors per item: {other}"),
         })

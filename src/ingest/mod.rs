@@ -13,7 +13,7 @@ pub use writer::{Writer, WriterHandle};
 
 use crate::auth::Principal;
 use crate::config::{Limits, SpamConfig};
-use crate::domain::{FieldError, Scale, SurveyKind, SurveyStatus};
+use crate::domain::{FieldError, Scale, Schedule, SurveyKind, SurveyStatus};
 use crate::store::models::{NewAnswer, Survey};
 use crate::store::responses::{self, FollowUp, FollowUpOutcome, Stored};
 use crate::store::{surveys, Db};
@@ -37,6 +37,7 @@ struct SurveyRules {
     scale: Option<Scale>,
     status: SurveyStatus,
     created_at: DateTime<Utc>,
+    schedule: Schedule,
 }
 
 impl TryFrom<&Survey> for SurveyRules {
@@ -53,6 +54,12 @@ impl TryFrom<&Survey> for SurveyRules {
             scale,
             status: s.status.parse()?,
             created_at: s.created_at,
+            schedule: Schedule {
+                opens_at: s.opens_at,
+                closes_at: s.closes_at,
+                response_limit: s.response_limit,
+                closed_at: s.closed_at,
+            },
         })
     }
 }
@@ -147,7 +154,7 @@ impl Ingestor {
         }
         let id = row.id;
         let stored = self.writer.write(vec![row]).await?;
-        Ok(recorded(id, stored[0]))
+        recorded(id, stored[0])
     }
 
     /// Checks and stores up to a batch of answers in one commit. Invalid items are refused
@@ -180,7 +187,9 @@ impl Ingestor {
                         results.push(None);
                     }
                 },
-                Err(IngestError::Invalid(e)) => results.push(Some(Err(IngestError::Invalid(e)))),
+                Err(e @ (IngestError::Invalid(_) | IngestError::SurveyClosed(_))) => {
+                    results.push(Some(Err(e)))
+                }
                 Err(other) => return Err(other),
             }
         }
@@ -188,7 +197,7 @@ impl Ingestor {
             let ids: Vec<_> = rows.iter().map(|r| r.id).collect();
             let stored = self.writer.write(rows).await?;
             for ((slot, id), stored) in slots.into_iter().zip(ids).zip(stored) {
-                results[slot] = Some(Ok(recorded(id, stored)));
+                results[slot] = Some(recorded(id, stored));
             }
         }
         Ok(results.into_iter().map(|r| r.expect("every slot is filled")).collect())
@@ -250,6 +259,14 @@ impl Ingestor {
             errors.push(FieldError::new("category", "needs a comment"));
         }
         let now = Utc::now();
+        // Open by status but not by schedule (or full): no field is wrong, the survey is.
+        if let Some(why) = survey
+            .as_ref()
+            .filter(|r| r.status == SurveyStatus::Active)
+            .and_then(|r| r.schedule.closed_because(now))
+        {
+            return Err(IngestError::SurveyClosed(why));
+        }
         let created_at = survey.as_ref().map(|rules| rules.created_at);
         let time = submission::answered_at(s.client_time, now, created_at, &self.limits)
             .map_err(|e| errors.push(e))
@@ -306,12 +323,16 @@ fn count_invalid(error: &IngestError) {
 }
 
 /// The answer to a client for a written row, counted by what happened to it.
-fn recorded(id: Uuid, stored: Stored) -> Recorded {
-    let outcome = match (stored.created, stored.duplicate) {
-        (true, true) => "duplicate",
-        (true, false) => "created",
-        (false, _) => "replayed",
+fn recorded(id: Uuid, stored: Stored) -> Result<Recorded, IngestError> {
+    let outcome = match (stored.refused_full, stored.created, stored.duplicate) {
+        (true, _, _) => "survey_full",
+        (false, true, true) => "duplicate",
+        (false, true, false) => "created",
+        (false, false, _) => "replayed",
     };
     metrics::counter!("feedbackd_answers_total", "outcome" => outcome).increment(1);
-    Recorded { id, survey_id: stored.survey_id, created: stored.created }
+    if stored.refused_full {
+        return Err(IngestError::SurveyClosed("is closed: it reached its response limit".into()));
+    }
+    Ok(Recorded { id, survey_id: stored.survey_id, created: stored.created })
 }

@@ -3,9 +3,11 @@
 
 pub mod contacts;
 mod error;
+pub mod impressions;
 pub mod indexing;
 pub mod insights;
 pub mod keys;
+pub mod limits;
 mod migrate;
 pub mod models;
 pub mod privacy;

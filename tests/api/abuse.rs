@@ -25,7 +25,8 @@ fn nps() -> Value {
     json!({"survey": "nps-main", "score": 9})
 }
 
-async fn db_calls(app: &TestApp) -> f64 {
+/// The `feedbackd_db_calls_total` counter: database round trips the service made.
+pub async fn db_calls(app: &TestApp) -> f64 {
     let text = app.client.get(format!("{}/metrics", app.address)).send().await.unwrap().text().await.unwrap();
     text.lines()
         .find(|l| l.starts_with("feedbackd_db_calls_total"))

@@ -9,6 +9,7 @@ mod browser;
 mod cli;
 mod embedded;
 mod exports;
+mod fatigue;
 mod health;
 mod ingest;
 mod ingest_consistency;
