@@ -14,14 +14,13 @@ use crate::domain::{Scale, SurveyKind};
 use crate::store::insights::{self as q, CountRow, ListQuery, RawFilter, RollupRows};
 use crate::store::models::{Project, Survey};
 use crate::store::{surveys, Db, StoreError};
-use base64::Engine;
 use chrono::{DateTime, Utc};
-use chrono_tz::Tz;
 use diesel::{PgConnection, RunQueryDsl};
 use std::collections::HashMap;
 use std::sync::Arc;
 use uuid::Uuid;
 
+pub use super::params::{Cursor, ReportParams};
 pub use super::shapes::{
     Breakdown, Page, Plan, Point, Range, Segment, Summary, SurveyInfo, Terms, TimeSeries,
 };
@@ -30,15 +29,6 @@ pub use super::shapes::{
 pub const MAX_BUCKETS: usize = 1000;
 /// Most comments the terms API reads per period (the newest).
 pub const MAX_TERM_COMMENTS: i64 = 200_000;
-
-/// The time range and filters every report takes.
-#[derive(Clone, Debug)]
-pub struct ReportParams {
-    pub from: DateTime<Utc>,
-    pub to: DateTime<Utc>,
-    pub tz: Tz,
-    pub filter: Filter,
-}
 
 /// Counts per bucket, per segment (`None`: ungrouped, or answers without the attribute).
 type BucketCounts = Vec<HashMap<Option<String>, ScoreCounts>>;
@@ -392,31 +382,6 @@ pub async fn terms(
     })
 }
 
-/// A position in the list: the last answer of a page. Opaque to clients (base64url of
-/// "micros since epoch,uuid").
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Cursor {
-    pub answered_at: DateTime<Utc>,
-    pub id: Uuid,
-}
-
-impl Cursor {
-    /// The cursor's wire form.
-    pub fn encode(&self) -> String {
-        let raw = format!("{},{}", self.answered_at.timestamp_micros(), self.id);
-        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(raw)
-    }
-
-    /// Parses a wire cursor.
-    pub fn decode(s: &str) -> Option<Cursor> {
-        let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(s).ok()?;
-        let text = String::from_utf8(bytes).ok()?;
-        let (micros, id) = text.split_once(',')?;
-        let answered_at = DateTime::from_timestamp_micros(micros.parse().ok()?)?;
-        Some(Cursor { answered_at, id: id.parse().ok()? })
-    }
-}
-
 /// The list's query for `survey` (every survey when `None`) and the filters: the one place
 /// that turns report parameters into rows to read, shared by the list and the export.
 /// Returns the survey too, when one was named.
@@ -474,17 +439,4 @@ pub async fn list(
         None
     };
     Ok(Page { data, next_cursor })
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn cursors_round_trip_and_reject_garbage() {
-        let c = Cursor { answered_at: "2026-01-02T03:04:05.123456Z".parse().unwrap(), id: Uuid::now_v7() };
-        assert_eq!(Cursor::decode(&c.encode()), Some(c));
-        assert_eq!(Cursor::decode("not a cursor"), None);
-        assert_eq!(Cursor::decode(""), None);
-    }
 }
