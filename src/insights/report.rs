@@ -216,8 +216,9 @@ pub async fn summary(
 ) -> Result<Summary, InsightsError> {
     let (_, info) = find_survey(db, project.id, survey).await?;
     let raw = raw_filter(&p.filter, Some(info.kind))?;
-    let previous = Range { from: p.from - (p.to - p.from), to: p.from };
-    let ranges = [(p.from, p.to), (previous.from, previous.to)];
+    let range = p.report_range();
+    let previous = range.previous();
+    let ranges = [(range.from, range.to), (previous.from, previous.to)];
     let (sid, filter) = (info.id, p.filter.clone());
     let (counts, plan) = db
         .run(move |conn| {
@@ -231,7 +232,7 @@ pub async fn summary(
         previous: metrics::metrics(info.kind, info.scale, &before),
         change: metrics::change(info.kind, info.scale, &now, &before),
         survey: info,
-        range: Range { from: p.from, to: p.to },
+        range,
         previous_range: previous,
         plan,
     })
@@ -247,7 +248,8 @@ pub async fn timeseries(
 ) -> Result<TimeSeries, InsightsError> {
     let (_, info) = find_survey(db, project.id, survey).await?;
     let raw = raw_filter(&p.filter, Some(info.kind))?;
-    let buckets = buckets::buckets(p.tz, interval, p.from, p.to, MAX_BUCKETS).ok_or_else(|| {
+    let range = p.report_range();
+    let buckets = buckets::buckets(p.tz, interval, range.from, range.to, MAX_BUCKETS).ok_or_else(|| {
         InsightsError::invalid(
             "interval",
             format!("makes more than {MAX_BUCKETS} points; use a longer interval or a shorter range"),
@@ -268,14 +270,7 @@ pub async fn timeseries(
             metrics: metrics::metrics(info.kind, info.scale, &c.remove(&None).unwrap_or_default()),
         })
         .collect();
-    Ok(TimeSeries {
-        survey: info,
-        interval,
-        tz: p.tz.name().to_string(),
-        range: Range { from: p.from, to: p.to },
-        points,
-        plan,
-    })
+    Ok(TimeSeries { survey: info, interval, tz: p.tz.name().to_string(), range, points, plan })
 }
 
 /// The metrics per value of an attribute (`by` is the attribute key).
@@ -290,7 +285,8 @@ pub async fn breakdown(
 ) -> Result<Breakdown, InsightsError> {
     let (_, info) = find_survey(db, project.id, survey).await?;
     let raw = raw_filter(&p.filter, Some(info.kind))?;
-    let ranges = [(p.from, p.to)];
+    let range = p.report_range();
+    let ranges = [(range.from, range.to)];
     let (sid, filter, key) = (info.id, p.filter.clone(), by.clone());
     let (mut counts, plan) = db
         .run(move |conn| {
@@ -324,7 +320,7 @@ pub async fn breakdown(
     }
     Ok(Breakdown {
         by,
-        range: Range { from: p.from, to: p.to },
+        range,
         min_count,
         total: metrics::metrics(info.kind, info.scale, &total),
         segments,
@@ -353,8 +349,9 @@ pub async fn terms(
         .ok_or_else(|| InsightsError::SurveyNotFound(survey.to_string()))?;
     let kind: SurveyKind = survey.kind.parse().map_err(StoreError::Internal)?;
     let raw = raw_filter(&p.filter, Some(kind))?;
-    let previous = Range { from: p.from - (p.to - p.from), to: p.from };
-    let ranges = [(p.from, p.to), (previous.from, previous.to)];
+    let range = p.report_range();
+    let previous = range.previous();
+    let ranges = [(range.from, range.to), (previous.from, previous.to)];
     let sid = survey.id;
     let (now, before) = db
         .run(move |conn| {
@@ -372,7 +369,7 @@ pub async fn terms(
         Scale { min: survey.scale_min.unwrap_or(scale.min), max: survey.scale_max.unwrap_or(scale.max) };
     Ok(Terms {
         survey: SurveyInfo { id: survey.id, key: survey.key, kind, scale },
-        range: Range { from: p.from, to: p.to },
+        range,
         previous_range: previous,
         truncated: now.comments as i64 >= max_comments || before.comments as i64 >= max_comments,
         comments: now.comments,

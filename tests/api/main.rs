@@ -6,6 +6,7 @@ mod abuse;
 mod attribute_index;
 mod browser;
 mod cli;
+mod default_ranges;
 mod embedded;
 mod exports;
 mod health;
