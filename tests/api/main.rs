@@ -27,6 +27,7 @@ mod privacy;
 mod report;
 mod report_browser;
 mod report_links;
+mod report_segments;
 mod rollup_seals;
 mod snippets;
 mod surveys;
