@@ -8,6 +8,7 @@ pub mod insights;
 pub mod keys;
 mod migrate;
 pub mod models;
+pub mod notify;
 pub mod privacy;
 pub mod projects;
 pub mod report_links;
