@@ -56,7 +56,7 @@ pub async fn create(
         SurveyView::try_from(manage::create_survey_with(conn, project_id, &spec, &presentation, &targeting)?)
     })
     .await?;
-    state.ingest.forget_surveys();
+    state.ingest.forget_surveys(project_id);
     Ok(HttpResponse::Created().json(SurveyOut::from(view)))
 }
 
@@ -110,7 +110,7 @@ pub async fn update(
     let view =
         run_manage(&state, move |conn| manage::update_survey(conn, project_id, &reference, input.into()))
             .await?;
-    state.ingest.forget_surveys();
+    state.ingest.forget_surveys(project_id);
     Ok(HttpResponse::Ok().json(SurveyOut::from(view)))
 }
 
@@ -125,7 +125,7 @@ async fn transition(
     let view =
         run_manage(&state, move |conn| manage::set_survey_status(conn, project_id, &reference, transition))
             .await?;
-    state.ingest.forget_surveys();
+    state.ingest.forget_surveys(project_id);
     Ok(HttpResponse::Ok().json(SurveyOut::from(view)))
 }
 

@@ -5,6 +5,7 @@ mod helpers;
 mod abuse;
 mod attribute_index;
 mod browser;
+mod cache_invalidation;
 mod cli;
 mod embedded;
 mod exports;
