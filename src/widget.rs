@@ -9,15 +9,16 @@
 //! project's fatigue rules, the survey's recontact period, the session cap), checks the
 //! schedule and the limit, and records the impression, idempotently by the widget's id.
 
+use crate::cache::{ProjectCache, Subscriber};
 use crate::domain::fatigue::{self, Candidate, Fatigue, Refusal};
 use crate::domain::{FieldError, SurveyStatus};
 use crate::manage::{ManageError, SurveyView};
 use crate::store::impressions::{self, NewImpression};
 use crate::store::models::Project;
+use crate::store::notify::Table;
 use crate::store::{contacts, surveys, Db, StoreError};
 use chrono::{DateTime, Utc};
 use diesel::{Connection, PgConnection};
-use moka::sync::Cache;
 use std::collections::HashMap;
 use std::sync::{Arc, OnceLock};
 use uuid::Uuid;
@@ -107,34 +108,40 @@ pub struct ShownOutcome {
 #[derive(Clone)]
 pub struct Widgets {
     db: Db,
-    snapshots: Cache<Uuid, Arc<Snapshot>>,
+    /// Forgotten when the project's surveys or settings change, in any process.
+    snapshots: ProjectCache<Uuid, Arc<Snapshot>>,
 }
 
 impl Widgets {
     /// Snapshots live at most `ttl` (the fallback when invalidations are not heard).
     pub fn new(db: Db, ttl: std::time::Duration) -> Self {
-        let snapshots = Cache::builder()
-            .max_capacity(if ttl.is_zero() { 0 } else { 100_000 })
-            .time_to_live(ttl.max(std::time::Duration::from_millis(1)))
-            .build();
+        let snapshots =
+            ProjectCache::new(100_000, ttl, &[Table::Surveys, Table::Projects], |project, _| Some(*project));
         Widgets { db, snapshots }
     }
 
-    /// Forgets a project's snapshot (its surveys or settings changed).
-    pub fn forget(&self, project_id: Uuid) {
-        self.snapshots.invalidate(&project_id);
+    /// The cache, for the listener that announces changes.
+    pub fn subscriber(&self) -> Box<dyn Subscriber> {
+        Box::new(self.snapshots.clone())
     }
 
-    /// Forgets every snapshot (changes may have been missed).
-    pub fn forget_all(&self) {
-        self.snapshots.invalidate_all();
+    /// Forgets a project's snapshot (this process changed its surveys or settings).
+    pub fn forget(&self, project_id: Uuid) {
+        self.snapshots.forget_project(project_id);
     }
 
     /// The project's configuration now: from memory, or read once from the database.
     pub async fn snapshot(&self, project: &Project, now: DateTime<Utc>) -> Result<Arc<Snapshot>, StoreError> {
-        if let Some(hit) = self.snapshots.get(&project.id).filter(|s| s.is_current(now)) {
-            return Ok(hit);
+        let snapshot = self.snapshots.get_or_load(project.id, || self.load(project, now)).await?;
+        if snapshot.is_current(now) {
+            return Ok(snapshot);
         }
+        // A schedule boundary passed: the open set changed.
+        self.snapshots.forget(&project.id);
+        self.snapshots.get_or_load(project.id, || self.load(project, now)).await
+    }
+
+    async fn load(&self, project: &Project, now: DateTime<Utc>) -> Result<Arc<Snapshot>, StoreError> {
         let project_id = project.id;
         let fatigue = Fatigue::from_stored(&project.fatigue);
         let rows = self
@@ -146,9 +153,7 @@ impl Widgets {
             .map(SurveyView::try_from)
             .collect::<Result<Vec<_>, _>>()
             .map_err(|e| StoreError::Internal(e.to_string()))?;
-        let snapshot = Arc::new(Snapshot::new(surveys, fatigue, now));
-        self.snapshots.insert(project_id, snapshot.clone());
-        Ok(snapshot)
+        Ok(Arc::new(Snapshot::new(surveys, fatigue, now)))
     }
 
     /// Decides whether a survey may appear now and records the impression (see the module

@@ -66,7 +66,7 @@ pub struct AppState {
 impl AppState {
     /// Forgets what this process cached of a project's surveys, after it changed them.
     pub fn forget_surveys(&self, project_id: uuid::Uuid) {
-        self.ingest.forget_surveys();
+        self.ingest.forget_surveys(project_id);
         self.widgets.forget(project_id);
     }
 }

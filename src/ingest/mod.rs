@@ -12,13 +12,14 @@ pub use submission::{Category, Submission};
 pub use writer::{Writer, WriterHandle};
 
 use crate::auth::Principal;
+use crate::cache::{ProjectCache, Subscriber};
 use crate::config::{Limits, SpamConfig};
 use crate::domain::{FieldError, Scale, Schedule, SurveyKind, SurveyStatus};
 use crate::store::models::{NewAnswer, Survey};
+use crate::store::notify::Table;
 use crate::store::responses::{self, FollowUp, FollowUpOutcome, Stored};
 use crate::store::{surveys, Db};
 use chrono::{DateTime, Utc};
-use moka::sync::Cache;
 use serde_json::Value;
 use std::net::IpAddr;
 use std::sync::Arc;
@@ -71,7 +72,7 @@ pub struct Ingestor {
     writer: WriterHandle,
     limits: Arc<Limits>,
     spam: SpamConfig,
-    surveys: Cache<(Uuid, String), Option<SurveyRules>>,
+    surveys: ProjectCache<(Uuid, String), Option<SurveyRules>>,
 }
 
 /// Why an answer was acknowledged but not stored.
@@ -95,10 +96,8 @@ pub struct Recorded {
 impl Ingestor {
     /// An ingestor writing through `writer`, caching survey lookups for `cache_ttl`.
     pub fn new(db: Db, writer: WriterHandle, limits: Limits, spam: SpamConfig, cache_ttl: Duration) -> Self {
-        let surveys = Cache::builder()
-            .max_capacity(if cache_ttl.is_zero() { 0 } else { 10_000 })
-            .time_to_live(cache_ttl.max(Duration::from_millis(1)))
-            .build();
+        let surveys =
+            ProjectCache::new(10_000, cache_ttl, &[Table::Surveys], |(project, _), _| Some(*project));
         Ingestor { db, writer, limits: Arc::new(limits), spam, surveys }
     }
 
@@ -128,10 +127,15 @@ impl Ingestor {
         &self.limits
     }
 
-    /// Forgets cached survey rules, so an edit made through this process (a pause, a new
-    /// version) applies to the next answer; other replicas see it within the cache period.
-    pub fn forget_surveys(&self) {
-        self.surveys.invalidate_all();
+    /// Forgets the project's cached survey rules, so an edit made through this process (a
+    /// pause, a new version) applies to its next answer even while notifications are down.
+    pub fn forget_surveys(&self, project_id: Uuid) {
+        self.surveys.forget_project(project_id);
+    }
+
+    /// The survey cache, for the notifications to empty.
+    pub fn subscriber(&self) -> Box<dyn Subscriber> {
+        Box::new(self.surveys.clone())
     }
 
     /// The writer, for its counters.
@@ -298,21 +302,17 @@ impl Ingestor {
         project_id: Uuid,
         reference: &str,
     ) -> Result<Option<SurveyRules>, IngestError> {
-        let key = (project_id, reference.to_string());
-        if let Some(hit) = self.surveys.get(&key) {
-            return Ok(hit);
-        }
         let reference = reference.to_string();
-        let survey = self.db.run(move |conn| surveys::find_by_ref(conn, project_id, &reference)).await?;
-        let rules = match survey {
-            Some(s) => Some(
-                SurveyRules::try_from(&s)
-                    .map_err(|e| IngestError::Store(crate::store::StoreError::Internal(e)))?,
-            ),
-            None => None,
-        };
-        self.surveys.insert(key, rules.clone());
-        Ok(rules)
+        self.surveys
+            .get_or_load((project_id, reference.clone()), || async move {
+                let survey =
+                    self.db.run(move |conn| surveys::find_by_ref(conn, project_id, &reference)).await?;
+                survey
+                    .map(|s| SurveyRules::try_from(&s))
+                    .transpose()
+                    .map_err(|e| IngestError::Store(crate::store::StoreError::Internal(e)))
+            })
+            .await
     }
 }
 

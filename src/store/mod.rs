@@ -10,6 +10,7 @@ pub mod keys;
 pub mod limits;
 mod migrate;
 pub mod models;
+pub mod notify;
 pub mod privacy;
 pub mod projects;
 pub mod report_links;

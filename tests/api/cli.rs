@@ -3,7 +3,7 @@ use feedbackd::config::Config;
 use serde_json::Value;
 use std::process::{Command, Output};
 
-fn feedbackd(db: Option<&TestDb>, args: &[&str]) -> Output {
+pub(crate) fn feedbackd(db: Option<&TestDb>, args: &[&str]) -> Output {
     let mut command = Command::new(env!("CARGO_BIN_EXE_feedbackd"));
     command.args(args).env_remove("DATABASE_URL").env("RUST_LOG", "warn");
     if let Some(db) = db {
@@ -12,7 +12,7 @@ fn feedbackd(db: Option<&TestDb>, args: &[&str]) -> Output {
     command.output().expect("running feedbackd")
 }
 
-fn json(output: &Output) -> Value {
+pub(crate) fn json(output: &Output) -> Value {
     assert!(output.status.success(), "failed: {}", String::from_utf8_lossy(&output.stderr));
     serde_json::from_slice(&output.stdout).expect("stdout is exactly one JSON document")
 }

@@ -184,6 +184,8 @@ async fn a_limited_survey_ends_at_exactly_its_limit_under_concurrency() {
     archive_fixture_surveys(&app).await;
     create_survey(&app, json!({"key": "limited", "kind": "nps", "question": "Q?"})).await;
     app.execute("UPDATE surveys SET response_limit = 100 WHERE key = 'limited'");
+    tokio::time::sleep(std::time::Duration::from_millis(200)).await; // the change is announced
+    assert_eq!(config_keys(&app).await, ["limited"], "cached from here on");
     let statuses: Vec<u16> = stream::iter(0..300)
         .map(|i| {
             let app = &app;
@@ -201,7 +203,13 @@ async fn a_limited_survey_ends_at_exactly_its_limit_under_concurrency() {
     assert_eq!(app.count("SELECT answers::int8 AS n FROM survey_counters"), 100);
     assert_eq!(app.count("SELECT count(*) FROM surveys WHERE key = 'limited' AND closed_at IS NOT NULL"), 1);
     assert_eq!(app.count("SELECT count(*) FROM survey_events WHERE kind = 'closed'"), 1);
-    // Widgets stop showing it, and one more answer gets a clear problem.
+    // Widgets stop showing it at once (the database announces the change), and one more
+    // answer gets a clear problem.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(1);
+    while config_keys(&app).await.contains(&"limited".to_string()) {
+        assert!(std::time::Instant::now() < deadline, "still offered a second after it closed");
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
     let r = app.post_answer(&json!({"survey": "limited", "score": 5})).await;
     assert_eq!(r.status(), 409);
     let problem: Value = r.json().await.unwrap();

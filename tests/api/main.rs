@@ -6,6 +6,7 @@ mod abuse;
 mod answer_flags;
 mod attribute_index;
 mod browser;
+mod cache_invalidation;
 mod cli;
 mod default_ranges;
 mod embedded;
