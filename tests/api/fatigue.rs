@@ -159,6 +159,16 @@ async fn a_shown_report_is_idempotent_by_its_id() {
 #[tokio::test]
 async fn reading_the_configuration_touches_the_database_once_per_snapshot() {
     let app = spawn_app_with(without_rate_limits).await;
+    // The listener empties every cache when it starts listening: wait for that first.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+    loop {
+        let metrics = app.client.get(format!("{}/metrics", app.address)).send().await.unwrap();
+        if metrics.text().await.unwrap().contains("feedbackd_cache_invalidation_connected 1") {
+            break;
+        }
+        assert!(std::time::Instant::now() < deadline, "the invalidation listener never connected");
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
     assert_eq!(config_keys(&app).await, ["nps-main", "feedback", "csat", "ces"]);
     let before = db_calls(&app).await;
     for i in 0..50 {
