@@ -7,6 +7,7 @@ use crate::ingest::{Category, Recorded, Submission};
 use crate::store::responses::FollowUp;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
+use serde_json::value::RawValue;
 use serde_json::{Map, Value};
 use utoipa::ToSchema;
 use uuid::Uuid;
@@ -134,9 +135,10 @@ fn flatten(errors: &ValidationErrors, prefix: &str, out: &mut Vec<FieldError>) {
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct BatchIn {
-    /// Answers shaped like `POST /v1/responses` bodies.
+    /// Answers shaped like `POST /v1/responses` bodies. Kept as their text, so that each
+    /// goes through the same parser as a single answer.
     #[schema(value_type = Vec<AnswerIn>)]
-    pub answers: Vec<Value>,
+    pub answers: Vec<Box<RawValue>>,
 }
 
 /// `PATCH /v1/responses/{id}`: the follow-up to an answer.

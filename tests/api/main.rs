@@ -4,6 +4,7 @@ mod helpers;
 
 mod abuse;
 mod attribute_index;
+mod body_errors;
 mod browser;
 mod cli;
 mod embedded;
