@@ -151,6 +151,12 @@ fn rows() -> Vec<Row> {
         ),
         row(ANSWER, r#"{"score": 9}"#, "survey", "is required"),
         row(ANSWER, r#"{"survey": "nps-main", "score": 1, "score": 2}"#, "score", "is given more than once"),
+        row(
+            ANSWER,
+            r#"{"survey": "nps-main", "score": 9, "attributes": {"plan": "a", "plan": "b"}}"#,
+            "attributes.plan",
+            "is given more than once",
+        ),
         // Not JSON at all: a 400 saying where.
         malformed(b"{} {}", "the body is not valid JSON: there is more after the JSON value (at character 4)"),
         malformed(b"{}x", "the body is not valid JSON: there is more after the JSON value (at character 3)"),
