@@ -10,6 +10,7 @@ mod extract;
 mod health;
 mod insights;
 mod insights_query;
+mod json;
 mod keys;
 mod mgmt_dto;
 mod openapi;

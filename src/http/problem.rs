@@ -100,8 +100,12 @@ impl ApiError {
     /// What a client may be told (a 5xx hides its cause).
     pub(crate) fn detail(&self) -> String {
         match self {
+            // The field `""` is the body itself (README, HTTP API).
+            ApiError::Validation(errors) if errors.len() == 1 && errors[0].field.is_empty() => {
+                format!("the body {}", errors[0].message)
+            }
             ApiError::Validation(errors) if errors.len() == 1 => {
-                format!("{} {}", errors[0].field, errors[0].message).trim_start().to_string()
+                format!("{} {}", errors[0].field, errors[0].message)
             }
             ApiError::Validation(errors) => format!("{} fields are invalid", errors.len()),
             ApiError::Internal(_) => "an unexpected error occurred; it has been logged".into(),

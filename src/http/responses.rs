@@ -1,6 +1,6 @@
 //! Ingest endpoints for widgets: one answer, a batch, and the follow-up.
 
-use super::body::{from_value, read_json, BodyLimit};
+use super::body::{parse_item, read_json, BodyLimit};
 use super::dto::{AnswerIn, BatchIn, FollowUpIn, RecordedOut};
 use super::extract::{client_ip, PublishableKey};
 use super::problem::ProblemSchema;
@@ -101,7 +101,7 @@ pub async fn create_batch(
     let submissions: Vec<_> = batch
         .answers
         .into_iter()
-        .map(|item| from_value::<AnswerIn>(item).map(|answer| answer.into_submission(limits)))
+        .map(|item| parse_item::<AnswerIn>(&item).map(|answer| answer.into_submission(limits)))
         .collect();
     let mut respondents: Vec<&String> =
         submissions.iter().flatten().filter_map(|s| s.respondent_id.as_ref()).collect();

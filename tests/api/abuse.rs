@@ -25,13 +25,18 @@ fn nps() -> Value {
     json!({"survey": "nps-main", "score": 9})
 }
 
-/// The `feedbackd_db_calls_total` counter: database round trips the service made.
-pub async fn db_calls(app: &TestApp) -> f64 {
+/// An unlabelled counter's value, 0 before its first increment.
+pub async fn counter(app: &TestApp, name: &str) -> f64 {
     let text = app.client.get(format!("{}/metrics", app.address)).send().await.unwrap().text().await.unwrap();
     text.lines()
-        .find(|l| l.starts_with("feedbackd_db_calls_total"))
+        .find(|l| l.split_whitespace().next() == Some(name))
         .and_then(|l| l.split_whitespace().last())
         .map_or(0.0, |v| v.parse().unwrap())
+}
+
+/// The `feedbackd_db_calls_total` counter: database round trips the service made.
+pub async fn db_calls(app: &TestApp) -> f64 {
+    counter(app, "feedbackd_db_calls_total").await
 }
 
 #[tokio::test]
@@ -181,6 +186,39 @@ async fn a_forwarded_for_from_a_trusted_proxy_is_used() {
     assert_eq!(send(&app, Some("203.0.113.5"), nps()).await.status(), 201);
     assert_eq!(send(&app, Some("203.0.113.5"), nps()).await.status(), 429);
     assert_eq!(send(&app, Some("203.0.113.6"), nps()).await.status(), 201);
+}
+
+/// Behind a load balancer that is not listed, every widget shares its address: the
+/// operator is told, in the log and in a counter.
+#[tokio::test]
+async fn forwarding_headers_from_an_untrusted_peer_are_counted() {
+    const UNTRUSTED: &str = "feedbackd_untrusted_forwarded_total";
+    // The tests' defaults trust no proxy, so the test client (127.0.0.1) is untrusted.
+    let app = spawn_app_with(without_rate_limits).await;
+    let before = counter(&app, UNTRUSTED).await;
+    assert_eq!(send(&app, Some("203.0.113.5"), nps()).await.status(), 201);
+    let forwarded = app
+        .client
+        .post(format!("{}/v1/responses", app.address))
+        .bearer_auth(&app.fixture.publishable_key)
+        .header("Forwarded", "for=203.0.113.6;proto=https")
+        .json(&nps())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(forwarded.status(), 201);
+    assert_eq!(send(&app, None, nps()).await.status(), 201);
+    // Once per request, though the address is looked up twice (limiter, IP policy).
+    assert_eq!(counter(&app, UNTRUSTED).await - before, 2.0);
+
+    let trusting = spawn_app_with(|c: &mut Config| {
+        without_rate_limits(c);
+        c.trusted_proxies = vec!["127.0.0.0/8".parse().unwrap()];
+    })
+    .await;
+    let before = counter(&trusting, UNTRUSTED).await;
+    assert_eq!(send(&trusting, Some("203.0.113.5"), nps()).await.status(), 201);
+    assert_eq!(counter(&trusting, UNTRUSTED).await - before, 0.0);
 }
 
 #[tokio::test]

@@ -5,6 +5,7 @@ mod helpers;
 mod abuse;
 mod answer_flags;
 mod attribute_index;
+mod body_errors;
 mod browser;
 mod cache_invalidation;
 mod cli;
