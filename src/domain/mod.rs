@@ -5,12 +5,14 @@ mod keys;
 mod presentation;
 mod survey;
 mod targeting;
+mod triggers;
 
 pub use fatigue::Fatigue;
 pub use keys::{hash_token, parse_share_token, KeyKind, NewToken, Scope, SHARE_TOKEN_PREFIX};
 pub use presentation::{FollowUpQuestion, Labels, LocalizedTexts, Presentation};
 pub use survey::{Scale, Schedule, SurveyKind, SurveyStatus};
-pub use targeting::{Filter, FilterOp, FilterValue, Scalar, Targeting};
+pub use targeting::{Filter, FilterGroup, FilterOp, FilterRule, FilterValue, Scalar, Targeting};
+pub use triggers::{Triggers, UrlMatch, UrlPattern};
 
 use serde::Serialize;
 

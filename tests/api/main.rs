@@ -35,4 +35,5 @@ mod report_segments;
 mod rollup_seals;
 mod snippets;
 mod surveys;
+mod targeting;
 mod widget_config;
