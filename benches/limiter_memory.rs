@@ -41,6 +41,8 @@ fn main() {
         indexed_attributes: vec![],
         rate_limits: None,
         created_at: chrono::Utc::now(),
+        fatigue: serde_json::json!({}),
+        time_zone: "UTC".into(),
     };
     println!("limiter memory, {KEYS} distinct IPv6 addresses and {KEYS} distinct respondents");
     println!("{:<44} {:>10} {:>14} {:>10}", "configuration", "RSS MiB", "keys tracked", "seconds");
