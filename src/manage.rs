@@ -2,9 +2,13 @@
 //! the management API.
 
 pub mod indexing;
+mod project_settings;
 pub mod report_links;
 mod surveys_edit;
 
+pub use project_settings::{
+    project_settings, update_project_settings, FatigueChange, ProjectChange, ProjectSettings, RateOverrides,
+};
 pub use surveys_edit::{
     get_survey, list_surveys, set_survey_status, update_survey, SurveyPatch, SurveyView, Transition,
 };
@@ -17,6 +21,9 @@ use crate::store::{keys, projects, surveys, StoreError};
 use diesel::PgConnection;
 use serde::Serialize;
 use uuid::Uuid;
+
+/// Most allowed origins of one project.
+const MAX_ORIGINS: usize = 100;
 
 /// Why a management operation was refused.
 #[derive(Debug, thiserror::Error)]
@@ -65,21 +72,38 @@ pub fn create_project(
     origins: &[String],
 ) -> Result<Project, ManageError> {
     let mut errors = Vec::new();
+    let name = check_name(name, &mut errors);
+    let allowed = parse_origins(origins, "origins", &mut errors);
+    if !errors.is_empty() {
+        return Err(ManageError::Invalid(errors));
+    }
+    Ok(projects::create(conn, &NewProject { name: &name, allowed_origins: &allowed })?)
+}
+
+/// A project's name, trimmed, if it is 1 to 200 characters (else an error on `name`).
+fn check_name(name: &str, errors: &mut Vec<FieldError>) -> String {
     let name = name.trim();
     if name.is_empty() || name.chars().count() > 200 {
         errors.push(FieldError::new("name", "must be 1 to 200 characters"));
     }
-    let mut allowed = Vec::new();
+    name.to_string()
+}
+
+/// Browser origins, normalised and without repeats; each bad one is an error on
+/// `field[i]` (`origins` for the CLI's flag, `allowed_origins` for the API's field).
+fn parse_origins(origins: &[String], field: &str, errors: &mut Vec<FieldError>) -> Vec<String> {
+    if origins.len() > MAX_ORIGINS {
+        errors.push(FieldError::new(field, format!("at most {MAX_ORIGINS} origins")));
+    }
+    let mut allowed: Vec<String> = Vec::new();
     for (i, origin) in origins.iter().enumerate() {
-        match parse_origin(origin) {
+        match parse_origin(origin.trim()) {
+            Ok(o) if allowed.contains(&o) => {}
             Ok(o) => allowed.push(o),
-            Err(message) => errors.push(FieldError::new(format!("origins[{i}]"), message)),
+            Err(message) => errors.push(FieldError::new(format!("{field}[{i}]"), message)),
         }
     }
-    if !errors.is_empty() {
-        return Err(ManageError::Invalid(errors));
-    }
-    Ok(projects::create(conn, &NewProject { name, allowed_origins: &allowed })?)
+    allowed
 }
 
 /// Creates a key. Publishable keys carry no scopes; secret keys need at least one.

@@ -112,6 +112,17 @@ fn nul_path(value: &serde_json::Value, path: String) -> Option<String> {
     }
 }
 
+/// For a PATCH field that may be cleared, as `#[serde(default, deserialize_with =
+/// "super::body::nullable")]` on an `Option<Option<T>>`: absent stays `None` (keep the
+/// value), `null` is `Some(None)` (clear it), a value is `Some(Some(v))`.
+pub(super) fn nullable<'de, D, T>(deserializer: D) -> Result<Option<Option<T>>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: serde::Deserialize<'de>,
+{
+    <Option<T> as serde::Deserialize>::deserialize(deserializer).map(Some)
+}
+
 /// Deserializes an already parsed value (a batch item), mapping errors the same way.
 pub fn from_value<T: DeserializeOwned>(value: serde_json::Value) -> Result<T, FieldError> {
     serde_path_to_error::deserialize(value).map_err(|e| {
@@ -221,6 +232,24 @@ mod tests {
         };
         assert_eq!(errors[0].field, "a");
         assert!(matches!(parse_json::<T>(b"{"), Err(ApiError::Malformed(_))));
+    }
+
+    #[test]
+    fn nullable_fields_tell_absent_from_null() {
+        #[derive(serde::Deserialize, Debug)]
+        struct T {
+            #[serde(default, deserialize_with = "nullable")]
+            a: Option<Option<u8>>,
+        }
+        let read = |body: &[u8]| parse_json::<T>(body).unwrap().a;
+        assert_eq!(
+            (read(b"{}"), read(br#"{"a": null}"#), read(br#"{"a": 3}"#)),
+            (None, Some(None), Some(Some(3)))
+        );
+        let Err(ApiError::Validation(errors)) = parse_json::<T>(br#"{"a": -1}"#) else {
+            panic!("expected a validation error");
+        };
+        assert_eq!(errors[0].field, "a");
     }
 
     #[test]

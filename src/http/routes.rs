@@ -2,8 +2,8 @@
 //! that each is documented, and the scope tests walk it, so the three cannot drift apart.
 
 use super::{
-    cors, exports, health, insights, keys, method_not_allowed, openapi, privacy, ratelimit, report,
-    report_links, responses, sdk, surveys, widget,
+    cors, exports, health, insights, keys, method_not_allowed, openapi, privacy, project, ratelimit,
+    report, report_links, responses, sdk, surveys, widget,
 };
 use crate::domain::Scope;
 use actix_web::http::Method;
@@ -116,6 +116,8 @@ pub static ENDPOINTS: &[Endpoint] = &[
     endpoint(Method::GET, "/reports/{survey}/export.csv", Session(ResponsesExport), || {
         web::get().to(report::export_csv)
     }),
+    endpoint(Method::GET, "/v1/project", Secret(Admin), || web::get().to(project::get)),
+    endpoint(Method::PATCH, "/v1/project", Secret(Admin), || web::patch().to(project::update)),
     endpoint(Method::POST, "/v1/keys", Secret(Admin), || web::post().to(keys::create)),
     endpoint(Method::GET, "/v1/keys", Secret(Admin), || web::get().to(keys::list)),
     endpoint(Method::POST, "/v1/keys/{key}/revoke", Secret(Admin), || web::post().to(keys::revoke)),

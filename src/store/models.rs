@@ -33,6 +33,18 @@ pub struct NewProject<'a> {
     pub allowed_origins: &'a [String],
 }
 
+/// A project's settings as they are to be stored (privacy aside, which the CLI sets alone).
+#[derive(Debug, AsChangeset)]
+#[diesel(table_name = projects, treat_none_as_null = true)]
+pub struct ProjectSettingsChanges<'a> {
+    pub name: &'a str,
+    pub allowed_origins: &'a [String],
+    /// `None`: no overrides (NULL), the service-wide rates apply.
+    pub rate_limits: Option<&'a Value>,
+    pub fatigue: &'a Value,
+    pub time_zone: &'a str,
+}
+
 /// An API key as stored: never its token, only the token's hash.
 #[derive(Debug, Clone, Queryable, Selectable, Serialize)]
 #[diesel(table_name = api_keys, check_for_backend(diesel::pg::Pg))]

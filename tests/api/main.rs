@@ -24,6 +24,7 @@ mod migrations;
 mod openapi;
 mod operations;
 mod privacy;
+mod project_settings;
 mod report;
 mod report_browser;
 mod report_links;
