@@ -1,24 +1,30 @@
 //! Creating projects, keys, surveys and report share links: the rules shared by the CLI and
 //! the management API.
 
+mod history;
 pub mod indexing;
 mod project_settings;
 pub mod report_links;
+mod schedule;
 mod surveys_edit;
 
+pub use history::survey_history;
 pub use project_settings::{
     project_settings, update_project_settings, FatigueChange, ProjectChange, ProjectSettings, RateOverrides,
 };
+pub use schedule::{ScheduleChange, MAX_RESPONSE_LIMIT};
 pub use surveys_edit::{
     get_survey, list_surveys, set_survey_status, update_survey, SurveyPatch, SurveyView, Transition,
 };
 
 use crate::domain::{
-    parse_origin, FieldError, KeyKind, NewToken, Presentation, Scope, SurveyKind, SurveyStatus, Targeting,
+    parse_origin, EventKind, FieldError, KeyKind, NewToken, Presentation, Schedule, Scope, SurveyKind,
+    SurveyStatus, Targeting,
 };
 use crate::store::models::{ApiKey, NewApiKey, NewProject, NewSurvey, Project, Survey};
-use crate::store::{keys, projects, surveys, StoreError};
-use diesel::PgConnection;
+use crate::store::{keys, projects, survey_counters, surveys, StoreError};
+use diesel::{Connection, PgConnection};
+use project_settings::project_zone;
 use serde::Serialize;
 use uuid::Uuid;
 
@@ -167,23 +173,28 @@ pub struct SurveySpec<'a> {
     pub status: SurveyStatus,
 }
 
-/// Creates a survey shown to everyone, with the default presentation.
+/// Creates a survey shown to everyone, with the default presentation and no schedule.
 pub fn create_survey(
     conn: &mut PgConnection,
     project_id: Uuid,
     spec: &SurveySpec<'_>,
 ) -> Result<Survey, ManageError> {
-    create_survey_with(conn, project_id, spec, &Presentation::default(), &Targeting::default())
+    let schedule = ScheduleChange::default();
+    create_survey_with(conn, project_id, spec, &Presentation::default(), &Targeting::default(), &schedule)
 }
 
-/// Creates a survey with its presentation and display rules.
+/// Creates a survey with its presentation, display rules and schedule (times without an
+/// offset in the project's zone), and starts its history with `created`.
 pub fn create_survey_with(
     conn: &mut PgConnection,
     project_id: Uuid,
     spec: &SurveySpec<'_>,
     presentation: &Presentation,
     targeting: &Targeting,
+    schedule: &ScheduleChange,
 ) -> Result<Survey, ManageError> {
+    // Also what makes an unknown project "not found".
+    let zone = project_zone(conn, project_id)?;
     let mut errors = Vec::new();
     let key_ok = !spec.key.is_empty()
         && spec.key.len() <= 64
@@ -203,10 +214,10 @@ pub fn create_survey_with(
         .flatten();
     errors.extend(presentation.check(spec.kind));
     errors.extend(targeting.check());
+    let schedule = schedule.apply(&Schedule::default(), zone, &mut errors);
     if !errors.is_empty() {
         return Err(ManageError::Invalid(errors));
     }
-    require_project(conn, project_id)?;
     let new = NewSurvey {
         project_id,
         key: spec.key,
@@ -217,13 +228,30 @@ pub fn create_survey_with(
         presentation: to_json(presentation)?,
         targeting: to_json(targeting)?,
         status: spec.status.as_str(),
+        opens_at: schedule.opens_at,
+        closes_at: schedule.closes_at,
+        response_limit: schedule.response_limit,
     };
-    surveys::create(conn, &new).map_err(|e| {
-        if e.is_unique_violation() {
-            ManageError::Conflict(format!("the project already has a survey with key {:?}", spec.key))
-        } else {
-            e.into()
+    conn.transaction(|conn| {
+        let survey = surveys::create(conn, &new).map_err(|e| {
+            if e.is_unique_violation() {
+                ManageError::Conflict(format!("the project already has a survey with key {:?}", spec.key))
+            } else {
+                e.into()
+            }
+        })?;
+        if survey.response_limit.is_some() {
+            // No answer can exist yet: the count is 0, and needs no lock.
+            survey_counters::start(conn, project_id, survey.id)?;
         }
+        let detail = serde_json::json!({
+            "status": spec.status,
+            "opens_at": survey.opens_at,
+            "closes_at": survey.closes_at,
+            "response_limit": survey.response_limit,
+        });
+        history::record(conn, project_id, survey.id, EventKind::Created, detail)?;
+        Ok(survey)
     })
 }
 

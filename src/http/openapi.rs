@@ -5,8 +5,8 @@
 use super::problem::ProblemSchema;
 use super::routes::Access;
 use super::{
-    exports, health, insights, keys, privacy, project, report, report_links, responses, sdk, surveys,
-    widget, ENDPOINTS,
+    exports, health, insights, keys, privacy, project, report, report_links, responses, sdk, surveys, widget,
+    ENDPOINTS,
 };
 use actix_web::http::Method;
 use actix_web::HttpResponse;
@@ -32,7 +32,7 @@ use utoipa::{Modify, OpenApi};
         responses::create, responses::create_batch, responses::follow_up,
         widget::config, widget::dismiss, sdk::widget_script, sdk::demo_page,
         surveys::create, surveys::list, surveys::get, surveys::update,
-        surveys::pause, surveys::resume, surveys::archive,
+        surveys::pause, surveys::resume, surveys::archive, surveys::history,
         project::get, project::update,
         keys::create, keys::list, keys::revoke,
         insights::summary, insights::timeseries, insights::breakdown, insights::terms, insights::list,

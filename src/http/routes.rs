@@ -2,8 +2,8 @@
 //! that each is documented, and the scope tests walk it, so the three cannot drift apart.
 
 use super::{
-    cors, exports, health, insights, keys, method_not_allowed, openapi, privacy, project, ratelimit,
-    report, report_links, responses, sdk, surveys, widget,
+    cors, exports, health, insights, keys, method_not_allowed, openapi, privacy, project, ratelimit, report,
+    report_links, responses, sdk, surveys, widget,
 };
 use crate::domain::Scope;
 use actix_web::http::Method;
@@ -82,6 +82,9 @@ pub static ENDPOINTS: &[Endpoint] = &[
     }),
     endpoint(Method::POST, "/v1/surveys/{survey}/archive", Secret(SurveysWrite), || {
         web::post().to(surveys::archive)
+    }),
+    endpoint(Method::GET, "/v1/surveys/{survey}/history", Secret(SurveysRead), || {
+        web::get().to(surveys::history)
     }),
     endpoint(Method::GET, "/v1/surveys/{survey}/summary", Secret(ResponsesRead), || {
         web::get().to(insights::summary)

@@ -3,7 +3,7 @@
 
 use super::body::{read_json, BodyLimit};
 use super::extract::SecretKey;
-use super::mgmt_dto::{SurveyIn, SurveyListOut, SurveyListQuery, SurveyOut, SurveyPatchIn};
+use super::mgmt_dto::{SurveyHistoryOut, SurveyIn, SurveyListOut, SurveyListQuery, SurveyOut, SurveyPatchIn};
 use super::problem::ProblemSchema;
 use super::{ApiError, AppState};
 use crate::domain::{Scope, SurveyStatus};
@@ -51,9 +51,17 @@ pub async fn create(
             scale_max: input.scale_max,
             status,
         };
+        let schedule = input.schedule();
         let presentation = input.presentation.unwrap_or_default();
         let targeting = input.targeting.unwrap_or_default();
-        SurveyView::try_from(manage::create_survey_with(conn, project_id, &spec, &presentation, &targeting)?)
+        SurveyView::try_from(manage::create_survey_with(
+            conn,
+            project_id,
+            &spec,
+            &presentation,
+            &targeting,
+            &schedule,
+        )?)
     })
     .await?;
     state.ingest.forget_surveys();
@@ -91,7 +99,30 @@ pub async fn get(
     Ok(HttpResponse::Ok().json(SurveyOut::from(view)))
 }
 
-/// Edit a survey. A change to its question, scale or presentation bumps its version.
+/// A survey's history, oldest first: created, updated, scheduled, paused, resumed,
+/// archived, closed and reopened by its response limit (all stored as they happen), and
+/// the moments its schedule opened or closed it that have passed (worked out from the
+/// schedules it had: `opened`/`closed` with `{"reason": "schedule"}`).
+#[utoipa::path(get, path = "/v1/surveys/{survey}/history", operation_id = "survey_history", tag = "surveys",
+    params(("survey" = String, Path, description = "the survey's id or key")),
+    security(("secret_key" = ["surveys:read"])),
+    responses((status = 200, body = SurveyHistoryOut)))]
+pub async fn history(
+    key: SecretKey,
+    path: web::Path<String>,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    let project_id = key.require(Scope::SurveysRead)?.project.id;
+    let reference = path.into_inner();
+    let events = run_manage(&state, move |conn| {
+        manage::survey_history(conn, project_id, &reference, chrono::Utc::now())
+    })
+    .await?;
+    Ok(HttpResponse::Ok().json(SurveyHistoryOut { events }))
+}
+
+/// Edit a survey. A change to its question, scale or presentation bumps its version; its
+/// schedule and response limit change here too (`null` clears them).
 #[utoipa::path(patch, path = "/v1/surveys/{survey}", operation_id = "update_survey", tag = "surveys", request_body = SurveyPatchIn,
     params(("survey" = String, Path, description = "the survey's id or key")),
     security(("secret_key" = ["surveys:write"])),

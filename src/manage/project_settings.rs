@@ -8,6 +8,7 @@ use crate::ratelimit::{parse_project_rates, ProjectRates, RateSpec};
 use crate::store::models::{Project, ProjectSettingsChanges};
 use crate::store::projects;
 use chrono::{DateTime, Utc};
+use chrono_tz::Tz;
 use diesel::{Connection, PgConnection};
 use serde::Serialize;
 use utoipa::ToSchema;
@@ -172,6 +173,16 @@ fn rate(
             .map_err(|m| errors.push(FieldError::new(name, m).under("rate_limits")))
             .ok(),
     }
+}
+
+/// The zone a project's schedule times without an offset are read in. A zone stored by
+/// hand that chrono-tz does not know falls back to UTC rather than failing every edit.
+pub(super) fn project_zone(conn: &mut PgConnection, project_id: Uuid) -> Result<Tz, ManageError> {
+    let project = projects::find(conn, project_id)?.ok_or_else(|| no_project(project_id))?;
+    Ok(parse_time_zone(&project.time_zone).unwrap_or_else(|message| {
+        tracing::warn!(project = %project_id, message, "stored time zone unreadable; using UTC");
+        Tz::UTC
+    }))
 }
 
 fn no_project(project_id: Uuid) -> ManageError {

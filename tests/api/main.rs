@@ -30,5 +30,6 @@ mod report_browser;
 mod report_links;
 mod rollup_seals;
 mod snippets;
+mod survey_schedule;
 mod surveys;
 mod widget_config;
