@@ -7,6 +7,7 @@ mod answer_flags;
 mod attribute_index;
 mod browser;
 mod cli;
+mod cli_manage;
 mod embedded;
 mod exports;
 mod health;
