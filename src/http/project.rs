@@ -8,13 +8,19 @@ use super::{ApiError, AppState};
 use crate::domain::Scope;
 use crate::manage::{self, ProjectSettings};
 use actix_web::{web, HttpRequest, HttpResponse};
+use uuid::Uuid;
+
+/// The project of an `admin` key: the only one it may read or change here.
+fn own_project(key: &SecretKey) -> Result<Uuid, ApiError> {
+    Ok(key.require(Scope::Admin)?.project.id)
+}
 
 /// Read the project's settings.
 #[utoipa::path(get, path = "/v1/project", operation_id = "get_project", tag = "project",
     security(("secret_key" = ["admin"])),
     responses((status = 200, body = ProjectSettings)))]
 pub async fn get(key: SecretKey, state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
-    let project_id = key.require(Scope::Admin)?.project.id;
+    let project_id = own_project(&key)?;
     let settings = run_manage(&state, move |conn| manage::project_settings(conn, project_id)).await?;
     Ok(HttpResponse::Ok().json(settings))
 }
@@ -31,7 +37,7 @@ pub async fn update(
     body: web::Payload,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
-    let project_id = key.require(Scope::Admin)?.project.id;
+    let project_id = own_project(&key)?;
     let input: ProjectPatchIn = read_json(&req, body, body_limit(&state)).await?;
     let settings =
         run_manage(&state, move |conn| manage::update_project_settings(conn, project_id, input.into()))

@@ -10,6 +10,7 @@ use crate::domain::{Scope, SurveyStatus};
 use crate::manage::{self, ManageError, SurveySpec, SurveyView, Transition};
 use actix_web::{web, HttpRequest, HttpResponse};
 use diesel::PgConnection;
+use uuid::Uuid;
 
 /// Runs a management function on a pooled connection and maps its error.
 pub(super) async fn run_manage<T, F>(state: &AppState, f: F) -> Result<T, ApiError>
@@ -18,6 +19,11 @@ where
     T: Send + 'static,
 {
     Ok(state.db.run(move |conn| Ok(f(conn))).await??)
+}
+
+/// The key's project, if the key holds `scope`, and the survey the path names (id or key).
+fn survey_of(key: &SecretKey, scope: Scope, path: web::Path<String>) -> Result<(Uuid, String), ApiError> {
+    Ok((key.require(scope)?.project.id, path.into_inner()))
 }
 
 /// Management bodies share the widget body limit: rules are small.
@@ -93,8 +99,7 @@ pub async fn get(
     path: web::Path<String>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
-    let project_id = key.require(Scope::SurveysRead)?.project.id;
-    let reference = path.into_inner();
+    let (project_id, reference) = survey_of(&key, Scope::SurveysRead, path)?;
     let view = run_manage(&state, move |conn| manage::get_survey(conn, project_id, &reference)).await?;
     Ok(HttpResponse::Ok().json(SurveyOut::from(view)))
 }
@@ -112,8 +117,7 @@ pub async fn history(
     path: web::Path<String>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
-    let project_id = key.require(Scope::SurveysRead)?.project.id;
-    let reference = path.into_inner();
+    let (project_id, reference) = survey_of(&key, Scope::SurveysRead, path)?;
     let events = run_manage(&state, move |conn| {
         manage::survey_history(conn, project_id, &reference, chrono::Utc::now())
     })
@@ -151,8 +155,7 @@ async fn transition(
     state: web::Data<AppState>,
     transition: Transition,
 ) -> Result<HttpResponse, ApiError> {
-    let project_id = key.require(Scope::SurveysWrite)?.project.id;
-    let reference = path.into_inner();
+    let (project_id, reference) = survey_of(&key, Scope::SurveysWrite, path)?;
     let view =
         run_manage(&state, move |conn| manage::set_survey_status(conn, project_id, &reference, transition))
             .await?;
