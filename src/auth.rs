@@ -1,10 +1,12 @@
-//! Who is calling: a presented token resolved to its key and project, cached briefly so
-//! that ingestion at full speed costs no database round trip per request.
+//! Who is calling: a presented token resolved to its key and project, cached so that
+//! ingestion at full speed costs no database round trip per request. A change to a key or
+//! its project, made anywhere, empties the project's entries at once ([`crate::cache`]).
 
+use crate::cache::{ProjectCache, Subscriber};
 use crate::domain::{hash_token, KeyKind, Scope};
 use crate::store::models::{ApiKey, Project};
+use crate::store::notify::Table;
 use crate::store::{keys, Db, StoreError};
-use moka::sync::Cache;
 use std::sync::Arc;
 use std::time::Duration;
 use uuid::Uuid;
@@ -44,13 +46,13 @@ pub enum AuthError {
     Store(#[from] StoreError),
 }
 
-/// Resolves tokens to principals. A key revoked through this process is refused at once;
-/// one revoked by another replica or the CLI, within the cache period.
+/// Resolves tokens to principals. A key revoked anywhere (this process, another replica,
+/// the CLI) is refused at once; within the cache period while notifications are down.
 #[derive(Clone)]
 pub struct Authenticator {
     db: Db,
     // Keyed by the token's hash: the plaintext is not kept, even in memory.
-    cache: Cache<[u8; 32], Lookup>,
+    cache: ProjectCache<[u8; 32], Lookup>,
 }
 
 /// What a token resolved to, cached whatever it was.
@@ -58,8 +60,30 @@ pub struct Authenticator {
 enum Lookup {
     Valid(Arc<Principal>),
     Unknown,
-    Revoked,
+    /// Revoked, in this project.
+    Revoked(Uuid),
 }
+
+impl Lookup {
+    fn project(&self) -> Option<Uuid> {
+        match self {
+            Lookup::Valid(principal) => Some(principal.project.id),
+            Lookup::Revoked(project) => Some(*project),
+            Lookup::Unknown => None,
+        }
+    }
+
+    fn into_result(self) -> Result<Arc<Principal>, AuthError> {
+        match self {
+            Lookup::Valid(principal) => Ok(principal),
+            Lookup::Unknown => Err(AuthError::Unknown),
+            Lookup::Revoked(_) => Err(AuthError::Revoked),
+        }
+    }
+}
+
+/// The tables a lookup reads: the key, and its project (origins, rates, IP policy).
+const TABLES: &[Table] = &[Table::ApiKeys, Table::Projects];
 
 /// Most distinct tokens remembered; unknown tokens are remembered too (as `None`) so that
 /// guessing keys costs the database nothing, and the bound keeps that from growing.
@@ -68,45 +92,32 @@ const CACHE_CAPACITY: u64 = 100_000;
 impl Authenticator {
     /// An authenticator caching lookups for `ttl` (zero disables the cache).
     pub fn new(db: Db, ttl: Duration) -> Self {
-        let cache = Cache::builder()
-            .max_capacity(if ttl.is_zero() { 0 } else { CACHE_CAPACITY })
-            .time_to_live(ttl.max(Duration::from_millis(1)))
-            .build();
+        let cache = ProjectCache::new(CACHE_CAPACITY, ttl, TABLES, |_, lookup: &Lookup| lookup.project());
         Authenticator { db, cache }
     }
 
     /// The principal of `token`, or why it is refused.
     pub async fn authenticate(&self, token: &str) -> Result<Arc<Principal>, AuthError> {
         let hash = hash_token(token);
-        let lookup = match self.cache.get(&hash) {
-            Some(hit) => hit,
-            None => {
-                let found = self.load(hash).await?;
-                self.cache.insert(hash, found.clone());
-                found
-            }
-        };
-        match lookup {
-            Lookup::Valid(principal) => Ok(principal),
-            Lookup::Unknown => Err(AuthError::Unknown),
-            Lookup::Revoked => Err(AuthError::Revoked),
-        }
+        self.cache.get_or_load(hash, || self.load(hash)).await?.into_result()
     }
 
-    /// Forgets every cached lookup (after a key is revoked through this process).
-    pub fn invalidate_all(&self) {
-        self.cache.invalidate_all();
+    /// Forgets the project's cached lookups: a change made through this process applies to
+    /// its next request even while notifications are down.
+    pub fn forget_project(&self, project_id: Uuid) {
+        self.cache.forget_project(project_id);
+    }
+
+    /// The cache, for the notifications to empty.
+    pub fn subscriber(&self) -> Box<dyn Subscriber> {
+        Box::new(self.cache.clone())
     }
 
     /// The principal of a key known by id (a report session), read afresh, not cached: a
     /// revoked key ends its sessions at once, on every replica.
     pub async fn by_id(&self, project_id: Uuid, key_id: Uuid) -> Result<Arc<Principal>, AuthError> {
         let found = self.db.run(move |conn| keys::find(conn, project_id, key_id)).await?;
-        match principal_of(found)? {
-            Lookup::Valid(principal) => Ok(principal),
-            Lookup::Unknown => Err(AuthError::Unknown),
-            Lookup::Revoked => Err(AuthError::Revoked),
-        }
+        principal_of(found)?.into_result()
     }
 
     async fn load(&self, hash: [u8; 32]) -> Result<Lookup, StoreError> {
@@ -132,7 +143,7 @@ fn principal_of(found: Option<(ApiKey, Project)>) -> Result<Lookup, StoreError> 
         return Ok(Lookup::Unknown);
     };
     if key.revoked_at.is_some() {
-        return Ok(Lookup::Revoked);
+        return Ok(Lookup::Revoked(key.project_id));
     }
     let kind = key.kind.parse().map_err(StoreError::Internal)?;
     // A scope this binary does not know (from a newer version) grants nothing.

@@ -104,7 +104,7 @@ pub struct ExportArgs {
     pub survey: Option<String>,
     #[arg(long, value_enum, default_value_t = ExportFormat::Csv)]
     pub format: ExportFormat,
-    /// Start (RFC 3339, or a date meaning that local day); default 30 days before --to.
+    /// Start (RFC 3339, or a date meaning that local day); default: the first answer.
     #[arg(long)]
     pub from: Option<String>,
     /// End (RFC 3339, exclusive, or a date whose day is included); default now.

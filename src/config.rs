@@ -31,7 +31,8 @@ pub struct ServeArgs {
     #[arg(long, env = "FEEDBACKD_DRAIN_DELAY_SECS", default_value_t = 0,
           value_parser = clap::value_parser!(u64).range(0..=600))]
     pub drain_delay_secs: u64,
-    /// Seconds a key or survey lookup is cached; a key revoked elsewhere is refused after at most this.
+    /// Seconds a key or survey lookup is cached at most. Changes reach the cache at once by
+    /// database notification; this bounds their delay while the notifications are down.
     #[arg(long, env = "FEEDBACKD_AUTH_CACHE_TTL_SECS", default_value_t = 10,
           value_parser = clap::value_parser!(u64).range(0..=3600))]
     pub auth_cache_ttl_secs: u64,

@@ -7,6 +7,7 @@
 //! default; [`commands`] implements the CLI on top of all of them.
 
 pub mod auth;
+pub mod cache;
 pub mod cli;
 pub mod commands;
 pub mod config;

@@ -82,7 +82,8 @@ fn sweep(
                 in_batches(batch, || q::delete_answers_before(conn, project_id, survey.id, horizon, batch))?;
         }
         let contacts_deleted =
-            in_batches(batch, || q::delete_contacts_before(conn, project_id, horizon, batch))?;
+            in_batches(batch, || q::delete_contacts_before(conn, project_id, horizon, batch))?
+                + in_batches(batch, || q::delete_impressions_before(conn, project_id, horizon, batch))?;
         metrics::counter!("feedbackd_retention_deleted_answers_total").increment(answers_deleted);
         if answers_deleted + contacts_deleted > 0 {
             tracing::info!(%project_id, days, answers_deleted, contacts_deleted, "retention deleted old data");

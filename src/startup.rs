@@ -2,12 +2,14 @@
 //! that tests exercise exactly what production runs.
 
 use crate::auth::Authenticator;
+use crate::cache::CacheBus;
 use crate::config::Config;
 use crate::http::client_ip::TrustedProxies;
 use crate::http::{self, AppState};
 use crate::ingest::{Ingestor, Writer};
 use crate::ratelimit::Limiters;
 use crate::report::session::SessionKeys;
+use crate::store::notify::Listener;
 use crate::store::{migrate_once, Backoff, Db};
 use actix_web::dev::{Server, ServerHandle};
 use actix_web::middleware::from_fn;
@@ -23,6 +25,8 @@ pub struct Application {
     server: Server,
     port: u16,
     writer: Writer,
+    /// Empties the caches when the database announces a change.
+    invalidation: Listener,
     draining: Arc<AtomicBool>,
     drain_delay: Duration,
 }
@@ -55,8 +59,16 @@ impl Application {
                 "FEEDBACKD_SESSION_SECRET is not set: report sessions end when the service restarts"
             );
         }
+        let auth = Authenticator::new(db.clone(), config.auth_cache_ttl);
+        let widgets = crate::widget::Widgets::new(db.clone(), config.auth_cache_ttl);
+        let invalidation = CacheBus::default()
+            .subscribe(auth.subscriber())
+            .subscribe(ingest.subscriber())
+            .subscribe(widgets.subscriber())
+            .listen(db.url().clone());
         let state = web::Data::new(AppState {
-            auth: Authenticator::new(db.clone(), config.auth_cache_ttl),
+            auth,
+            widgets,
             ingest,
             limiters,
             proxies: TrustedProxies(config.trusted_proxies.clone()),
@@ -83,7 +95,7 @@ impl Application {
         .shutdown_timeout(config.shutdown_grace.as_secs())
         .listen(listener)?
         .run();
-        Ok(Application { server, port, writer, draining, drain_delay: config.drain_delay })
+        Ok(Application { server, port, writer, invalidation, draining, drain_delay: config.drain_delay })
     }
 
     /// The port actually bound (useful with port 0).
@@ -117,9 +129,13 @@ impl Application {
     pub async fn run(self) -> std::io::Result<()> {
         let result = self.server.await;
         // The server's workers are gone, and with them every writer handle: the writers
-        // finish the queue and exit.
-        let writer = self.writer;
-        let _ = tokio::task::spawn_blocking(move || writer.join()).await;
+        // finish the queue and exit. Nothing reads the caches any more either.
+        let (writer, invalidation) = (self.writer, self.invalidation);
+        let _ = tokio::task::spawn_blocking(move || {
+            writer.join();
+            invalidation.stop();
+        })
+        .await;
         result
     }
 }

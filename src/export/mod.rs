@@ -96,7 +96,8 @@ impl From<diesel::result::Error> for ExportError {
 
 /// A started export: its name, media type, a count of the rows streamed so far, and the body.
 pub struct Export {
-    /// `feedbackd-<survey key or all>-<first day>-<last day>.<csv|ndjson>` (local days in `tz`).
+    /// `feedbackd-<survey key or all>-<first day>-<last day>.<csv|ndjson>` (local days in
+    /// `tz`), with `until` for the first day of an export without `from`.
     pub filename: String,
     pub content_type: &'static str,
     /// Rows encoded so far (for progress).
@@ -106,7 +107,7 @@ pub struct Export {
 }
 
 /// Starts exporting the answers of `survey` (every survey when `None`) that `params` select,
-/// newest first. Returns once the first chunk is ready, so that a bad survey, a bad filter or
+/// newest first; without `params.from`, every answer from the first. Returns once the first chunk is ready, so that a bad survey, a bad filter or
 /// an unreachable database is still an error the caller can answer before the first byte.
 pub async fn start(
     db: &Db,
@@ -191,11 +192,17 @@ fn produce(
     })
 }
 
-/// The download's file name: survey key and the range as local days (the last day included).
+/// The download's file name: survey key and the range as local days (the last day
+/// included); `until-<last day>` for an export from the first answer, whose day is not
+/// known before the rows are read.
 fn filename(survey: &str, p: &ReportParams, format: ExportFormat) -> String {
     let day = |t: chrono::DateTime<chrono::Utc>| t.with_timezone(&p.tz).format("%Y-%m-%d").to_string();
-    let last = if p.to > p.from { p.to - Duration::microseconds(1) } else { p.to };
-    format!("feedbackd-{survey}-{}-{}.{}", day(p.from), day(last), format.extension())
+    let last = match p.from {
+        Some(from) if p.to <= from => p.to,
+        _ => p.to - Duration::microseconds(1),
+    };
+    let first = p.from.map_or_else(|| "until".to_string(), day);
+    format!("feedbackd-{survey}-{first}-{}.{}", day(last), format.extension())
 }
 
 #[cfg(test)]
@@ -205,8 +212,8 @@ mod tests {
 
     #[test]
     fn file_names_name_the_survey_and_the_local_days() {
-        let p = ReportParams {
-            from: "2026-03-28T23:00:00Z".parse().unwrap(),
+        let mut p = ReportParams {
+            from: Some("2026-03-28T23:00:00Z".parse().unwrap()),
             to: "2026-03-30T22:00:00Z".parse().unwrap(),
             tz: chrono_tz::Europe::Berlin,
             filter: Filter::default(),
@@ -215,5 +222,7 @@ mod tests {
             filename("nps-main", &p, ExportFormat::Csv),
             "feedbackd-nps-main-2026-03-29-2026-03-30.csv"
         );
+        p.from = None;
+        assert_eq!(filename("all", &p, ExportFormat::Ndjson), "feedbackd-all-until-2026-03-30.ndjson");
     }
 }

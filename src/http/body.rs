@@ -1,12 +1,14 @@
 //! Reading JSON bodies with every limit checked before parsing, and every failure turned
 //! into a problem that names the field.
 
+use super::json::{self, Rejection};
 use super::ApiError;
 use crate::domain::FieldError;
 use actix_web::http::header;
 use actix_web::{web, HttpRequest};
 use futures_util::StreamExt;
 use serde::de::DeserializeOwned;
+use serde_json::value::RawValue;
 
 /// Deepest JSON nesting accepted; answers need three levels, so this is generous.
 const MAX_DEPTH: usize = 16;
@@ -45,29 +47,33 @@ pub async fn read_json<T: DeserializeOwned>(
     parse_json(&body)
 }
 
-/// Parses JSON, mapping a type error to the path of the field it is in.
+/// Parses a whole body, which must be one JSON object, as `T`. The body's own limits
+/// (empty, UTF-8, depth, U+0000) are checked here; the JSON itself in [`json::decode`].
 pub fn parse_json<T: DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
     if body.iter().all(u8::is_ascii_whitespace) {
-        return Err(ApiError::Malformed("the body is empty; expected a JSON object".into()));
+        return Err(ApiError::Malformed("the body is empty; send a JSON object".into()));
     }
-    // serde would read an array positionally into a struct, with baffling messages.
-    if body
-        .iter()
-        .find(|b| !b.is_ascii_whitespace())
-        .is_some_and(|&b| b == b'[' || b.is_ascii_digit() || b == b'"')
-    {
-        return Err(ApiError::field("", "the body must be a JSON object"));
-    }
+    let text = std::str::from_utf8(body).map_err(|e| {
+        let at = String::from_utf8_lossy(&body[..e.valid_up_to()]).chars().count() + 1;
+        ApiError::Malformed(format!("the body is not valid UTF-8 text (at character {at})"))
+    })?;
     if nesting_depth(body) > MAX_DEPTH {
         return Err(ApiError::Malformed(format!("JSON nested deeper than {MAX_DEPTH} levels")));
     }
     reject_nul(body)?;
-    let mut deserializer = serde_json::Deserializer::from_slice(body);
-    let value = serde_path_to_error::deserialize(&mut deserializer).map_err(to_problem)?;
-    deserializer
-        .end()
-        .map_err(|e| ApiError::Malformed(format!("trailing characters after the JSON value: {e}")))?;
-    Ok(value)
+    json::decode(text).map_err(|rejection| match rejection {
+        Rejection::Malformed(reason) => ApiError::Malformed(format!("the body is not valid JSON: {reason}")),
+        Rejection::Field(error) => ApiError::Validation(vec![error]),
+    })
+}
+
+/// Parses one item of a batch, already checked as part of its body: its fields are named
+/// from the item (`score`), and `""` is the item itself.
+pub fn parse_item<T: DeserializeOwned>(item: &RawValue) -> Result<T, FieldError> {
+    json::decode(item.get()).map_err(|rejection| match rejection {
+        Rejection::Field(error) => error,
+        Rejection::Malformed(reason) => FieldError::new("", format!("is not valid JSON: {reason}")),
+    })
 }
 
 /// PostgreSQL text cannot hold U+0000, so a string with one would fail at the database
@@ -121,47 +127,6 @@ where
     T: serde::Deserialize<'de>,
 {
     <Option<T> as serde::Deserialize>::deserialize(deserializer).map(Some)
-}
-
-/// Deserializes an already parsed value (a batch item), mapping errors the same way.
-pub fn from_value<T: DeserializeOwned>(value: serde_json::Value) -> Result<T, FieldError> {
-    serde_path_to_error::deserialize(value).map_err(|e| {
-        let message = clean(e.inner().to_string());
-        FieldError::new(field_of(&e.path().to_string(), &message), message)
-    })
-}
-
-fn to_problem(error: serde_path_to_error::Error<serde_json::Error>) -> ApiError {
-    let path = error.path().to_string();
-    let inner = error.into_inner();
-    if inner.is_data() {
-        let message = clean(inner.to_string());
-        ApiError::Validation(vec![FieldError::new(field_of(&path, &message), message)])
-    } else {
-        ApiError::Malformed(format!("the body is not valid JSON: {inner}"))
-    }
-}
-
-/// The field a serde error is about. Unknown and missing fields are reported at their
-/// parent's path, so the name is taken from the message.
-fn field_of(path: &str, message: &str) -> String {
-    let named = ["unknown field `", "missing field `"]
-        .iter()
-        .find_map(|prefix| message.strip_prefix(prefix).and_then(|m| m.split('`').next()));
-    match (path, named) {
-        (".", Some(name)) => name.to_string(),
-        (".", None) => String::new(),
-        (path, Some(name)) if !path.ends_with(name) => format!("{path}.{name}"),
-        (path, _) => path.to_string(),
-    }
-}
-
-/// serde's messages end with " at line 1 column 42", which means nothing to a widget author.
-fn clean(message: String) -> String {
-    match message.rfind(" at line ") {
-        Some(at) => message[..at].to_string(),
-        None => message,
-    }
 }
 
 /// JSON bodies are `application/json`; `text/plain` is accepted too, because

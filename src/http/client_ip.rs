@@ -1,10 +1,22 @@
 //! The client's address: the socket peer, unless the peer is a trusted proxy, in which case
 //! the nearest untrusted hop of `Forwarded` / `X-Forwarded-For`. A header from an untrusted
 //! peer is ignored, so a client cannot pick a fresh rate-limit bucket by spoofing it.
+//!
+//! Ignoring it has a cost when the peer is in fact the operator's load balancer, left out of
+//! `FEEDBACKD_TRUSTED_PROXIES`: every widget then shares the balancer's one address and its
+//! one per-address bucket, and honest users get `429`. Nothing fails loudly, so such
+//! requests are logged once per process and counted in
+//! `feedbackd_untrusted_forwarded_total`.
 
-use actix_web::HttpRequest;
+use actix_web::{HttpMessage, HttpRequest};
 use ipnet::IpNet;
 use std::net::IpAddr;
+use std::sync::Once;
+
+/// The address worked out for a request, kept in its extensions: the limiter and the IP
+/// policy both ask, and the request must be counted once.
+#[derive(Clone, Copy)]
+struct Resolved(IpAddr);
 
 /// The proxies whose forwarding headers are believed.
 #[derive(Debug, Clone, Default)]
@@ -17,8 +29,20 @@ impl TrustedProxies {
 
     /// The address to limit and to apply the IP policy to.
     pub fn client_ip(&self, req: &HttpRequest) -> Option<IpAddr> {
+        if let Some(Resolved(ip)) = req.extensions().get::<Resolved>() {
+            return Some(*ip);
+        }
+        let ip = self.resolve(req)?;
+        req.extensions_mut().insert(Resolved(ip));
+        Some(ip)
+    }
+
+    fn resolve(&self, req: &HttpRequest) -> Option<IpAddr> {
         let peer = req.peer_addr()?.ip();
         if !self.trusts(peer) {
+            if ["forwarded", "x-forwarded-for"].iter().any(|name| req.headers().contains_key(*name)) {
+                note_untrusted_forwarding(&WARNED);
+            }
             return Some(peer);
         }
         // Hops are appended left to right; walk back from the nearest one, skipping our
@@ -26,6 +50,24 @@ impl TrustedProxies {
         let hops = forwarded_hops(req);
         Some(hops.into_iter().rev().find(|ip| !self.trusts(*ip)).unwrap_or(peer))
     }
+}
+
+/// Whether the process has logged an untrusted forwarding header yet.
+static WARNED: Once = Once::new();
+
+fn note_untrusted_forwarding(warned: &Once) {
+    metrics::counter!("feedbackd_untrusted_forwarded_total").increment(1);
+    // No address in the line: it may be a client's, and logs hold no personal data.
+    warned.call_once(|| {
+        tracing::warn!(
+            "a request carried Forwarded / X-Forwarded-For from a peer not listed in \
+             FEEDBACKD_TRUSTED_PROXIES: the header is ignored and the peer's own address is \
+             used. Behind a load balancer or reverse proxy, every client then shares its one \
+             rate-limit bucket; list the proxy's addresses in FEEDBACKD_TRUSTED_PROXIES. \
+             Further requests like this are counted in feedbackd_untrusted_forwarded_total, \
+             not logged"
+        );
+    });
 }
 
 fn forwarded_hops(req: &HttpRequest) -> Vec<IpAddr> {
@@ -80,6 +122,35 @@ mod tests {
             .insert_header(("x-forwarded-for", "203.0.113.1"))
             .to_http_request();
         assert_eq!(proxies().client_ip(&req), Some("198.51.100.9".parse().unwrap()));
+    }
+
+    /// Collects what the log subscriber writes.
+    #[derive(Clone, Default)]
+    struct Captured(std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
+
+    impl std::io::Write for Captured {
+        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+            self.0.lock().unwrap().extend_from_slice(buf);
+            Ok(buf.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+
+    #[test]
+    fn untrusted_forwarding_is_logged_once_naming_the_setting() {
+        let captured = Captured::default();
+        let writer = captured.clone();
+        let subscriber = tracing_subscriber::fmt().with_writer(move || writer.clone()).finish();
+        let warned = Once::new();
+        tracing::subscriber::with_default(subscriber, || {
+            note_untrusted_forwarding(&warned);
+            note_untrusted_forwarding(&warned);
+        });
+        let log = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
+        assert_eq!(log.lines().count(), 1, "{log}");
+        assert!(log.contains("WARN") && log.contains("FEEDBACKD_TRUSTED_PROXIES"), "{log}");
     }
 
     #[test]

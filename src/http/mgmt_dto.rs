@@ -1,8 +1,9 @@
 //! Wire shapes of the management API (surveys, keys) and of the widget configuration.
 
+use crate::domain::fatigue::Refusal;
 use crate::domain::{
-    KeyKind, Presentation, Scale, Schedule, ScheduleTime, Scope, SurveyEvent, SurveyKind, SurveyStatus,
-    Targeting,
+    Fatigue, KeyKind, Presentation, Scale, Schedule, ScheduleTime, Scope, SurveyEvent, SurveyKind,
+    SurveyStatus, Targeting,
 };
 use crate::manage::report_links::LinkView;
 use crate::manage::{CreatedKey, ScheduleChange, SurveyPatch, SurveyView};
@@ -257,6 +258,31 @@ pub struct DismissIn {
     pub respondent_id: String,
 }
 
+/// `POST /v1/responses/shown`: a survey is about to appear on a screen.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ShownIn {
+    /// Made by the widget for this appearance (a UUIDv7); a retry sends the same id.
+    pub id: Uuid,
+    /// The survey's key or id.
+    pub survey: String,
+    /// The app's id for the person (1–256 characters): cross-device rules need it.
+    pub respondent_id: Option<String>,
+    /// The widget's session (1–128 characters): the per-session cap needs it.
+    pub session_id: Option<String>,
+}
+
+/// The decision on a `shown` report: the widget shows the survey only if `show` is true.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ShownOut {
+    pub id: Uuid,
+    pub survey_id: Uuid,
+    pub show: bool,
+    /// Why not, when `show` is false.
+    #[schema(required)]
+    pub reason: Option<Refusal>,
+}
+
 /// What a widget needs to show a survey.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct WidgetSurveyOut {
@@ -288,8 +314,10 @@ impl From<SurveyView> for WidgetSurveyOut {
 /// `GET /v1/widget/config`.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct WidgetConfigOut {
-    /// Every active survey with its display rules, oldest first.
+    /// Every survey that takes answers now, with its display rules, oldest first.
     pub surveys: Vec<WidgetSurveyOut>,
+    /// The project's fatigue rules, which the widget applies on the device too.
+    pub fatigue: Fatigue,
     /// Present only when `respondent_id` was given: the key of the survey to show this
     /// person now, or `null` for none.
     #[serde(skip_serializing_if = "Option::is_none")]

@@ -10,6 +10,7 @@ mod extract;
 mod health;
 mod insights;
 mod insights_query;
+mod json;
 mod keys;
 mod mgmt_dto;
 mod openapi;
@@ -50,6 +51,8 @@ pub struct AppState {
     pub db: Db,
     pub auth: Authenticator,
     pub ingest: Ingestor,
+    /// Widget configurations by project, and the decisions on what widgets show.
+    pub widgets: crate::widget::Widgets,
     pub limiters: Arc<Limiters>,
     pub proxies: client_ip::TrustedProxies,
     /// Exports running at once: each holds a pooled connection for its whole length, so
@@ -61,6 +64,14 @@ pub struct AppState {
     pub draining: Arc<AtomicBool>,
     /// The token `/metrics` requires, if any.
     pub metrics_token: Option<SecretString>,
+}
+
+impl AppState {
+    /// Forgets what this process cached of a project's surveys, after it changed them.
+    pub fn forget_surveys(&self, project_id: uuid::Uuid) {
+        self.ingest.forget_surveys(project_id);
+        self.widgets.forget(project_id);
+    }
 }
 
 /// Mounts every route.

@@ -30,7 +30,7 @@ use utoipa::{Modify, OpenApi};
     paths(
         health::healthz, health::readyz, health::metrics, openapi_json,
         responses::create, responses::create_batch, responses::follow_up,
-        widget::config, widget::dismiss, sdk::widget_script, sdk::demo_page,
+        widget::config, widget::dismiss, widget::shown, sdk::widget_script, sdk::demo_page,
         surveys::create, surveys::list, surveys::get, surveys::update,
         surveys::pause, surveys::resume, surveys::archive, surveys::history,
         project::get, project::update,

@@ -38,6 +38,9 @@ pub enum ApiError {
     /// The request conflicts with what is stored (409).
     #[error("{0}")]
     Conflict(String),
+    /// The survey takes no answers now (409): its schedule or its response limit closed it.
+    #[error("{0}")]
+    SurveyClosed(String),
     /// A body over a size limit (413), naming the setting that sets it.
     #[error("body larger than {limit} bytes ({setting})")]
     PayloadTooLarge { limit: usize, setting: &'static str },
@@ -85,6 +88,7 @@ impl ApiError {
             ApiError::NotFound(_) => ("not-found", "Not found"),
             ApiError::MethodNotAllowed => ("method-not-allowed", "Method not allowed"),
             ApiError::Conflict(_) => ("conflict", "Conflict"),
+            ApiError::SurveyClosed(_) => ("survey-closed", "Survey closed"),
             ApiError::PayloadTooLarge { .. } => ("payload-too-large", "Payload too large"),
             ApiError::UnsupportedMediaType(_) => ("unsupported-media-type", "Unsupported media type"),
             ApiError::RateLimited { .. } => ("rate-limited", "Too many requests"),
@@ -96,8 +100,12 @@ impl ApiError {
     /// What a client may be told (a 5xx hides its cause).
     pub(crate) fn detail(&self) -> String {
         match self {
+            // The field `""` is the body itself (README, HTTP API).
+            ApiError::Validation(errors) if errors.len() == 1 && errors[0].field.is_empty() => {
+                format!("the body {}", errors[0].message)
+            }
             ApiError::Validation(errors) if errors.len() == 1 => {
-                format!("{} {}", errors[0].field, errors[0].message).trim_start().to_string()
+                format!("{} {}", errors[0].field, errors[0].message)
             }
             ApiError::Validation(errors) => format!("{} fields are invalid", errors.len()),
             ApiError::Internal(_) => "an unexpected error occurred; it has been logged".into(),
@@ -124,7 +132,7 @@ impl ResponseError for ApiError {
             ApiError::Forbidden { .. } => StatusCode::FORBIDDEN,
             ApiError::NotFound(_) => StatusCode::NOT_FOUND,
             ApiError::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
-            ApiError::Conflict(_) => StatusCode::CONFLICT,
+            ApiError::Conflict(_) | ApiError::SurveyClosed(_) => StatusCode::CONFLICT,
             ApiError::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             ApiError::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
@@ -184,6 +192,7 @@ impl From<IngestError> for ApiError {
             IngestError::Conflict => ApiError::Conflict(
                 "the answer already has a different follow-up, or is too old to change".into(),
             ),
+            IngestError::SurveyClosed(why) => ApiError::SurveyClosed(format!("the survey {why}")),
             IngestError::Store(e) => ApiError::Internal(e.into()),
         }
     }

@@ -42,8 +42,10 @@ pub async fn update(
     let settings =
         run_manage(&state, move |conn| manage::update_project_settings(conn, project_id, input.into()))
             .await?;
-    // Cached keys carry their project (origins, rate limits): this replica forgets them now,
-    // the others within FEEDBACKD_AUTH_CACHE_TTL_SECS.
-    state.auth.invalidate_all();
+    // Cached keys carry their project (origins, rate limits) and widget configurations its
+    // fatigue rules. Every replica forgets them when the database announces the change;
+    // this one now, so the caller's next request does not race the notification.
+    state.auth.forget_project(project_id);
+    state.forget_surveys(project_id);
     Ok(HttpResponse::Ok().json(settings))
 }

@@ -212,8 +212,11 @@ fn page_options(query_string: &str) -> Result<PageOptions, ApiError> {
     };
     let by = q.breakdown_key();
     let cursor = q.cursor();
-    let params = q.report_params();
+    let mut params = q.report_params();
     q.finish()?;
+    // The page is a report: its comment list and CSV download cover the period its charts
+    // show, not every answer as the list and the export API would.
+    params.from = Some(params.report_range().from);
     let query = given.into_iter().filter(|(k, _)| k != "cursor").collect();
     Ok(PageOptions { params, interval, by, cursor, query })
 }
@@ -224,7 +227,7 @@ fn page_options(query_string: &str) -> Result<PageOptions, ApiError> {
         ("interval" = Option<String>, Query, description = "trend buckets: day (default) or week"),
         ("by" = Option<String>, Query, description = "the breakdown's attribute (default platform)"),
         ("cursor" = Option<String>, Query, description = "the comment list's position"),
-        super::insights::ReportFilters),
+        super::insights::ReportFrom, super::insights::ReportFilters),
     security(("report_session" = ["responses:read"])),
     responses((status = 200, description = "the report", content_type = "text/html"),
         (status = 400, description = "a bad parameter, named", content_type = "text/html"),
@@ -251,7 +254,7 @@ pub async fn report_page(
     params(("survey" = String, Path, description = "the survey's id or key"),
         ("interval" = Option<String>, Query, description = "ignored (the page's)"),
         ("by" = Option<String>, Query, description = "ignored (the page's)"),
-        super::insights::ReportFilters),
+        super::insights::ReportFrom, super::insights::ReportFilters),
     security(("report_session" = ["responses:export"])),
     responses((status = 200, description = "the comments the page lists, as an attachment (every page of them)", content_type = "text/csv"),
         (status = 400, description = "a bad parameter, named", content_type = "text/html"),

@@ -1,6 +1,6 @@
 //! Ingest endpoints for widgets: one answer, a batch, and the follow-up.
 
-use super::body::{from_value, read_json, BodyLimit};
+use super::body::{parse_item, read_json, BodyLimit};
 use super::dto::{AnswerIn, BatchIn, FollowUpIn, RecordedOut};
 use super::extract::{client_ip, PublishableKey};
 use super::problem::ProblemSchema;
@@ -61,7 +61,13 @@ struct ItemOut {
 #[serde(untagged)]
 enum ItemBody {
     Recorded(RecordedOut),
-    Invalid { errors: Vec<FieldError> },
+    Invalid {
+        errors: Vec<FieldError>,
+    },
+    /// The survey took no more answers (`status` 409).
+    Closed {
+        detail: String,
+    },
 }
 
 #[derive(Serialize, utoipa::ToSchema)]
@@ -95,7 +101,7 @@ pub async fn create_batch(
     let submissions: Vec<_> = batch
         .answers
         .into_iter()
-        .map(|item| from_value::<AnswerIn>(item).map(|answer| answer.into_submission(limits)))
+        .map(|item| parse_item::<AnswerIn>(&item).map(|answer| answer.into_submission(limits)))
         .collect();
     let mut respondents: Vec<&String> =
         submissions.iter().flatten().filter_map(|s| s.respondent_id.as_ref()).collect();
@@ -114,6 +120,9 @@ pub async fn create_batch(
             },
             Err(IngestError::Invalid(errors)) => {
                 ItemOut { index, status: 422, outcome: ItemBody::Invalid { errors } }
+            }
+            Err(closed @ IngestError::SurveyClosed(_)) => {
+                ItemOut { index, status: 409, outcome: ItemBody::Closed { detail: closed.to_string() } }
             }
             Err(other) => unreachable!("record_batch returns only validation errors per item: {other}"),
         })

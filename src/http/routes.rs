@@ -66,6 +66,7 @@ pub static ENDPOINTS: &[Endpoint] = &[
     endpoint(Method::GET, "/v1/responses", Secret(ResponsesRead), || web::get().to(insights::list)),
     endpoint(Method::POST, "/v1/responses/batch", Publishable, || web::post().to(responses::create_batch)),
     endpoint(Method::POST, "/v1/responses/dismiss", Publishable, || web::post().to(widget::dismiss)),
+    endpoint(Method::POST, "/v1/responses/shown", Publishable, || web::post().to(widget::shown)),
     endpoint(Method::PATCH, "/v1/responses/{id}", Publishable, || web::patch().to(responses::follow_up)),
     endpoint(Method::GET, "/v1/widget/config", Publishable, || web::get().to(widget::config)),
     endpoint(Method::POST, "/v1/surveys", Secret(SurveysWrite), || web::post().to(surveys::create)),

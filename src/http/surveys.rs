@@ -70,7 +70,7 @@ pub async fn create(
         )?)
     })
     .await?;
-    state.ingest.forget_surveys();
+    state.forget_surveys(project_id);
     Ok(HttpResponse::Created().json(SurveyOut::from(view)))
 }
 
@@ -145,7 +145,7 @@ pub async fn update(
     let view =
         run_manage(&state, move |conn| manage::update_survey(conn, project_id, &reference, input.into()))
             .await?;
-    state.ingest.forget_surveys();
+    state.forget_surveys(project_id);
     Ok(HttpResponse::Ok().json(SurveyOut::from(view)))
 }
 
@@ -159,7 +159,7 @@ async fn transition(
     let view =
         run_manage(&state, move |conn| manage::set_survey_status(conn, project_id, &reference, transition))
             .await?;
-    state.ingest.forget_surveys();
+    state.forget_surveys(project_id);
     Ok(HttpResponse::Ok().json(SurveyOut::from(view)))
 }
 

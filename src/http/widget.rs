@@ -3,13 +3,14 @@
 
 use super::body::read_json;
 use super::extract::PublishableKey;
-use super::mgmt_dto::{DismissIn, WidgetConfigOut};
+use super::mgmt_dto::{DismissIn, ShownIn, ShownOut, WidgetConfigOut};
 use super::surveys::{body_limit, run_manage};
 use super::{matches_etag, ApiError, AppState};
 use crate::config::Limits;
 use crate::domain::FieldError;
-use crate::widget::{self, Audience};
+use crate::widget::{self, Audience, Impression, Rendered, Snapshot};
 use actix_web::http::header::{self, HeaderValue};
+use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 use chrono::Utc;
 use sha2::{Digest, Sha256};
@@ -21,11 +22,15 @@ const CONFIG_MAX_AGE: &str = "private, max-age=60";
 const PERSONAL_CACHE: &str = "private, no-cache";
 /// Longest respondent id, as for answers.
 const MAX_RESPONDENT_CHARS: usize = 256;
+/// Longest widget session id.
+const MAX_SESSION_CHARS: usize = 128;
 
-/// The active surveys and their display rules; with `respondent_id`, also which one to show.
+/// The open surveys, their display rules and the project's fatigue rules; with
+/// `respondent_id`, also the candidate to show (confirmed by `POST /v1/responses/shown`).
+/// Read-only and served from memory: no database round trip on the common path.
 #[utoipa::path(get, path = "/v1/widget/config", operation_id = "get_widget_config", tag = "widget",
     params(
-        ("respondent_id" = Option<String>, Query, description = "the app's id for the person (1–256 characters); asks which survey to show now"),
+        ("respondent_id" = Option<String>, Query, description = "the app's id for the person (1–256 characters); asks which survey is the candidate to show (filters and sampling; the widget confirms with POST /v1/responses/shown)"),
         ("attributes" = Option<HashMap<String, String>>, Query, style = DeepObject, explode,
             description = "the person's attributes for targeting filters: `attributes[plan]=pro&attributes[app_version]=3.4.1`; needs `respondent_id`"),
         ("If-None-Match" = Option<String>, Header, description = "an ETag from an earlier answer"),
@@ -40,16 +45,17 @@ pub async fn config(
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     let audience = parse_audience(req.query_string(), state.ingest.limits()).map_err(ApiError::Validation)?;
-    let personal = audience.is_some();
-    let project_id = key.0.project.id;
-    let config =
-        run_manage(&state, move |conn| widget::config(conn, project_id, audience.as_ref(), Utc::now()))
-            .await?;
-    let out =
-        WidgetConfigOut { surveys: config.surveys.into_iter().map(Into::into).collect(), show: config.show };
-    let body = serde_json::to_vec(&out).map_err(|e| ApiError::Internal(e.into()))?;
-    let etag = format!("\"{}\"", &hex::encode(Sha256::digest(&body))[..32]);
-    let cache = if personal { PERSONAL_CACHE } else { CONFIG_MAX_AGE };
+    let now = Utc::now();
+    let snapshot = state.widgets.snapshot(&key.0.project, now).await?;
+    let shared = snapshot.rendered.get_or_init(|| render(&snapshot, now)).clone();
+    let (body, etag, cache) = match &audience {
+        None => (shared.body, shared.etag, CONFIG_MAX_AGE),
+        Some(audience) => {
+            let show = snapshot.candidate(audience, now).map(|s| s.key.as_str());
+            let (body, etag) = personalise(&shared, show);
+            (body, etag, PERSONAL_CACHE)
+        }
+    };
     if matches_etag(&req, &etag) {
         return Ok(HttpResponse::NotModified()
             .insert_header((header::ETAG, etag))
@@ -61,6 +67,34 @@ pub async fn config(
         .insert_header((header::CACHE_CONTROL, cache))
         .content_type("application/json")
         .body(body))
+}
+
+/// The configuration every visitor of the project gets, as bytes and an ETag.
+fn render(snapshot: &Snapshot, now: chrono::DateTime<Utc>) -> Rendered {
+    let out = WidgetConfigOut {
+        surveys: snapshot.open_surveys(now).cloned().map(Into::into).collect(),
+        fatigue: snapshot.fatigue,
+        show: None,
+    };
+    let body = serde_json::to_vec(&out).expect("a configuration always serializes");
+    let etag = format!("\"{}\"", &hex::encode(Sha256::digest(&body))[..32]);
+    Rendered { body: body.into(), etag }
+}
+
+/// The shared configuration with one person's `show` added as its last member, without
+/// serializing the surveys again: the hottest path in production stays a copy and a hash.
+fn personalise(shared: &Rendered, show: Option<&str>) -> (bytes::Bytes, String) {
+    let show = serde_json::to_string(&show).expect("a key always serializes");
+    let mut body = Vec::with_capacity(shared.body.len() + show.len() + 10);
+    body.extend_from_slice(&shared.body[..shared.body.len() - 1]);
+    body.extend_from_slice(b",\"show\":");
+    body.extend_from_slice(show.as_bytes());
+    body.push(b'}');
+    let mut hasher = Sha256::new();
+    hasher.update(shared.etag.as_bytes());
+    hasher.update(show.as_bytes());
+    let etag = format!("\"{}\"", &hex::encode(hasher.finalize())[..32]);
+    (body.into(), etag)
 }
 
 /// The respondent and attributes from the query (`respondent_id=u1&attributes[plan]=pro`);
@@ -113,6 +147,52 @@ fn parse_audience(query: &str, limits: &Limits) -> Result<Option<Audience>, Vec<
         return Err(errors);
     }
     Ok(respondent.map(|respondent_id| Audience { respondent_id, attributes }))
+}
+
+/// A survey is about to appear: the server applies what the device cannot know (the
+/// person's history on other devices, the session cap, the schedule and the limit),
+/// records the impression, and says whether to show it.
+#[utoipa::path(post, path = "/v1/responses/shown", operation_id = "report_shown", tag = "widget", request_body = ShownIn,
+    security(("publishable_key" = [])),
+    responses((status = 201, description = "decided and recorded", body = ShownOut),
+        (status = 200, description = "a replay of a known id: the decision first recorded", body = ShownOut)))]
+pub async fn shown(
+    req: HttpRequest,
+    key: PublishableKey,
+    body: web::Payload,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    let input: ShownIn = read_json(&req, body, body_limit(&state)).await?;
+    let mut errors = Vec::new();
+    if input.survey.is_empty() || input.survey.len() > 64 {
+        errors.push(FieldError::new("survey", "must be 1 to 64 characters"));
+    }
+    if input.respondent_id.as_ref().is_some_and(|r| r.is_empty() || r.chars().count() > MAX_RESPONDENT_CHARS)
+    {
+        errors.push(FieldError::new("respondent_id", "must be 1 to 256 characters"));
+    }
+    if input.session_id.as_ref().is_some_and(|s| s.is_empty() || s.chars().count() > MAX_SESSION_CHARS) {
+        errors.push(FieldError::new("session_id", "must be 1 to 128 characters"));
+    }
+    if !errors.is_empty() {
+        return Err(ApiError::Validation(errors));
+    }
+    let impression = Impression {
+        id: input.id,
+        survey: input.survey,
+        respondent_id: input.respondent_id,
+        session_id: input.session_id,
+    };
+    let outcome = state.widgets.shown(&key.0.project, impression).await?;
+    let status = if outcome.created { StatusCode::CREATED } else { StatusCode::OK };
+    Ok(HttpResponse::build(status)
+        .insert_header((header::CACHE_CONTROL, HeaderValue::from_static("no-store")))
+        .json(ShownOut {
+            id: input.id,
+            survey_id: outcome.survey_id,
+            show: outcome.decision.is_ok(),
+            reason: outcome.decision.err(),
+        }))
 }
 
 /// Record that a person closed a survey without answering: the recontact period starts now.

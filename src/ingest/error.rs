@@ -25,6 +25,10 @@ pub enum IngestError {
     /// The follow-up would overwrite what the answer already says.
     #[error("answer already has a different follow-up")]
     Conflict,
+    /// The survey takes no answers now: not open yet, past its close, or full. The detail
+    /// says which, in words.
+    #[error("the survey {0}")]
+    SurveyClosed(String),
     /// Anything else: a bug or a database error that a retry will not fix.
     #[error(transparent)]
     Store(StoreError),

@@ -12,13 +12,14 @@ pub use submission::{Category, Submission};
 pub use writer::{Writer, WriterHandle};
 
 use crate::auth::Principal;
+use crate::cache::{ProjectCache, Subscriber};
 use crate::config::{Limits, SpamConfig};
-use crate::domain::{FieldError, Scale, SurveyKind, SurveyStatus};
+use crate::domain::{FieldError, Scale, Schedule, SurveyKind, SurveyStatus};
 use crate::store::models::{NewAnswer, Survey};
+use crate::store::notify::Table;
 use crate::store::responses::{self, FollowUp, FollowUpOutcome, Stored};
 use crate::store::{surveys, Db};
 use chrono::{DateTime, Utc};
-use moka::sync::Cache;
 use serde_json::Value;
 use std::net::IpAddr;
 use std::sync::Arc;
@@ -37,6 +38,7 @@ struct SurveyRules {
     scale: Option<Scale>,
     status: SurveyStatus,
     created_at: DateTime<Utc>,
+    schedule: Schedule,
 }
 
 impl TryFrom<&Survey> for SurveyRules {
@@ -53,6 +55,12 @@ impl TryFrom<&Survey> for SurveyRules {
             scale,
             status: s.status.parse()?,
             created_at: s.created_at,
+            schedule: Schedule {
+                opens_at: s.opens_at,
+                closes_at: s.closes_at,
+                response_limit: s.response_limit,
+                closed_at: s.closed_at,
+            },
         })
     }
 }
@@ -64,7 +72,7 @@ pub struct Ingestor {
     writer: WriterHandle,
     limits: Arc<Limits>,
     spam: SpamConfig,
-    surveys: Cache<(Uuid, String), Option<SurveyRules>>,
+    surveys: ProjectCache<(Uuid, String), Option<SurveyRules>>,
 }
 
 /// Why an answer was acknowledged but not stored.
@@ -88,10 +96,8 @@ pub struct Recorded {
 impl Ingestor {
     /// An ingestor writing through `writer`, caching survey lookups for `cache_ttl`.
     pub fn new(db: Db, writer: WriterHandle, limits: Limits, spam: SpamConfig, cache_ttl: Duration) -> Self {
-        let surveys = Cache::builder()
-            .max_capacity(if cache_ttl.is_zero() { 0 } else { 10_000 })
-            .time_to_live(cache_ttl.max(Duration::from_millis(1)))
-            .build();
+        let surveys =
+            ProjectCache::new(10_000, cache_ttl, &[Table::Surveys], |(project, _), _| Some(*project));
         Ingestor { db, writer, limits: Arc::new(limits), spam, surveys }
     }
 
@@ -121,10 +127,15 @@ impl Ingestor {
         &self.limits
     }
 
-    /// Forgets cached survey rules, so an edit made through this process (a pause, a new
-    /// version) applies to the next answer; other replicas see it within the cache period.
-    pub fn forget_surveys(&self) {
-        self.surveys.invalidate_all();
+    /// Forgets the project's cached survey rules, so an edit made through this process (a
+    /// pause, a new version) applies to its next answer even while notifications are down.
+    pub fn forget_surveys(&self, project_id: Uuid) {
+        self.surveys.forget_project(project_id);
+    }
+
+    /// The survey cache, for the notifications to empty.
+    pub fn subscriber(&self) -> Box<dyn Subscriber> {
+        Box::new(self.surveys.clone())
     }
 
     /// The writer, for its counters.
@@ -147,7 +158,7 @@ impl Ingestor {
         }
         let id = row.id;
         let stored = self.writer.write(vec![row]).await?;
-        Ok(recorded(id, stored[0]))
+        recorded(id, stored[0])
     }
 
     /// Checks and stores up to a batch of answers in one commit. Invalid items are refused
@@ -180,7 +191,9 @@ impl Ingestor {
                         results.push(None);
                     }
                 },
-                Err(IngestError::Invalid(e)) => results.push(Some(Err(IngestError::Invalid(e)))),
+                Err(e @ (IngestError::Invalid(_) | IngestError::SurveyClosed(_))) => {
+                    results.push(Some(Err(e)))
+                }
                 Err(other) => return Err(other),
             }
         }
@@ -188,7 +201,7 @@ impl Ingestor {
             let ids: Vec<_> = rows.iter().map(|r| r.id).collect();
             let stored = self.writer.write(rows).await?;
             for ((slot, id), stored) in slots.into_iter().zip(ids).zip(stored) {
-                results[slot] = Some(Ok(recorded(id, stored)));
+                results[slot] = Some(recorded(id, stored));
             }
         }
         Ok(results.into_iter().map(|r| r.expect("every slot is filled")).collect())
@@ -250,6 +263,14 @@ impl Ingestor {
             errors.push(FieldError::new("category", "needs a comment"));
         }
         let now = Utc::now();
+        // Open by status but not by schedule (or full): no field is wrong, the survey is.
+        if let Some(why) = survey
+            .as_ref()
+            .filter(|r| r.status == SurveyStatus::Active)
+            .and_then(|r| r.schedule.closed_because(now))
+        {
+            return Err(IngestError::SurveyClosed(why));
+        }
         let created_at = survey.as_ref().map(|rules| rules.created_at);
         let time = submission::answered_at(s.client_time, now, created_at, &self.limits)
             .map_err(|e| errors.push(e))
@@ -281,21 +302,17 @@ impl Ingestor {
         project_id: Uuid,
         reference: &str,
     ) -> Result<Option<SurveyRules>, IngestError> {
-        let key = (project_id, reference.to_string());
-        if let Some(hit) = self.surveys.get(&key) {
-            return Ok(hit);
-        }
         let reference = reference.to_string();
-        let survey = self.db.run(move |conn| surveys::find_by_ref(conn, project_id, &reference)).await?;
-        let rules = match survey {
-            Some(s) => Some(
-                SurveyRules::try_from(&s)
-                    .map_err(|e| IngestError::Store(crate::store::StoreError::Internal(e)))?,
-            ),
-            None => None,
-        };
-        self.surveys.insert(key, rules.clone());
-        Ok(rules)
+        self.surveys
+            .get_or_load((project_id, reference.clone()), || async move {
+                let survey =
+                    self.db.run(move |conn| surveys::find_by_ref(conn, project_id, &reference)).await?;
+                survey
+                    .map(|s| SurveyRules::try_from(&s))
+                    .transpose()
+                    .map_err(|e| IngestError::Store(crate::store::StoreError::Internal(e)))
+            })
+            .await
     }
 }
 
@@ -306,12 +323,16 @@ fn count_invalid(error: &IngestError) {
 }
 
 /// The answer to a client for a written row, counted by what happened to it.
-fn recorded(id: Uuid, stored: Stored) -> Recorded {
-    let outcome = match (stored.created, stored.duplicate) {
-        (true, true) => "duplicate",
-        (true, false) => "created",
-        (false, _) => "replayed",
+fn recorded(id: Uuid, stored: Stored) -> Result<Recorded, IngestError> {
+    let outcome = match (stored.refused_full, stored.created, stored.duplicate) {
+        (true, _, _) => "survey_full",
+        (false, true, true) => "duplicate",
+        (false, true, false) => "created",
+        (false, false, _) => "replayed",
     };
     metrics::counter!("feedbackd_answers_total", "outcome" => outcome).increment(1);
-    Recorded { id, survey_id: stored.survey_id, created: stored.created }
+    if stored.refused_full {
+        return Err(IngestError::SurveyClosed("is closed: it reached its response limit".into()));
+    }
+    Ok(Recorded { id, survey_id: stored.survey_id, created: stored.created })
 }

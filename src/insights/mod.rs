@@ -5,6 +5,7 @@
 pub mod buckets;
 pub mod filter;
 pub mod metrics;
+pub mod params;
 pub mod pieces;
 pub mod report;
 pub mod shapes;

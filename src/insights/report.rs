@@ -14,14 +14,13 @@ use crate::domain::{Scale, SurveyKind};
 use crate::store::insights::{self as q, CountRow, ListQuery, RawFilter, RollupRows};
 use crate::store::models::{Project, Survey};
 use crate::store::{surveys, Db, StoreError};
-use base64::Engine;
 use chrono::{DateTime, Utc};
-use chrono_tz::Tz;
 use diesel::{PgConnection, RunQueryDsl};
 use std::collections::HashMap;
 use std::sync::Arc;
 use uuid::Uuid;
 
+pub use super::params::{Cursor, ReportParams};
 pub use super::shapes::{
     Breakdown, Page, Plan, Point, Range, Segment, Summary, SurveyInfo, Terms, TimeSeries,
 };
@@ -30,15 +29,6 @@ pub use super::shapes::{
 pub const MAX_BUCKETS: usize = 1000;
 /// Most comments the terms API reads per period (the newest).
 pub const MAX_TERM_COMMENTS: i64 = 200_000;
-
-/// The time range and filters every report takes.
-#[derive(Clone, Debug)]
-pub struct ReportParams {
-    pub from: DateTime<Utc>,
-    pub to: DateTime<Utc>,
-    pub tz: Tz,
-    pub filter: Filter,
-}
 
 /// Counts per bucket, per segment (`None`: ungrouped, or answers without the attribute).
 type BucketCounts = Vec<HashMap<Option<String>, ScoreCounts>>;
@@ -227,8 +217,9 @@ pub async fn summary(
 ) -> Result<Summary, InsightsError> {
     let (_, info) = find_survey(db, project.id, survey).await?;
     let raw = raw_filter(&p.filter, Some(info.kind))?;
-    let previous = Range { from: p.from - (p.to - p.from), to: p.from };
-    let ranges = [(p.from, p.to), (previous.from, previous.to)];
+    let range = p.report_range();
+    let previous = range.previous();
+    let ranges = [(range.from, range.to), (previous.from, previous.to)];
     let (sid, filter) = (info.id, p.filter.clone());
     let (counts, plan) = db
         .run(move |conn| {
@@ -242,7 +233,7 @@ pub async fn summary(
         previous: metrics::metrics(info.kind, info.scale, &before),
         change: metrics::change(info.kind, info.scale, &now, &before),
         survey: info,
-        range: Range { from: p.from, to: p.to },
+        range,
         previous_range: previous,
         plan,
     })
@@ -258,7 +249,8 @@ pub async fn timeseries(
 ) -> Result<TimeSeries, InsightsError> {
     let (_, info) = find_survey(db, project.id, survey).await?;
     let raw = raw_filter(&p.filter, Some(info.kind))?;
-    let buckets = buckets::buckets(p.tz, interval, p.from, p.to, MAX_BUCKETS).ok_or_else(|| {
+    let range = p.report_range();
+    let buckets = buckets::buckets(p.tz, interval, range.from, range.to, MAX_BUCKETS).ok_or_else(|| {
         InsightsError::invalid(
             "interval",
             format!("makes more than {MAX_BUCKETS} points; use a longer interval or a shorter range"),
@@ -279,14 +271,7 @@ pub async fn timeseries(
             metrics: metrics::metrics(info.kind, info.scale, &c.remove(&None).unwrap_or_default()),
         })
         .collect();
-    Ok(TimeSeries {
-        survey: info,
-        interval,
-        tz: p.tz.name().to_string(),
-        range: Range { from: p.from, to: p.to },
-        points,
-        plan,
-    })
+    Ok(TimeSeries { survey: info, interval, tz: p.tz.name().to_string(), range, points, plan })
 }
 
 /// The metrics per value of an attribute (`by` is the attribute key).
@@ -301,7 +286,8 @@ pub async fn breakdown(
 ) -> Result<Breakdown, InsightsError> {
     let (_, info) = find_survey(db, project.id, survey).await?;
     let raw = raw_filter(&p.filter, Some(info.kind))?;
-    let ranges = [(p.from, p.to)];
+    let range = p.report_range();
+    let ranges = [(range.from, range.to)];
     let (sid, filter, key) = (info.id, p.filter.clone(), by.clone());
     let (mut counts, plan) = db
         .run(move |conn| {
@@ -335,7 +321,7 @@ pub async fn breakdown(
     }
     Ok(Breakdown {
         by,
-        range: Range { from: p.from, to: p.to },
+        range,
         min_count,
         total: metrics::metrics(info.kind, info.scale, &total),
         segments,
@@ -364,8 +350,9 @@ pub async fn terms(
         .ok_or_else(|| InsightsError::SurveyNotFound(survey.to_string()))?;
     let kind: SurveyKind = survey.kind.parse().map_err(StoreError::Internal)?;
     let raw = raw_filter(&p.filter, Some(kind))?;
-    let previous = Range { from: p.from - (p.to - p.from), to: p.from };
-    let ranges = [(p.from, p.to), (previous.from, previous.to)];
+    let range = p.report_range();
+    let previous = range.previous();
+    let ranges = [(range.from, range.to), (previous.from, previous.to)];
     let sid = survey.id;
     let (now, before) = db
         .run(move |conn| {
@@ -383,7 +370,7 @@ pub async fn terms(
         Scale { min: survey.scale_min.unwrap_or(scale.min), max: survey.scale_max.unwrap_or(scale.max) };
     Ok(Terms {
         survey: SurveyInfo { id: survey.id, key: survey.key, kind, scale },
-        range: Range { from: p.from, to: p.to },
+        range,
         previous_range: previous,
         truncated: now.comments as i64 >= max_comments || before.comments as i64 >= max_comments,
         comments: now.comments,
@@ -391,31 +378,6 @@ pub async fn terms(
         top,
         rising,
     })
-}
-
-/// A position in the list: the last answer of a page. Opaque to clients (base64url of
-/// "micros since epoch,uuid").
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Cursor {
-    pub answered_at: DateTime<Utc>,
-    pub id: Uuid,
-}
-
-impl Cursor {
-    /// The cursor's wire form.
-    pub fn encode(&self) -> String {
-        let raw = format!("{},{}", self.answered_at.timestamp_micros(), self.id);
-        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(raw)
-    }
-
-    /// Parses a wire cursor.
-    pub fn decode(s: &str) -> Option<Cursor> {
-        let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(s).ok()?;
-        let text = String::from_utf8(bytes).ok()?;
-        let (micros, id) = text.split_once(',')?;
-        let answered_at = DateTime::from_timestamp_micros(micros.parse().ok()?)?;
-        Some(Cursor { answered_at, id: id.parse().ok()? })
-    }
 }
 
 /// The list's query for `survey` (every survey when `None`) and the filters: the one place
@@ -475,17 +437,4 @@ pub async fn list(
         None
     };
     Ok(Page { data, next_cursor })
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn cursors_round_trip_and_reject_garbage() {
-        let c = Cursor { answered_at: "2026-01-02T03:04:05.123456Z".parse().unwrap(), id: Uuid::now_v7() };
-        assert_eq!(Cursor::decode(&c.encode()), Some(c));
-        assert_eq!(Cursor::decode("not a cursor"), None);
-        assert_eq!(Cursor::decode(""), None);
-    }
 }

@@ -13,13 +13,21 @@ use serde::Serialize;
 use utoipa::ToSchema;
 use uuid::Uuid;
 
-/// A range of instants, `[from, to)`.
+/// A range of instants, `[from, to)`: in every report, the one it used (what was asked,
+/// with the defaults filled in).
 #[derive(Clone, Copy, Debug, Serialize, ToSchema)]
 pub struct Range {
     /// The first instant in the range.
     pub from: DateTime<Utc>,
     /// The first instant after the range.
     pub to: DateTime<Utc>,
+}
+
+impl Range {
+    /// The range of equal length just before this one (what a report compares with).
+    pub fn previous(&self) -> Range {
+        Range { from: self.from - (self.to - self.from), to: self.from }
+    }
 }
 
 /// The survey a report is about.

@@ -64,7 +64,9 @@ pub struct Limiters {
     ip: BoundedKeyed<IpAddr>,
     secret_key: BoundedKeyed<Uuid>,
     defaults: Set,
-    /// Limiters of projects with their own rates, made on first use.
+    /// Limiters of projects with their own rates, made on first use. Keyed by the rates
+    /// themselves, so nothing here goes stale: new rates arrive with the project in the
+    /// key cache, which notifications keep current, and the old rates' limiters idle out.
     overrides: Cache<(Uuid, ProjectRates), Arc<Set>>,
     config: RateLimitConfig,
 }

@@ -14,6 +14,8 @@ pub mod session;
 pub mod svg;
 pub mod view;
 
+pub use view::MIN_SEGMENT_ANSWERS;
+
 /// The stylesheet (`GET /reports/assets/report.css`): light, dark and print.
 pub const CSS: &str = include_str!("assets/report.css");
 /// The page's only script (`GET /reports/assets/report.js`): small conveniences, nothing

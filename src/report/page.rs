@@ -5,6 +5,7 @@ use super::layout::{document, urlencode};
 use super::svg::{self, Bar, Caption, HBar, TrendPoint};
 use super::view::{self, PageOptions, ReportData};
 use crate::insights::metrics::Metrics;
+use crate::insights::report::Segment;
 use crate::insights::Interval;
 use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
@@ -205,20 +206,23 @@ fn distribution(d: &ReportData) -> Markup {
 fn breakdown(o: &PageOptions, d: &ReportData) -> Markup {
     let b = &d.breakdown;
     let kind = b.survey.kind;
-    let rows: Vec<(String, &crate::insights::report::Segment)> = b
+    let rows: Vec<(String, &Segment)> = b
         .segments
         .iter()
         .map(|s| (s.value.clone().unwrap_or_default(), s))
         .chain(b.other.iter().map(|s| (format!("other ({} values)", s.values.unwrap_or(0)), s)))
         .chain(b.not_set.iter().map(|s| ("not set".to_string(), s)))
         .collect();
+    let few = |s: &Segment| s.metrics.count < view::MIN_SEGMENT_ANSWERS;
     let bars: Vec<HBar> = rows
         .iter()
+        .filter(|(_, s)| !few(s))
         .filter_map(|(label, s)| {
             let h = view::headline(kind, &s.metrics)?;
             Some(HBar { label: label.clone(), value: h.value, interval: h.interval })
         })
         .collect();
+    let any_few = rows.iter().any(|(_, s)| few(s));
     let name = view::metric_name(kind);
     let caption = Caption {
         id: "breakdown",
@@ -228,20 +232,32 @@ fn breakdown(o: &PageOptions, d: &ReportData) -> Markup {
     html! {
         section aria-labelledby="breakdown-h" {
             h2 id="breakdown-h" { (name) " by " (o.by) }
-            @if bars.is_empty() {
+            @if rows.is_empty() {
                 p { "No answers in this period." }
+            } @else if bars.is_empty() {
+                p { "No value has " (view::MIN_SEGMENT_ANSWERS) " answers yet." }
             } @else {
                 figure { (svg::hbars(&caption, view::axis(kind, b.survey.scale), &bars)) }
+            }
+            @if any_few {
+                p class="note" {
+                    "Rows with fewer than " (view::MIN_SEGMENT_ANSWERS) " answers show no " (name)
+                    ": too few answers for a useful 95% interval."
+                }
             }
             table class="breakdown" {
                 thead { tr { th scope="col" { (o.by) } th scope="col" { "answers" } th scope="col" { "share" } th scope="col" { (name) } } }
                 tbody {
                     @for (label, s) in &rows {
-                        tr {
+                        tr class=[few(s).then_some("few")] {
                             th scope="row" { (label) }
                             td { (s.metrics.count) }
                             td { (format!("{:.1}%", 100.0 * s.share)) }
-                            td { (view::headline(kind, &s.metrics).map(|h| view::format_value(kind, h.value)).unwrap_or_default()) }
+                            @if few(s) {
+                                td { "too few answers" }
+                            } @else {
+                                td { (view::headline(kind, &s.metrics).map(|h| view::format_value(kind, h.value)).unwrap_or_default()) }
+                            }
                         }
                     }
                 }

@@ -17,6 +17,13 @@ pub const PAGE_SIZE: usize = 20;
 pub const BREAKDOWN_ROWS: usize = 10;
 /// Rising terms shown.
 pub const TERMS: usize = 10;
+/// Fewest answers a breakdown row needs to show its score and bar. The page draws each
+/// segment's score with a 95% interval from the normal approximation (NPS margin
+/// 1.96 × σ / √n), which the usual rule of thumb trusts from about 30 answers; below that
+/// the interval is too wide to compare segments, and a few identical answers give it zero
+/// width: one promoter drew a full-length "NPS 100" bar that looked certain. Smaller rows
+/// keep their count and share, greyed, with "too few answers".
+pub const MIN_SEGMENT_ANSWERS: u64 = 30;
 /// Comments the page's rising terms read per period, the newest: enough for the words that
 /// move, and it keeps the page fast (the terms API reads up to ten times more).
 pub const TERM_COMMENTS: i64 = 20_000;
@@ -145,6 +152,16 @@ pub fn headline(kind: SurveyKind, m: &Metrics) -> Option<Headline> {
     }
 }
 
+/// A p-value as the page prints it: three decimals, and "p < 0.001" below that, which
+/// three decimals would round to a "p = 0.000" no test can give.
+pub fn format_p(p: f64) -> String {
+    if p < 0.001 {
+        "p < 0.001".into()
+    } else {
+        format!("p = {p:.3}")
+    }
+}
+
 /// The change in words: "+4.2 points, significant (p = 0.003)".
 pub fn describe_change(kind: SurveyKind, change: &Change) -> String {
     let Some(delta) = change.delta else {
@@ -154,8 +171,8 @@ pub fn describe_change(kind: SurveyKind, change: &Change) -> String {
     let delta = if kind == SurveyKind::Csat { 100.0 * delta } else { delta };
     let unit = if kind == SurveyKind::Csat { " percentage points" } else { " points" };
     let test = match &change.test {
-        Some(t) if t.significant => format!("significant (p = {:.3})", t.p_value),
-        Some(t) => format!("not significant (p = {:.3})", t.p_value),
+        Some(t) if t.significant => format!("significant ({})", format_p(t.p_value)),
+        Some(t) => format!("not significant ({})", format_p(t.p_value)),
         None => "not testable (too few answers or no variance)".into(),
     };
     format!("{delta:+.1}{unit}, {test}")
@@ -207,5 +224,13 @@ mod tests {
         assert!(text.starts_with("+50.0 percentage points"), "{text}");
         assert_eq!(band_class(SurveyKind::Nps, 8), "passive");
         assert_eq!(format_value(SurveyKind::Csat, 75.0), "75.0%");
+    }
+
+    #[test]
+    fn p_values_below_a_thousandth_never_print_as_zero() {
+        assert_eq!(format_p(0.0), "p < 0.001");
+        assert_eq!(format_p(0.000_49), "p < 0.001");
+        assert_eq!(format_p(0.001), "p = 0.001");
+        assert_eq!(format_p(0.0372), "p = 0.037");
     }
 }

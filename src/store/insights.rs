@@ -118,7 +118,12 @@ impl Sql {
         if let Some(survey) = q.survey_id {
             self.push(" AND r.survey_id = ").bind(Bind::Uuid(survey));
         }
-        self.push(" AND r.answered_at >= ").bind(Bind::Time(q.from));
+        // No lower bound at all rather than a very early one: the keyset scan of
+        // `responses_project_time` / `responses_survey_time` then starts at `to` and reads
+        // back as far as the caller's pages go.
+        if let Some(from) = q.from {
+            self.push(" AND r.answered_at >= ").bind(Bind::Time(from));
+        }
         self.push(" AND r.answered_at < ").bind(Bind::Time(q.to));
         self.filter(&q.filter)
     }
@@ -348,7 +353,8 @@ pub struct ListedAnswer {
 pub struct ListQuery {
     pub project_id: Uuid,
     pub survey_id: Option<Uuid>,
-    pub from: DateTime<Utc>,
+    /// The first instant; `None`: from the first answer.
+    pub from: Option<DateTime<Utc>>,
     pub to: DateTime<Utc>,
     pub filter: RawFilter,
     /// Only answers before this (answered_at, id), newest first.

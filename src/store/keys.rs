@@ -35,7 +35,7 @@ pub fn find(
         .optional()?)
 }
 
-/// Records that a key was used. Called at most once per cache period per key, not per request.
+/// Records that a key was used. Called when a lookup misses the cache, not per request.
 pub fn touch(conn: &mut PgConnection, project_id: Uuid, id: Uuid) -> Result<(), StoreError> {
     diesel::update(api_keys::table.find((project_id, id)))
         .set(api_keys::last_used_at.eq(diesel::dsl::now))

@@ -48,8 +48,14 @@ impl Default for Backoff {
 impl Backoff {
     /// The wait before the next attempt, after `error`, which it logs.
     pub fn next_after(&mut self, error: &StoreError) -> Duration {
-        let delay = self.delay;
+        let delay = self.next_delay();
         tracing::warn!(error = %error, retry_in_ms = delay.as_millis() as u64, "database not reachable yet");
+        delay
+    }
+
+    /// The wait before the next attempt, for callers that log failures themselves.
+    pub fn next_delay(&mut self) -> Duration {
+        let delay = self.delay;
         self.delay = (delay * 2).min(Duration::from_secs(5));
         delay
     }

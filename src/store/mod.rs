@@ -3,11 +3,14 @@
 
 pub mod contacts;
 mod error;
+pub mod impressions;
 pub mod indexing;
 pub mod insights;
 pub mod keys;
+pub mod limits;
 mod migrate;
 pub mod models;
+pub mod notify;
 pub mod privacy;
 pub mod projects;
 pub mod report_links;

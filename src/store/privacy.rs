@@ -2,15 +2,15 @@
 //! past a project's retention horizon, in small batches. The rollup triggers subtract every
 //! deleted answer in the deleting statement's transaction, so counts stay exact.
 
-use super::schema::{projects, respondent_contacts, responses};
+use super::schema::{projects, respondent_contacts, responses, survey_impressions};
 use super::StoreError;
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Timestamptz, Uuid as SqlUuid};
 use uuid::Uuid;
 
-/// Deletes every answer and contact row of `respondent_id` in the project, in one
-/// transaction. Returns how many answers and contact rows went.
+/// Deletes every answer, contact row and impression of `respondent_id` in the project, in
+/// one transaction. Returns how many answers, and contact rows and impressions, went.
 pub fn erase_respondent(
     conn: &mut PgConnection,
     project_id: Uuid,
@@ -29,7 +29,13 @@ pub fn erase_respondent(
                 .filter(respondent_contacts::respondent_id.eq(respondent_id)),
         )
         .execute(conn)?;
-        Ok((answers as u64, contacts as u64))
+        let impressions = diesel::delete(
+            survey_impressions::table
+                .filter(survey_impressions::project_id.eq(project_id))
+                .filter(survey_impressions::respondent_id.eq(respondent_id)),
+        )
+        .execute(conn)?;
+        Ok((answers as u64, (contacts + impressions) as u64))
     })
 }
 
@@ -76,6 +82,25 @@ pub fn delete_contacts_before(
         "DELETE FROM respondent_contacts c USING (SELECT survey_id, respondent_id FROM respondent_contacts \
          WHERE project_id = $1 AND greatest(last_shown_at, last_answered_at, last_dismissed_at) < $2 LIMIT $3) old \
          WHERE c.project_id = $1 AND c.survey_id = old.survey_id AND c.respondent_id = old.respondent_id",
+    )
+    .bind::<SqlUuid, _>(project_id)
+    .bind::<Timestamptz, _>(horizon)
+    .bind::<BigInt, _>(limit)
+    .execute(conn)?;
+    Ok(n as u64)
+}
+
+/// Deletes at most `limit` impressions of the project recorded before `horizon`; returns
+/// how many. The fatigue rules read `respondent_contacts`, so old impressions decide nothing.
+pub fn delete_impressions_before(
+    conn: &mut PgConnection,
+    project_id: Uuid,
+    horizon: DateTime<Utc>,
+    limit: i64,
+) -> Result<u64, StoreError> {
+    let n = diesel::sql_query(
+        "DELETE FROM survey_impressions i USING (SELECT id FROM survey_impressions \
+         WHERE project_id = $1 AND shown_at < $2 LIMIT $3) old WHERE i.project_id = $1 AND i.id = old.id",
     )
     .bind::<SqlUuid, _>(project_id)
     .bind::<Timestamptz, _>(horizon)

@@ -1,5 +1,6 @@
 //! Writes of answers. The rollups follow by trigger in the same transaction.
 
+use super::limits;
 use super::models::NewAnswer;
 use super::schema::responses;
 use super::StoreError;
@@ -8,7 +9,7 @@ use diesel::pg::Pg;
 use diesel::prelude::*;
 use diesel::query_builder::{AstPass, Query, QueryFragment, QueryId};
 use diesel::sql_types::{self as sql, Array, Nullable};
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::time::Duration;
 use uuid::Uuid;
 
@@ -21,6 +22,8 @@ pub struct Stored {
     pub created: bool,
     /// Whether the row this write created repeats an earlier answer and is not counted.
     pub duplicate: bool,
+    /// Not stored: its survey had reached its response limit.
+    pub refused_full: bool,
 }
 
 /// Inserts answers in one transaction; returns one [`Stored`] per row, in order.
@@ -39,25 +42,48 @@ pub fn insert_batch(
 ) -> Result<Vec<Stored>, StoreError> {
     debug_assert!(rows.windows(2).all(|w| (w[0].project_id, w[0].id) < (w[1].project_id, w[1].id)));
     conn.transaction(|conn| {
-        let inserted: HashMap<(Uuid, Uuid), bool> = UnnestInsert::new(rows, duplicate_window)
-            .get_results::<(Uuid, Uuid, bool)>(conn)?
-            .into_iter()
-            .map(|(project_id, id, duplicate)| ((project_id, id), duplicate))
-            .collect();
-        let existing =
-            existing_surveys(conn, rows.iter().filter(|r| !inserted.contains_key(&(r.project_id, r.id))))?;
+        let rooms = limits::lock_rooms(conn, rows)?;
+        let full = if rooms.is_empty() { HashSet::new() } else { limits::over_limit(conn, rows, &rooms)? };
+        let admitted: Vec<NewAnswer>;
+        let to_insert = if full.is_empty() {
+            rows
+        } else {
+            admitted = rows.iter().filter(|r| !full.contains(&(r.project_id, r.id))).cloned().collect();
+            &admitted[..]
+        };
+        let inserted: HashMap<(Uuid, Uuid), bool> = if to_insert.is_empty() {
+            HashMap::new()
+        } else {
+            UnnestInsert::new(to_insert, duplicate_window)
+                .get_results::<(Uuid, Uuid, bool)>(conn)?
+                .into_iter()
+                .map(|(project_id, id, duplicate)| ((project_id, id), duplicate))
+                .collect()
+        };
+        if !rooms.is_empty() {
+            let created = to_insert
+                .iter()
+                .filter(|r| inserted.contains_key(&(r.project_id, r.id)))
+                .map(|r| (r.project_id, r.survey_id));
+            limits::count_stored(conn, &rooms, created)?;
+        }
+        let existing = existing_surveys(
+            conn,
+            to_insert.iter().filter(|r| !inserted.contains_key(&(r.project_id, r.id))),
+        )?;
+        let stored =
+            |survey_id, created, duplicate| Stored { survey_id, created, duplicate, refused_full: false };
         rows.iter()
             .map(|r| {
                 let key = (r.project_id, r.id);
-                if let Some(&duplicate) = inserted.get(&key) {
-                    Ok(Stored { survey_id: r.survey_id, created: true, duplicate })
+                if full.contains(&key) {
+                    Ok(Stored { refused_full: true, ..stored(r.survey_id, false, false) })
+                } else if let Some(&duplicate) = inserted.get(&key) {
+                    Ok(stored(r.survey_id, true, duplicate))
                 } else {
-                    existing
-                        .get(&key)
-                        .map(|&survey_id| Stored { survey_id, created: false, duplicate: false })
-                        .ok_or_else(|| {
-                            StoreError::Internal(format!("answer {} neither inserted nor found", r.id))
-                        })
+                    existing.get(&key).map(|&survey_id| stored(survey_id, false, false)).ok_or_else(|| {
+                        StoreError::Internal(format!("answer {} neither inserted nor found", r.id))
+                    })
                 }
             })
             .collect()

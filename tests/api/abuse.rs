@@ -25,12 +25,18 @@ fn nps() -> Value {
     json!({"survey": "nps-main", "score": 9})
 }
 
-async fn db_calls(app: &TestApp) -> f64 {
+/// An unlabelled counter's value, 0 before its first increment.
+pub async fn counter(app: &TestApp, name: &str) -> f64 {
     let text = app.client.get(format!("{}/metrics", app.address)).send().await.unwrap().text().await.unwrap();
     text.lines()
-        .find(|l| l.starts_with("feedbackd_db_calls_total"))
+        .find(|l| l.split_whitespace().next() == Some(name))
         .and_then(|l| l.split_whitespace().last())
         .map_or(0.0, |v| v.parse().unwrap())
+}
+
+/// The `feedbackd_db_calls_total` counter: database round trips the service made.
+pub async fn db_calls(app: &TestApp) -> f64 {
+    counter(app, "feedbackd_db_calls_total").await
 }
 
 #[tokio::test]
@@ -182,6 +188,39 @@ async fn a_forwarded_for_from_a_trusted_proxy_is_used() {
     assert_eq!(send(&app, Some("203.0.113.6"), nps()).await.status(), 201);
 }
 
+/// Behind a load balancer that is not listed, every widget shares its address: the
+/// operator is told, in the log and in a counter.
+#[tokio::test]
+async fn forwarding_headers_from_an_untrusted_peer_are_counted() {
+    const UNTRUSTED: &str = "feedbackd_untrusted_forwarded_total";
+    // The tests' defaults trust no proxy, so the test client (127.0.0.1) is untrusted.
+    let app = spawn_app_with(without_rate_limits).await;
+    let before = counter(&app, UNTRUSTED).await;
+    assert_eq!(send(&app, Some("203.0.113.5"), nps()).await.status(), 201);
+    let forwarded = app
+        .client
+        .post(format!("{}/v1/responses", app.address))
+        .bearer_auth(&app.fixture.publishable_key)
+        .header("Forwarded", "for=203.0.113.6;proto=https")
+        .json(&nps())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(forwarded.status(), 201);
+    assert_eq!(send(&app, None, nps()).await.status(), 201);
+    // Once per request, though the address is looked up twice (limiter, IP policy).
+    assert_eq!(counter(&app, UNTRUSTED).await - before, 2.0);
+
+    let trusting = spawn_app_with(|c: &mut Config| {
+        without_rate_limits(c);
+        c.trusted_proxies = vec!["127.0.0.0/8".parse().unwrap()];
+    })
+    .await;
+    let before = counter(&trusting, UNTRUSTED).await;
+    assert_eq!(send(&trusting, Some("203.0.113.5"), nps()).await.status(), 201);
+    assert_eq!(counter(&trusting, UNTRUSTED).await - before, 0.0);
+}
+
 #[tokio::test]
 async fn honeypot_and_too_fast_answers_are_acknowledged_and_not_stored() {
     let app = spawn_app_with(without_rate_limits).await;
@@ -200,7 +239,7 @@ async fn honeypot_and_too_fast_answers_are_acknowledged_and_not_stored() {
 }
 
 #[tokio::test]
-async fn the_same_comment_from_one_respondent_within_minutes_is_stored_once() {
+async fn the_same_comment_from_one_respondent_within_minutes_is_flagged_not_counted() {
     let app = spawn_app_with(without_rate_limits).await;
     let answer =
         json!({"survey": "feedback", "comment": "The export button does nothing", "respondent_id": "u9"});
@@ -208,11 +247,14 @@ async fn the_same_comment_from_one_respondent_within_minutes_is_stored_once() {
     assert_eq!(first.status(), 201);
     let first: Value = first.json().await.unwrap();
     let again = send(&app, None, answer.clone()).await;
-    assert_eq!(again.status(), 200);
+    assert_eq!(again.status(), 201, "a new answer, acknowledged as itself");
     let again: Value = again.json().await.unwrap();
-    assert_eq!(again["id"], first["id"]);
+    assert_ne!(again["id"], first["id"]);
     let mut other = answer.clone();
     other["respondent_id"] = json!("u10");
     assert_eq!(send(&app, None, other).await.status(), 201);
-    assert_eq!(app.count("SELECT count(*) FROM responses"), 2);
+    assert_eq!(app.count("SELECT count(*) FROM responses"), 3);
+    let flagged =
+        format!("SELECT count(*) FROM responses WHERE duplicate_of = '{}'", first["id"].as_str().unwrap());
+    assert_eq!(app.count(&flagged), 1);
 }

@@ -4,7 +4,7 @@ use serde_json::Value;
 use std::process::{Command, Output};
 
 /// Runs the binary against `db` (or no database).
-pub fn feedbackd(db: Option<&TestDb>, args: &[&str]) -> Output {
+pub(crate) fn feedbackd(db: Option<&TestDb>, args: &[&str]) -> Output {
     let mut command = Command::new(env!("CARGO_BIN_EXE_feedbackd"));
     command.args(args).env_remove("DATABASE_URL").env("RUST_LOG", "warn");
     if let Some(db) = db {
@@ -14,7 +14,7 @@ pub fn feedbackd(db: Option<&TestDb>, args: &[&str]) -> Output {
 }
 
 /// The one JSON document a successful command printed.
-pub fn json(output: &Output) -> Value {
+pub(crate) fn json(output: &Output) -> Value {
     assert!(output.status.success(), "failed: {}", String::from_utf8_lossy(&output.stderr));
     serde_json::from_slice(&output.stdout).expect("stdout is exactly one JSON document")
 }

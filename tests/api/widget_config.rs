@@ -1,6 +1,5 @@
 use crate::helpers::{spawn_app, spawn_app_with, without_rate_limits, TestApp};
 use crate::mgmt_support::{archive_fixture_surveys, call, create_survey, json, other_project};
-use chrono::{Duration, Utc};
 use futures_util::{stream, StreamExt};
 use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
@@ -119,54 +118,8 @@ async fn sampling_is_deterministic_per_respondent_and_close_to_the_rate() {
     for (i, first) in results.iter().take(100) {
         assert_eq!(&shown(&app, &format!("user-{i}"), &[]).await, first);
     }
-    let shown_rows = app.count("SELECT count(*) FROM respondent_contacts WHERE last_shown_at IS NOT NULL");
-    assert_eq!(shown_rows, asked as i64);
-}
-
-#[tokio::test]
-async fn answering_or_dismissing_rests_a_person_for_the_recontact_period() {
-    let app = spawn_app().await;
-    archive_fixture_surveys(&app).await;
-    create_survey(
-        &app,
-        json!({"key": "rested", "kind": "csat", "question": "Q?", "targeting": {"recontact_days": 7}}),
-    )
-    .await;
-    app.execute("UPDATE surveys SET created_at = now() - interval '30 days' WHERE key = 'rested'");
-    for who in ["answers", "dismisses", "answered-long-ago", "bystander"] {
-        assert_eq!(shown(&app, who, &[]).await.as_deref(), Some("rested"), "{who}");
-    }
-    let answer = json!({"survey": "rested", "score": 4, "respondent_id": "answers"});
-    assert_eq!(app.post_answer(&answer).await.status(), 201);
-    let old = (Utc::now() - Duration::days(8)).to_rfc3339();
-    let answer =
-        json!({"survey": "rested", "score": 2, "respondent_id": "answered-long-ago", "client_time": old});
-    assert_eq!(app.post_answer(&answer).await.status(), 201);
-    let dismiss = app
-        .client
-        .post(format!("{}/v1/responses/dismiss", app.address))
-        .bearer_auth(&app.fixture.publishable_key)
-        .json(&json!({"survey": "rested", "respondent_id": "dismisses"}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(dismiss.status(), 204);
-
-    assert_eq!(shown(&app, "answers", &[]).await, None);
-    assert_eq!(shown(&app, "dismisses", &[]).await, None);
-    assert_eq!(shown(&app, "answered-long-ago", &[]).await.as_deref(), Some("rested"));
-    assert_eq!(shown(&app, "bystander", &[]).await.as_deref(), Some("rested"));
-    // The answer was remembered by the trigger on responses, in the writer's transaction.
-    assert_eq!(app.count("SELECT count(*) FROM respondent_contacts WHERE last_answered_at IS NOT NULL"), 2);
-
-    // Without a recontact period, answering does not rest anyone.
-    create_survey(&app, json!({"key": "always", "kind": "ces", "question": "Q?"})).await;
-    call(&app, Method::POST, "/v1/surveys/rested/pause", &app.fixture.secret_key, None).await;
-    assert_eq!(
-        app.post_answer(&json!({"survey": "always", "score": 3, "respondent_id": "answers"})).await.status(),
-        201
-    );
-    assert_eq!(shown(&app, "answers", &[]).await.as_deref(), Some("always"));
+    // Reading the configuration decides and writes nothing about the person.
+    assert_eq!(app.count("SELECT count(*) FROM respondent_contacts"), 0);
 }
 
 #[tokio::test]
