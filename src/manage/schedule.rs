@@ -72,48 +72,52 @@ fn resolve(
     }
 }
 
-/// Takes the writers' lock exclusively (until the transaction ends) when `change` sets a
-/// limit on the survey `reference` while it has no counter: the counter then starts from a
-/// count of the stored answers, and no answer may commit between that count and the limit.
-/// Call it first in the transaction, before any row lock, so that it is taken in the order
-/// writers take theirs and the two cannot deadlock. Returns whether it was taken.
-pub(super) fn lock_writers_to_start_count(
+/// Locks what a change of `reference`'s limit needs, before the survey's row is locked, in
+/// the order writers take theirs (a limited survey's counter row, then the survey's row), so
+/// the two cannot deadlock. A counter that exists is locked `FOR UPDATE`: writers adding to
+/// it wait, and ingest of other surveys goes on. A survey without one that is given a limit
+/// gets one, started from a count of its stored answers under the writers' lock, taken
+/// exclusively until the transaction ends so no answer commits between the count and the
+/// limit. Returns the answers counted, or `None` when the change leaves the limit alone.
+pub(super) fn lock_counter(
     conn: &mut PgConnection,
     project_id: Uuid,
     reference: &str,
     change: &ScheduleChange,
-) -> Result<bool, ManageError> {
-    // A limit that will be refused needs no count.
-    if !matches!(change.response_limit, Some(Some(n)) if (1..=MAX_RESPONSE_LIMIT).contains(&n)) {
-        return Ok(false);
+) -> Result<Option<i32>, ManageError> {
+    let Some(limit) = change.response_limit else { return Ok(None) };
+    let Some(survey) = surveys::find_by_ref(conn, project_id, reference)? else { return Ok(None) };
+    if let Some(answers) = survey_counters::lock(conn, project_id, survey.id)? {
+        return Ok(Some(answers));
     }
-    let Some(survey) = surveys::find_by_ref(conn, project_id, reference)? else { return Ok(false) };
-    if survey_counters::exists(conn, project_id, survey.id)? {
-        return Ok(false);
+    match limit {
+        Some(n) if (1..=MAX_RESPONSE_LIMIT).contains(&n) => {
+            lock_writers(conn)?;
+            Ok(Some(survey_counters::start(conn, project_id, survey.id)?))
+        }
+        // No limit, or one that will be refused: nothing to count.
+        _ => Ok(None),
     }
-    lock_writers(conn)?;
-    Ok(true)
 }
 
 /// What a new limit does to the survey.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(super) enum LimitMove {
-    /// The answers stored reach the new limit: it stops taking answers now.
-    Close,
+    /// The answers stored (this many) reach the new limit: it stops taking answers now.
+    Close { answers: i32 },
     /// It was closed by its limit, which is now above the answers stored, or gone.
     Reopen,
 }
 
-/// Brings the survey's counter in line with its new limit (started from the answers stored
-/// when a limit appears, dropped when it goes) and says whether the survey closes or
-/// reopens. `writers_locked`: [`lock_writers_to_start_count`] took the lock.
+/// Says whether the survey closes or reopens under its new limit, given the `answers`
+/// [`lock_counter`] counted, and drops the counter when the limit goes.
 pub(super) fn settle_limit(
     conn: &mut PgConnection,
     project_id: Uuid,
     survey_id: Uuid,
     old: &Schedule,
     new_limit: Option<i32>,
-    writers_locked: bool,
+    answers: Option<i32>,
 ) -> Result<Option<LimitMove>, ManageError> {
     if new_limit == old.response_limit {
         return Ok(None);
@@ -123,19 +127,13 @@ pub(super) fn settle_limit(
         survey_counters::remove(conn, project_id, survey_id)?;
         return Ok(closed.then_some(LimitMove::Reopen));
     };
-    // Locked: a writer adding to it waits for this transaction, and this one for it.
-    let answers = match survey_counters::lock(conn, project_id, survey_id)? {
-        Some(answers) => answers,
-        None => {
-            // The counter went after we looked (its limit removed meanwhile): lock now.
-            if !writers_locked {
-                lock_writers(conn)?;
-            }
-            survey_counters::start(conn, project_id, survey_id)?
-        }
-    };
+    let answers = answers.ok_or_else(|| {
+        ManageError::Store(crate::store::StoreError::Internal(format!(
+            "survey {survey_id}: a limit without a counter locked first"
+        )))
+    })?;
     Ok(match (limit <= answers, closed) {
-        (true, false) => Some(LimitMove::Close),
+        (true, false) => Some(LimitMove::Close { answers }),
         (false, true) => Some(LimitMove::Reopen),
         _ => None,
     })

@@ -2,7 +2,7 @@
 //! to one project: a survey of another project is "not found", never "forbidden".
 
 use super::history::record;
-use super::schedule::{lock_writers_to_start_count, settle_limit, LimitMove, ScheduleChange};
+use super::schedule::{lock_counter, settle_limit, LimitMove, ScheduleChange};
 use super::{project_zone, to_json, ManageError};
 use crate::domain::{
     EventKind, FieldError, Presentation, Scale, Schedule, SurveyKind, SurveyStatus, Targeting,
@@ -138,7 +138,8 @@ pub fn update_survey(
     patch: SurveyPatch,
 ) -> Result<SurveyView, ManageError> {
     conn.transaction(|conn| {
-        let writers_locked = lock_writers_to_start_count(conn, project_id, reference, &patch.schedule)?;
+        // Before the survey's row: see `lock_counter`.
+        let answers = lock_counter(conn, project_id, reference, &patch.schedule)?;
         let current: SurveyView = surveys::find_by_ref_for_update(conn, project_id, reference)?
             .ok_or_else(|| not_found(reference))?
             .try_into()?;
@@ -175,14 +176,8 @@ pub fn update_survey(
         let content_changed =
             question != current.question || scale != current.scale || presentation != current.presentation;
         let version = if content_changed { current.version + 1 } else { current.version };
-        let limit_move = settle_limit(
-            conn,
-            project_id,
-            current.id,
-            &current.schedule,
-            schedule.response_limit,
-            writers_locked,
-        )?;
+        let limit_move =
+            settle_limit(conn, project_id, current.id, &current.schedule, schedule.response_limit, answers)?;
 
         let changed: Vec<&str> = [
             ("question", question != current.question),
@@ -208,12 +203,12 @@ pub fn update_survey(
         }
         let closed_at = match limit_move {
             // The survey and its history agree on the moment it closed.
-            Some(LimitMove::Close) => Some(record(
+            Some(LimitMove::Close { answers }) => Some(record(
                 conn,
                 project_id,
                 current.id,
                 EventKind::Closed,
-                json!({"reason": "response_limit"}),
+                json!({"reason": "response_limit", "answers": answers}),
             )?),
             Some(LimitMove::Reopen) => {
                 let detail = json!({"response_limit": schedule.response_limit});

@@ -120,7 +120,7 @@ async fn a_response_limit_counts_stored_answers_and_closes_and_reopens_the_surve
             "updated", "reopened"
         ]
     );
-    assert_eq!(events[3]["detail"], json!({"reason": "response_limit"}));
+    assert_eq!(events[3]["detail"], json!({"reason": "response_limit", "answers": 3}));
     assert_eq!(events[3]["at"], closed["closed_at"], "the event and the survey agree on when");
     assert_eq!(events[1]["detail"]["response_limit"], 5);
 
@@ -135,6 +135,34 @@ async fn a_response_limit_counts_stored_answers_and_closes_and_reopens_the_surve
         app.count(&format!("SELECT count(*) FROM survey_counters WHERE survey_id = '{id}' AND answers = 0")),
         1
     );
+}
+
+#[tokio::test]
+async fn a_limit_set_on_a_survey_with_answers_holds_at_ingest_and_raising_it_reopens() {
+    let app = spawn_app().await;
+    let answer = json!({"survey": "nps-main", "score": 9});
+    for _ in 0..2 {
+        assert_eq!(app.post_answer(&answer).await.status(), 201);
+    }
+    json(patch(&app, "nps-main", json!({"response_limit": 3})).await).await;
+    // The writer goes on from the counter management started: one more fits, then it is full.
+    assert_eq!(app.post_answer(&answer).await.status(), 201);
+    let full = app.post_answer(&answer).await;
+    assert_eq!(full.status(), 409);
+    assert_eq!(json(full).await["type"], "https://feedbackd.dev/problems/survey-closed");
+    let survey =
+        json(call(&app, Method::GET, "/v1/surveys/nps-main", &app.fixture.secret_key, None).await).await;
+    assert!(survey["closed_at"].is_string(), "{survey}");
+
+    let reopened = json(patch(&app, "nps-main", json!({"response_limit": 5})).await).await;
+    assert!(reopened["closed_at"].is_null());
+    assert_eq!(app.post_answer(&answer).await.status(), 201);
+    assert_eq!(counter(&app), Some(4));
+    let stored = format!("SELECT count(*) FROM responses WHERE survey_id = '{}'", app.fixture.nps_survey_id);
+    assert_eq!(app.count(&stored), 4, "the counter is the answers stored");
+    let events = history_kinds(&app, "nps-main").await;
+    let kinds: Vec<&str> = events.iter().map(|e| e["kind"].as_str().unwrap()).collect();
+    assert_eq!(kinds, ["created", "updated", "closed", "updated", "reopened"]);
 }
 
 #[tokio::test]
@@ -175,6 +203,47 @@ async fn setting_a_limit_waits_for_answers_in_flight_so_none_slips_past_the_coun
     let body = json(r).await;
     assert_eq!(counter(&app), Some(2), "both answers counted");
     assert!(body["closed_at"].is_string(), "2 answers reach a limit of 2: {body}");
+}
+
+#[tokio::test]
+async fn changing_a_limit_while_a_writer_holds_its_counter_waits_without_deadlock() {
+    let app = spawn_app().await;
+    let (project, survey) = (app.fixture.project_id, app.fixture.nps_survey_id);
+    json(patch(&app, "nps-main", json!({"response_limit": 5})).await).await;
+    // A writer's transaction as the writer runs it: the counter locked first, then the
+    // answer inserted (which locks the survey's row for its foreign key), then counted.
+    let mut writer = app.db.connect();
+    for sql in [
+        "BEGIN".to_string(),
+        format!("SELECT answers FROM survey_counters WHERE survey_id = '{survey}' FOR UPDATE"),
+    ] {
+        diesel::sql_query(sql).execute(&mut writer).unwrap();
+    }
+    let (client, address, token) = (app.client.clone(), app.address.clone(), app.fixture.secret_key.clone());
+    let raise = tokio::spawn(async move {
+        client
+            .patch(format!("{address}/v1/surveys/nps-main"))
+            .bearer_auth(token)
+            .json(&json!({"response_limit": 10, "question": "Raised?"}))
+            .send()
+            .await
+            .unwrap()
+    });
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    for sql in [
+        format!(
+            "INSERT INTO responses (project_id, id, survey_id, survey_version, score, answered_at) \
+             VALUES ('{project}', gen_random_uuid(), '{survey}', 1, 6, now())"
+        ),
+        format!("UPDATE survey_counters SET answers = answers + 1 WHERE survey_id = '{survey}'"),
+        "COMMIT".to_string(),
+    ] {
+        diesel::sql_query(sql).execute(&mut writer).expect("the writer is not chosen as a deadlock victim");
+    }
+    let r = raise.await.unwrap();
+    assert_eq!(r.status(), 200);
+    assert_eq!(json(r).await["response_limit"], 10);
+    assert_eq!(counter(&app), Some(1));
 }
 
 #[tokio::test]
