@@ -34,7 +34,8 @@ pub fn parse_export_query(query_string: &str) -> Result<ExportRequest, ApiError>
     Ok(ExportRequest { survey, params, options: ExportOptions { format, bom } })
 }
 
-/// `GET /v1/exports/responses`
+/// Export answers as CSV or NDJSON, streamed: every answer the filters select, oldest
+/// first, with the same filters as `GET /v1/responses`.
 #[utoipa::path(get, path = "/v1/exports/responses", operation_id = "export_responses", tag = "insights",
     params(("format" = Option<String>, Query, description = "csv (default) or ndjson"),
         ("survey" = Option<String>, Query, description = "a survey's id or key; default every survey"),

@@ -68,7 +68,7 @@ impl From<InsightsError> for ApiError {
     }
 }
 
-/// `GET /v1/surveys/{survey}/summary`
+/// A survey's figures over a period: how many answered and its score (NPS, CSAT or CES).
 #[utoipa::path(get, path = "/v1/surveys/{survey}/summary", operation_id = "survey_summary", tag = "insights",
     params(("survey" = String, Path, description = "the survey's id or key"), ReportFrom, ReportFilters),
     security(("secret_key" = ["responses:read"])),
@@ -87,7 +87,7 @@ pub async fn summary(
     Ok(HttpResponse::Ok().json(out))
 }
 
-/// `GET /v1/surveys/{survey}/timeseries`
+/// A survey's figures per day, week or month over a period, in the time zone `tz`.
 #[utoipa::path(get, path = "/v1/surveys/{survey}/timeseries", operation_id = "survey_timeseries", tag = "insights",
     params(("survey" = String, Path, description = "the survey's id or key"), ("interval" = Option<String>, Query, description = "day (default), week or month"), ReportFrom, ReportFilters),
     security(("secret_key" = ["responses:read"])),
@@ -107,7 +107,8 @@ pub async fn timeseries(
     Ok(HttpResponse::Ok().json(out))
 }
 
-/// `GET /v1/surveys/{survey}/breakdown`
+/// A survey's figures per segment (platform, app version, country, locale or an
+/// attribute), the largest first; segments under `min_count` answers are left out.
 #[utoipa::path(get, path = "/v1/surveys/{survey}/breakdown", operation_id = "survey_breakdown", tag = "insights",
     params(("survey" = String, Path, description = "the survey's id or key"), ("by" = Option<String>, Query, description = "platform (default), app_version, country, locale or attributes.KEY"), ("min_count" = Option<u64>, Query), ("limit" = Option<u32>, Query), ReportFrom, ReportFilters),
     security(("secret_key" = ["responses:read"])),
@@ -129,7 +130,8 @@ pub async fn breakdown(
     Ok(HttpResponse::Ok().json(out))
 }
 
-/// `GET /v1/surveys/{survey}/terms`
+/// The terms most frequent in a survey's comments over a period, with how many comments
+/// hold each.
 #[utoipa::path(get, path = "/v1/surveys/{survey}/terms", operation_id = "survey_terms", tag = "insights",
     params(("survey" = String, Path, description = "the survey's id or key"), ("limit" = Option<u32>, Query), ("min_count" = Option<u64>, Query), ReportFrom, ReportFilters),
     security(("secret_key" = ["responses:read"])),
@@ -151,7 +153,8 @@ pub async fn terms(
     Ok(HttpResponse::Ok().json(out))
 }
 
-/// `GET /v1/responses`
+/// Page through the answers themselves (verbatims), newest first: pass the previous
+/// page's `next_cursor` as `cursor` until it is `null`.
 #[utoipa::path(get, path = "/v1/responses", operation_id = "list_responses", tag = "insights",
     params(("survey" = Option<String>, Query, description = "a survey's id or key; default every survey"),
         ("cursor" = Option<String>, Query, description = "from the previous page's next_cursor"),

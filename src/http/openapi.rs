@@ -13,7 +13,9 @@ use actix_web::HttpResponse;
 use utoipa::openapi::header::Header;
 use utoipa::openapi::path::{Operation, OperationBuilder, ParameterBuilder, ParameterIn, PathItem};
 use utoipa::openapi::schema::{ObjectBuilder, Type};
-use utoipa::openapi::security::{ApiKey, ApiKeyValue, Http, HttpAuthScheme, SecurityScheme};
+use utoipa::openapi::security::{
+    ApiKey, ApiKeyValue, Http, HttpAuthScheme, SecurityRequirement, SecurityScheme,
+};
 use utoipa::openapi::Required;
 use utoipa::openapi::{ContentBuilder, Ref};
 use utoipa::openapi::{ResponseBuilder, ResponsesBuilder};
@@ -27,6 +29,9 @@ use utoipa::{Modify, OpenApi};
             management uses scoped secret keys. Every error is `application/problem+json` (RFC 9457).",
         license(name = "Apache-2.0", identifier = "Apache-2.0"),
     ),
+    // Relative, so the document is right on every deployment that serves it (and a tool that
+    // loads it from `/openapi.json` calls that same service); clients pass their base URL.
+    servers((url = "/", description = "the service that serves this document")),
     paths(
         health::healthz, health::readyz, health::metrics, openapi_json,
         responses::create, responses::create_batch, responses::follow_up,
@@ -42,7 +47,7 @@ use utoipa::{Modify, OpenApi};
         report_links::create, report_links::list, report_links::revoke,
     ),
     components(schemas(ProblemSchema)),
-    modifiers(&SecuritySchemes, &Preflights, &CommonProblems),
+    modifiers(&SecuritySchemes, &Preflights, &CommonProblems, &Descriptions, &Scopes),
     tags(
         (name = "responses", description = "Answers from widgets (publishable key)"),
         (name = "widget", description = "Widget configuration and dismissals (publishable key)"),
@@ -135,7 +140,11 @@ impl Modify for Preflights {
             let operation = OperationBuilder::new()
                 .parameters(Some(parameters))
                 .summary(Some("CORS preflight"))
-                .operation_id(Some(format!("preflight {}", e.path)))
+                .description(Some(
+                    "What a browser asks before a cross-origin call: allowed for the project's origins only.",
+                ))
+                // Only letters, digits and `_`, as operation ids must be to stay valid in a URL.
+                .operation_id(Some(format!("preflight{}", e.path.replace(['/', '-', '{', '}'], "_"))))
                 .tag("widget")
                 .responses(responses)
                 .build();
@@ -232,4 +241,73 @@ fn operation_mut<'a>(item: &'a mut PathItem, method: &Method) -> Option<&'a mut 
         Method::DELETE => item.delete.as_mut(),
         _ => None,
     }
+}
+
+/// Scopes of secret keys and report sessions, moved out of the security requirements into
+/// `x-scopes` on each operation (and its description). OAS 3.1 lets a requirement list role
+/// names for any scheme, but only OAuth2 schemes can declare them, so linters (Spectral's
+/// `oas3-operation-security-defined`) and client generators take any listed scope as
+/// undeclared. Requirements keep the scheme, with an empty list.
+struct Scopes;
+
+impl Modify for Scopes {
+    fn modify(&self, doc: &mut utoipa::openapi::OpenApi) {
+        for e in ENDPOINTS {
+            let (Access::Secret(scope) | Access::Session(scope)) = e.access else { continue };
+            let Some(item) = doc.paths.paths.get_mut(e.path) else { continue };
+            let Some(operation) = operation_mut(item, &e.method) else { continue };
+            for requirement in operation.security.iter_mut().flatten() {
+                *requirement = without_scopes(requirement);
+            }
+            let scope = scope.as_str();
+            let extensions = operation.extensions.get_or_insert_with(Default::default);
+            extensions.insert("x-scopes".into(), serde_json::json!([scope]));
+            let said = format!("Needs the scope `{scope}`.");
+            operation.description = Some(match operation.description.take() {
+                Some(text) => format!("{text}\n\n{said}"),
+                None => said,
+            });
+        }
+    }
+}
+
+/// The same schemes, each with no scopes.
+fn without_scopes(requirement: &SecurityRequirement) -> SecurityRequirement {
+    let schemes: std::collections::BTreeMap<String, Vec<String>> =
+        serde_json::from_value(serde_json::to_value(requirement).expect("a requirement serialises"))
+            .expect("a requirement is a map");
+    schemes.into_keys().fold(SecurityRequirement::default(), |all, name| all.add(name, Vec::<String>::new()))
+}
+
+/// Every operation gets a description (generators turn it into the client's doc comment):
+/// utoipa makes a doc comment's first paragraph the summary and only the rest the
+/// description, so a one-paragraph comment leaves none. Such a paragraph becomes the
+/// description and its first sentence the summary.
+struct Descriptions;
+
+impl Modify for Descriptions {
+    fn modify(&self, doc: &mut utoipa::openapi::OpenApi) {
+        for item in doc.paths.paths.values_mut() {
+            let operations =
+                [&mut item.get, &mut item.post, &mut item.patch, &mut item.put, &mut item.delete];
+            for operation in operations.into_iter().flatten() {
+                if operation.description.is_some() {
+                    continue;
+                }
+                let Some(paragraph) = operation.summary.take() else { continue };
+                operation.summary = Some(first_sentence(&paragraph));
+                operation.description = Some(paragraph);
+            }
+        }
+    }
+}
+
+/// Up to the first full stop or colon that ends a clause, on one line.
+fn first_sentence(paragraph: &str) -> String {
+    let end = paragraph
+        .match_indices(['.', ':'])
+        .map(|(i, _)| i)
+        .find(|&i| paragraph[i + 1..].starts_with(char::is_whitespace) || i + 1 == paragraph.len())
+        .unwrap_or(paragraph.len());
+    paragraph[..end].split_whitespace().collect::<Vec<_>>().join(" ")
 }

@@ -9,7 +9,8 @@ use actix_web::{web, HttpResponse};
 /// Longest respondent id (as at ingestion).
 const MAX_RESPONDENT_ID_CHARS: usize = 256;
 
-/// `DELETE /v1/respondents/{respondent_id}`
+/// Erase what the key's project stores about one respondent: their answers and their
+/// contact rows (impressions, dismissals).
 #[utoipa::path(delete, path = "/v1/respondents/{respondent_id}", operation_id = "erase_respondent", tag = "privacy",
     params(("respondent_id" = String, Path, description = "the respondent id the apps sent")),
     security(("secret_key" = ["privacy"])),

@@ -30,7 +30,7 @@ fn answer_limit(state: &AppState) -> BodyLimit {
     BodyLimit { bytes: state.ingest.limits().max_body_bytes, setting: "FEEDBACKD_MAX_BODY_BYTES" }
 }
 
-/// `POST /v1/responses`: `201` when stored now, `200` for a replay of a stored id.
+/// Store one answer from a widget: `201` when stored now, `200` for a replay of a stored id.
 #[utoipa::path(post, path = "/v1/responses", operation_id = "create_response", tag = "responses", request_body = AnswerIn, security(("publishable_key" = []), ("publishable_key_query" = [])),
     responses((status = 201, description = "stored", body = RecordedOut),
         (status = 200, description = "a replay of a stored id", body = RecordedOut)))]
@@ -75,7 +75,7 @@ struct BatchOut {
     results: Vec<ItemOut>,
 }
 
-/// `POST /v1/responses/batch`: up to the batch limit, one commit, a result per item.
+/// Store answers from an offline queue: up to the batch limit, one commit, a result per item.
 /// `200` with per-item statuses; `503` for the whole batch when nothing could be stored.
 #[utoipa::path(post, path = "/v1/responses/batch", operation_id = "create_responses_batch", tag = "responses", request_body = BatchIn, security(("publishable_key" = []), ("publishable_key_query" = [])),
     responses((status = 200, description = "a result per answer", body = BatchOut)))]
@@ -130,7 +130,7 @@ pub async fn create_batch(
     Ok(HttpResponse::Ok().json(BatchOut { results }))
 }
 
-/// `PATCH /v1/responses/{id}`: adds the follow-up comment to an answer just given.
+/// Add the follow-up comment to an answer just given.
 #[utoipa::path(patch, path = "/v1/responses/{id}", operation_id = "add_follow_up", tag = "responses", request_body = FollowUpIn, security(("publishable_key" = []), ("publishable_key_query" = [])),
     params(("id" = Uuid, Path, description = "the answer's id")),
     responses((status = 200, body = RecordedOut), (status = 409, body = ProblemSchema, content_type = "application/problem+json")))]

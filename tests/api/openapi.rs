@@ -35,11 +35,20 @@ async fn every_mounted_route_is_documented_and_nothing_else() {
         match e.access {
             Access::Open => assert!(schemes.is_empty(), "{}", e.path),
             Access::Publishable => assert!(schemes.contains(&"publishable_key".to_string()), "{}", e.path),
+            // Scopes in `x-scopes`: only OAuth2 schemes can declare them (see `Scopes`).
             Access::Secret(scope) => {
-                assert_eq!(op["security"][0]["secret_key"][0], scope.as_str(), "{} {}", e.method, e.path)
+                assert_eq!(op["security"][0]["secret_key"], serde_json::json!([]), "{} {}", e.method, e.path);
+                assert_eq!(op["x-scopes"][0], scope.as_str(), "{} {}", e.method, e.path)
             }
             Access::Session(scope) => {
-                assert_eq!(op["security"][0]["report_session"][0], scope.as_str(), "{} {}", e.method, e.path);
+                assert_eq!(
+                    op["security"][0]["report_session"],
+                    serde_json::json!([]),
+                    "{} {}",
+                    e.method,
+                    e.path
+                );
+                assert_eq!(op["x-scopes"][0], scope.as_str(), "{} {}", e.method, e.path);
                 // For people (a page, a download), documented as such: not a JSON operation.
                 let content = op["responses"]["200"]["content"].as_object().unwrap();
                 assert!(content.keys().all(|k| k.starts_with("text/")), "{}: {content:?}", e.path);
@@ -72,4 +81,23 @@ async fn every_keyed_operation_documents_the_common_problems() {
     let create = &doc["paths"]["/v1/responses"]["post"]["responses"];
     assert!(create["413"].is_object() && create["415"].is_object());
     assert!(doc["paths"]["/v1/surveys"]["get"]["responses"]["413"].is_null());
+}
+
+#[tokio::test]
+async fn every_operation_has_a_short_summary_a_description_and_a_url_safe_id() {
+    let doc = serde_json::to_value(feedbackd::http::openapi_document()).unwrap();
+    assert_eq!(doc["servers"][0]["url"], "/");
+    for (path, item) in doc["paths"].as_object().unwrap() {
+        for (method, op) in item.as_object().unwrap() {
+            let id = op["operationId"].as_str().unwrap_or_default();
+            assert!(
+                !id.is_empty() && id.chars().all(|c| c.is_ascii_alphanumeric() || c == '_'),
+                "{method} {path}: {id:?}"
+            );
+            let description = op["description"].as_str().unwrap_or_default();
+            assert!(!description.is_empty(), "{method} {path} has no description");
+            let summary = op["summary"].as_str().unwrap_or_default();
+            assert!(!summary.is_empty() && !summary.contains('\n'), "{method} {path}: summary {summary:?}");
+        }
+    }
 }
