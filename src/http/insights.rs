@@ -54,6 +54,12 @@ pub struct ReportFilters {
     category: Option<String>,
     /// Full-text query on comments.
     q: Option<String>,
+    /// Answers whose attribute KEY has the value V: `attributes[KEY]=V` (this object in
+    /// `deepObject` style, which generated clients send) or `attributes.KEY=V`; several keys
+    /// all must match. For a set of values of one key, repeat `attributes.KEY`
+    /// (`attributes.plan=pro&attributes.plan=team`).
+    #[param(style = DeepObject, explode)]
+    attributes: Option<std::collections::BTreeMap<String, String>>,
 }
 
 impl From<InsightsError> for ApiError {
@@ -110,7 +116,7 @@ pub async fn timeseries(
 /// A survey's figures per segment (platform, app version, country, locale or an
 /// attribute), the largest first; segments under `min_count` answers are left out.
 #[utoipa::path(get, path = "/v1/surveys/{survey}/breakdown", operation_id = "survey_breakdown", tag = "insights",
-    params(("survey" = String, Path, description = "the survey's id or key"), ("by" = Option<String>, Query, description = "platform (default), app_version, country, locale or attributes.KEY"), ("min_count" = Option<u64>, Query), ("limit" = Option<u32>, Query), ReportFrom, ReportFilters),
+    params(("survey" = String, Path, description = "the survey's id or key"), ("by" = Option<String>, Query, description = "platform (default), app_version, country, locale or attributes.KEY"), ("min_count" = Option<u64>, Query), ("limit" = Option<u32>, Query, minimum = 1, maximum = 100, description = "segments to return, 1 to 100, default 20"), ReportFrom, ReportFilters),
     security(("secret_key" = ["responses:read"])),
     responses((status = 200, description = "The summary per segment value, largest first, with an other row", body = report::Breakdown)))]
 pub async fn breakdown(
@@ -133,7 +139,7 @@ pub async fn breakdown(
 /// The terms most frequent in a survey's comments over a period, with how many comments
 /// hold each.
 #[utoipa::path(get, path = "/v1/surveys/{survey}/terms", operation_id = "survey_terms", tag = "insights",
-    params(("survey" = String, Path, description = "the survey's id or key"), ("limit" = Option<u32>, Query), ("min_count" = Option<u64>, Query), ReportFrom, ReportFilters),
+    params(("survey" = String, Path, description = "the survey's id or key"), ("limit" = Option<u32>, Query, minimum = 1, maximum = 200, description = "terms to return, 1 to 200, default 20"), ("min_count" = Option<u64>, Query), ReportFrom, ReportFilters),
     security(("secret_key" = ["responses:read"])),
     responses((status = 200, description = "Most frequent and rising words and two-word phrases in comments", body = report::Terms)))]
 pub async fn terms(
@@ -158,7 +164,7 @@ pub async fn terms(
 #[utoipa::path(get, path = "/v1/responses", operation_id = "list_responses", tag = "insights",
     params(("survey" = Option<String>, Query, description = "a survey's id or key; default every survey"),
         ("cursor" = Option<String>, Query, description = "from the previous page's next_cursor"),
-        ("limit" = Option<u32>, Query, description = "1 to 500, default 50"),
+        ("limit" = Option<u32>, Query, minimum = 1, maximum = 500, description = "answers per page, 1 to 500, default 50"),
         ("include_duplicates" = Option<bool>, Query, description = "also the answers that repeat an earlier one (their duplicate_of is set), which every figure leaves out; default false"),
         ListFrom, ReportFilters),
     security(("secret_key" = ["responses:read"])),

@@ -17,6 +17,15 @@ const COMMON: &[&str] =
 /// Longest full-text query.
 const MAX_QUERY_CHARS: usize = 256;
 
+/// `attributes[KEY]` (an `attributes` object in OpenAPI's `deepObject` style, which
+/// generated clients can send) as `attributes.KEY`, the form the read API documents first.
+fn dotted_attribute(name: std::borrow::Cow<'_, str>) -> std::borrow::Cow<'_, str> {
+    match name.strip_prefix("attributes[").and_then(|rest| rest.strip_suffix(']')) {
+        Some(key) => format!("attributes.{key}").into(),
+        None => name,
+    }
+}
+
 /// The parameters of one request, by name, each with its values in order.
 pub struct Query {
     params: BTreeMap<String, Vec<String>>,
@@ -24,11 +33,13 @@ pub struct Query {
 }
 
 impl Query {
-    /// Parses `query_string`, refusing names outside `COMMON`, `attributes.*` and `extra`.
+    /// Parses `query_string`, refusing names outside `COMMON`, `attributes.*` (or
+    /// `attributes[*]`) and `extra`.
     pub fn parse(query_string: &str, extra: &[&str]) -> Query {
         let mut params: BTreeMap<String, Vec<String>> = BTreeMap::new();
         let mut errors = Vec::new();
         for (name, value) in url::form_urlencoded::parse(query_string.as_bytes()) {
+            let name = dotted_attribute(name);
             let known = COMMON.contains(&name.as_ref())
                 || extra.contains(&name.as_ref())
                 || name.strip_prefix("attributes.").is_some_and(|k| !k.is_empty() && k.len() <= 64);

@@ -27,6 +27,7 @@ mod keys_api;
 mod mgmt_support;
 mod migrations;
 mod openapi;
+mod openapi_params;
 mod operations;
 mod privacy;
 mod project_settings;
