@@ -10,6 +10,7 @@ mod browser;
 mod cache_invalidation;
 mod cli;
 mod cli_manage;
+mod clients;
 mod default_ranges;
 mod embedded;
 mod exports;
