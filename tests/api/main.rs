@@ -40,3 +40,4 @@ mod survey_schedule;
 mod surveys;
 mod targeting;
 mod widget_config;
+mod widget_package;
