@@ -37,6 +37,18 @@ pub enum Tone {
 /// negative.
 pub const TONE_THRESHOLD: f64 = 0.05;
 
+impl std::str::FromStr for Tone {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        match s {
+            "positive" => Ok(Tone::Positive),
+            "neutral" => Ok(Tone::Neutral),
+            "negative" => Ok(Tone::Negative),
+            _ => Err("must be positive, neutral or negative".into()),
+        }
+    }
+}
+
 impl Tone {
     /// The tone of a compound score, with the authors' thresholds (±0.05).
     pub fn of(compound: f64) -> Self {
