@@ -35,6 +35,7 @@ mod report_browser;
 mod report_links;
 mod report_segments;
 mod rollup_seals;
+mod sentiment;
 mod snippets;
 mod survey_schedule;
 mod surveys;
