@@ -2,10 +2,13 @@
 //! environment variable behind it, so clap gives one precedence rule (flag, then
 //! environment, then default) and one clear message for a wrong value.
 
+mod manage;
+
+pub use manage::{OrNone, ProjectUpdateArgs, SurveyArgs, SurveyCommand, SurveyTarget, SurveyUpdateArgs};
+
 use crate::config::ServeArgs;
-use crate::domain::{KeyKind, Scope, SurveyKind};
+use crate::domain::{KeyKind, Scope};
 use crate::export::ExportFormat;
-use crate::ingest::ip::IpPolicy;
 use crate::telemetry::LogFormat;
 use clap::{Args, Parser, Subcommand};
 use secrecy::SecretString;
@@ -197,22 +200,22 @@ pub enum ProjectCommand {
         #[command(flatten)]
         output: OutputArgs,
     },
-    /// Change a project's privacy settings.
-    #[command(
-        after_help = "Example:\n  feedbackd project update --project 7c9e… --retention-days 365 --ip-policy truncate"
-    )]
-    Update {
+    /// Show a project's settings, as `GET /v1/project` answers them.
+    #[command(after_help = "Example:\n  feedbackd project show --project 7c9e… --json")]
+    Show {
         #[arg(long)]
         project: Uuid,
-        /// Delete answers older than this many days (by answered_at), or `none` to keep them.
-        #[arg(long, value_parser = parse_retention_days, value_name = "DAYS|none")]
-        retention_days: Option<RetentionDays>,
-        /// What is kept of client addresses: drop (nothing), truncate (IPv4 /24, IPv6 /48), keep.
-        #[arg(long, value_enum)]
-        ip_policy: Option<IpPolicy>,
         #[command(flatten)]
         output: OutputArgs,
     },
+    /// Change a project's settings: those `PATCH /v1/project` changes (name, origins, own
+    /// rate limits, fatigue rules, time zone) and its privacy settings, which only the CLI sets.
+    #[command(
+        after_help = "Examples:\n  feedbackd project update --project 7c9e… --retention-days 365 --ip-policy truncate\n  \
+        feedbackd project update --project 7c9e… --origin https://app.acme.com --origin https://acme.com \
+        --rate-limit-respondent 60/min:20 --fatigue-days 30 --time-zone Europe/Berlin --json"
+    )]
+    Update(Box<ProjectUpdateArgs>),
     /// Give an attribute key rollups of its own, so breakdowns and filters by it read rollups
     /// instead of raw rows. Fills them from every stored answer in one transaction, during
     /// which ingestion waits (writers answer 503 with Retry-After if it lasts).
@@ -275,40 +278,6 @@ pub enum KeyCommand {
         /// Key id (from `key list`).
         #[arg(long)]
         id: Uuid,
-        #[command(flatten)]
-        output: OutputArgs,
-    },
-}
-
-#[derive(Debug, Subcommand)]
-pub enum SurveyCommand {
-    /// Create an active survey.
-    #[command(after_help = "Example:\n  feedbackd survey create --project 7c9e… --kind nps --key nps-main \
-        --question \"How likely are you to recommend us to a friend?\" --json")]
-    Create {
-        #[arg(long)]
-        project: Uuid,
-        #[arg(long, value_enum)]
-        kind: SurveyKind,
-        /// Slug the widget uses: lowercase letters, digits, '-' and '_'.
-        #[arg(long)]
-        key: String,
-        #[arg(long)]
-        question: String,
-        /// Lowest score (default by kind: NPS 0, CSAT 1, CES 1, rating 1).
-        #[arg(long)]
-        scale_min: Option<i16>,
-        /// Highest score (default by kind: NPS 10, CSAT 5, CES 7, rating 5).
-        #[arg(long)]
-        scale_max: Option<i16>,
-        #[command(flatten)]
-        output: OutputArgs,
-    },
-    /// List a project's surveys.
-    #[command(after_help = "Example:\n  feedbackd survey list --project 7c9e… --json")]
-    List {
-        #[arg(long)]
-        project: Uuid,
         #[command(flatten)]
         output: OutputArgs,
     },

@@ -50,6 +50,11 @@ pub struct ServeArgs {
     #[arg(long, env = "FEEDBACKD_RETENTION_INTERVAL_SECS", default_value_t = 3600,
           value_parser = clap::value_parser!(u64).range(0..=604_800))]
     pub retention_interval_secs: u64,
+    /// Seconds between passes of the task that detects the language of new comments and
+    /// scores their sentiment (each pass drains the queue); 0 turns it off in this process.
+    #[arg(long, env = "FEEDBACKD_SENTIMENT_INTERVAL_SECS", default_value_t = 5,
+          value_parser = clap::value_parser!(u64).range(0..=86_400))]
+    pub sentiment_interval_secs: u64,
     /// Secret (32 characters or more) that signs report-page sessions; replicas must share
     /// it. Unset: a random one per start, so sessions end when the service restarts.
     #[arg(long, env = "FEEDBACKD_SESSION_SECRET", hide_env_values = true)]
@@ -176,6 +181,8 @@ pub struct Config {
     pub metrics_token: Option<SecretString>,
     /// Time between retention runs; `None` disables them in this process.
     pub retention_interval: Option<Duration>,
+    /// Time between sentiment passes; `None` disables them in this process.
+    pub sentiment_interval: Option<Duration>,
     pub limits: Limits,
     pub writer: WriterConfig,
     pub rate_limits: RateLimitConfig,
@@ -251,6 +258,8 @@ impl ServeArgs {
             metrics_token: self.metrics_token.filter(|t| !t.expose_secret().is_empty()),
             retention_interval: (self.retention_interval_secs > 0)
                 .then(|| Duration::from_secs(self.retention_interval_secs)),
+            sentiment_interval: (self.sentiment_interval_secs > 0)
+                .then(|| Duration::from_secs(self.sentiment_interval_secs)),
             limits: Limits {
                 max_body_bytes: l.max_body_bytes as usize,
                 max_batch_body_bytes: l.max_batch_body_bytes as usize,
@@ -299,6 +308,8 @@ impl Config {
         args.listen = "127.0.0.1:0".parse().expect("literal address");
         // Sealing moves reads between rollups while a test runs: tests that want it ask.
         args.seal_interval_secs = 0;
+        // Scoring rewrites rows that tests compare with what they read: tests that want it ask.
+        args.sentiment_interval_secs = 0;
         args.into_config().expect("defaults are valid")
     }
 }

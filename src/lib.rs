@@ -25,4 +25,5 @@ pub mod report;
 pub mod startup;
 pub mod store;
 pub mod telemetry;
+pub mod text;
 pub mod widget;

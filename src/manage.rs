@@ -1,22 +1,35 @@
 //! Creating projects, keys, surveys and report share links: the rules shared by the CLI and
 //! the management API.
 
+mod history;
 pub mod indexing;
+mod project_settings;
 pub mod report_links;
+mod schedule;
 mod surveys_edit;
 
+pub use history::survey_history;
+pub use project_settings::{
+    project_settings, update_project_settings, FatigueChange, ProjectChange, ProjectSettings, RateOverrides,
+};
+pub use schedule::{ScheduleChange, MAX_RESPONSE_LIMIT};
 pub use surveys_edit::{
     get_survey, list_surveys, set_survey_status, update_survey, SurveyPatch, SurveyView, Transition,
 };
 
 use crate::domain::{
-    parse_origin, FieldError, KeyKind, NewToken, Presentation, Scope, SurveyKind, SurveyStatus, Targeting,
+    parse_origin, EventKind, FieldError, KeyKind, NewToken, Presentation, Schedule, Scope, SurveyKind,
+    SurveyStatus, Targeting,
 };
 use crate::store::models::{ApiKey, NewApiKey, NewProject, NewSurvey, Project, Survey};
-use crate::store::{keys, projects, surveys, StoreError};
-use diesel::PgConnection;
+use crate::store::{keys, projects, survey_counters, surveys, StoreError};
+use diesel::{Connection, PgConnection};
+use project_settings::project_zone;
 use serde::Serialize;
 use uuid::Uuid;
+
+/// Most allowed origins of one project.
+const MAX_ORIGINS: usize = 100;
 
 /// Why a management operation was refused.
 #[derive(Debug, thiserror::Error)]
@@ -65,21 +78,38 @@ pub fn create_project(
     origins: &[String],
 ) -> Result<Project, ManageError> {
     let mut errors = Vec::new();
+    let name = check_name(name, &mut errors);
+    let allowed = parse_origins(origins, "origins", &mut errors);
+    if !errors.is_empty() {
+        return Err(ManageError::Invalid(errors));
+    }
+    Ok(projects::create(conn, &NewProject { name: &name, allowed_origins: &allowed })?)
+}
+
+/// A project's name, trimmed, if it is 1 to 200 characters (else an error on `name`).
+fn check_name(name: &str, errors: &mut Vec<FieldError>) -> String {
     let name = name.trim();
     if name.is_empty() || name.chars().count() > 200 {
         errors.push(FieldError::new("name", "must be 1 to 200 characters"));
     }
-    let mut allowed = Vec::new();
+    name.to_string()
+}
+
+/// Browser origins, normalised and without repeats; each bad one is an error on
+/// `field[i]` (`origins` for the CLI's flag, `allowed_origins` for the API's field).
+fn parse_origins(origins: &[String], field: &str, errors: &mut Vec<FieldError>) -> Vec<String> {
+    if origins.len() > MAX_ORIGINS {
+        errors.push(FieldError::new(field, format!("at most {MAX_ORIGINS} origins")));
+    }
+    let mut allowed: Vec<String> = Vec::new();
     for (i, origin) in origins.iter().enumerate() {
-        match parse_origin(origin) {
+        match parse_origin(origin.trim()) {
+            Ok(o) if allowed.contains(&o) => {}
             Ok(o) => allowed.push(o),
-            Err(message) => errors.push(FieldError::new(format!("origins[{i}]"), message)),
+            Err(message) => errors.push(FieldError::new(format!("{field}[{i}]"), message)),
         }
     }
-    if !errors.is_empty() {
-        return Err(ManageError::Invalid(errors));
-    }
-    Ok(projects::create(conn, &NewProject { name, allowed_origins: &allowed })?)
+    allowed
 }
 
 /// Creates a key. Publishable keys carry no scopes; secret keys need at least one.
@@ -143,23 +173,28 @@ pub struct SurveySpec<'a> {
     pub status: SurveyStatus,
 }
 
-/// Creates a survey shown to everyone, with the default presentation.
+/// Creates a survey shown to everyone, with the default presentation and no schedule.
 pub fn create_survey(
     conn: &mut PgConnection,
     project_id: Uuid,
     spec: &SurveySpec<'_>,
 ) -> Result<Survey, ManageError> {
-    create_survey_with(conn, project_id, spec, &Presentation::default(), &Targeting::default())
+    let schedule = ScheduleChange::default();
+    create_survey_with(conn, project_id, spec, &Presentation::default(), &Targeting::default(), &schedule)
 }
 
-/// Creates a survey with its presentation and display rules.
+/// Creates a survey with its presentation, display rules and schedule (times without an
+/// offset in the project's zone), and starts its history with `created`.
 pub fn create_survey_with(
     conn: &mut PgConnection,
     project_id: Uuid,
     spec: &SurveySpec<'_>,
     presentation: &Presentation,
     targeting: &Targeting,
+    schedule: &ScheduleChange,
 ) -> Result<Survey, ManageError> {
+    // Also what makes an unknown project "not found".
+    let zone = project_zone(conn, project_id)?;
     let mut errors = Vec::new();
     let key_ok = !spec.key.is_empty()
         && spec.key.len() <= 64
@@ -179,10 +214,10 @@ pub fn create_survey_with(
         .flatten();
     errors.extend(presentation.check(spec.kind));
     errors.extend(targeting.check());
+    let schedule = schedule.apply(&Schedule::default(), zone, &mut errors);
     if !errors.is_empty() {
         return Err(ManageError::Invalid(errors));
     }
-    require_project(conn, project_id)?;
     let new = NewSurvey {
         project_id,
         key: spec.key,
@@ -193,13 +228,30 @@ pub fn create_survey_with(
         presentation: to_json(presentation)?,
         targeting: to_json(targeting)?,
         status: spec.status.as_str(),
+        opens_at: schedule.opens_at,
+        closes_at: schedule.closes_at,
+        response_limit: schedule.response_limit,
     };
-    surveys::create(conn, &new).map_err(|e| {
-        if e.is_unique_violation() {
-            ManageError::Conflict(format!("the project already has a survey with key {:?}", spec.key))
-        } else {
-            e.into()
+    conn.transaction(|conn| {
+        let survey = surveys::create(conn, &new).map_err(|e| {
+            if e.is_unique_violation() {
+                ManageError::Conflict(format!("the project already has a survey with key {:?}", spec.key))
+            } else {
+                e.into()
+            }
+        })?;
+        if survey.response_limit.is_some() {
+            // No answer can exist yet: the count is 0, and needs no lock.
+            survey_counters::start(conn, project_id, survey.id)?;
         }
+        let detail = serde_json::json!({
+            "status": spec.status,
+            "opens_at": survey.opens_at,
+            "closes_at": survey.closes_at,
+            "response_limit": survey.response_limit,
+        });
+        history::record(conn, project_id, survey.id, EventKind::Created, detail)?;
+        Ok(survey)
     })
 }
 

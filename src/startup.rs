@@ -54,6 +54,9 @@ impl Application {
         if let Some(interval) = config.retention_interval {
             crate::privacy::spawn_retention_task(db.clone(), interval);
         }
+        if let Some(every) = config.sentiment_interval {
+            spawn_sentiment_scorer(db.clone(), every);
+        }
         if config.session_secret.is_none() {
             tracing::info!(
                 "FEEDBACKD_SESSION_SECRET is not set: report sessions end when the service restarts"
@@ -197,6 +200,30 @@ fn spawn_sealer(db: Db, every: Duration) {
                 Ok(r) if r.steps > 0 => tracing::info!(surveys = r.surveys, steps = r.steps, "sealed days"),
                 Ok(_) => {}
                 Err(e) => tracing::warn!(error = %e, "sealing days failed; trying again later"),
+            }
+        }
+    });
+}
+
+/// Comments scored per transaction: a few milliseconds of scoring, so a PATCH that waits on
+/// a claimed row waits little.
+const SENTIMENT_BATCH: i64 = 200;
+
+/// Scores the sentiment of new and changed comments off the write path: each pass takes
+/// batches until the queue is empty, then sleeps. Ingest never waits for it.
+fn spawn_sentiment_scorer(db: Db, every: Duration) {
+    tokio::spawn(async move {
+        loop {
+            tokio::time::sleep(every).await;
+            loop {
+                match db.run(|conn| crate::store::sentiment::score_pending(conn, SENTIMENT_BATCH)).await {
+                    Ok(n) if (n as i64) < SENTIMENT_BATCH => break,
+                    Ok(_) => {}
+                    Err(e) => {
+                        tracing::warn!(error = %e, "scoring comments failed; trying again later");
+                        break;
+                    }
+                }
             }
         }
     });

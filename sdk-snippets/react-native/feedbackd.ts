@@ -1,8 +1,11 @@
 // feedbackd client for React Native: UUIDv7 ids, a persistent bounded queue, retries with
-// backoff that honour Retry-After, and a flush when the app goes to the background.
+// backoff that honour Retry-After, and a flush when the app goes to the background. It
+// decides when a survey appears as the web widget does: triggers and fatigue on the device
+// (rules.ts), then the server's word (POST /v1/responses/shown).
 // Only ever a publishable key (fbk_pub_…) here: this code ships inside your app.
 import AsyncStorage from '@react-native-async-storage/async-storage';
 import { AppState } from 'react-native';
+import { DEFAULT_FATIGUE, due, resting, type Fatigue, type Memory, type Targeting } from './rules';
 
 export type SurveyKind = 'nps' | 'csat' | 'ces' | 'rating' | 'text';
 export type Category = 'bug' | 'idea' | 'praise' | 'other';
@@ -18,13 +21,25 @@ export interface Survey {
     follow_up?: { question?: string; detractor?: string; passive?: string; promoter?: string };
     locales?: Record<string, { question?: string; labels?: { low?: string; high?: string } }>;
   };
+  targeting?: Targeting;
   version: number;
 }
 
 export interface WidgetConfig {
   surveys: Survey[];
-  /** The survey to show this person now, when asked with a respondent id. */
+  /** The survey the server picks for this person (filters, sampling), when asked with a
+   *  respondent id; whether it appears is decided by `next()` / `track()`. */
   show?: string | null;
+  /** The project's fatigue rules. */
+  fatigue?: Fatigue;
+}
+
+/** The answer of POST /v1/responses/shown: show the survey only when `show` is true. */
+export interface ShownAnswer {
+  id: string;
+  survey_id?: string;
+  show: boolean;
+  reason?: string | null;
 }
 
 export interface Answer {
@@ -45,6 +60,20 @@ type Item = { kind: 'answer'; id: string; body: Answer } | { kind: 'follow_up'; 
 
 const QUEUE_MAX = 50;
 const BACKOFF_MAX_MS = 5 * 60 * 1000;
+/** Asking whether to show is retried briefly, with the same id; later, the moment passed. */
+const SHOWN_TRIES = 3;
+const SHOWN_WAIT_MAX_MS = 10_000;
+/** A session ends after this long without the client being used (the app was away). */
+const SESSION_IDLE_MS = 30 * 60 * 1000;
+/** How long a fetched configuration is reused (its Cache-Control max-age). */
+const CONFIG_TTL_MS = 60_000;
+
+/** Retry-After when the server gave one, else exponential backoff with jitter. */
+function backoffMs(retryAfter: string | null, failures: number): number {
+  const seconds = retryAfter === null ? NaN : Number(retryAfter);
+  if (Number.isFinite(seconds) && seconds >= 0) return seconds * 1000;
+  return Math.min(BACKOFF_MAX_MS, 1000 * 2 ** (failures - 1)) * (0.5 + Math.random() / 2);
+}
 
 /** A UUIDv7 (RFC 9562): 48 bits of Unix milliseconds, then random bits. */
 export function uuidv7(): string {
@@ -69,6 +98,10 @@ export class Feedbackd {
   private failures = 0;
   private flushing = false;
   private storageKey: string;
+  private memoryKey: string;
+  private memory: Memory = { surveys: {}, views: 0, first: Date.now() };
+  private session = { id: uuidv7(), shown: 0, refused: new Set<string>(), usedAt: Date.now() };
+  private cached: { at: number; config: Promise<WidgetConfig> } | null = null;
 
   constructor(
     private host: string,
@@ -79,8 +112,10 @@ export class Feedbackd {
     if (!key.startsWith('fbk_pub_')) throw new Error('feedbackd: use a publishable key (fbk_pub_…)');
     this.host = host.replace(/\/$/, '');
     this.storageKey = `feedbackd:queue:${key.slice(0, 16)}`;
-    this.loaded = AsyncStorage.getItem(this.storageKey).then((v) => {
-      this.queue = v ? (JSON.parse(v) as Item[]) : [];
+    this.memoryKey = `feedbackd:seen:${key.slice(0, 16)}`;
+    this.loaded = Promise.all([AsyncStorage.getItem(this.storageKey), AsyncStorage.getItem(this.memoryKey)]).then(([q, m]) => {
+      this.queue = q ? (JSON.parse(q) as Item[]) : [];
+      if (m) this.memory = JSON.parse(m) as Memory;
     });
     AppState.addEventListener('change', (s) => {
       if (s === 'active' || s === 'background') void this.flush();
@@ -88,7 +123,36 @@ export class Feedbackd {
     void this.loaded.then(() => this.flush());
   }
 
-  /** The configuration, and with a respondent id the survey to show now. */
+  /** Who answers: the app's id for the person and attributes; the server picks again. */
+  identify(respondentId?: string, attributes: Record<string, string> = {}): void {
+    this.respondentId = respondentId;
+    this.attributes = attributes;
+    this.cached = null;
+  }
+
+  /** This app session's id: a new one after 30 minutes without the client being used. */
+  get sessionId(): string {
+    return this.touch().id;
+  }
+
+  /** A screen opened: resolves to the survey to display now, or null. The server's pick
+   *  appears when its triggers hold here (no `event`; not a web-only trigger), the fatigue
+   *  rules allow it on this device, and then the server says `show: true`. */
+  async next(): Promise<Survey | null> {
+    await this.loaded;
+    this.memory.views++;
+    await this.saveMemory();
+    return this.offer(undefined);
+  }
+
+  /** An app event (a survey's `triggers.event`, such as "checkout_completed"): resolves to
+   *  the survey to display now, or null. Waits for the configuration if it is on its way. */
+  async track(event: string): Promise<Survey | null> {
+    await this.loaded;
+    return this.offer(event);
+  }
+
+  /** The configuration, and with a respondent id the survey the server picks. */
   async config(): Promise<WidgetConfig> {
     const q = new URLSearchParams();
     if (this.respondentId) q.set('respondent_id', this.respondentId);
@@ -96,6 +160,63 @@ export class Feedbackd {
     const r = await fetch(`${this.host}/v1/widget/config?${q}`, { headers: { Authorization: `Bearer ${this.key}` } });
     if (!r.ok) throw new Error(`feedbackd: config answered ${r.status}`);
     return (await r.json()) as WidgetConfig;
+  }
+
+  private async offer(event: string | undefined): Promise<Survey | null> {
+    const now = Date.now();
+    if (!this.cached || now - this.cached.at > CONFIG_TTL_MS) this.cached = { at: now, config: this.config() };
+    const c = await this.cached.config.catch(() => null);
+    const s = c?.surveys.find((x) => x.key === c.show);
+    const session = this.touch();
+    if (!c || !s || session.refused.has(s.key) || !due(s.targeting?.triggers, this.memory, event, now)) return null;
+    if (resting(s.key, s.targeting, c.fatigue ?? DEFAULT_FATIGUE, this.memory, session.shown, now)) return null;
+    const body = { id: uuidv7(), survey: s.key, respondent_id: this.respondentId, session_id: session.id };
+    if (!(await this.askShown(body)).show) {
+      session.refused.add(s.key); // asked once per session: the server's no holds that long
+      return null;
+    }
+    await this.remember(s.key, 's', !!s.targeting?.fatigue_exempt);
+    return s;
+  }
+
+  /** POST /v1/responses/shown, retried with the same id (a replay gets the first answer);
+   *  not queued: the question only matters now. */
+  private async askShown(body: { id: string }): Promise<ShownAnswer> {
+    for (let tries = 1; ; tries++) {
+      let retryAfter: string | null = null;
+      try {
+        const r = await this.send('POST', '/v1/responses/shown', body);
+        if (r.ok) return (await r.json()) as ShownAnswer;
+        if (r.status !== 408 && r.status !== 429 && r.status < 500) break;
+        retryAfter = r.headers.get('Retry-After');
+      } catch {
+        // offline: try again shortly
+      }
+      if (tries >= SHOWN_TRIES) break;
+      await new Promise((ok) => setTimeout(ok, Math.min(SHOWN_WAIT_MAX_MS, backoffMs(retryAfter, tries))));
+    }
+    return { id: body.id, show: false };
+  }
+
+  private touch(): { id: string; shown: number; refused: Set<string>; usedAt: number } {
+    const now = Date.now();
+    if (now - this.session.usedAt > SESSION_IDLE_MS) this.session = { id: uuidv7(), shown: 0, refused: new Set(), usedAt: now };
+    this.session.usedAt = now;
+    return this.session;
+  }
+
+  /** Records on the device that survey `key` was shown (s), answered (a) or dismissed (d). */
+  private async remember(key: string, what: 's' | 'a' | 'd', exempt?: boolean): Promise<void> {
+    await this.loaded;
+    const c = (this.memory.surveys[key] ??= {});
+    c[what] = Date.now();
+    if (exempt !== undefined) c.x = exempt;
+    if (what === 's' && !c.x) this.touch().shown++;
+    await this.saveMemory();
+  }
+
+  private saveMemory(): Promise<void> {
+    return AsyncStorage.setItem(this.memoryKey, JSON.stringify(this.memory)).catch(() => undefined);
   }
 
   /** Queues an answer (persisted first) and sends it; returns its id for the follow-up. */
@@ -108,6 +229,7 @@ export class Feedbackd {
       client_time: new Date().toISOString(),
       hp: '',
     };
+    await this.remember(fields.survey, 'a');
     await this.push({ kind: 'answer', id: body.id, body });
     return body.id;
   }
@@ -126,6 +248,7 @@ export class Feedbackd {
 
   /** Records that the person closed the survey without answering. */
   async dismiss(survey: string): Promise<void> {
+    await this.remember(survey, 'd');
     if (!this.respondentId) return;
     await this.send('POST', '/v1/responses/dismiss', { survey, respondent_id: this.respondentId }).catch(() => undefined);
   }
@@ -184,12 +307,9 @@ export class Feedbackd {
 
   private retry(retryAfter: string | null): void {
     this.failures++;
-    const seconds = retryAfter === null ? NaN : Number(retryAfter);
-    const backoff = Math.min(BACKOFF_MAX_MS, 1000 * 2 ** (this.failures - 1)) * (0.5 + Math.random() / 2);
-    const delay = Number.isFinite(seconds) && seconds >= 0 ? seconds * 1000 : backoff;
     this.timer = setTimeout(() => {
       this.timer = null;
       void this.flush();
-    }, delay);
+    }, backoffMs(retryAfter, this.failures));
   }
 }

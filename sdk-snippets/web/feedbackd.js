@@ -5,6 +5,10 @@
  *
  * or: feedbackd.init({key, host, respondentId, attributes, locale, triggers, csatStyle}).
  * Only ever a publishable key here: this file runs on your users' devices.
+ *
+ * The survey the server picks for the person appears when its `targeting.triggers` hold on
+ * this page and the project's fatigue rules allow it, first on the device (what this browser
+ * remembers), then on the server (`POST /v1/responses/shown`, every device's history).
  */
 (function (w, d) {
   'use strict';
@@ -12,6 +16,10 @@
 
   var QUEUE_MAX = 50; // answers and follow-ups kept for retry; the oldest go first
   var BACKOFF_MAX = 300000;
+  var SHOWN_TRIES = 3; // asking whether to show is worth a short retry, not a queue: see ask()
+  var DAY = 864e5;
+  // The server's defaults (src/domain/fatigue.rs), for a config that carries no rules.
+  var FATIGUE = { days_between_surveys: 14, max_per_session: 1, ignored_wait_hours: 72 };
   var STR = {
     en: { close: 'Close', send: 'Send', skip: 'Skip', thanks: 'Thank you for your feedback!',
       followUp: 'What is the main reason for your score?', feedback: 'Send us feedback',
@@ -60,7 +68,10 @@
     '.hp{position:absolute;left:-9999px;width:1px;height:1px;overflow:hidden}';
 
   var cfg = null; // init options
-  var state = { respondentId: null, attributes: {}, config: null, open: null, timer: null, failures: 0 };
+  var state = { respondentId: null, attributes: {}, config: null, open: null, timer: null, failures: 0,
+    ready: null, armed: null, seen: {}, session: null };
+  // This page view, from the moment the script runs: what the triggers wait for.
+  var page = { events: {}, scrolled: 0, waited: 0, exit: false, views: 1, first: Date.now() };
 
   // ---- ids -------------------------------------------------------------------------------
   /** A UUIDv7: 48 bits of Unix milliseconds, then random bits (RFC 9562). */
@@ -77,12 +88,15 @@
   }
 
   // ---- storage: a small persistent queue --------------------------------------------------
-  function store(name, value) {
+  /** localStorage (or `area`), per project key. Reading the property itself throws where
+   *  storage is blocked; private mode or a full store: the in-memory copies still work. */
+  function store(name, value, area) {
     var k = 'feedbackd:' + name + ':' + cfg.key.slice(0, 16);
     try {
-      if (value === undefined) return JSON.parse(w.localStorage.getItem(k) || 'null');
-      w.localStorage.setItem(k, JSON.stringify(value));
-    } catch (e) { /* private mode or full: the in-memory copy still works */ }
+      var st = w[area || 'localStorage'];
+      if (value === undefined) return JSON.parse(st.getItem(k) || 'null');
+      st.setItem(k, JSON.stringify(value));
+    } catch (e) { /* see above */ }
   }
   var memQueue = null;
   function queue(items) {
@@ -141,8 +155,11 @@
   }
   function retry(seconds) {
     state.failures++;
-    var ms = seconds >= 0 ? seconds * 1000 : Math.min(BACKOFF_MAX, 1000 * Math.pow(2, state.failures - 1)) * (0.5 + Math.random() / 2);
-    state.timer = setTimeout(function () { state.timer = null; flush(); }, ms);
+    state.timer = setTimeout(function () { state.timer = null; flush(); }, backoff(seconds, state.failures));
+  }
+  /** Retry-After when the server gives one, else exponential backoff with jitter. */
+  function backoff(seconds, failures) {
+    return seconds >= 0 ? seconds * 1000 : Math.min(BACKOFF_MAX, 1000 * Math.pow(2, failures - 1)) * (0.5 + Math.random() / 2);
   }
 
   /** The page is going away: hand what waits to the browser in one beacon. The items stay
@@ -171,10 +188,133 @@
       return r.json();
     }).then(function (c) { state.config = c; return c; });
   }
+  /** The configuration of this page, fetched once (again after identify). */
+  function configured() {
+    return state.ready || (state.ready = loadConfig().catch(function (e) { state.ready = null; throw e; }));
+  }
   function survey(key) {
     var list = (state.config && state.config.surveys) || [];
     for (var i = 0; i < list.length; i++) if (list[i].key === key || list[i].id === key) return list[i];
     return null;
+  }
+  function rules(s) { return s.targeting || {}; }
+
+  // ---- what this device remembers: fatigue, like PostHog keeps "seen" on the device ------
+  /** Per survey id: when it was last shown (s), answered (a), dismissed (d), and whether it
+   *  is exempt from fatigue (x). Re-read before each use: other tabs write it too. */
+  function seen() { return (state.seen = store('seen') || state.seen); }
+  function remember(s, what) {
+    var all = seen(), c = all[s.id] || (all[s.id] = {});
+    c[what] = Date.now();
+    c.x = !!rules(s).fatigue_exempt;
+    store('seen', all);
+    if (what === 's' && !c.x) session(function (v) { v.n++; });
+  }
+  /** This tab's session (sessionStorage): its id, surveys shown (n), surveys shown on exit
+   *  intent (x) and surveys the server refused (r), which are not asked about again. */
+  function session(change) {
+    var v = state.session || (state.session = store('session', undefined, 'sessionStorage') || { id: uuidv7(), n: 0, x: {}, r: {} });
+    if (change) change(v);
+    store('session', v, 'sessionStorage');
+    return v;
+  }
+  /** Whether the project's fatigue rules keep `s` away on this device; the same rules as
+   *  the server's `may_show` (src/domain/fatigue.rs), on what this device has seen. */
+  function resting(s) {
+    var t = rules(s), f = state.config.fatigue || FATIGUE, all = seen(), own = all[s.id] || {}, now = Date.now();
+    if (session().r[s.id]) return true;
+    if (t.fatigue_exempt) return false;
+    function within(at, ms) { return at > 0 && now < at + ms; }
+    function last(c) { return Math.max(c.a || 0, c.d || 0); }
+    if (f.max_per_session && session().n >= f.max_per_session) return true;
+    if (t.recontact_days && within(last(own), t.recontact_days * DAY)) return true;
+    var rest = f.days_between_surveys * DAY;
+    if (rest && within(last(own), rest)) return true;
+    for (var id in all) if (rest && id !== s.id && !all[id].x && within(Math.max(last(all[id]), all[id].s || 0), rest)) return true;
+    return !!f.ignored_wait_hours && own.s > last(own) && within(own.s, f.ignored_wait_hours * 36e5);
+  }
+
+  // ---- triggers: evaluated on the device, so page views cost the server nothing ----------
+  /** Whether `s` matches the whole of `str`: `*` any run of characters, `?` exactly one.
+   *  Backtracks to the last star only, so it is linear-ish, whatever the pattern. */
+  function glob(p, str) {
+    var i = 0, j = 0, star = -1, mark = 0;
+    while (i < str.length) {
+      if (j < p.length && (p[j] === '?' || p[j] === str[i])) { i++; j++; }
+      else if (p[j] === '*') { star = j++; mark = i; }
+      else if (star >= 0) { j = star + 1; i = ++mark; }
+      else return false;
+    }
+    while (p[j] === '*') j++;
+    return j === p.length;
+  }
+  function urlMatches(u, href) {
+    return u.match === 'exact' ? href === u.value : u.match === 'prefix' ? href.indexOf(u.value) === 0
+      : u.match === 'glob' && glob(u.value, href);
+  }
+  /** Whether every condition of the survey's triggers holds now (none: at once). */
+  function due(s) {
+    var t = rules(s).triggers || {}, href = w.location.href;
+    return (!t.url || !t.url.length || t.url.some(function (u) { return urlMatches(u, href); }))
+      && (!t.delay_ms || page.waited >= t.delay_ms || w.performance.now() >= t.delay_ms) // since navigation
+      && (!t.scroll_percent || depth() >= t.scroll_percent)
+      && (!t.event || !!page.events[t.event])
+      && (!t.exit_intent || (page.exit && !session().x[s.id]))
+      && (!t.min_page_views || page.views >= t.min_page_views)
+      && (!t.min_days_seen || Date.now() - page.first >= t.min_days_seen * DAY);
+  }
+  /** Waits on this page for the triggers of the survey the server picked for the person. */
+  function arm(c) {
+    var s = state.armed = survey(c.show), t = s && rules(s).triggers;
+    // The timer says it waited: timers may fire a little before performance.now() agrees.
+    if (t && t.delay_ms) setTimeout(function () { page.waited = t.delay_ms; check(); }, t.delay_ms - w.performance.now());
+    return check();
+  }
+  /** One attempt per page view, once the armed survey's triggers hold; resolves to
+   *  whether it appeared. */
+  function check() {
+    var s = state.armed;
+    if (!s || state.open || !due(s)) return Promise.resolve(false);
+    state.armed = null;
+    return attempt(s);
+  }
+  /** The deepest the person scrolled on this page, in percent of its height (a page that
+   *  fits the window is seen whole: 100). */
+  function depth() {
+    var h = d.documentElement.scrollHeight;
+    return (page.scrolled = Math.max(page.scrolled, h ? 100 * (w.scrollY + w.innerHeight) / h : 100));
+  }
+
+  /** Shows `s` if the device's and then the server's fatigue rules allow it now. */
+  function attempt(s) {
+    if (resting(s)) return Promise.resolve(false);
+    var body = { id: uuidv7(), survey: s.key, respondent_id: respondent(), session_id: session().id };
+    return ask(body, 1).then(function (a) {
+      if (!a.show) { session(function (v) { v.r[s.id] = 1; }); return false; }
+      if ((rules(s).triggers || {}).exit_intent) session(function (v) { v.x[s.id] = 1; });
+      remember(s, 's'); // the server counted it shown: so does the device, even if it lost a race
+      return !state.open && render(s); // never replaces what the person is answering
+    });
+  }
+  /** POST /v1/responses/shown, retried with the same id (a replay gets the first answer).
+   *  Not through the persistent queue: the question only matters while this page shows,
+   *  so after a few tries the survey simply does not appear. */
+  function ask(body, tries) {
+    function again(seconds) {
+      if (tries >= SHOWN_TRIES) return { show: false };
+      var ms = Math.min(backoff(seconds, tries), 10000); // later than that, the moment has passed
+      return new Promise(function (ok) { setTimeout(ok, ms); }).then(function () { return ask(body, tries + 1); });
+    }
+    return send('POST', '/v1/responses/shown', body).then(function (r) {
+      if (r.ok) return r.json();
+      return r.status === 408 || r.status === 429 || r.status >= 500 ? again(parseFloat(r.headers.get('Retry-After'))) : { show: false };
+    }, function () { return again(NaN); });
+  }
+  /** Shows a survey the app or the person asked for: no triggers, no fatigue check. */
+  function display(s) {
+    if (!s) return false;
+    remember(s, 's');
+    return render(s);
   }
 
   // ---- texts -------------------------------------------------------------------------------
@@ -221,6 +361,7 @@
     state.open = null;
     o.host.remove();
     if (dismissed && !o.answered && o.survey.kind !== 'text') {
+      remember(o.survey, 'd');
       send('POST', '/v1/responses/dismiss', { survey: o.survey.key, respondent_id: respondent() }).catch(function () {});
     }
     if (o.returnFocus && o.returnFocus.focus && d.contains(o.returnFocus)) o.returnFocus.focus();
@@ -293,6 +434,7 @@
       var o = state.open;
       o.answered = true;
       o.answerId = uuidv7();
+      remember(s, 'a');
       enqueue({ t: 'a', id: o.answerId, body: answer(s, { score: score }) });
       step(followUpStep(s, score));
     }
@@ -339,6 +481,7 @@
       var o = state.open;
       o.answered = true;
       o.answerId = uuidv7();
+      remember(s, 'a');
       enqueue({ t: 'a', id: o.answerId, body: answer(s, { comment: ta.value.trim(), category: cat.value }) });
       thanks();
     }
@@ -361,48 +504,65 @@
   var api = {
     version: '1',
     /** Starts the widget: sends what an earlier visit left queued and, unless autoShow is
-     *  false, shows the survey the server picks for this person. */
+     *  false, waits on this page for the triggers of the survey the server picks for this
+     *  person. Resolves to whether a survey appeared at once. */
     init: function (options) {
       if (!options || !/^fbk_pub_/.test(options.key || '')) throw new Error('feedbackd: init needs a publishable key (fbk_pub_…)');
       cfg = options;
       cfg.host = (options.host || '').replace(/\/$/, '');
       if (options.respondentId) state.respondentId = options.respondentId;
       state.attributes = options.attributes || {};
+      var visits = store('visits') || { n: 0, first: Date.now() };
+      visits.n++;
+      store('visits', visits);
+      page.views = visits.n;
+      page.first = visits.first;
       w.addEventListener('pagehide', beacon);
       d.addEventListener('visibilitychange', function () { if (d.visibilityState === 'hidden') beacon(); });
       w.addEventListener('online', function () { if (state.timer) { clearTimeout(state.timer); state.timer = null; } flush(); });
+      w.addEventListener('scroll', check, { passive: true });
+      w.addEventListener('popstate', check); // single-page apps: the URL changed
+      w.addEventListener('hashchange', check);
+      // Exit intent: the pointer leaves the page through the top (towards tabs and the
+      // address bar). Only desktop pointers do this; touch devices never fire it.
+      d.addEventListener('mouseout', function (e) { if (!e.relatedTarget && e.clientY <= 0) { page.exit = true; check(); } });
       flush();
-      return options.autoShow === false ? Promise.resolve(false) : api.show();
+      return options.autoShow === false ? Promise.resolve(false) : configured().then(arm);
     },
-    /** Who answers: the app's id for the person, and attributes for targeting. */
+    /** Who answers: the app's id for the person, and attributes for targeting. The server
+     *  picks again for them. */
     identify: function (respondentId, attributes) {
       needInit();
       state.respondentId = respondentId ? String(respondentId) : null;
       state.attributes = attributes || {};
+      state.ready = null;
+      if (cfg.autoShow !== false) configured().then(arm).catch(function () {});
     },
-    /** Shows a survey by key; without one, the survey the server picks for this person now
-     *  (targeting, sampling, recontact). Resolves to whether something was shown. */
+    /** Shows a survey by key, now. Without one: the survey the server picks for this person,
+     *  now, regardless of its triggers, if the fatigue rules allow it. Resolves to whether
+     *  something was shown. */
     show: function (surveyKey) {
       needInit();
-      return loadConfig().then(function (c) {
-        var s = survey(surveyKey || c.show);
-        return s ? render(s) : false;
+      return configured().then(function (c) {
+        return surveyKey ? display(survey(surveyKey)) : c.show && survey(c.show) ? attempt(survey(c.show)) : false;
       });
     },
-    /** Reports an app event; a survey whose trigger it is (options.triggers: {event: key})
-     *  is shown if the server's targeting picks it for this person now. */
+    /** Reports an app event on this page (a survey's `triggers.event`); works before init
+     *  and before the configuration arrived, which then finds it. Resolves to whether a
+     *  survey appeared. The older options.triggers ({event: survey key}) still shows that
+     *  survey when the server picks it for this person. */
     track: function (event) {
-      needInit();
+      page.events[event] = true;
+      if (!cfg) return Promise.resolve(false);
       var key = (cfg.triggers || {})[event];
-      if (!key) return Promise.resolve(false);
-      return loadConfig().then(function (c) { return c.show === key && render(survey(key)); });
+      return configured().then(function (c) { return key && c.show === key ? attempt(survey(key)) : check(); });
     },
     /** Opens the free-text "send feedback" form (options.feedbackSurvey, else the first text survey). */
     feedback: function () {
       needInit();
-      return loadConfig().then(function (c) {
+      return configured().then(function (c) {
         var s = survey(cfg.feedbackSurvey) || c.surveys.filter(function (x) { return x.kind === 'text'; })[0];
-        return s ? render(s) : false;
+        return display(s);
       });
     },
     /** Sends what is queued now, without waiting for the backoff. */

@@ -3,13 +3,14 @@
 
 use super::Database;
 use crate::cli::{
-    GlobalArgs, KeyCommand, OutputArgs, ProjectCommand, ReportLinkCommand, RetentionCommand, SurveyCommand,
+    GlobalArgs, KeyCommand, OutputArgs, ProjectCommand, ProjectUpdateArgs, ReportLinkCommand,
+    RetentionCommand,
 };
-use crate::domain::SurveyStatus;
 use crate::manage::report_links::{self, LinkSpec, LinkView};
-use crate::manage::{self, SurveySpec};
+use crate::manage::{self, FatigueChange, ProjectChange, ProjectSettings};
 use crate::privacy;
-use crate::store::{keys, projects, surveys};
+use crate::store::{keys, projects};
+use diesel::{Connection, PgConnection};
 use serde::Serialize;
 
 /// `feedbackd project …`
@@ -21,13 +22,14 @@ pub fn project(global: &GlobalArgs, command: ProjectCommand) -> anyhow::Result<(
             let project = manage::create_project(&mut conn, &name, &origins)?;
             print(output, &project, || format!("created project {} ({})", project.id, project.name))
         }
-        ProjectCommand::Update { project, retention_days, ip_policy, output } => {
-            let retention = retention_days.map(|r| r.0);
-            let project = manage::update_project_privacy(&mut conn, project, retention, ip_policy)?;
-            print(output, &project, || {
-                let kept = project.retention_days.map_or("forever".to_string(), |d| format!("{d} days"));
-                format!("project {}: answers kept {kept}, client IPs: {}", project.id, project.ip_policy)
-            })
+        ProjectCommand::Show { project, output } => {
+            let settings = manage::project_settings(&mut conn, project)?;
+            print(output, &settings, || settings_text(&settings))
+        }
+        ProjectCommand::Update(args) => {
+            let output = args.output;
+            let settings = update_project(&mut conn, *args)?;
+            print(output, &settings, || settings_text(&settings))
         }
         ProjectCommand::Index { project, key, remove, output } => {
             let change = manage::indexing::set_indexed(&mut conn, project, &key, !remove)?;
@@ -59,6 +61,56 @@ pub fn project(global: &GlobalArgs, command: ProjectCommand) -> anyhow::Result<(
             })
         }
     }
+}
+
+/// `feedbackd project update`: the settings the API changes, then the privacy settings only
+/// the CLI changes, in one transaction (a refused setting changes nothing).
+fn update_project(conn: &mut PgConnection, args: ProjectUpdateArgs) -> anyhow::Result<ProjectSettings> {
+    let change = ProjectChange {
+        name: args.name,
+        allowed_origins: args.origins,
+        rate_project: args.rate_limit_project.map(|r| r.0),
+        rate_respondent: args.rate_limit_respondent.map(|r| r.0),
+        fatigue: FatigueChange {
+            days_between_surveys: args.fatigue_days,
+            max_per_session: args.fatigue_per_session,
+            ignored_wait_hours: args.fatigue_ignored_hours,
+        },
+        time_zone: args.time_zone,
+    };
+    let project = args.project;
+    let retention = args.retention_days.map(|r| r.0);
+    Ok(conn.transaction(|conn| {
+        let settings = manage::update_project_settings(conn, project, change)?;
+        if retention.is_none() && args.ip_policy.is_none() {
+            return Ok::<_, manage::ManageError>(settings);
+        }
+        manage::update_project_privacy(conn, project, retention, args.ip_policy)?;
+        manage::project_settings(conn, project)
+    })?)
+}
+
+/// A project's settings, for people.
+fn settings_text(p: &ProjectSettings) -> String {
+    let or_default = |rate: &Option<String>| rate.clone().unwrap_or_else(|| "the service's".into());
+    let origins =
+        if p.allowed_origins.is_empty() { "none".to_string() } else { p.allowed_origins.join(", ") };
+    let kept = p.retention_days.map_or("forever".to_string(), |d| format!("{d} days"));
+    let f = &p.fatigue;
+    format!(
+        "project {} ({})\n  allowed origins: {origins}\n  rate limits: project {}, respondent {}\n  \
+         fatigue: one survey per {} days, {} per session, {} h after an ignored one\n  time zone: {}\n  \
+         answers kept {kept}, client IPs: {}",
+        p.id,
+        p.name,
+        or_default(&p.rate_limits.project),
+        or_default(&p.rate_limits.respondent),
+        f.days_between_surveys,
+        f.max_per_session,
+        f.ignored_wait_hours,
+        p.time_zone,
+        p.ip_policy
+    )
 }
 
 /// `feedbackd key …`
@@ -98,37 +150,6 @@ pub fn key(global: &GlobalArgs, command: KeyCommand) -> anyhow::Result<()> {
         KeyCommand::Revoke { project, id, output } => {
             let key = manage::revoke_key(&mut conn, project, id)?;
             print(output, &key, || format!("revoked key {}", key.id))
-        }
-    }
-}
-
-/// `feedbackd survey …`
-pub fn survey(global: &GlobalArgs, command: SurveyCommand) -> anyhow::Result<()> {
-    let database = Database::open(global)?;
-    let mut conn = database.connect()?;
-    match command {
-        SurveyCommand::Create { project, kind, key, question, scale_min, scale_max, output } => {
-            let spec = SurveySpec {
-                key: &key,
-                kind,
-                question: &question,
-                scale_min,
-                scale_max,
-                status: SurveyStatus::Active,
-            };
-            let survey = manage::create_survey(&mut conn, project, &spec)?;
-            print(output, &survey, || {
-                format!("created {} survey {} ({})", survey.kind, survey.id, survey.key)
-            })
-        }
-        SurveyCommand::List { project, output } => {
-            let list = surveys::list(&mut conn, project)?;
-            print(output, &list, || {
-                list.iter()
-                    .map(|s| format!("{}  {:<6} {:<8} {}", s.id, s.kind, s.status, s.key))
-                    .collect::<Vec<_>>()
-                    .join("\n")
-            })
         }
     }
 }

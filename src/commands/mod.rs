@@ -5,6 +5,7 @@ mod demo;
 mod export;
 mod seed;
 mod serve;
+mod surveys;
 
 use crate::cli::{Cli, Command, GlobalArgs, RollupsCommand};
 use crate::embedded::EmbeddedPostgres;
@@ -26,7 +27,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::Project(command) => admin::project(&cli.global, command),
         Command::Key(command) => admin::key(&cli.global, command),
-        Command::Survey(command) => admin::survey(&cli.global, command),
+        Command::Survey(command) => surveys::survey(&cli.global, command),
         Command::ReportLink(command) => admin::report_link(&cli.global, command),
         Command::Openapi => {
             println!("{}", crate::http::openapi_document().to_pretty_json()?);

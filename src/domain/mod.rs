@@ -1,16 +1,22 @@
 //! Domain types shared by every layer. They can only be built valid.
 
 pub mod fatigue;
+pub mod history;
 mod keys;
 mod presentation;
+mod schedule_time;
 mod survey;
 mod targeting;
+mod triggers;
 
 pub use fatigue::Fatigue;
+pub use history::{EventKind, SurveyEvent};
 pub use keys::{hash_token, parse_share_token, KeyKind, NewToken, Scope, SHARE_TOKEN_PREFIX};
 pub use presentation::{FollowUpQuestion, Labels, LocalizedTexts, Presentation};
+pub use schedule_time::{parse_time_zone, ScheduleTime};
 pub use survey::{Scale, Schedule, SurveyKind, SurveyStatus};
-pub use targeting::{Filter, FilterOp, FilterValue, Scalar, Targeting};
+pub use targeting::{Filter, FilterGroup, FilterOp, FilterRule, FilterValue, Scalar, Targeting};
+pub use triggers::{Triggers, UrlMatch, UrlPattern};
 
 use serde::Serialize;
 

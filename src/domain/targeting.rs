@@ -1,15 +1,18 @@
-//! Who should see a survey: a sample rate, a recontact period and attribute filters.
-//! Stored in `surveys.targeting`; checked before every write.
+//! Who should see a survey, and when: a sample rate, a recontact period, attribute filters
+//! (alone or in any/all groups) and the widget's triggers. Stored in `surveys.targeting`;
+//! checked before every write.
 
+use super::triggers::Triggers;
 use super::FieldError;
-use serde::{Deserialize, Serialize};
+use serde::de::{Error as _, MapAccess, Visitor};
+use serde::{Deserialize, Deserializer, Serialize};
 use sha2::{Digest, Sha256};
 use std::cmp::Ordering;
 use std::collections::HashMap;
 use utoipa::ToSchema;
 use uuid::Uuid;
 
-/// Most filters on one survey.
+/// Most filters on one survey, counting those inside groups.
 const MAX_FILTERS: usize = 20;
 /// Most values in an `in` / `not_in` list.
 const MAX_VALUES: usize = 100;
@@ -31,9 +34,12 @@ pub struct Targeting {
     #[serde(default)]
     #[schema(maximum = 3650)]
     pub recontact_days: u32,
-    /// All must match the respondent's attributes.
+    /// All must match the respondent's attributes; an element may be an `any`/`all` group.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub filters: Vec<Filter>,
+    pub filters: Vec<FilterRule>,
+    /// When the widget shows the survey on the page; none: as soon as the page loads.
+    #[serde(default, skip_serializing_if = "Triggers::is_empty")]
+    pub triggers: Triggers,
     /// Escapes the project's fatigue rules, and does not count toward them: for a survey
     /// the person opens themselves (a feedback button).
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
@@ -46,7 +52,107 @@ fn one() -> f64 {
 
 impl Default for Targeting {
     fn default() -> Self {
-        Targeting { sample_rate: 1.0, recontact_days: 0, filters: Vec::new(), fatigue_exempt: false }
+        Targeting {
+            sample_rate: 1.0,
+            recontact_days: 0,
+            filters: Vec::new(),
+            triggers: Triggers::default(),
+            fatigue_exempt: false,
+        }
+    }
+}
+
+/// One element of `filters`: a filter, or a group of filters that combine with OR (`any`)
+/// or AND (`all`). Groups hold filters only (one level), which is every boolean shape a
+/// dashboard form offers without becoming a query language.
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+#[serde(untagged)]
+pub enum FilterRule {
+    One(Filter),
+    Group(FilterGroup),
+}
+
+/// `{"any": [filter, …]}` (at least one matches) or `{"all": [filter, …]}` (every one).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case", deny_unknown_fields)]
+pub enum FilterGroup {
+    Any(Vec<Filter>),
+    All(Vec<Filter>),
+}
+
+/// Reads the map key by key rather than by trial as `untagged` would, so a mistake keeps
+/// its path and serde's own message (`filters[0].op`: "unknown variant `like`", or
+/// "unknown field `atribute`") instead of "did not match any variant".
+impl<'de> Deserialize<'de> for FilterRule {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer.deserialize_map(RuleVisitor)
+    }
+}
+
+struct RuleVisitor;
+
+const RULE_FIELDS: &[&str] = &["attribute", "op", "value", "any", "all"];
+
+impl<'de> Visitor<'de> for RuleVisitor {
+    type Value = FilterRule;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("a filter {attribute, op, value} or a group {\"any\": [...]} / {\"all\": [...]}")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<FilterRule, A::Error> {
+        let (mut attribute, mut op, mut value, mut group) = (None, None, None, None);
+        while let Some(key) = map.next_key::<String>()? {
+            match key.as_str() {
+                "attribute" => attribute = Some(map.next_value()?),
+                "op" => op = Some(map.next_value()?),
+                "value" => value = Some(map.next_value()?),
+                "any" if group.is_none() => group = Some(FilterGroup::Any(map.next_value()?)),
+                "all" if group.is_none() => group = Some(FilterGroup::All(map.next_value()?)),
+                "any" | "all" => return Err(A::Error::custom("a group takes one of `any` and `all`")),
+                other => return Err(A::Error::unknown_field(other, RULE_FIELDS)),
+            }
+        }
+        match (group, attribute, op, value) {
+            (Some(group), None, None, None) => Ok(FilterRule::Group(group)),
+            (Some(_), ..) => {
+                Err(A::Error::custom("a group holds `any` or `all` alone, not a filter's fields"))
+            }
+            (None, Some(attribute), Some(op), Some(value)) => {
+                Ok(FilterRule::One(Filter { attribute, op, value }))
+            }
+            (None, attribute, op, _) => Err(A::Error::missing_field(if attribute.is_none() {
+                "attribute"
+            } else if op.is_none() {
+                "op"
+            } else {
+                "value"
+            })),
+        }
+    }
+}
+
+impl FilterRule {
+    /// The filters in this element, with their paths under `filters[i]`.
+    fn members(&self) -> Vec<(String, &Filter)> {
+        match self {
+            FilterRule::One(f) => vec![(String::new(), f)],
+            FilterRule::Group(FilterGroup::Any(fs)) => {
+                fs.iter().enumerate().map(|(j, f)| (format!(".any[{j}]"), f)).collect()
+            }
+            FilterRule::Group(FilterGroup::All(fs)) => {
+                fs.iter().enumerate().map(|(j, f)| (format!(".all[{j}]"), f)).collect()
+            }
+        }
+    }
+
+    fn matches(&self, attributes: &HashMap<String, String>) -> bool {
+        let one = |f: &Filter| f.matches(attributes.get(&f.attribute).map(String::as_str));
+        match self {
+            FilterRule::One(f) => one(f),
+            FilterRule::Group(FilterGroup::Any(fs)) => fs.iter().any(one),
+            FilterRule::Group(FilterGroup::All(fs)) => fs.iter().all(one),
+        }
     }
 }
 
@@ -112,49 +218,27 @@ impl Targeting {
         if self.recontact_days > MAX_RECONTACT_DAYS {
             errors.push(FieldError::new("recontact_days", format!("at most {MAX_RECONTACT_DAYS}")));
         }
-        if self.filters.len() > MAX_FILTERS {
-            errors.push(FieldError::new("filters", format!("at most {MAX_FILTERS} filters")));
+        let total: usize = self.filters.iter().map(|r| r.members().len()).sum();
+        if total > MAX_FILTERS {
+            errors
+                .push(FieldError::new("filters", format!("at most {MAX_FILTERS} filters, groups included")));
         }
-        for (i, f) in self.filters.iter().enumerate() {
-            let path = format!("filters[{i}]");
-            if f.attribute.is_empty() || f.attribute.chars().count() > MAX_CHARS {
-                errors.push(FieldError::new(format!("{path}.attribute"), "must be 1 to 256 characters"));
+        for (i, rule) in self.filters.iter().enumerate() {
+            let members = rule.members();
+            if members.is_empty() {
+                errors.push(FieldError::new(format!("filters[{i}]"), "a group needs at least one filter"));
             }
-            let list = matches!(f.op, FilterOp::In | FilterOp::NotIn);
-            let values: Vec<&Scalar> = match &f.value {
-                FilterValue::One(_) if list => {
-                    errors.push(FieldError::new(format!("{path}.value"), "`in` and `not_in` take a list"));
-                    continue;
-                }
-                FilterValue::Many(_) if !list => {
-                    errors
-                        .push(FieldError::new(format!("{path}.value"), "only `in` and `not_in` take a list"));
-                    continue;
-                }
-                FilterValue::One(v) => vec![v],
-                FilterValue::Many(vs) if vs.is_empty() || vs.len() > MAX_VALUES => {
-                    errors.push(FieldError::new(format!("{path}.value"), "must hold 1 to 100 values"));
-                    continue;
-                }
-                FilterValue::Many(vs) => vs.iter().collect(),
-            };
-            if values.iter().any(|v| v.text().chars().count() > MAX_CHARS) {
-                errors.push(FieldError::new(format!("{path}.value"), "values are at most 256 characters"));
-            }
-            let ordered = matches!(f.op, FilterOp::Lt | FilterOp::Lte | FilterOp::Gt | FilterOp::Gte);
-            if ordered && Version::parse(&values[0].text()).is_none() {
-                errors.push(FieldError::new(
-                    format!("{path}.value"),
-                    "comparisons need a version or number such as 3.2",
-                ));
+            for (inner, f) in members {
+                errors.extend(f.check().into_iter().map(|e| e.under(&format!("filters[{i}]{inner}"))));
             }
         }
+        errors.extend(self.triggers.check());
         errors.into_iter().map(|e| e.under("targeting")).collect()
     }
 
-    /// Whether a respondent with these attributes passes every filter.
+    /// Whether a respondent with these attributes passes every element of `filters`.
     pub fn matches(&self, attributes: &HashMap<String, String>) -> bool {
-        self.filters.iter().all(|f| f.matches(attributes.get(&f.attribute).map(String::as_str)))
+        self.filters.iter().all(|rule| rule.matches(attributes))
     }
 
     /// Whether the respondent falls in the sample: the first 64 bits of
@@ -172,6 +256,39 @@ impl Targeting {
 }
 
 impl Filter {
+    /// Every rule this filter breaks, with paths relative to it.
+    fn check(&self) -> Vec<FieldError> {
+        let mut errors = Vec::new();
+        if self.attribute.is_empty() || self.attribute.chars().count() > MAX_CHARS {
+            errors.push(FieldError::new("attribute", "must be 1 to 256 characters"));
+        }
+        let list = matches!(self.op, FilterOp::In | FilterOp::NotIn);
+        let values: Vec<&Scalar> = match &self.value {
+            FilterValue::One(_) if list => {
+                errors.push(FieldError::new("value", "`in` and `not_in` take a list"));
+                return errors;
+            }
+            FilterValue::Many(_) if !list => {
+                errors.push(FieldError::new("value", "only `in` and `not_in` take a list"));
+                return errors;
+            }
+            FilterValue::One(v) => vec![v],
+            FilterValue::Many(vs) if vs.is_empty() || vs.len() > MAX_VALUES => {
+                errors.push(FieldError::new("value", "must hold 1 to 100 values"));
+                return errors;
+            }
+            FilterValue::Many(vs) => vs.iter().collect(),
+        };
+        if values.iter().any(|v| v.text().chars().count() > MAX_CHARS) {
+            errors.push(FieldError::new("value", "values are at most 256 characters"));
+        }
+        let ordered = matches!(self.op, FilterOp::Lt | FilterOp::Lte | FilterOp::Gt | FilterOp::Gte);
+        if ordered && Version::parse(&values[0].text()).is_none() {
+            errors.push(FieldError::new("value", "comparisons need a version or number such as 3.2"));
+        }
+        errors
+    }
+
     fn matches(&self, actual: Option<&str>) -> bool {
         let Some(actual) = actual else { return false };
         let values: Vec<String> = match &self.value {
@@ -280,5 +397,78 @@ mod tests {
             fields,
             ["targeting.sample_rate", "targeting.filters[0].value", "targeting.filters[1].value"]
         );
+    }
+
+    #[test]
+    fn groups_combine_filters_with_any_and_all() {
+        let t: Targeting = serde_json::from_value(serde_json::json!({"filters": [
+            {"attribute": "country", "op": "eq", "value": "DE"},
+            {"any": [{"attribute": "plan", "op": "eq", "value": "pro"},
+                     {"attribute": "seats", "op": "gte", "value": 10}]},
+            {"all": [{"attribute": "app_version", "op": "gte", "value": "3"},
+                     {"attribute": "app_version", "op": "lt", "value": "4"}]}
+        ]}))
+        .unwrap();
+        assert!(t.check().is_empty(), "{:?}", t.check());
+        let attrs = |pairs: &[(&str, &str)]| -> HashMap<String, String> {
+            pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
+        };
+        let de =
+            |more: &[(&str, &str)]| attrs(&[&[("country", "DE"), ("app_version", "3.4")], more].concat());
+        assert!(t.matches(&de(&[("plan", "pro")])));
+        assert!(t.matches(&de(&[("plan", "free"), ("seats", "12")])));
+        assert!(!t.matches(&de(&[("plan", "free"), ("seats", "2")])));
+        assert!(!t.matches(&attrs(&[("country", "DE"), ("plan", "pro"), ("app_version", "4.0")])));
+        assert!(!t.matches(&attrs(&[("country", "FR"), ("plan", "pro"), ("app_version", "3.4")])));
+        // The wire shape survives a round trip, groups and all.
+        let back: Targeting = serde_json::from_value(serde_json::to_value(&t).unwrap()).unwrap();
+        assert_eq!(back, t);
+    }
+
+    #[test]
+    fn groups_are_checked_by_path_and_count_toward_the_limit() {
+        let filter = serde_json::json!({"attribute": "plan", "op": "eq", "value": "pro"});
+        let t: Targeting = serde_json::from_value(serde_json::json!({"filters": [
+            filter, {"any": []}, {"all": [filter, {"attribute": "v", "op": "in", "value": "x"}]}
+        ], "triggers": {"delay_ms": 700000}}))
+        .unwrap();
+        let fields: Vec<_> = t.check().into_iter().map(|e| e.field).collect();
+        assert_eq!(
+            fields,
+            ["targeting.filters[1]", "targeting.filters[2].all[1].value", "targeting.triggers.delay_ms"]
+        );
+        let crowded: Targeting =
+            serde_json::from_value(serde_json::json!({"filters": [filter, {"any": vec![filter; 20]}]}))
+                .unwrap();
+        assert_eq!(crowded.check()[0].field, "targeting.filters");
+    }
+
+    #[test]
+    fn a_mistyped_filter_is_named_not_lost_in_the_variants() {
+        let err = serde_json::from_value::<Targeting>(serde_json::json!({"filters": [
+            {"atribute": "plan", "op": "eq", "value": "pro"}]}))
+        .unwrap_err()
+        .to_string();
+        assert!(err.contains("unknown field `atribute`"), "{err}");
+        let nested = serde_json::from_value::<Targeting>(serde_json::json!({"filters": [
+            {"any": [{"attribute": "plan", "op": "like", "value": "pro"}]}]}))
+        .unwrap_err()
+        .to_string();
+        assert!(nested.contains("unknown variant `like`"), "{nested}");
+        // The path reaches into the group, as the API's problem names it.
+        let body = r#"{"filters": [{"any": [{"attribute": "plan", "op": "eq", "value": "x"},
+                                            {"attribute": "plan", "op": "like", "value": "x"}]}]}"#;
+        let err =
+            serde_path_to_error::deserialize::<_, Targeting>(&mut serde_json::Deserializer::from_str(body))
+                .unwrap_err();
+        assert_eq!(err.path().to_string(), "filters[0].any[1].op");
+        let bad = |v: serde_json::Value| serde_json::from_value::<Targeting>(v).unwrap_err().to_string();
+        assert!(
+            bad(serde_json::json!({"filters": [{"any": [], "all": []}]})).contains("one of `any` and `all`")
+        );
+        assert!(bad(serde_json::json!({"filters": [{"any": [], "op": "eq"}]})).contains("alone"));
+        assert!(bad(serde_json::json!({"filters": [{"attribute": "plan", "op": "eq"}]}))
+            .contains("missing field `value`"));
+        assert!(bad(serde_json::json!({"filters": ["plan"]})).contains("a filter"));
     }
 }

@@ -7,7 +7,7 @@ use serde_json::Value;
 use std::borrow::Cow;
 
 /// The columns every CSV export has, before one `attributes.KEY` column per attribute key.
-pub const FIXED_COLUMNS: [&str; 15] = [
+pub const FIXED_COLUMNS: [&str; 17] = [
     "id",
     "survey_id",
     "respondent_id",
@@ -19,6 +19,8 @@ pub const FIXED_COLUMNS: [&str; 15] = [
     "client_time",
     "late",
     "duplicate_of",
+    "sentiment",
+    "sentiment_language",
     "context.page_url",
     "context.user_agent",
     "context.device",
@@ -111,6 +113,8 @@ impl Encoder {
                     Some(id) => writer.write_field(id.hyphenated().encode_lower(&mut uuid).as_bytes())?,
                     None => writer.write_field("")?,
                 }
+                writer.write_field(a.sentiment.map(|s| s.to_string()).unwrap_or_default())?;
+                writer.write_field(a.sentiment_language.as_deref().unwrap_or(""))?;
                 for field in CONTEXT_FIELDS {
                     writer.write_field(neutralise(&value_cell(a.context.get(field))).as_bytes())?;
                 }

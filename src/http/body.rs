@@ -118,6 +118,17 @@ fn nul_path(value: &serde_json::Value, path: String) -> Option<String> {
     }
 }
 
+/// For a PATCH field that may be cleared, as `#[serde(default, deserialize_with =
+/// "super::body::nullable")]` on an `Option<Option<T>>`: absent stays `None` (keep the
+/// value), `null` is `Some(None)` (clear it), a value is `Some(Some(v))`.
+pub(super) fn nullable<'de, D, T>(deserializer: D) -> Result<Option<Option<T>>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: serde::Deserialize<'de>,
+{
+    <Option<T> as serde::Deserialize>::deserialize(deserializer).map(Some)
+}
+
 /// JSON bodies are `application/json`; `text/plain` is accepted too, because
 /// `navigator.sendBeacon` and preflight-free widget requests can only send that.
 fn check_content_type(req: &HttpRequest) -> Result<(), ApiError> {
@@ -186,6 +197,24 @@ mod tests {
         };
         assert_eq!(errors[0].field, "a");
         assert!(matches!(parse_json::<T>(b"{"), Err(ApiError::Malformed(_))));
+    }
+
+    #[test]
+    fn nullable_fields_tell_absent_from_null() {
+        #[derive(serde::Deserialize, Debug)]
+        struct T {
+            #[serde(default, deserialize_with = "nullable")]
+            a: Option<Option<u8>>,
+        }
+        let read = |body: &[u8]| parse_json::<T>(body).unwrap().a;
+        assert_eq!(
+            (read(b"{}"), read(br#"{"a": null}"#), read(br#"{"a": 3}"#)),
+            (None, Some(None), Some(Some(3)))
+        );
+        let Err(ApiError::Validation(errors)) = parse_json::<T>(br#"{"a": -1}"#) else {
+            panic!("expected a validation error");
+        };
+        assert_eq!(errors[0].field, "a");
     }
 
     #[test]

@@ -54,6 +54,9 @@ pub struct ReportFilters {
     category: Option<String>,
     /// Full-text query on comments.
     q: Option<String>,
+    /// Comment tone: positive, neutral or negative (VADER compound ≥ 0.05, between, ≤ -0.05).
+    /// Answers whose comment is not scored (none, pending, not English) never match.
+    sentiment: Option<String>,
 }
 
 impl From<InsightsError> for ApiError {

@@ -13,7 +13,7 @@ use std::str::FromStr;
 
 /// Parameters every report and the list take.
 const COMMON: &[&str] =
-    &["from", "to", "tz", "score_min", "score_max", "band", "has_comment", "category", "q"];
+    &["from", "to", "tz", "score_min", "score_max", "band", "has_comment", "category", "q", "sentiment"];
 /// Longest full-text query.
 const MAX_QUERY_CHARS: usize = 256;
 
@@ -139,6 +139,7 @@ impl Query {
             score_max: self.int_opt("score_max"),
             band: self.parsed("band", "detractor, passive or promoter"),
             has_comment: self.parsed("has_comment", "true or false"),
+            sentiment: self.parsed("sentiment", "positive, neutral or negative"),
             // Only the list and the export take it; elsewhere `parse` refused it.
             include_duplicates: self.parsed("include_duplicates", "true or false").unwrap_or(false),
             ..Filter::default()

@@ -2,10 +2,11 @@
 
 use crate::domain::fatigue::Refusal;
 use crate::domain::{
-    Fatigue, KeyKind, Presentation, Scale, Schedule, Scope, SurveyKind, SurveyStatus, Targeting,
+    Fatigue, KeyKind, Presentation, Scale, Schedule, ScheduleTime, Scope, SurveyEvent, SurveyKind,
+    SurveyStatus, Targeting,
 };
 use crate::manage::report_links::LinkView;
-use crate::manage::{CreatedKey, SurveyPatch, SurveyView};
+use crate::manage::{CreatedKey, ScheduleChange, SurveyPatch, SurveyView};
 use crate::store::models::ApiKey;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -30,10 +31,33 @@ pub struct SurveyIn {
     pub status: Option<SurveyStatus>,
     pub presentation: Option<Presentation>,
     pub targeting: Option<Targeting>,
+    /// Takes answers from this time on: RFC 3339 with an offset, or a local time without
+    /// one, read in the project's `time_zone` (a time the clocks skip is refused; one they
+    /// repeat is the earlier).
+    #[schema(value_type = Option<String>, example = "2026-12-01T09:00")]
+    pub opens_at: Option<ScheduleTime>,
+    /// Takes no answers from this time on (after `opens_at`); written as `opens_at`.
+    #[schema(value_type = Option<String>, example = "2026-12-31T18:00:00+01:00")]
+    pub closes_at: Option<ScheduleTime>,
+    /// Closes itself once this many answers are stored: 1 to 100000000.
+    #[schema(minimum = 1, maximum = 100_000_000)]
+    pub response_limit: Option<i64>,
 }
 
-/// `PATCH /v1/surveys/{survey}`: what to change; absent fields keep their value.
-/// `presentation` and `targeting` are replaced whole. Key and kind cannot change.
+impl SurveyIn {
+    /// The schedule the new survey starts with.
+    pub fn schedule(&self) -> ScheduleChange {
+        ScheduleChange {
+            opens_at: self.opens_at.map(Some),
+            closes_at: self.closes_at.map(Some),
+            response_limit: self.response_limit.map(Some),
+        }
+    }
+}
+
+/// `PATCH /v1/surveys/{survey}`: what to change; absent fields keep their value, and so
+/// does `null`, except for `opens_at`, `closes_at` and `response_limit`, which `null`
+/// clears. `presentation` and `targeting` are replaced whole. Key and kind cannot change.
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SurveyPatchIn {
@@ -42,6 +66,19 @@ pub struct SurveyPatchIn {
     pub scale_max: Option<i16>,
     pub presentation: Option<Presentation>,
     pub targeting: Option<Targeting>,
+    /// As for a new survey; `null`: open from now on (as far as the schedule goes).
+    #[serde(default, deserialize_with = "super::body::nullable")]
+    #[schema(value_type = Option<String>, example = "2026-12-01T09:00")]
+    pub opens_at: Option<Option<ScheduleTime>>,
+    /// As for a new survey; `null`: no end.
+    #[serde(default, deserialize_with = "super::body::nullable")]
+    #[schema(value_type = Option<String>, example = "2026-12-31T18:00:00+01:00")]
+    pub closes_at: Option<Option<ScheduleTime>>,
+    /// 1 to 100000000; `null`: no limit. At or below the answers stored, the survey closes
+    /// now; a survey its limit closed reopens when the limit is raised above them or removed.
+    #[serde(default, deserialize_with = "super::body::nullable")]
+    #[schema(value_type = Option<i64>, minimum = 1, maximum = 100_000_000)]
+    pub response_limit: Option<Option<i64>>,
 }
 
 impl From<SurveyPatchIn> for SurveyPatch {
@@ -52,8 +89,21 @@ impl From<SurveyPatchIn> for SurveyPatch {
             scale_max: p.scale_max,
             presentation: p.presentation,
             targeting: p.targeting,
+            fatigue_exempt: None,
+            schedule: ScheduleChange {
+                opens_at: p.opens_at,
+                closes_at: p.closes_at,
+                response_limit: p.response_limit,
+            },
         }
     }
+}
+
+/// `GET /v1/surveys/{survey}/history`.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SurveyHistoryOut {
+    /// Oldest first: what was done to the survey, and when its schedule opened or closed it.
+    pub events: Vec<SurveyEvent>,
 }
 
 /// `GET /v1/surveys` filters.

@@ -16,6 +16,8 @@ mod mgmt_dto;
 mod openapi;
 mod privacy;
 mod problem;
+mod project;
+mod project_dto;
 mod ratelimit;
 mod report;
 mod report_auth;

@@ -5,7 +5,7 @@
 use super::problem::ProblemSchema;
 use super::routes::Access;
 use super::{
-    exports, health, insights, keys, privacy, report, report_links, responses, sdk, surveys, widget,
+    exports, health, insights, keys, privacy, project, report, report_links, responses, sdk, surveys, widget,
     ENDPOINTS,
 };
 use actix_web::http::Method;
@@ -32,7 +32,8 @@ use utoipa::{Modify, OpenApi};
         responses::create, responses::create_batch, responses::follow_up,
         widget::config, widget::dismiss, widget::shown, sdk::widget_script, sdk::demo_page,
         surveys::create, surveys::list, surveys::get, surveys::update,
-        surveys::pause, surveys::resume, surveys::archive,
+        surveys::pause, surveys::resume, surveys::archive, surveys::history,
+        project::get, project::update,
         keys::create, keys::list, keys::revoke,
         insights::summary, insights::timeseries, insights::breakdown, insights::terms, insights::list,
         exports::responses, privacy::erase,
@@ -48,6 +49,7 @@ use utoipa::{Modify, OpenApi};
         (name = "insights", description = "Reports and the answers themselves (secret key, responses:read)"),
         (name = "surveys", description = "Survey management (secret key)"),
         (name = "privacy", description = "Erasure of a respondent's data (secret key, `privacy`)"),
+        (name = "project", description = "The key's own project: origins, rate limits, fatigue rules, time zone (secret key, `admin`)"),
         (name = "keys", description = "Key management (secret key, `admin`)"),
         (name = "report-links", description = "Share links to one survey's report page (secret key, `admin`)"),
         (name = "reports", description = "HTML report pages for people (session cookie from the login form), not JSON"),

@@ -2,7 +2,7 @@
 //! that each is documented, and the scope tests walk it, so the three cannot drift apart.
 
 use super::{
-    cors, exports, health, insights, keys, method_not_allowed, openapi, privacy, ratelimit, report,
+    cors, exports, health, insights, keys, method_not_allowed, openapi, privacy, project, ratelimit, report,
     report_links, responses, sdk, surveys, widget,
 };
 use crate::domain::Scope;
@@ -84,6 +84,9 @@ pub static ENDPOINTS: &[Endpoint] = &[
     endpoint(Method::POST, "/v1/surveys/{survey}/archive", Secret(SurveysWrite), || {
         web::post().to(surveys::archive)
     }),
+    endpoint(Method::GET, "/v1/surveys/{survey}/history", Secret(SurveysRead), || {
+        web::get().to(surveys::history)
+    }),
     endpoint(Method::GET, "/v1/surveys/{survey}/summary", Secret(ResponsesRead), || {
         web::get().to(insights::summary)
     }),
@@ -117,6 +120,8 @@ pub static ENDPOINTS: &[Endpoint] = &[
     endpoint(Method::GET, "/reports/{survey}/export.csv", Session(ResponsesExport), || {
         web::get().to(report::export_csv)
     }),
+    endpoint(Method::GET, "/v1/project", Secret(Admin), || web::get().to(project::get)),
+    endpoint(Method::PATCH, "/v1/project", Secret(Admin), || web::patch().to(project::update)),
     endpoint(Method::POST, "/v1/keys", Secret(Admin), || web::post().to(keys::create)),
     endpoint(Method::GET, "/v1/keys", Secret(Admin), || web::get().to(keys::list)),
     endpoint(Method::POST, "/v1/keys/{key}/revoke", Secret(Admin), || web::post().to(keys::revoke)),

@@ -3,13 +3,14 @@
 
 use super::body::{read_json, BodyLimit};
 use super::extract::SecretKey;
-use super::mgmt_dto::{SurveyIn, SurveyListOut, SurveyListQuery, SurveyOut, SurveyPatchIn};
+use super::mgmt_dto::{SurveyHistoryOut, SurveyIn, SurveyListOut, SurveyListQuery, SurveyOut, SurveyPatchIn};
 use super::problem::ProblemSchema;
 use super::{ApiError, AppState};
 use crate::domain::{Scope, SurveyStatus};
 use crate::manage::{self, ManageError, SurveySpec, SurveyView, Transition};
 use actix_web::{web, HttpRequest, HttpResponse};
 use diesel::PgConnection;
+use uuid::Uuid;
 
 /// Runs a management function on a pooled connection and maps its error.
 pub(super) async fn run_manage<T, F>(state: &AppState, f: F) -> Result<T, ApiError>
@@ -18,6 +19,11 @@ where
     T: Send + 'static,
 {
     Ok(state.db.run(move |conn| Ok(f(conn))).await??)
+}
+
+/// The key's project, if the key holds `scope`, and the survey the path names (id or key).
+fn survey_of(key: &SecretKey, scope: Scope, path: web::Path<String>) -> Result<(Uuid, String), ApiError> {
+    Ok((key.require(scope)?.project.id, path.into_inner()))
 }
 
 /// Management bodies share the widget body limit: rules are small.
@@ -51,9 +57,17 @@ pub async fn create(
             scale_max: input.scale_max,
             status,
         };
+        let schedule = input.schedule();
         let presentation = input.presentation.unwrap_or_default();
         let targeting = input.targeting.unwrap_or_default();
-        SurveyView::try_from(manage::create_survey_with(conn, project_id, &spec, &presentation, &targeting)?)
+        SurveyView::try_from(manage::create_survey_with(
+            conn,
+            project_id,
+            &spec,
+            &presentation,
+            &targeting,
+            &schedule,
+        )?)
     })
     .await?;
     state.forget_surveys(project_id);
@@ -85,13 +99,34 @@ pub async fn get(
     path: web::Path<String>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
-    let project_id = key.require(Scope::SurveysRead)?.project.id;
-    let reference = path.into_inner();
+    let (project_id, reference) = survey_of(&key, Scope::SurveysRead, path)?;
     let view = run_manage(&state, move |conn| manage::get_survey(conn, project_id, &reference)).await?;
     Ok(HttpResponse::Ok().json(SurveyOut::from(view)))
 }
 
-/// Edit a survey. A change to its question, scale or presentation bumps its version.
+/// A survey's history, oldest first: created, updated, scheduled, paused, resumed,
+/// archived, closed and reopened by its response limit (all stored as they happen), and
+/// the moments its schedule opened or closed it that have passed (worked out from the
+/// schedules it had: `opened`/`closed` with `{"reason": "schedule"}`).
+#[utoipa::path(get, path = "/v1/surveys/{survey}/history", operation_id = "survey_history", tag = "surveys",
+    params(("survey" = String, Path, description = "the survey's id or key")),
+    security(("secret_key" = ["surveys:read"])),
+    responses((status = 200, body = SurveyHistoryOut)))]
+pub async fn history(
+    key: SecretKey,
+    path: web::Path<String>,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    let (project_id, reference) = survey_of(&key, Scope::SurveysRead, path)?;
+    let events = run_manage(&state, move |conn| {
+        manage::survey_history(conn, project_id, &reference, chrono::Utc::now())
+    })
+    .await?;
+    Ok(HttpResponse::Ok().json(SurveyHistoryOut { events }))
+}
+
+/// Edit a survey. A change to its question, scale or presentation bumps its version; its
+/// schedule and response limit change here too (`null` clears them).
 #[utoipa::path(patch, path = "/v1/surveys/{survey}", operation_id = "update_survey", tag = "surveys", request_body = SurveyPatchIn,
     params(("survey" = String, Path, description = "the survey's id or key")),
     security(("secret_key" = ["surveys:write"])),
@@ -120,8 +155,7 @@ async fn transition(
     state: web::Data<AppState>,
     transition: Transition,
 ) -> Result<HttpResponse, ApiError> {
-    let project_id = key.require(Scope::SurveysWrite)?.project.id;
-    let reference = path.into_inner();
+    let (project_id, reference) = survey_of(&key, Scope::SurveysWrite, path)?;
     let view =
         run_manage(&state, move |conn| manage::set_survey_status(conn, project_id, &reference, transition))
             .await?;

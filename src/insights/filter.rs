@@ -1,6 +1,7 @@
 //! Filters shared by the reports and the list, parsed once at the edge.
 
 use crate::domain::SurveyKind;
+use crate::text::sentiment::Tone;
 
 /// An NPS band.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -37,6 +38,8 @@ pub struct Filter {
     /// Also the answers that repeat an earlier one (flagged `duplicate_of`), which the
     /// figures leave out. Only raw rows have them, so the rollups cannot answer this.
     pub include_duplicates: bool,
+    /// Only comments of this tone (VADER's ±0.05 thresholds); unscored answers never match.
+    pub sentiment: Option<Tone>,
 }
 
 /// Values longer than this are cut in the rollups, so equality on them needs raw rows.

@@ -75,6 +75,7 @@ fn raw_filter(filter: &Filter, kind: Option<SurveyKind>) -> Result<RawFilter, In
         categories: filter.categories.clone(),
         text: filter.text.clone(),
         include_duplicates: filter.include_duplicates,
+        sentiment: filter.sentiment,
     })
 }
 

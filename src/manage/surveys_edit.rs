@@ -1,13 +1,18 @@
 //! Reading, editing and moving surveys through their lifecycle. Every function is scoped
 //! to one project: a survey of another project is "not found", never "forbidden".
 
-use super::{to_json, ManageError};
-use crate::domain::{FieldError, Presentation, Scale, Schedule, SurveyKind, SurveyStatus, Targeting};
+use super::history::record;
+use super::schedule::{lock_counter, settle_limit, LimitMove, ScheduleChange};
+use super::{project_zone, to_json, ManageError};
+use crate::domain::{
+    EventKind, FieldError, Presentation, Scale, Schedule, SurveyKind, SurveyStatus, Targeting,
+};
 use crate::store::models::{Survey, SurveyChanges};
 use crate::store::{surveys, StoreError};
 use chrono::{DateTime, Utc};
 use diesel::{Connection, PgConnection};
 use serde::Serialize;
+use serde_json::json;
 use uuid::Uuid;
 
 /// A survey with its rules parsed: what the API answers and the widget configuration uses.
@@ -21,6 +26,8 @@ pub struct SurveyView {
     pub presentation: Presentation,
     pub targeting: Targeting,
     pub status: SurveyStatus,
+    /// Flattened, so the CLI prints what the API answers.
+    #[serde(flatten)]
     pub schedule: Schedule,
     pub version: i32,
     pub created_at: DateTime<Utc>,
@@ -80,6 +87,10 @@ pub struct SurveyPatch {
     pub scale_max: Option<i16>,
     pub presentation: Option<Presentation>,
     pub targeting: Option<Targeting>,
+    /// Sets `targeting.fatigue_exempt` alone (after `targeting`, if both are given), so the
+    /// CLI can flip it without rewriting the rest.
+    pub fatigue_exempt: Option<bool>,
+    pub schedule: ScheduleChange,
 }
 
 /// A lifecycle move.
@@ -117,7 +128,9 @@ pub fn get_survey(
 
 /// Edits a survey. A change to what respondents see (question, scale, presentation) bumps
 /// its version, which answers record; a change to targeting alone does not, since it
-/// changes who is asked, not what an answer means.
+/// changes who is asked, not what an answer means. Every change is recorded in the
+/// survey's history: `updated`, `scheduled` (opens_at, closes_at), and `closed` or
+/// `reopened` when a new response limit is at or below, or above, the answers stored.
 pub fn update_survey(
     conn: &mut PgConnection,
     project_id: Uuid,
@@ -125,12 +138,15 @@ pub fn update_survey(
     patch: SurveyPatch,
 ) -> Result<SurveyView, ManageError> {
     conn.transaction(|conn| {
+        // Before the survey's row: see `lock_counter`.
+        let answers = lock_counter(conn, project_id, reference, &patch.schedule)?;
         let current: SurveyView = surveys::find_by_ref_for_update(conn, project_id, reference)?
             .ok_or_else(|| not_found(reference))?
             .try_into()?;
         if current.status == SurveyStatus::Archived {
             return Err(ManageError::Conflict("the survey is archived and can no longer be edited".into()));
         }
+        let zone = project_zone(conn, project_id)?;
         let mut errors = Vec::new();
         let question = patch.question.as_deref().map_or(current.question.as_str(), str::trim).to_string();
         if question.is_empty() || question.chars().count() > 500 {
@@ -149,15 +165,58 @@ pub fn update_survey(
             current.scale
         };
         let presentation = patch.presentation.unwrap_or_else(|| current.presentation.clone());
-        let targeting = patch.targeting.unwrap_or_else(|| current.targeting.clone());
+        let mut targeting = patch.targeting.unwrap_or_else(|| current.targeting.clone());
+        targeting.fatigue_exempt = patch.fatigue_exempt.unwrap_or(targeting.fatigue_exempt);
         errors.extend(presentation.check(current.kind));
         errors.extend(targeting.check());
+        let schedule = patch.schedule.apply(&current.schedule, zone, &mut errors);
         if !errors.is_empty() {
             return Err(ManageError::Invalid(errors));
         }
         let content_changed =
             question != current.question || scale != current.scale || presentation != current.presentation;
         let version = if content_changed { current.version + 1 } else { current.version };
+        let limit_move =
+            settle_limit(conn, project_id, current.id, &current.schedule, schedule.response_limit, answers)?;
+
+        let changed: Vec<&str> = [
+            ("question", question != current.question),
+            ("scale", scale != current.scale),
+            ("presentation", presentation != current.presentation),
+            ("targeting", targeting != current.targeting),
+            ("response_limit", schedule.response_limit != current.schedule.response_limit),
+        ]
+        .into_iter()
+        .filter_map(|(field, changed)| changed.then_some(field))
+        .collect();
+        if !changed.is_empty() {
+            let mut detail = json!({"fields": changed, "version": version});
+            if changed.contains(&"response_limit") {
+                detail["response_limit"] = json!(schedule.response_limit);
+            }
+            record(conn, project_id, current.id, EventKind::Updated, detail)?;
+        }
+        if (schedule.opens_at, schedule.closes_at) != (current.schedule.opens_at, current.schedule.closes_at)
+        {
+            let detail = json!({"opens_at": schedule.opens_at, "closes_at": schedule.closes_at});
+            record(conn, project_id, current.id, EventKind::Scheduled, detail)?;
+        }
+        let closed_at = match limit_move {
+            // The survey and its history agree on the moment it closed.
+            Some(LimitMove::Close { answers }) => Some(record(
+                conn,
+                project_id,
+                current.id,
+                EventKind::Closed,
+                json!({"reason": "response_limit", "answers": answers}),
+            )?),
+            Some(LimitMove::Reopen) => {
+                let detail = json!({"response_limit": schedule.response_limit});
+                record(conn, project_id, current.id, EventKind::Reopened, detail)?;
+                None
+            }
+            None => current.schedule.closed_at,
+        };
         let changes = SurveyChanges {
             question: &question,
             scale_min: scale.map(|s| s.min),
@@ -165,6 +224,10 @@ pub fn update_survey(
             presentation: &to_json(&presentation)?,
             targeting: &to_json(&targeting)?,
             version,
+            opens_at: schedule.opens_at,
+            closes_at: schedule.closes_at,
+            response_limit: schedule.response_limit,
+            closed_at,
         };
         surveys::update(conn, project_id, current.id, &changes)?.try_into()
     })
@@ -202,10 +265,16 @@ pub fn set_survey_status(
         if target == view.status {
             return Ok(view);
         }
+        let kind = match transition {
+            Transition::Pause => EventKind::Paused,
+            Transition::Resume => EventKind::Resumed,
+            Transition::Archive => EventKind::Archived,
+        };
+        record(conn, project_id, current.id, kind, json!({"from": view.status}))?;
         surveys::set_status(conn, project_id, current.id, target.as_str())?.try_into()
     })
 }
 
-fn not_found(reference: &str) -> ManageError {
+pub(super) fn not_found(reference: &str) -> ManageError {
     ManageError::NotFound(format!("no survey {reference:?} in this project"))
 }

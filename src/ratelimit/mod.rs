@@ -10,7 +10,7 @@ pub use spec::RateSpec;
 
 use crate::store::models::Project;
 use moka::sync::Cache;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use std::net::IpAddr;
 use std::sync::Arc;
 use std::time::Duration;
@@ -29,10 +29,12 @@ pub struct RateLimitConfig {
 
 /// A project's own rates, stored as JSON in `projects.rate_limits`:
 /// `{"project": "5000/s:10000", "respondent": "60/min:20"}`.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Hash, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ProjectRates {
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub project: Option<RateSpec>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub respondent: Option<RateSpec>,
 }
 

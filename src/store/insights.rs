@@ -5,11 +5,14 @@
 use super::StoreError;
 use crate::insights::filter::RollupSelection;
 use crate::insights::pieces::{Piece, Source};
+use crate::text::sentiment::Tone;
 use chrono::{DateTime, Utc};
 use diesel::pg::Pg;
 use diesel::prelude::*;
 use diesel::query_builder::{BoxedSqlQuery, SqlQuery};
-use diesel::sql_types::{Array, Bool, Int2, Int4, Int8, Jsonb, Nullable, Text, Timestamptz, Uuid as SqlUuid};
+use diesel::sql_types::{
+    Array, Bool, Float4, Int2, Int4, Int8, Jsonb, Nullable, Text, Timestamptz, Uuid as SqlUuid,
+};
 use serde_json::Value;
 use uuid::Uuid;
 
@@ -38,6 +41,8 @@ pub struct RawFilter {
     pub text: Option<String>,
     /// Also repeats (`duplicate_of` set); every figure leaves them out.
     pub include_duplicates: bool,
+    /// Only comments scored with this tone.
+    pub sentiment: Option<Tone>,
 }
 
 /// Which rollup rows to read.
@@ -152,6 +157,13 @@ impl Sql {
         if !f.categories.is_empty() {
             self.push(" AND r.category = ANY(").bind(Bind::Texts(f.categories.clone())).push(")");
         }
+        // The thresholds are VADER's (`TONE_THRESHOLD`), compared as the stored `real`.
+        match f.sentiment {
+            Some(Tone::Positive) => self.push(" AND r.sentiment >= 0.05::real"),
+            Some(Tone::Neutral) => self.push(" AND r.sentiment > -0.05::real AND r.sentiment < 0.05::real"),
+            Some(Tone::Negative) => self.push(" AND r.sentiment <= -0.05::real"),
+            None => self,
+        };
         if let Some(q) = &f.text {
             self.push(" AND r.comment_tsv @@ websearch_to_tsquery('simple', ")
                 .bind(Bind::Text(q.clone()))
@@ -341,6 +353,16 @@ pub struct ListedAnswer {
     #[diesel(sql_type = Nullable<SqlUuid>)]
     #[schema(required)]
     pub duplicate_of: Option<Uuid>,
+    /// VADER's compound score of the comment, -1 (negative) to 1 (positive); null without a
+    /// comment, until the background task has scored it, and for a comment not in English.
+    #[diesel(sql_type = Nullable<Float4>)]
+    #[schema(required)]
+    pub sentiment: Option<f32>,
+    /// The language detected in the comment (ISO 639-3, `und` when too short to tell); null
+    /// until the comment has been looked at. Set with a null `sentiment`: not scored.
+    #[diesel(sql_type = Nullable<Text>)]
+    #[schema(required)]
+    pub sentiment_language: Option<String>,
     /// The comment's matching fragments, `<mark>`ed, when the list was searched.
     #[diesel(sql_type = Nullable<Text>)]
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -367,7 +389,7 @@ pub fn list(conn: &mut PgConnection, q: &ListQuery) -> Result<Vec<ListedAnswer>,
     let mut sql = Sql::default();
     sql.push(
         "SELECT r.id, r.survey_id, r.respondent_id, r.score, r.comment, r.category, r.attributes, r.context, \
-         r.answered_at, r.received_at, r.client_time, r.late, r.duplicate_of, ",
+         r.answered_at, r.received_at, r.client_time, r.late, r.duplicate_of, r.sentiment, r.sentiment_language, ",
     );
     match &q.filter.text {
         Some(text) => sql

@@ -36,10 +36,15 @@ struct CounterRow {
 
 /// The limited surveys among `rows`', each with its counter locked until the transaction
 /// ends. One query on the common path (no survey of the batch is limited).
+///
+/// Takes the writers' lock shared first (the rollup trigger would take it at the insert):
+/// setting a limit counts the stored answers under that lock held exclusively, so a limit
+/// is either seen here or set after this transaction's answers are counted, never between.
 pub fn lock_rooms(
     conn: &mut PgConnection,
     rows: &[NewAnswer],
 ) -> Result<HashMap<(Uuid, Uuid), Room>, StoreError> {
+    diesel::sql_query("SELECT pg_advisory_xact_lock_shared(feedbackd_seal_lock_key())").execute(conn)?;
     let pairs: HashSet<(Uuid, Uuid)> = rows.iter().map(|r| (r.project_id, r.survey_id)).collect();
     let (projects, surveys): (Vec<Uuid>, Vec<Uuid>) = pairs.into_iter().unzip();
     let mut limited: Vec<LimitRow> = diesel::sql_query(

@@ -17,6 +17,9 @@ pub mod report_links;
 pub mod responses;
 pub mod schema;
 pub mod seals;
+pub mod sentiment;
+pub mod survey_counters;
+pub mod survey_events;
 pub mod surveys;
 
 pub use error::StoreError;

@@ -33,6 +33,18 @@ pub struct NewProject<'a> {
     pub allowed_origins: &'a [String],
 }
 
+/// A project's settings as they are to be stored (privacy aside, which the CLI sets alone).
+#[derive(Debug, AsChangeset)]
+#[diesel(table_name = projects, treat_none_as_null = true)]
+pub struct ProjectSettingsChanges<'a> {
+    pub name: &'a str,
+    pub allowed_origins: &'a [String],
+    /// `None`: no overrides (NULL), the service-wide rates apply.
+    pub rate_limits: Option<&'a Value>,
+    pub fatigue: &'a Value,
+    pub time_zone: &'a str,
+}
+
 /// An API key as stored: never its token, only the token's hash.
 #[derive(Debug, Clone, Queryable, Selectable, Serialize)]
 #[diesel(table_name = api_keys, check_for_backend(diesel::pg::Pg))]
@@ -130,9 +142,13 @@ pub struct NewSurvey<'a> {
     pub presentation: Value,
     pub targeting: Value,
     pub status: &'a str,
+    pub opens_at: Option<DateTime<Utc>>,
+    pub closes_at: Option<DateTime<Utc>>,
+    pub response_limit: Option<i32>,
 }
 
-/// New content and rules for a survey; `version` is the survey's version after the change.
+/// New content, rules and schedule for a survey; `version` is the survey's version after
+/// the change. Every field is written (`None` as NULL).
 #[derive(Debug, AsChangeset)]
 #[diesel(table_name = surveys, treat_none_as_null = true)]
 pub struct SurveyChanges<'a> {
@@ -142,6 +158,10 @@ pub struct SurveyChanges<'a> {
     pub presentation: &'a Value,
     pub targeting: &'a Value,
     pub version: i32,
+    pub opens_at: Option<DateTime<Utc>>,
+    pub closes_at: Option<DateTime<Utc>>,
+    pub response_limit: Option<i32>,
+    pub closed_at: Option<DateTime<Utc>>,
 }
 
 /// An answer to store, already validated. Built only by `ingest`.

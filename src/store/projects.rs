@@ -1,6 +1,6 @@
 //! Queries on projects.
 
-use super::models::{NewProject, Project};
+use super::models::{NewProject, Project, ProjectSettingsChanges};
 use super::schema::projects;
 use super::StoreError;
 use diesel::prelude::*;
@@ -22,6 +22,23 @@ pub fn list(conn: &mut PgConnection) -> Result<Vec<Project>, StoreError> {
 /// One project.
 pub fn find(conn: &mut PgConnection, id: Uuid) -> Result<Option<Project>, StoreError> {
     Ok(projects::table.find(id).select(Project::as_select()).first(conn).optional()?)
+}
+
+/// One project, its row locked until the transaction ends (for read-modify-write).
+pub fn find_for_update(conn: &mut PgConnection, id: Uuid) -> Result<Option<Project>, StoreError> {
+    Ok(projects::table.find(id).select(Project::as_select()).for_update().first(conn).optional()?)
+}
+
+/// Replaces a project's settings; returns the project as it now is.
+pub fn update_settings(
+    conn: &mut PgConnection,
+    id: Uuid,
+    changes: &ProjectSettingsChanges<'_>,
+) -> Result<Project, StoreError> {
+    Ok(diesel::update(projects::table.find(id))
+        .set(changes)
+        .returning(Project::as_returning())
+        .get_result(conn)?)
 }
 
 /// Whether any project lets `origin` send answers (used for CORS preflights, which carry

@@ -84,6 +84,8 @@ diesel::table! {
         comment_tsv -> Nullable<Tsvector>,
         duplicate_of -> Nullable<Uuid>,
         late -> Bool,
+        sentiment -> Nullable<Float4>,
+        sentiment_language -> Nullable<Text>,
     }
 }
 

@@ -239,7 +239,7 @@ async fn honeypot_and_too_fast_answers_are_acknowledged_and_not_stored() {
 }
 
 #[tokio::test]
-async fn the_same_comment_from_one_respondent_within_minutes_is_stored_once() {
+async fn the_same_comment_from_one_respondent_within_minutes_is_flagged_not_counted() {
     let app = spawn_app_with(without_rate_limits).await;
     let answer =
         json!({"survey": "feedback", "comment": "The export button does nothing", "respondent_id": "u9"});
@@ -247,11 +247,14 @@ async fn the_same_comment_from_one_respondent_within_minutes_is_stored_once() {
     assert_eq!(first.status(), 201);
     let first: Value = first.json().await.unwrap();
     let again = send(&app, None, answer.clone()).await;
-    assert_eq!(again.status(), 200);
+    assert_eq!(again.status(), 201, "a new answer, acknowledged as itself");
     let again: Value = again.json().await.unwrap();
-    assert_eq!(again["id"], first["id"]);
+    assert_ne!(again["id"], first["id"]);
     let mut other = answer.clone();
     other["respondent_id"] = json!("u10");
     assert_eq!(send(&app, None, other).await.status(), 201);
-    assert_eq!(app.count("SELECT count(*) FROM responses"), 2);
+    assert_eq!(app.count("SELECT count(*) FROM responses"), 3);
+    let flagged =
+        format!("SELECT count(*) FROM responses WHERE duplicate_of = '{}'", first["id"].as_str().unwrap());
+    assert_eq!(app.count(&flagged), 1);
 }

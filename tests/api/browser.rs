@@ -95,3 +95,18 @@ async fn web_widget_answers_land_once_in_a_real_browser() {
     let dismissed = app.count("SELECT count(*) FROM respondent_contacts WHERE last_dismissed_at IS NOT NULL");
     assert_eq!(dismissed, 1, "Escape recorded a dismissal");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn web_widget_triggers_fire_as_configured_in_a_real_browser() {
+    require_browser_tools();
+    let app = spawn_app().await;
+    run(
+        Command::new("node")
+            .arg("tests/browser/triggers.test.mjs")
+            .env("FEEDBACKD_BASE", &app.address)
+            .env("FEEDBACKD_KEY", &app.fixture.publishable_key)
+            .env("FEEDBACKD_SECRET", &app.fixture.secret_key),
+        "node tests/browser/triggers.test.mjs",
+    )
+    .await;
+}

@@ -3,6 +3,7 @@ use feedbackd::config::Config;
 use serde_json::Value;
 use std::process::{Command, Output};
 
+/// Runs the binary against `db` (or no database).
 pub(crate) fn feedbackd(db: Option<&TestDb>, args: &[&str]) -> Output {
     let mut command = Command::new(env!("CARGO_BIN_EXE_feedbackd"));
     command.args(args).env_remove("DATABASE_URL").env("RUST_LOG", "warn");
@@ -12,6 +13,7 @@ pub(crate) fn feedbackd(db: Option<&TestDb>, args: &[&str]) -> Output {
     command.output().expect("running feedbackd")
 }
 
+/// The one JSON document a successful command printed.
 pub(crate) fn json(output: &Output) -> Value {
     assert!(output.status.success(), "failed: {}", String::from_utf8_lossy(&output.stderr));
     serde_json::from_slice(&output.stdout).expect("stdout is exactly one JSON document")
@@ -215,6 +217,14 @@ fn every_command_has_help_with_an_example() {
         vec!["key", "revoke"],
         vec!["survey", "create"],
         vec!["survey", "list"],
+        vec!["survey", "get"],
+        vec!["survey", "update"],
+        vec!["survey", "pause"],
+        vec!["survey", "resume"],
+        vec!["survey", "archive"],
+        vec!["survey", "history"],
+        vec!["project", "show"],
+        vec!["project", "update"],
         vec!["report-link", "create"],
         vec!["report-link", "list"],
         vec!["report-link", "revoke"],

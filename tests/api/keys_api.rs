@@ -20,6 +20,7 @@ fn body_for(method: &reqwest::Method, path: &str) -> Option<serde_json::Value> {
         ("POST", "/v1/surveys") => {
             Some(json!({"key": format!("s-{}", Uuid::new_v4().simple()), "kind": "nps", "question": "Q?"}))
         }
+        ("PATCH", "/v1/project") => Some(json!({"name": "Walked"})),
         ("PATCH", _) => Some(json!({"question": "Edited?"})),
         ("POST", "/v1/keys") => Some(json!({"kind": "publishable"})),
         ("POST", "/v1/surveys/{survey}/report-links") => Some(json!({"label": "walk"})),
@@ -138,7 +139,16 @@ async fn every_secret_route_treats_another_projects_resources_as_missing() {
             continue;
         }
         let body = json(r).await;
-        if e.path.starts_with("/v1/respondents/") {
+        if e.path == "/v1/project" {
+            // The key's own project, whichever that is: never the first one.
+            assert_eq!(
+                (status.as_u16(), &body["id"]),
+                (200, &json!(other.project_id)),
+                "{} {}",
+                e.method,
+                e.path
+            );
+        } else if e.path.starts_with("/v1/respondents/") {
             // Erasure names a person, not a resource: another project's key erases nothing here.
             assert_eq!((status.as_u16(), body["deleted"].as_u64()), (200, Some(0)), "{}", e.path);
         } else if e.path.contains('{') {

@@ -5,7 +5,7 @@ use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
 
 /// `GET /v1/widget/config` with the publishable key and `query`.
-async fn config(app: &TestApp, query: &[(&str, &str)]) -> reqwest::Response {
+pub async fn config(app: &TestApp, query: &[(&str, &str)]) -> reqwest::Response {
     app.client
         .get(format!("{}/v1/widget/config", app.address))
         .bearer_auth(&app.fixture.publishable_key)
@@ -16,7 +16,7 @@ async fn config(app: &TestApp, query: &[(&str, &str)]) -> reqwest::Response {
 }
 
 /// The key of the survey to show `respondent` (with `attributes`), or `None`.
-async fn shown(app: &TestApp, respondent: &str, attributes: &[(&str, &str)]) -> Option<String> {
+pub async fn shown(app: &TestApp, respondent: &str, attributes: &[(&str, &str)]) -> Option<String> {
     let names: Vec<String> = attributes.iter().map(|(k, _)| format!("attributes[{k}]")).collect();
     let mut query = vec![("respondent_id", respondent)];
     query.extend(names.iter().map(String::as_str).zip(attributes.iter().map(|(_, v)| *v)));
