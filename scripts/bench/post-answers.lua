@@ -11,12 +11,6 @@ local countries = { "DE", "US", "FR", "BR", "IN", "JP" }
 local requests = {}
 local next_index = 1
 
-local threads_started = 0
-function setup(thread)
-  threads_started = threads_started + 1
-  thread:set("thread_number", threads_started)
-end
-
 function init(args)
   local token = args[1]
   if token == nil or token == "" then
