@@ -40,22 +40,18 @@ struct CounterRow {
 /// Takes the writers' lock shared first (the rollup trigger would take it at the insert):
 /// setting a limit counts the stored answers under that lock held exclusively, so a limit
 /// is either seen here or set after this transaction's answers are counted, never between.
+/// Both in one round trip (`feedbackd_limited_surveys`, migration 000095): every batch
+/// pays it, and at low load a batch is a few answers.
 pub fn lock_rooms(
     conn: &mut PgConnection,
     rows: &[NewAnswer],
 ) -> Result<HashMap<(Uuid, Uuid), Room>, StoreError> {
-    diesel::sql_query("SELECT pg_advisory_xact_lock_shared(feedbackd_seal_lock_key())").execute(conn)?;
     let pairs: HashSet<(Uuid, Uuid)> = rows.iter().map(|r| (r.project_id, r.survey_id)).collect();
     let (projects, surveys): (Vec<Uuid>, Vec<Uuid>) = pairs.into_iter().unzip();
-    let mut limited: Vec<LimitRow> = diesel::sql_query(
-        "SELECT s.project_id, s.id AS survey_id, s.response_limit FROM surveys s \
-         JOIN unnest($1::uuid[], $2::uuid[]) AS b(project_id, survey_id) \
-           ON (s.project_id, s.id) = (b.project_id, b.survey_id) \
-         WHERE s.response_limit IS NOT NULL",
-    )
-    .bind::<Array<SqlUuid>, _>(&projects)
-    .bind::<Array<SqlUuid>, _>(&surveys)
-    .load(conn)?;
+    let mut limited: Vec<LimitRow> = diesel::sql_query("SELECT * FROM feedbackd_limited_surveys($1, $2)")
+        .bind::<Array<SqlUuid>, _>(&projects)
+        .bind::<Array<SqlUuid>, _>(&surveys)
+        .load(conn)?;
     // One order for every writer, so two batches over the same surveys cannot deadlock.
     limited.sort_by_key(|l| (l.project_id, l.survey_id));
     let mut rooms = HashMap::new();

@@ -1,0 +1,1 @@
+DROP FUNCTION feedbackd_limited_surveys(uuid[], uuid[]);
