@@ -1,5 +1,6 @@
-//! Queries on `respondent_contacts`: when a person was last offered, answered (written by
-//! a trigger on `responses`) or dismissed each survey.
+//! Writes to `respondent_contacts`: when a person was last shown, answered (written by a
+//! trigger on `responses`) or dismissed each survey. The fatigue decision reads them with
+//! each survey's exemption (`store::impressions::contacts`).
 
 use super::schema::respondent_contacts as rc;
 use super::StoreError;
@@ -7,36 +8,6 @@ use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use diesel::upsert::excluded;
 use uuid::Uuid;
-
-/// What is remembered about one person and one survey.
-#[derive(Debug, Clone, Queryable, Selectable)]
-#[diesel(table_name = rc, check_for_backend(diesel::pg::Pg))]
-pub struct Contact {
-    pub survey_id: Uuid,
-    pub last_shown_at: Option<DateTime<Utc>>,
-    pub last_answered_at: Option<DateTime<Utc>>,
-    pub last_dismissed_at: Option<DateTime<Utc>>,
-}
-
-impl Contact {
-    /// The last time the person answered or dismissed the survey: what recontact counts from.
-    pub fn last_decided_at(&self) -> Option<DateTime<Utc>> {
-        self.last_answered_at.max(self.last_dismissed_at)
-    }
-}
-
-/// Everything remembered about a person in a project.
-pub fn for_respondent(
-    conn: &mut PgConnection,
-    project_id: Uuid,
-    respondent_id: &str,
-) -> Result<Vec<Contact>, StoreError> {
-    Ok(rc::table
-        .filter(rc::project_id.eq(project_id))
-        .filter(rc::respondent_id.eq(respondent_id))
-        .select(Contact::as_select())
-        .load(conn)?)
-}
 
 /// Upserts `column` of the (project, survey, respondent) row to `at`, keeping the later time.
 macro_rules! record_latest {
