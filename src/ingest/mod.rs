@@ -44,23 +44,14 @@ struct SurveyRules {
 impl TryFrom<&Survey> for SurveyRules {
     type Error = String;
     fn try_from(s: &Survey) -> Result<Self, String> {
-        let scale = match (s.scale_min, s.scale_max) {
-            (Some(min), Some(max)) => Some(Scale { min, max }),
-            _ => None,
-        };
         Ok(SurveyRules {
             id: s.id,
             version: s.version,
             kind: s.kind.parse()?,
-            scale,
+            scale: s.scale(),
             status: s.status.parse()?,
             created_at: s.created_at,
-            schedule: Schedule {
-                opens_at: s.opens_at,
-                closes_at: s.closes_at,
-                response_limit: s.response_limit,
-                closed_at: s.closed_at,
-            },
+            schedule: s.schedule(),
         })
     }
 }

@@ -51,10 +51,7 @@ impl TryFrom<Survey> for SurveyView {
                 s.id
             )))
         };
-        let scale = match (s.scale_min, s.scale_max) {
-            (Some(min), Some(max)) => Some(Scale { min, max }),
-            _ => None,
-        };
+        let (scale, schedule) = (s.scale(), s.schedule());
         Ok(SurveyView {
             kind: s.kind.parse().map_err(|e| broken("kind", &e))?,
             status: s.status.parse().map_err(|e| broken("status", &e))?,
@@ -65,12 +62,7 @@ impl TryFrom<Survey> for SurveyView {
             key: s.key,
             question: s.question,
             scale,
-            schedule: Schedule {
-                opens_at: s.opens_at,
-                closes_at: s.closes_at,
-                response_limit: s.response_limit,
-                closed_at: s.closed_at,
-            },
+            schedule,
             version: s.version,
             created_at: s.created_at,
             updated_at: s.updated_at,

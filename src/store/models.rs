@@ -1,6 +1,7 @@
 //! Rows as diesel reads (`Queryable`) and writes (`Insertable`) them.
 
 use super::schema::{api_keys, projects, report_links, responses, surveys};
+use crate::domain::{Scale, Schedule};
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use serde::Serialize;
@@ -127,6 +128,26 @@ pub struct Survey {
     pub response_limit: Option<i32>,
     /// When the response limit closed it.
     pub closed_at: Option<DateTime<Utc>>,
+}
+
+impl Survey {
+    /// The score range; `None` for a text survey.
+    pub fn scale(&self) -> Option<Scale> {
+        match (self.scale_min, self.scale_max) {
+            (Some(min), Some(max)) => Some(Scale { min, max }),
+            _ => None,
+        }
+    }
+
+    /// When it takes answers, besides its status.
+    pub fn schedule(&self) -> Schedule {
+        Schedule {
+            opens_at: self.opens_at,
+            closes_at: self.closes_at,
+            response_limit: self.response_limit,
+            closed_at: self.closed_at,
+        }
+    }
 }
 
 /// A survey to create.
