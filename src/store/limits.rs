@@ -5,6 +5,8 @@
 
 use super::models::NewAnswer;
 use super::StoreError;
+use super::{survey_counters, survey_events};
+use crate::domain::EventKind;
 use diesel::prelude::*;
 use diesel::sql_types::{Array, Int4, Uuid as SqlUuid};
 use std::collections::{HashMap, HashSet};
@@ -26,12 +28,6 @@ struct LimitRow {
     survey_id: Uuid,
     #[diesel(sql_type = Int4)]
     response_limit: i32,
-}
-
-#[derive(QueryableByName)]
-struct CounterRow {
-    #[diesel(sql_type = Int4)]
-    answers: i32,
 }
 
 /// The limited surveys among `rows`', each with its counter locked until the transaction
@@ -57,21 +53,10 @@ pub fn lock_rooms(
     let mut rooms = HashMap::new();
     for l in limited {
         // A limit set by hand (without `survey update`) has no counter yet: count once.
-        diesel::sql_query(
-            "INSERT INTO survey_counters (project_id, survey_id, answers) \
-             SELECT $1, $2, count(*) FROM responses WHERE project_id = $1 AND survey_id = $2 \
-             ON CONFLICT DO NOTHING",
-        )
-        .bind::<SqlUuid, _>(l.project_id)
-        .bind::<SqlUuid, _>(l.survey_id)
-        .execute(conn)?;
-        let counter: CounterRow = diesel::sql_query(
-            "SELECT answers FROM survey_counters WHERE project_id = $1 AND survey_id = $2 FOR UPDATE",
-        )
-        .bind::<SqlUuid, _>(l.project_id)
-        .bind::<SqlUuid, _>(l.survey_id)
-        .get_result(conn)?;
-        rooms.insert((l.project_id, l.survey_id), Room { limit: l.response_limit, answers: counter.answers });
+        survey_counters::start_if_missing(conn, l.project_id, l.survey_id)?;
+        let answers = survey_counters::lock(conn, l.project_id, l.survey_id)?
+            .ok_or_else(|| StoreError::Internal(format!("survey {} has no counter", l.survey_id)))?;
+        rooms.insert((l.project_id, l.survey_id), Room { limit: l.response_limit, answers });
     }
     Ok(rooms)
 }
@@ -134,13 +119,7 @@ pub fn count_stored(
     }
     for ((project_id, survey_id), n) in added {
         let room = rooms[&(project_id, survey_id)];
-        diesel::sql_query(
-            "UPDATE survey_counters SET answers = answers + $3 WHERE project_id = $1 AND survey_id = $2",
-        )
-        .bind::<SqlUuid, _>(project_id)
-        .bind::<SqlUuid, _>(survey_id)
-        .bind::<Int4, _>(n)
-        .execute(conn)?;
+        survey_counters::add(conn, project_id, survey_id, n)?;
         if room.answers + n >= room.limit {
             close(conn, project_id, survey_id, room.limit)?;
         }
@@ -150,16 +129,13 @@ pub fn count_stored(
 
 /// Marks a survey closed by its limit, once, with the event in its history.
 fn close(conn: &mut PgConnection, project_id: Uuid, survey_id: Uuid, limit: i32) -> Result<(), StoreError> {
-    diesel::sql_query(
-        "WITH closed AS (UPDATE surveys SET closed_at = now() \
-                         WHERE project_id = $1 AND id = $2 AND closed_at IS NULL RETURNING project_id, id) \
-         INSERT INTO survey_events (project_id, survey_id, kind, detail) \
-         SELECT project_id, id, 'closed', jsonb_build_object('reason', 'response_limit', 'answers', $3::int4) \
-         FROM closed",
-    )
-    .bind::<SqlUuid, _>(project_id)
-    .bind::<SqlUuid, _>(survey_id)
-    .bind::<Int4, _>(limit)
-    .execute(conn)?;
+    use super::schema::surveys::dsl as s;
+    let closed = diesel::update(s::surveys.find((project_id, survey_id)).filter(s::closed_at.is_null()))
+        .set(s::closed_at.eq(diesel::dsl::now))
+        .execute(conn)?;
+    if closed == 1 {
+        let detail = serde_json::json!({"reason": "response_limit", "answers": limit});
+        survey_events::record(conn, project_id, survey_id, EventKind::Closed.as_str(), &detail)?;
+    }
     Ok(())
 }

@@ -50,6 +50,34 @@ pub fn start(conn: &mut PgConnection, project_id: Uuid, survey_id: Uuid) -> Resu
     Ok(row.answers)
 }
 
+/// Starts the counter of a survey limited without `survey update` (by hand in SQL) at the
+/// answers stored now, unless it has one; the writer's fallback, under the writers' lock
+/// held shared. Two writers may both try: the second finds the first's row and keeps it.
+pub fn start_if_missing(
+    conn: &mut PgConnection,
+    project_id: Uuid,
+    survey_id: Uuid,
+) -> Result<(), StoreError> {
+    diesel::sql_query(
+        "INSERT INTO survey_counters (project_id, survey_id, answers) \
+         SELECT $1, $2, count(*) FROM responses WHERE project_id = $1 AND survey_id = $2 \
+         ON CONFLICT DO NOTHING",
+    )
+    .bind::<SqlUuid, _>(project_id)
+    .bind::<SqlUuid, _>(survey_id)
+    .execute(conn)?;
+    Ok(())
+}
+
+/// Adds `n` answers stored by the caller's transaction, which holds the row's lock.
+pub fn add(conn: &mut PgConnection, project_id: Uuid, survey_id: Uuid, n: i32) -> Result<(), StoreError> {
+    use super::schema::survey_counters::dsl as c;
+    diesel::update(c::survey_counters.find((project_id, survey_id)))
+        .set(c::answers.eq(c::answers + n))
+        .execute(conn)?;
+    Ok(())
+}
+
 /// Drops the counter of a survey that is no longer limited.
 pub fn remove(conn: &mut PgConnection, project_id: Uuid, survey_id: Uuid) -> Result<(), StoreError> {
     use super::schema::survey_counters::dsl as c;
