@@ -135,6 +135,16 @@ fn unique_keys<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Map<String,
     deserializer.deserialize_map(Unique)
 }
 
+/// The rules a wire body declares with `validator`, every broken one as a [`FieldError`],
+/// sorted by field.
+pub fn check_rules(input: &impl Validate) -> Result<(), Vec<FieldError>> {
+    let Err(e) = input.validate() else { return Ok(()) };
+    let mut errors = Vec::new();
+    flatten(&e, "", &mut errors);
+    errors.sort_by(|a, b| a.field.cmp(&b.field));
+    Err(errors)
+}
+
 /// validator's nested errors as a flat list of dotted paths.
 fn flatten(errors: &ValidationErrors, prefix: &str, out: &mut Vec<FieldError>) {
     for (field, kind) in errors.errors() {

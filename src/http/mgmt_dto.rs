@@ -12,6 +12,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
+use validator::Validate;
 
 /// `POST /v1/surveys`: a new survey.
 #[derive(Debug, Deserialize, ToSchema)]
@@ -250,25 +251,30 @@ pub struct ReportLinkListOut {
 }
 
 /// `POST /v1/responses/dismiss`: a person closed a survey without answering.
-#[derive(Debug, Deserialize, ToSchema)]
+#[derive(Debug, Deserialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct DismissIn {
     /// The survey's key or id.
+    #[validate(length(min = 1, max = 64, message = "must be 1 to 64 characters"))]
     pub survey: String,
+    #[validate(length(min = 1, max = 256, message = "must be 1 to 256 characters"))]
     pub respondent_id: String,
 }
 
 /// `POST /v1/responses/shown`: a survey is about to appear on a screen.
-#[derive(Debug, Deserialize, ToSchema)]
+#[derive(Debug, Deserialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ShownIn {
     /// Made by the widget for this appearance (a UUIDv7); a retry sends the same id.
     pub id: Uuid,
     /// The survey's key or id.
+    #[validate(length(min = 1, max = 64, message = "must be 1 to 64 characters"))]
     pub survey: String,
     /// The app's id for the person (1–256 characters): cross-device rules need it.
+    #[validate(length(min = 1, max = 256, message = "must be 1 to 256 characters"))]
     pub respondent_id: Option<String>,
     /// The widget's session (1–128 characters): the per-session cap needs it.
+    #[validate(length(min = 1, max = 128, message = "must be 1 to 128 characters"))]
     pub session_id: Option<String>,
 }
 

@@ -2,6 +2,7 @@
 //! dismissal of a survey (`POST /v1/responses/dismiss`), both with the publishable key.
 
 use super::body::read_json;
+use super::dto::check_rules;
 use super::extract::PublishableKey;
 use super::mgmt_dto::{DismissIn, ShownIn, ShownOut, WidgetConfigOut};
 use super::surveys::{body_limit, run_manage};
@@ -22,8 +23,6 @@ const CONFIG_MAX_AGE: &str = "private, max-age=60";
 const PERSONAL_CACHE: &str = "private, no-cache";
 /// Longest respondent id, as for answers.
 const MAX_RESPONDENT_CHARS: usize = 256;
-/// Longest widget session id.
-const MAX_SESSION_CHARS: usize = 128;
 
 /// The open surveys, their display rules and the project's fatigue rules; with
 /// `respondent_id`, also the candidate to show (confirmed by `POST /v1/responses/shown`).
@@ -163,20 +162,7 @@ pub async fn shown(
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     let input: ShownIn = read_json(&req, body, body_limit(&state)).await?;
-    let mut errors = Vec::new();
-    if input.survey.is_empty() || input.survey.len() > 64 {
-        errors.push(FieldError::new("survey", "must be 1 to 64 characters"));
-    }
-    if input.respondent_id.as_ref().is_some_and(|r| r.is_empty() || r.chars().count() > MAX_RESPONDENT_CHARS)
-    {
-        errors.push(FieldError::new("respondent_id", "must be 1 to 256 characters"));
-    }
-    if input.session_id.as_ref().is_some_and(|s| s.is_empty() || s.chars().count() > MAX_SESSION_CHARS) {
-        errors.push(FieldError::new("session_id", "must be 1 to 128 characters"));
-    }
-    if !errors.is_empty() {
-        return Err(ApiError::Validation(errors));
-    }
+    check_rules(&input).map_err(ApiError::Validation)?;
     let impression = Impression {
         id: input.id,
         survey: input.survey,
@@ -206,17 +192,7 @@ pub async fn dismiss(
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     let input: DismissIn = read_json(&req, body, body_limit(&state)).await?;
-    let mut errors = Vec::new();
-    if input.survey.is_empty() || input.survey.len() > 64 {
-        errors.push(FieldError::new("survey", "must be 1 to 64 characters"));
-    }
-    let chars = input.respondent_id.chars().count();
-    if chars == 0 || chars > MAX_RESPONDENT_CHARS {
-        errors.push(FieldError::new("respondent_id", "must be 1 to 256 characters"));
-    }
-    if !errors.is_empty() {
-        return Err(ApiError::Validation(errors));
-    }
+    check_rules(&input).map_err(ApiError::Validation)?;
     let project_id = key.0.project.id;
     run_manage(&state, move |conn| {
         widget::dismiss(conn, project_id, &input.survey, &input.respondent_id, Utc::now())
