@@ -2,7 +2,7 @@
 //! retention horizon. Both only DELETE from `responses` (and `respondent_contacts`); the
 //! rollup triggers take the deleted answers out of the counts in the same transaction.
 
-use crate::store::{privacy as q, surveys, Db, StoreError};
+use crate::store::{in_batches, privacy as q, surveys, Db, StoreError};
 use chrono::{DateTime, Duration, Utc};
 use diesel::PgConnection;
 use serde::Serialize;
@@ -97,19 +97,6 @@ fn sweep(
         });
     }
     Ok(out)
-}
-
-/// Repeats `delete` (one batch of at most `batch` rows, its own short transaction) until a
-/// batch comes back short; the rows deleted in all.
-fn in_batches(batch: i64, mut delete: impl FnMut() -> Result<u64, StoreError>) -> Result<u64, StoreError> {
-    let mut total = 0;
-    loop {
-        let n = delete()?;
-        total += n;
-        if n < batch as u64 {
-            return Ok(total);
-        }
-    }
 }
 
 /// Runs retention every `interval` (the first run right away) until the process ends.

@@ -215,15 +215,13 @@ fn spawn_sentiment_scorer(db: Db, every: Duration) {
     tokio::spawn(async move {
         loop {
             tokio::time::sleep(every).await;
-            loop {
-                match db.run(|conn| crate::store::sentiment::score_pending(conn, SENTIMENT_BATCH)).await {
-                    Ok(n) if (n as i64) < SENTIMENT_BATCH => break,
-                    Ok(_) => {}
-                    Err(e) => {
-                        tracing::warn!(error = %e, "scoring comments failed; trying again later");
-                        break;
-                    }
-                }
+            let drain = |conn: &mut diesel::PgConnection| {
+                crate::store::in_batches(SENTIMENT_BATCH, || {
+                    crate::store::sentiment::score_pending(conn, SENTIMENT_BATCH).map(|n| n as u64)
+                })
+            };
+            if let Err(e) = db.run(drain).await {
+                tracing::warn!(error = %e, "scoring comments failed; trying again later");
             }
         }
     });

@@ -32,6 +32,20 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
+/// Repeats `step` (one batch of at most `batch` rows, its own short transaction) until a
+/// batch comes back short; the rows it handled in all. Background work that drains a
+/// backlog (retention, sentiment) goes through here.
+pub fn in_batches(batch: i64, mut step: impl FnMut() -> Result<u64, StoreError>) -> Result<u64, StoreError> {
+    let mut total = 0;
+    loop {
+        let n = step()?;
+        total += n;
+        if n < batch as u64 {
+            return Ok(total);
+        }
+    }
+}
+
 /// Use of the connection pool, for the metrics.
 #[derive(Debug, Clone, Copy)]
 pub struct PoolUse {
