@@ -238,18 +238,17 @@ fn replayed(
     }))
 }
 
+/// The survey a widget names, by key or id. Widgets send it in a body, so an unknown one is
+/// a bad field (422), not a missing resource.
 fn find_survey(
     conn: &mut PgConnection,
     project_id: Uuid,
     reference: &str,
 ) -> Result<SurveyView, ManageError> {
-    let found = surveys::find_by_ref(conn, project_id, reference)?.ok_or_else(|| {
-        ManageError::Invalid(vec![FieldError::new(
-            "survey",
-            format!("no survey {reference:?} in this project"),
-        )])
-    })?;
-    SurveyView::try_from(found)
+    crate::manage::get_survey(conn, project_id, reference).map_err(|e| match e {
+        ManageError::NotFound(message) => ManageError::Invalid(vec![FieldError::new("survey", message)]),
+        other => other,
+    })
 }
 
 /// Records that a person closed a survey without answering: it is no longer "ignored",
