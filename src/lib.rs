@@ -6,24 +6,23 @@
 //! [`store`] owns the database; [`embedded`] runs a private PostgreSQL for the zero-config
 //! default; [`commands`] implements the CLI on top of all of them.
 
-pub mod auth;
-pub mod cache;
+pub use feedbackd_core::auth;
+pub use feedbackd_core::cache;
 pub mod cli;
 pub mod commands;
 pub mod config;
-pub mod domain;
-pub mod embedded;
-pub mod export;
-pub mod http;
-pub mod ingest;
-pub mod insights;
-pub mod manage;
-pub mod metrics;
-pub mod privacy;
-pub mod ratelimit;
-pub mod report;
+pub use feedbackd_domain as domain;
+pub use feedbackd_store::embedded;
+pub use feedbackd_core::export;
+pub use feedbackd_http as http;
+pub use feedbackd_core::ingest;
+pub use feedbackd_core::insights;
+pub use feedbackd_core::manage;
+pub use feedbackd_core::privacy;
+pub use feedbackd_core::ratelimit;
+pub use feedbackd_http::pages as report;
 pub mod startup;
-pub mod store;
+pub use feedbackd_store as store;
 pub mod telemetry;
-pub mod text;
-pub mod widget;
+pub use feedbackd_insights::text;
+pub use feedbackd_core::widget;

@@ -43,7 +43,7 @@ impl Application {
         if let Some(every) = config.seal_interval {
             spawn_sealer(db.clone(), every);
         }
-        crate::metrics::spawn_upkeep();
+        crate::http::prometheus::spawn_upkeep();
         let ingest = Ingestor::new(
             db.clone(),
             writer_handle,
@@ -86,7 +86,7 @@ impl Application {
         let server = HttpServer::new(move || {
             App::new()
                 .wrap(from_fn(http::reject_nul_in_url))
-                .wrap(from_fn(crate::metrics::track_requests))
+                .wrap(from_fn(crate::http::prometheus::track_requests))
                 .wrap(from_fn(http::request_id::assign))
                 .app_data(state.clone())
                 .configure(http::routes)

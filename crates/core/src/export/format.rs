@@ -1,0 +1,191 @@
+//! How one answer becomes a CSV record or an NDJSON line.
+
+use feedbackd_store::insights::ListedAnswer;
+use chrono::SecondsFormat;
+use chrono_tz::Tz;
+use serde_json::Value;
+use std::borrow::Cow;
+
+/// The columns every CSV export has, before one `attributes.KEY` column per attribute key.
+pub const FIXED_COLUMNS: [&str; 17] = [
+    "id",
+    "survey_id",
+    "respondent_id",
+    "score",
+    "comment",
+    "category",
+    "answered_at",
+    "received_at",
+    "client_time",
+    "late",
+    "duplicate_of",
+    "sentiment",
+    "sentiment_language",
+    "context.page_url",
+    "context.user_agent",
+    "context.device",
+    "context.screen",
+];
+
+/// The context fields with a column of their own (what widgets send; NDJSON carries all).
+const CONTEXT_FIELDS: [&str; 4] = ["page_url", "user_agent", "device", "screen"];
+
+/// A text cell made safe for spreadsheets: one starting with `=`, `+`, `-`, `@`, a tab or a
+/// carriage return gets a leading `'`, so Excel, LibreOffice and Sheets show it as text
+/// instead of evaluating it as a formula (OWASP's CSV injection advice). Only cells that
+/// carry what respondents or apps sent go through this; ids, times and scores never do.
+pub fn neutralise(cell: &str) -> Cow<'_, str> {
+    match cell.as_bytes().first() {
+        Some(b'=' | b'+' | b'-' | b'@' | b'\t' | b'\r') => Cow::Owned(format!("'{cell}")),
+        _ => Cow::Borrowed(cell),
+    }
+}
+
+/// An optional text cell, guarded.
+fn text(s: &Option<String>) -> Cow<'_, str> {
+    neutralise(s.as_deref().unwrap_or(""))
+}
+
+/// A time as ISO 8601 in `tz`, with its offset (`Z` in UTC), to the microsecond when it has one.
+pub fn local_time(t: chrono::DateTime<chrono::Utc>, tz: Tz) -> String {
+    t.with_timezone(&tz).to_rfc3339_opts(SecondsFormat::AutoSi, true)
+}
+
+/// A JSON value as one cell: strings as they are, null as empty, anything else as JSON.
+fn value_cell(v: Option<&Value>) -> Cow<'_, str> {
+    match v {
+        None | Some(Value::Null) => Cow::Borrowed(""),
+        Some(Value::String(s)) => Cow::Borrowed(s),
+        Some(other) => Cow::Owned(other.to_string()),
+    }
+}
+
+/// Writes rows of one format into an in-memory buffer that the caller drains in chunks.
+pub enum Encoder {
+    /// RFC 4180: CRLF line ends, fields quoted when they need it.
+    Csv { writer: Box<csv::Writer<Vec<u8>>>, keys: Vec<String>, tz: Tz },
+    /// One JSON object per line, as the list API shows an answer.
+    Ndjson { buffer: Vec<u8> },
+}
+
+impl Encoder {
+    /// A CSV encoder whose header (after an optional UTF-8 BOM) is already written.
+    pub fn csv(keys: Vec<String>, tz: Tz, bom: bool) -> Result<Self, csv::Error> {
+        let mut buffer = Vec::with_capacity(CHUNK_BYTES + 8 * 1024);
+        if bom {
+            buffer.extend_from_slice("\u{feff}".as_bytes());
+        }
+        let mut writer = csv_writer(buffer);
+        for column in FIXED_COLUMNS {
+            writer.write_field(column)?;
+        }
+        for key in &keys {
+            writer.write_field(format!("attributes.{key}"))?;
+        }
+        writer.write_record(None::<&[u8]>)?;
+        Ok(Encoder::Csv { writer: Box::new(writer), keys, tz })
+    }
+
+    /// An NDJSON encoder.
+    pub fn ndjson() -> Self {
+        Encoder::Ndjson { buffer: Vec::with_capacity(CHUNK_BYTES + 8 * 1024) }
+    }
+
+    /// Appends one answer.
+    pub fn row(&mut self, a: &ListedAnswer) -> Result<(), csv::Error> {
+        match self {
+            Encoder::Csv { writer, keys, tz } => {
+                let mut uuid = uuid::Uuid::encode_buffer();
+                writer.write_field(a.id.hyphenated().encode_lower(&mut uuid).as_bytes())?;
+                writer.write_field(a.survey_id.hyphenated().encode_lower(&mut uuid).as_bytes())?;
+                writer.write_field(text(&a.respondent_id).as_bytes())?;
+                match a.score {
+                    Some(score) => writer.write_field(score.to_string())?,
+                    None => writer.write_field("")?,
+                }
+                writer.write_field(text(&a.comment).as_bytes())?;
+                writer.write_field(text(&a.category).as_bytes())?;
+                writer.write_field(local_time(a.answered_at, *tz))?;
+                writer.write_field(local_time(a.received_at, *tz))?;
+                writer.write_field(a.client_time.map(|t| local_time(t, *tz)).unwrap_or_default())?;
+                writer.write_field(if a.late { "true" } else { "false" })?;
+                match a.duplicate_of {
+                    Some(id) => writer.write_field(id.hyphenated().encode_lower(&mut uuid).as_bytes())?,
+                    None => writer.write_field("")?,
+                }
+                writer.write_field(a.sentiment.map(|s| s.to_string()).unwrap_or_default())?;
+                writer.write_field(a.sentiment_language.as_deref().unwrap_or(""))?;
+                for field in CONTEXT_FIELDS {
+                    writer.write_field(neutralise(&value_cell(a.context.get(field))).as_bytes())?;
+                }
+                for key in keys.iter() {
+                    writer.write_field(neutralise(&value_cell(a.attributes.get(key))).as_bytes())?;
+                }
+                writer.write_record(None::<&[u8]>)
+            }
+            Encoder::Ndjson { buffer } => {
+                serde_json::to_writer(&mut *buffer, a)
+                    .map_err(|e| csv::Error::from(std::io::Error::from(e)))?;
+                buffer.push(b'\n');
+                Ok(())
+            }
+        }
+    }
+
+    /// Whether a chunk's worth of bytes is waiting.
+    pub fn is_full(&self) -> bool {
+        self.buffered() >= CHUNK_BYTES
+    }
+
+    fn buffered(&self) -> usize {
+        match self {
+            Encoder::Csv { writer, .. } => writer.get_ref().len(),
+            Encoder::Ndjson { buffer } => buffer.len(),
+        }
+    }
+
+    /// Everything written so far, leaving the encoder empty.
+    pub fn take(&mut self) -> Result<Vec<u8>, csv::Error> {
+        let fresh = Vec::with_capacity(CHUNK_BYTES + 8 * 1024);
+        match self {
+            // The csv writer lends its buffer only by value; a new writer costs one allocation
+            // per chunk.
+            Encoder::Csv { writer, .. } => std::mem::replace(&mut **writer, csv_writer(fresh))
+                .into_inner()
+                .map_err(|e| csv::Error::from(std::io::Error::other(e.to_string()))),
+            Encoder::Ndjson { buffer } => Ok(std::mem::replace(buffer, fresh)),
+        }
+    }
+}
+
+fn csv_writer(buffer: Vec<u8>) -> csv::Writer<Vec<u8>> {
+    csv::WriterBuilder::new().terminator(csv::Terminator::CRLF).from_writer(buffer)
+}
+
+/// Bytes per chunk sent to the client: large enough that per-chunk costs vanish, small
+/// enough that a handful in flight is nothing.
+pub const CHUNK_BYTES: usize = 64 * 1024;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn formula_like_cells_get_a_quote_and_others_do_not() {
+        for cell in ["=1+1", "+1", "-2", "@SUM(A1)", "\tx", "\rx"] {
+            assert_eq!(neutralise(cell), format!("'{cell}"));
+        }
+        for cell in ["", "1", "plain", " =1", "'quoted", "😀"] {
+            assert_eq!(neutralise(cell), cell);
+        }
+    }
+
+    #[test]
+    fn times_carry_the_zone_offset() {
+        let t = "2026-03-29T01:30:00Z".parse().unwrap();
+        assert_eq!(local_time(t, Tz::UTC), "2026-03-29T01:30:00Z");
+        assert_eq!(local_time(t, chrono_tz::Europe::Berlin), "2026-03-29T03:30:00+02:00");
+        let micros = "2026-03-29T01:30:00.000123Z".parse().unwrap();
+        assert_eq!(local_time(micros, Tz::UTC), "2026-03-29T01:30:00.000123Z");
+    }
+}

@@ -1,0 +1,228 @@
+//! Exports of answers as CSV or NDJSON, streamed in constant memory.
+//!
+//! [`start`] is the one entry point, shared by `GET /v1/exports/responses`, the CLI's
+//! `feedbackd export` and any page that offers a download: it resolves the survey and the
+//! filters exactly as the list does ([`report::list_query`]), then a blocking thread reads
+//! keyset pages of the list's own query inside one read-only repeatable-read transaction
+//! (one snapshot: the columns found first match every row that follows) and sends encoded
+//! chunks through a bounded channel. A slow reader therefore holds at most
+//! [`CHANNEL_CHUNKS`] chunks of [`format::CHUNK_BYTES`] in memory, whatever the export's size.
+
+pub mod format;
+
+use crate::insights::report::{self, ReportParams};
+use crate::insights::InsightsError;
+use feedbackd_store::insights::{self as q, ListQuery};
+use feedbackd_store::models::Project;
+use feedbackd_store::{Db, StoreError};
+use bytes::Bytes;
+use chrono::Duration;
+use diesel::{PgConnection, RunQueryDsl};
+use format::Encoder;
+use futures_util::stream::{self, BoxStream, StreamExt};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+use tokio::sync::mpsc;
+
+/// Answers read per keyset page: enough that the per-query cost is small, few enough that a
+/// page of parsed rows stays a few megabytes.
+pub const PAGE_ROWS: i64 = 5000;
+/// Encoded chunks waiting for the client at most.
+pub const CHANNEL_CHUNKS: usize = 4;
+/// Most attribute columns of a CSV export.
+pub const MAX_ATTRIBUTE_COLUMNS: i64 = 1000;
+
+/// The file format of an export.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum ExportFormat {
+    /// RFC 4180 CSV, UTF-8, one column per attribute key.
+    Csv,
+    /// One JSON object per line, each an item of `GET /v1/responses`.
+    Ndjson,
+}
+
+impl ExportFormat {
+    /// The file extension.
+    pub fn extension(self) -> &'static str {
+        match self {
+            ExportFormat::Csv => "csv",
+            ExportFormat::Ndjson => "ndjson",
+        }
+    }
+
+    /// The media type.
+    pub fn content_type(self) -> &'static str {
+        match self {
+            ExportFormat::Csv => "text/csv; charset=utf-8",
+            ExportFormat::Ndjson => "application/x-ndjson",
+        }
+    }
+}
+
+impl std::str::FromStr for ExportFormat {
+    type Err = ();
+    fn from_str(s: &str) -> Result<Self, ()> {
+        match s {
+            "csv" => Ok(ExportFormat::Csv),
+            "ndjson" => Ok(ExportFormat::Ndjson),
+            _ => Err(()),
+        }
+    }
+}
+
+/// How to write an export.
+#[derive(Clone, Copy, Debug)]
+pub struct ExportOptions {
+    pub format: ExportFormat,
+    /// Start a CSV with a UTF-8 byte order mark, so Excel reads it as UTF-8.
+    pub bom: bool,
+}
+
+/// Why an export stopped after it started. The body is then cut off without its proper
+/// end (the chunked encoding is not terminated), so no client takes it for a whole file.
+#[derive(Debug, thiserror::Error)]
+pub enum ExportError {
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error("encoding the export failed: {0}")]
+    Encode(#[from] csv::Error),
+}
+
+impl From<diesel::result::Error> for ExportError {
+    fn from(e: diesel::result::Error) -> Self {
+        ExportError::Store(e.into())
+    }
+}
+
+/// A started export: its name, media type, a count of the rows streamed so far, and the body.
+pub struct Export {
+    /// `feedbackd-<survey key or all>-<first day>-<last day>.<csv|ndjson>` (local days in
+    /// `tz`), with `until` for the first day of an export without `from`.
+    pub filename: String,
+    pub content_type: &'static str,
+    /// Rows encoded so far (for progress).
+    pub rows: Arc<AtomicU64>,
+    /// The file's bytes. An `Err` item means the export failed midway (already logged).
+    pub body: BoxStream<'static, Result<Bytes, ExportError>>,
+}
+
+/// Starts exporting the answers of `survey` (every survey when `None`) that `params` select,
+/// newest first; without `params.from`, every answer from the first. Returns once the first chunk is ready, so that a bad survey, a bad filter or
+/// an unreachable database is still an error the caller can answer before the first byte.
+pub async fn start(
+    db: &Db,
+    project: &Project,
+    survey: Option<&str>,
+    params: ReportParams,
+    options: ExportOptions,
+) -> Result<Export, InsightsError> {
+    let (mut query, found) = report::list_query(db, project, survey, &params).await?;
+    query.limit = PAGE_ROWS;
+    let filename = filename(found.as_ref().map_or("all", |s| s.key.as_str()), &params, options.format);
+    let rows = Arc::new(AtomicU64::new(0));
+    let (tx, mut rx) = mpsc::channel(CHANNEL_CHUNKS);
+    let (counter, tz) = (rows.clone(), params.tz);
+    let db = db.clone();
+    let producer = async move {
+        db.run(move |conn| {
+            if let Err(e) = produce(conn, query, tz, options, &counter, &tx) {
+                tracing::error!(error = %e, rows = counter.load(Ordering::Relaxed), "export failed");
+                // The receiver may be gone already (client left); then nobody needs to know.
+                let _ = tx.blocking_send(Err(e));
+            }
+            Ok(())
+        })
+        .await
+    };
+    tokio::spawn(async move {
+        if let Err(e) = producer.await {
+            tracing::error!(error = %e, "export could not start");
+        }
+    });
+    let first = match rx.recv().await {
+        Some(Ok(chunk)) => chunk,
+        Some(Err(ExportError::Store(e))) => return Err(e.into()),
+        Some(Err(e)) => return Err(StoreError::Internal(e.to_string()).into()),
+        None => return Err(StoreError::Internal("the export ended before it began".into()).into()),
+    };
+    let rest = stream::unfold(rx, |mut rx| async move { rx.recv().await.map(|item| (item, rx)) });
+    let body = stream::once(async move { Ok(first) }).chain(rest).boxed();
+    Ok(Export { filename, content_type: options.format.content_type(), rows, body })
+}
+
+/// Reads the pages in one snapshot and sends them encoded, a chunk at a time. Stops quietly
+/// when the receiver is gone (the client disconnected).
+fn produce(
+    conn: &mut PgConnection,
+    mut query: ListQuery,
+    tz: chrono_tz::Tz,
+    options: ExportOptions,
+    rows: &AtomicU64,
+    tx: &mpsc::Sender<Result<Bytes, ExportError>>,
+) -> Result<(), ExportError> {
+    let label = options.format.extension();
+    conn.build_transaction().read_only().repeatable_read().run(|conn| {
+        diesel::sql_query("SET LOCAL jit = off").execute(conn)?;
+        let mut encoder = match options.format {
+            ExportFormat::Csv => {
+                Encoder::csv(q::attribute_keys(conn, &query, MAX_ATTRIBUTE_COLUMNS)?, tz, options.bom)?
+            }
+            ExportFormat::Ndjson => Encoder::ndjson(),
+        };
+        loop {
+            let page = q::list(conn, &query)?;
+            for answer in &page {
+                encoder.row(answer)?;
+                if encoder.is_full() && tx.blocking_send(Ok(Bytes::from(encoder.take()?))).is_err() {
+                    return Ok(());
+                }
+            }
+            rows.fetch_add(page.len() as u64, Ordering::Relaxed);
+            metrics::counter!("feedbackd_export_rows_total", "format" => label).increment(page.len() as u64);
+            match page.last() {
+                Some(last) if page.len() as i64 == query.limit => {
+                    query.before = Some((last.answered_at, last.id));
+                }
+                _ => break,
+            }
+        }
+        // The last chunk is sent even when empty: it is what tells `start` the export began.
+        let _ = tx.blocking_send(Ok(Bytes::from(encoder.take()?)));
+        Ok(())
+    })
+}
+
+/// The download's file name: survey key and the range as local days (the last day
+/// included); `until-<last day>` for an export from the first answer, whose day is not
+/// known before the rows are read.
+fn filename(survey: &str, p: &ReportParams, format: ExportFormat) -> String {
+    let day = |t: chrono::DateTime<chrono::Utc>| t.with_timezone(&p.tz).format("%Y-%m-%d").to_string();
+    let last = match p.from {
+        Some(from) if p.to <= from => p.to,
+        _ => p.to - Duration::microseconds(1),
+    };
+    let first = p.from.map_or_else(|| "until".to_string(), day);
+    format!("feedbackd-{survey}-{first}-{}.{}", day(last), format.extension())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::insights::Filter;
+
+    #[test]
+    fn file_names_name_the_survey_and_the_local_days() {
+        let mut p = ReportParams {
+            from: Some("2026-03-28T23:00:00Z".parse().unwrap()),
+            to: "2026-03-30T22:00:00Z".parse().unwrap(),
+            tz: chrono_tz::Europe::Berlin,
+            filter: Filter::default(),
+        };
+        assert_eq!(
+            filename("nps-main", &p, ExportFormat::Csv),
+            "feedbackd-nps-main-2026-03-29-2026-03-30.csv"
+        );
+        p.from = None;
+        assert_eq!(filename("all", &p, ExportFormat::Ndjson), "feedbackd-all-until-2026-03-30.ndjson");
+    }
+}

@@ -1,0 +1,22 @@
+//! feedbackd's services: what the HTTP layer and the CLI call. Each takes domain types and
+//! the store's [`Db`](feedbackd_store::Db), applies the rules, and answers domain results.
+//!
+//! - [`ingest`]: validates answers and writes them durably through the group-commit writer;
+//! - [`manage`]: projects, surveys, keys, share links, settings, history;
+//! - [`insights`]: the reports, over the rollups and raw rows;
+//! - [`export`]: CSV and NDJSON of the raw answers;
+//! - [`widget`]: what a widget shows, and to whom;
+//! - [`privacy`]: erasure and retention;
+//! - [`auth`], [`ratelimit`]: who may call, and how often;
+//! - [`cache`]: what the services keep in memory, forgotten on database notification.
+
+pub mod auth;
+pub mod cache;
+pub mod export;
+pub mod ingest;
+pub mod insights;
+pub mod manage;
+pub mod privacy;
+pub mod ratelimit;
+pub mod settings;
+pub mod widget;

@@ -1,0 +1,265 @@
+//! Creating projects, keys, surveys and report share links: the rules shared by the CLI and
+//! the management API.
+
+mod history;
+pub mod indexing;
+mod project_settings;
+pub mod report_links;
+mod schedule;
+mod surveys_edit;
+
+pub use history::survey_history;
+pub use project_settings::{
+    project_settings, update_project_settings, FatigueChange, ProjectChange, ProjectSettings, RateOverrides,
+};
+pub use schedule::{ScheduleChange, MAX_RESPONSE_LIMIT};
+pub use surveys_edit::{
+    get_survey, list_surveys, set_survey_status, update_survey, SurveyPatch, SurveyView, Transition,
+};
+
+use feedbackd_domain::{
+    parse_origin, EventKind, FieldError, KeyKind, NewToken, Presentation, Schedule, Scope, SurveyKind,
+    SurveyStatus, Targeting,
+};
+use feedbackd_store::models::{ApiKey, NewApiKey, NewProject, NewSurvey, Project, Survey};
+use feedbackd_store::{keys, projects, survey_counters, surveys, StoreError};
+use diesel::{Connection, PgConnection};
+use project_settings::project_zone;
+use serde::Serialize;
+use uuid::Uuid;
+
+/// Most allowed origins of one project.
+const MAX_ORIGINS: usize = 100;
+
+/// Why a management operation was refused.
+#[derive(Debug, thiserror::Error)]
+pub enum ManageError {
+    #[error("invalid input: {}", .0.iter().map(|e| format!("{} {}", e.field, e.message)).collect::<Vec<_>>().join("; "))]
+    Invalid(Vec<FieldError>),
+    #[error("{0}")]
+    NotFound(String),
+    #[error("{0}")]
+    Conflict(String),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+// Transactions (`conn.transaction`) need it; a query error is a store error.
+impl From<diesel::result::Error> for ManageError {
+    fn from(error: diesel::result::Error) -> Self {
+        ManageError::Store(StoreError::Query(error))
+    }
+}
+
+/// A key just created, with its token: the only time the token exists outside the client.
+#[derive(Debug, Serialize)]
+pub struct CreatedKey {
+    #[serde(flatten)]
+    pub key: ApiKey,
+    pub token: String,
+}
+
+/// Sets a project's retention (`Some(None)`: keep answers forever) and/or IP policy;
+/// returns the project as it now is.
+pub fn update_project_privacy(
+    conn: &mut PgConnection,
+    project_id: Uuid,
+    retention_days: Option<Option<i32>>,
+    ip_policy: Option<crate::ingest::ip::IpPolicy>,
+) -> Result<Project, ManageError> {
+    feedbackd_store::privacy::update_privacy(conn, project_id, retention_days, ip_policy.map(|p| p.as_str()))?;
+    projects::find(conn, project_id)?.ok_or_else(|| ManageError::NotFound(format!("no project {project_id}")))
+}
+
+/// Creates a project allowing the given browser origins.
+pub fn create_project(
+    conn: &mut PgConnection,
+    name: &str,
+    origins: &[String],
+) -> Result<Project, ManageError> {
+    let mut errors = Vec::new();
+    let name = check_name(name, &mut errors);
+    let allowed = parse_origins(origins, "origins", &mut errors);
+    if !errors.is_empty() {
+        return Err(ManageError::Invalid(errors));
+    }
+    Ok(projects::create(conn, &NewProject { name: &name, allowed_origins: &allowed })?)
+}
+
+/// A project's name, trimmed, if it is 1 to 200 characters (else an error on `name`).
+fn check_name(name: &str, errors: &mut Vec<FieldError>) -> String {
+    let name = name.trim();
+    if name.is_empty() || name.chars().count() > 200 {
+        errors.push(FieldError::new("name", "must be 1 to 200 characters"));
+    }
+    name.to_string()
+}
+
+/// Browser origins, normalised and without repeats; each bad one is an error on
+/// `field[i]` (`origins` for the CLI's flag, `allowed_origins` for the API's field).
+fn parse_origins(origins: &[String], field: &str, errors: &mut Vec<FieldError>) -> Vec<String> {
+    if origins.len() > MAX_ORIGINS {
+        errors.push(FieldError::new(field, format!("at most {MAX_ORIGINS} origins")));
+    }
+    let mut allowed: Vec<String> = Vec::new();
+    for (i, origin) in origins.iter().enumerate() {
+        match parse_origin(origin.trim()) {
+            Ok(o) if allowed.contains(&o) => {}
+            Ok(o) => allowed.push(o),
+            Err(message) => errors.push(FieldError::new(format!("{field}[{i}]"), message)),
+        }
+    }
+    allowed
+}
+
+/// Creates a key. Publishable keys carry no scopes; secret keys need at least one.
+pub fn create_key(
+    conn: &mut PgConnection,
+    project_id: Uuid,
+    kind: KeyKind,
+    scopes: &[Scope],
+    name: &str,
+) -> Result<CreatedKey, ManageError> {
+    match (kind, scopes.is_empty()) {
+        (KeyKind::Publishable, false) => {
+            return Err(ManageError::Invalid(vec![FieldError::new(
+                "scopes",
+                "a publishable key has no scopes: it can only send answers and read widget configuration",
+            )]))
+        }
+        (KeyKind::Secret, true) => {
+            return Err(ManageError::Invalid(vec![FieldError::new(
+                "scopes",
+                "a secret key needs at least one scope",
+            )]))
+        }
+        _ => {}
+    }
+    if name.chars().count() > 200 {
+        return Err(ManageError::Invalid(vec![FieldError::new("name", "longer than 200 characters")]));
+    }
+    require_project(conn, project_id)?;
+    let token = NewToken::generate(kind);
+    let mut scope_names: Vec<String> = scopes.iter().map(|s| s.as_str().to_string()).collect();
+    scope_names.sort();
+    scope_names.dedup();
+    let key = keys::create(
+        conn,
+        &NewApiKey {
+            project_id,
+            kind: kind.as_str(),
+            name,
+            prefix: &token.display_prefix,
+            token_hash: &token.hash,
+            scopes: &scope_names,
+        },
+    )?;
+    Ok(CreatedKey { key, token: token.plaintext })
+}
+
+/// Revokes a key of the project.
+pub fn revoke_key(conn: &mut PgConnection, project_id: Uuid, id: Uuid) -> Result<ApiKey, ManageError> {
+    keys::revoke(conn, project_id, id)?
+        .ok_or_else(|| ManageError::NotFound(format!("no key {id} in project {project_id}")))
+}
+
+/// What a new survey asks.
+pub struct SurveySpec<'a> {
+    pub key: &'a str,
+    pub kind: SurveyKind,
+    pub question: &'a str,
+    pub scale_min: Option<i16>,
+    pub scale_max: Option<i16>,
+    pub status: SurveyStatus,
+}
+
+/// Creates a survey shown to everyone, with the default presentation and no schedule.
+pub fn create_survey(
+    conn: &mut PgConnection,
+    project_id: Uuid,
+    spec: &SurveySpec<'_>,
+) -> Result<Survey, ManageError> {
+    let schedule = ScheduleChange::default();
+    create_survey_with(conn, project_id, spec, &Presentation::default(), &Targeting::default(), &schedule)
+}
+
+/// Creates a survey with its presentation, display rules and schedule (times without an
+/// offset in the project's zone), and starts its history with `created`.
+pub fn create_survey_with(
+    conn: &mut PgConnection,
+    project_id: Uuid,
+    spec: &SurveySpec<'_>,
+    presentation: &Presentation,
+    targeting: &Targeting,
+    schedule: &ScheduleChange,
+) -> Result<Survey, ManageError> {
+    // Also what makes an unknown project "not found".
+    let zone = project_zone(conn, project_id)?;
+    let mut errors = Vec::new();
+    let key_ok = !spec.key.is_empty()
+        && spec.key.len() <= 64
+        && spec.key.starts_with(|c: char| c.is_ascii_lowercase() || c.is_ascii_digit())
+        && spec.key.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '_');
+    if !key_ok {
+        errors.push(FieldError::new("key", "must be 1 to 64 lowercase letters, digits, '-' or '_'"));
+    }
+    if spec.question.trim().is_empty() || spec.question.chars().count() > 500 {
+        errors.push(FieldError::new("question", "must be 1 to 500 characters"));
+    }
+    let scale = spec
+        .kind
+        .scale_from(spec.scale_min, spec.scale_max)
+        .map_err(|m| errors.push(FieldError::new("scale", m)))
+        .ok()
+        .flatten();
+    errors.extend(presentation.check(spec.kind));
+    errors.extend(targeting.check());
+    let schedule = schedule.apply(&Schedule::default(), zone, &mut errors);
+    if !errors.is_empty() {
+        return Err(ManageError::Invalid(errors));
+    }
+    let new = NewSurvey {
+        project_id,
+        key: spec.key,
+        kind: spec.kind.as_str(),
+        question: spec.question.trim(),
+        scale_min: scale.map(|s| s.min),
+        scale_max: scale.map(|s| s.max),
+        presentation: to_json(presentation)?,
+        targeting: to_json(targeting)?,
+        status: spec.status.as_str(),
+        opens_at: schedule.opens_at,
+        closes_at: schedule.closes_at,
+        response_limit: schedule.response_limit,
+    };
+    conn.transaction(|conn| {
+        let survey = surveys::create(conn, &new).map_err(|e| {
+            if e.is_unique_violation() {
+                ManageError::Conflict(format!("the project already has a survey with key {:?}", spec.key))
+            } else {
+                e.into()
+            }
+        })?;
+        if survey.response_limit.is_some() {
+            // No answer can exist yet: the count is 0, and needs no lock.
+            survey_counters::start(conn, project_id, survey.id)?;
+        }
+        let detail = serde_json::json!({
+            "status": spec.status,
+            "opens_at": survey.opens_at,
+            "closes_at": survey.closes_at,
+            "response_limit": survey.response_limit,
+        });
+        history::record(conn, project_id, survey.id, EventKind::Created, detail)?;
+        Ok(survey)
+    })
+}
+
+/// Rules as stored in a jsonb column.
+fn to_json(value: &impl Serialize) -> Result<serde_json::Value, ManageError> {
+    serde_json::to_value(value).map_err(|e| ManageError::Store(StoreError::Internal(e.to_string())))
+}
+
+fn require_project(conn: &mut PgConnection, project_id: Uuid) -> Result<Project, ManageError> {
+    projects::find(conn, project_id)?.ok_or_else(|| ManageError::NotFound(format!("no project {project_id}")))
+}

@@ -1,0 +1,142 @@
+//! Extractors: the caller's key, and where the request came from.
+
+use super::ratelimit::enforce;
+use super::{ApiError, AppState};
+use feedbackd_core::auth::Principal;
+use feedbackd_domain::{KeyKind, Scope};
+use actix_web::dev::Payload;
+use actix_web::http::header;
+use actix_web::{web, FromRequest, HttpMessage, HttpRequest};
+use std::future::Future;
+use std::net::IpAddr;
+use std::pin::Pin;
+use std::sync::Arc;
+
+/// The token presented: `Authorization: Bearer …`, or `?key=` for `navigator.sendBeacon`
+/// (which cannot set headers). Only publishable keys are accepted in the query string:
+/// URLs end up in logs, and a secret key must never be in one.
+pub fn presented_token(req: &HttpRequest) -> Option<(String, bool)> {
+    if let Some(value) = req.headers().get(header::AUTHORIZATION) {
+        let value = value.to_str().ok()?;
+        let (scheme, token) = value.split_once(' ')?;
+        return scheme.eq_ignore_ascii_case("bearer").then(|| (token.trim().to_string(), false));
+    }
+    url::form_urlencoded::parse(req.query_string().as_bytes())
+        .find(|(name, _)| name == "key")
+        .map(|(_, token)| (token.into_owned(), true))
+}
+
+/// A publishable key of a project whose allowed origins include the request's `Origin`.
+pub struct PublishableKey(pub Arc<Principal>);
+
+impl FromRequest for PublishableKey {
+    type Error = ApiError;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, ApiError>>>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let req = req.clone();
+        Box::pin(async move {
+            let state = req.app_data::<web::Data<AppState>>().expect("AppState is registered");
+            // Before anything else, so a flood costs no key lookup and no database work.
+            if let Some(ip) = state.proxies.client_ip(&req) {
+                tarpit(enforce(&req, state.limiters.check_ip(ip))).await?;
+            }
+            let (token, _) = presented_token(&req).ok_or(ApiError::Unauthorized(
+                "send the publishable key as `Authorization: Bearer fbk_pub_…`",
+            ))?;
+            if !token.starts_with("fbk_pub_") {
+                return Err(ApiError::Forbidden {
+                    kind: "wrong-key-kind",
+                    detail: "this endpoint takes a publishable key (fbk_pub_…); never put a secret key in a widget"
+                        .into(),
+                });
+            }
+            let principal = state.auth.authenticate(&token).await?;
+            if principal.kind != KeyKind::Publishable {
+                return Err(ApiError::Unauthorized("the key is not valid"));
+            }
+            if let Some(origin) = super::cors::request_origin(&req) {
+                if !super::cors::origin_allowed(&req, &origin, &principal) {
+                    return Err(ApiError::Forbidden {
+                        kind: "origin-not-allowed",
+                        detail: format!("origin {origin} is not allowed for this project"),
+                    });
+                }
+            }
+            enforce(&req, state.limiters.check_project(&principal.project))?;
+            // The CORS layer reads it to add Access-Control-Allow-Origin to the answer.
+            req.extensions_mut().insert(principal.clone());
+            Ok(PublishableKey(principal))
+        })
+    }
+}
+
+/// A secret key (`Authorization: Bearer fbk_sec_…`), never taken from the query string.
+/// It only ever acts on its own project; [`SecretKey::require`] checks a scope.
+pub struct SecretKey(pub Arc<Principal>);
+
+impl SecretKey {
+    /// The key's principal if it holds `scope` (`admin` holds all), else a 403 naming it.
+    pub fn require(&self, scope: Scope) -> Result<&Principal, ApiError> {
+        if self.0.has_scope(scope) {
+            Ok(&self.0)
+        } else {
+            Err(ApiError::Forbidden {
+                kind: "missing-scope",
+                detail: format!("this key lacks the `{scope}` scope this request needs"),
+            })
+        }
+    }
+}
+
+impl FromRequest for SecretKey {
+    type Error = ApiError;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, ApiError>>>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let req = req.clone();
+        Box::pin(async move {
+            let state = req.app_data::<web::Data<AppState>>().expect("AppState is registered");
+            let (token, from_query) = presented_token(&req)
+                .ok_or(ApiError::Unauthorized("send a secret key as `Authorization: Bearer fbk_sec_…`"))?;
+            if from_query {
+                // Not even looked up: a URL ends up in logs and browser history.
+                return Err(ApiError::Unauthorized(
+                    "a secret key is only accepted in the Authorization header, never in the URL",
+                ));
+            }
+            if !token.starts_with("fbk_sec_") {
+                return Err(ApiError::Forbidden {
+                    kind: "wrong-key-kind",
+                    detail: "this endpoint takes a secret key (fbk_sec_…)".into(),
+                });
+            }
+            let principal = state.auth.authenticate(&token).await?;
+            if principal.kind != KeyKind::Secret {
+                return Err(ApiError::Unauthorized("the key is not valid"));
+            }
+            enforce(&req, state.limiters.check_secret_key(principal.key_id))?;
+            Ok(SecretKey(principal))
+        })
+    }
+}
+
+/// Longest a refusal of the per-address limiter is held before it is sent.
+const TARPIT_MAX: std::time::Duration = std::time::Duration::from_secs(1);
+
+/// Holds a per-address refusal until that address could be served again (at most
+/// [`TARPIT_MAX`]). A flooder then gets one refusal per connection per refill interval
+/// instead of as many as it can send, so the flood stops eating the CPU that honest clients
+/// need; waiting costs a timer, not a thread.
+async fn tarpit(result: Result<(), ApiError>) -> Result<(), ApiError> {
+    if let Err(ApiError::RateLimited { wait, .. }) = &result {
+        tokio::time::sleep((*wait).min(TARPIT_MAX)).await;
+    }
+    result
+}
+
+/// The client's address: the socket peer, or what a trusted proxy says it is.
+pub fn client_ip(req: &HttpRequest) -> Option<IpAddr> {
+    let state = req.app_data::<web::Data<AppState>>().expect("AppState is registered");
+    state.proxies.client_ip(req)
+}

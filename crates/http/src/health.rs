@@ -1,0 +1,92 @@
+//! `/healthz` (the process is up) and `/readyz` (it can do its job: the database answers,
+//! the schema is current, and it is not draining).
+
+use super::problem::ProblemSchema;
+use super::{ApiError, AppState};
+use feedbackd_store::{has_pending_migrations, StoreError};
+use actix_web::http::header;
+use actix_web::{web, HttpRequest, HttpResponse};
+use secrecy::{ExposeSecret, SecretString};
+use serde_json::json;
+use sha2::{Digest, Sha256};
+use std::sync::atomic::Ordering;
+use std::time::Duration;
+
+/// Liveness: answers as long as the process serves HTTP.
+#[utoipa::path(get, path = "/healthz", tag = "operations",
+    responses((status = 200, description = "the process is up", body = HealthOut)))]
+pub async fn healthz() -> HttpResponse {
+    HttpResponse::Ok().json(json!({"status": "ok"}))
+}
+
+/// Readiness: 200 only when a load balancer should send traffic here.
+#[utoipa::path(get, path = "/readyz", tag = "operations",
+    responses((status = 200, description = "ready for traffic", body = HealthOut),
+        (status = 503, description = "draining, schema behind, or database unavailable", body = HealthOut)))]
+pub async fn readyz(state: web::Data<AppState>) -> HttpResponse {
+    if state.draining.load(Ordering::Relaxed) {
+        return unready("draining");
+    }
+    let check = state.db.run(has_pending_migrations);
+    match tokio::time::timeout(Duration::from_secs(3), check).await {
+        Ok(Ok(false)) => HttpResponse::Ok().json(json!({"status": "ready"})),
+        Ok(Ok(true)) | Ok(Err(StoreError::SchemaBehind)) => {
+            unready("database schema is behind this binary; run `feedbackd migrate`")
+        }
+        Ok(Err(_)) | Err(_) => unready("database unavailable"),
+    }
+}
+
+/// The body of `/healthz` and `/readyz`, as the OpenAPI document describes it.
+#[derive(utoipa::ToSchema)]
+#[allow(dead_code)]
+pub struct HealthOut {
+    /// `ok`, `ready` or `unavailable`.
+    status: String,
+    /// Why it is unavailable.
+    reason: Option<String>,
+}
+
+/// Prometheus metrics, with the gauges that are read rather than counted. With
+/// `FEEDBACKD_METRICS_TOKEN` set, only for `Authorization: Bearer <that token>`.
+#[utoipa::path(get, path = "/metrics", tag = "operations",
+    responses((status = 200, description = "Prometheus text exposition format", content_type = "text/plain"),
+        (status = 401, description = "`FEEDBACKD_METRICS_TOKEN` is set and the request does not carry it",
+            body = ProblemSchema, content_type = "application/problem+json")))]
+pub async fn metrics(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
+    if let Some(token) = &state.metrics_token {
+        if !bearer_matches(&req, token) {
+            return Err(ApiError::Unauthorized(
+                "GET /metrics needs `Authorization: Bearer` with the metrics token",
+            ));
+        }
+    }
+    let writer = state.ingest.writer();
+    metrics::gauge!("feedbackd_writer_queue_depth").set(writer.queued() as f64);
+    metrics::gauge!("feedbackd_writer_queue_capacity").set(writer.capacity() as f64);
+    metrics::gauge!("feedbackd_rate_limit_tracked_keys").set(state.limiters.tracked_keys() as f64);
+    let pool = state.db.pool_state();
+    metrics::gauge!("feedbackd_db_pool_connections", "state" => "in_use").set(pool.in_use as f64);
+    metrics::gauge!("feedbackd_db_pool_connections", "state" => "idle").set(pool.idle as f64);
+    metrics::gauge!("feedbackd_db_pool_max_connections").set(pool.max as f64);
+    Ok(HttpResponse::Ok().content_type("text/plain; version=0.0.4").body(crate::prometheus::handle().render()))
+}
+
+/// Whether the request's bearer token is `token`, compared in constant time (over SHA-256
+/// digests, so the length does not leak either).
+fn bearer_matches(req: &HttpRequest, token: &SecretString) -> bool {
+    let given = req
+        .headers()
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .unwrap_or("");
+    let (a, b) = (Sha256::digest(given.as_bytes()), Sha256::digest(token.expose_secret().as_bytes()));
+    a.iter().zip(b.iter()).fold(0u8, |diff, (x, y)| diff | (x ^ y)) == 0
+}
+
+fn unready(reason: &str) -> HttpResponse {
+    HttpResponse::ServiceUnavailable()
+        .insert_header(("Retry-After", "1"))
+        .json(json!({"status": "unavailable", "reason": reason}))
+}

@@ -1,0 +1,190 @@
+//! The read API: summaries, time series, breakdowns, terms and the list of answers.
+//! Handlers parse parameters, call one report and answer its JSON.
+
+use super::extract::SecretKey;
+use super::insights_query::Query;
+use super::problem::ProblemSchema;
+use super::{ApiError, AppState};
+use feedbackd_domain::Scope;
+use feedbackd_core::insights::report;
+use feedbackd_core::insights::{InsightsError, Interval};
+use actix_web::{web, HttpRequest, HttpResponse};
+
+/// `from` of a report, which has a default period (documentation only, as [`ReportFilters`]).
+#[derive(utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+#[allow(dead_code)]
+pub struct ReportFrom {
+    /// Start of the period (RFC 3339, or a date meaning that local day in `tz`), inclusive;
+    /// default 30 days before `to`. The report states the period it used: `range` in JSON,
+    /// the period line on a page.
+    from: Option<String>,
+}
+
+/// `from` of the list and the exports, which cover every answer unless narrowed.
+#[derive(utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+#[allow(dead_code)]
+pub struct ListFrom {
+    /// Start of the period (RFC 3339, or a date meaning that local day in `tz`), inclusive;
+    /// default: the first answer (no lower bound).
+    from: Option<String>,
+}
+
+/// The filters every report and the list share, after `from` ([`ReportFrom`] or
+/// [`ListFrom`]). Documentation only: the handlers parse the query string themselves so
+/// that every unknown parameter is refused by name.
+#[derive(utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+#[allow(dead_code)]
+pub struct ReportFilters {
+    /// End of the period (RFC 3339, exclusive, or a date whose day is included); default now.
+    to: Option<String>,
+    /// IANA time zone for buckets, e.g. `Asia/Kolkata`; default UTC.
+    tz: Option<String>,
+    /// Lowest score.
+    score_min: Option<i32>,
+    /// Highest score.
+    score_max: Option<i32>,
+    /// NPS band: detractor, passive or promoter.
+    band: Option<String>,
+    /// Only answers with (true) or without (false) a comment.
+    has_comment: Option<bool>,
+    /// Feedback category: bug, idea, praise or other.
+    category: Option<String>,
+    /// Full-text query on comments.
+    q: Option<String>,
+    /// Comment tone: positive, neutral or negative (VADER compound ≥ 0.05, between, ≤ -0.05).
+    /// Answers whose comment is not scored (none, pending, not English) never match.
+    sentiment: Option<String>,
+    /// Answers whose attribute KEY has the value V: `attributes[KEY]=V` (this object in
+    /// `deepObject` style, which generated clients send) or `attributes.KEY=V`; several keys
+    /// all must match. For a set of values of one key, repeat `attributes.KEY`
+    /// (`attributes.plan=pro&attributes.plan=team`).
+    #[param(style = DeepObject, explode)]
+    attributes: Option<std::collections::BTreeMap<String, String>>,
+}
+
+impl From<InsightsError> for ApiError {
+    fn from(error: InsightsError) -> Self {
+        match error {
+            InsightsError::SurveyNotFound(r) => {
+                ApiError::NotFound(format!("no survey {r:?} in this project"))
+            }
+            InsightsError::Invalid { field, message } => ApiError::field(field, message),
+            InsightsError::Store(e) => e.into(),
+        }
+    }
+}
+
+/// A survey's figures over a period: how many answered and its score (NPS, CSAT or CES).
+#[utoipa::path(get, path = "/v1/surveys/{survey}/summary", operation_id = "survey_summary", tag = "insights",
+    params(("survey" = String, Path, description = "the survey's id or key"), ReportFrom, ReportFilters),
+    security(("secret_key" = ["responses:read"])),
+    responses((status = 200, description = "Count, NPS/CSAT/CES with 95% intervals and distribution, the previous period and the change", body = report::Summary)))]
+pub async fn summary(
+    key: SecretKey,
+    state: web::Data<AppState>,
+    survey: web::Path<String>,
+    req: HttpRequest,
+) -> Result<HttpResponse, ApiError> {
+    let project = key.require(Scope::ResponsesRead)?.project.clone();
+    let mut q = Query::parse(req.query_string(), &[]);
+    let params = q.report_params();
+    q.finish()?;
+    let out = report::summary(&state.db, project, &survey, params).await?;
+    Ok(HttpResponse::Ok().json(out))
+}
+
+/// A survey's figures per day, week or month over a period, in the time zone `tz`.
+#[utoipa::path(get, path = "/v1/surveys/{survey}/timeseries", operation_id = "survey_timeseries", tag = "insights",
+    params(("survey" = String, Path, description = "the survey's id or key"), ("interval" = Option<String>, Query, description = "day (default), week or month"), ReportFrom, ReportFilters),
+    security(("secret_key" = ["responses:read"])),
+    responses((status = 200, description = "One point per local day, ISO week or month, empty buckets included", body = report::TimeSeries)))]
+pub async fn timeseries(
+    key: SecretKey,
+    state: web::Data<AppState>,
+    survey: web::Path<String>,
+    req: HttpRequest,
+) -> Result<HttpResponse, ApiError> {
+    let project = key.require(Scope::ResponsesRead)?.project.clone();
+    let mut q = Query::parse(req.query_string(), &["interval"]);
+    let interval = q.parsed::<Interval>("interval", "day, week or month").unwrap_or(Interval::Day);
+    let params = q.report_params();
+    q.finish()?;
+    let out = report::timeseries(&state.db, project, &survey, interval, params).await?;
+    Ok(HttpResponse::Ok().json(out))
+}
+
+/// A survey's figures per segment (platform, app version, country, locale or an
+/// attribute), the largest first; segments under `min_count` answers are left out.
+#[utoipa::path(get, path = "/v1/surveys/{survey}/breakdown", operation_id = "survey_breakdown", tag = "insights",
+    params(("survey" = String, Path, description = "the survey's id or key"), ("by" = Option<String>, Query, description = "platform (default), app_version, country, locale or attributes.KEY"), ("min_count" = Option<u64>, Query), ("limit" = Option<u32>, Query, minimum = 1, maximum = 100, description = "segments to return, 1 to 100, default 20"), ReportFrom, ReportFilters),
+    security(("secret_key" = ["responses:read"])),
+    responses((status = 200, description = "The summary per segment value, largest first, with an other row", body = report::Breakdown)))]
+pub async fn breakdown(
+    key: SecretKey,
+    state: web::Data<AppState>,
+    survey: web::Path<String>,
+    req: HttpRequest,
+) -> Result<HttpResponse, ApiError> {
+    let project = key.require(Scope::ResponsesRead)?.project.clone();
+    let mut q = Query::parse(req.query_string(), &["by", "min_count", "limit"]);
+    let by = q.breakdown_key();
+    let min_count = q.int_in("min_count", 1..=1_000_000, 1) as u64;
+    let limit = q.int_in("limit", 1..=100, 20) as usize;
+    let params = q.report_params();
+    q.finish()?;
+    let out = report::breakdown(&state.db, project, &survey, by, min_count, limit, params).await?;
+    Ok(HttpResponse::Ok().json(out))
+}
+
+/// The terms most frequent in a survey's comments over a period, with how many comments
+/// hold each.
+#[utoipa::path(get, path = "/v1/surveys/{survey}/terms", operation_id = "survey_terms", tag = "insights",
+    params(("survey" = String, Path, description = "the survey's id or key"), ("limit" = Option<u32>, Query, minimum = 1, maximum = 200, description = "terms to return, 1 to 200, default 20"), ("min_count" = Option<u64>, Query), ReportFrom, ReportFilters),
+    security(("secret_key" = ["responses:read"])),
+    responses((status = 200, description = "Most frequent and rising words and two-word phrases in comments", body = report::Terms)))]
+pub async fn terms(
+    key: SecretKey,
+    state: web::Data<AppState>,
+    survey: web::Path<String>,
+    req: HttpRequest,
+) -> Result<HttpResponse, ApiError> {
+    let project = key.require(Scope::ResponsesRead)?.project.clone();
+    let mut q = Query::parse(req.query_string(), &["limit", "min_count"]);
+    let limit = q.int_in("limit", 1..=200, 20) as usize;
+    let min_count = q.int_in("min_count", 1..=1_000_000, 2) as u64;
+    let params = q.report_params();
+    q.finish()?;
+    let out = report::terms(&state.db, project, &survey, limit, min_count, report::MAX_TERM_COMMENTS, params)
+        .await?;
+    Ok(HttpResponse::Ok().json(out))
+}
+
+/// Page through the answers themselves (verbatims), newest first: pass the previous
+/// page's `next_cursor` as `cursor` until it is `null`.
+#[utoipa::path(get, path = "/v1/responses", operation_id = "list_responses", tag = "insights",
+    params(("survey" = Option<String>, Query, description = "a survey's id or key; default every survey"),
+        ("cursor" = Option<String>, Query, description = "from the previous page's next_cursor"),
+        ("limit" = Option<u32>, Query, minimum = 1, maximum = 500, description = "answers per page, 1 to 500, default 50"),
+        ("include_duplicates" = Option<bool>, Query, description = "also the answers that repeat an earlier one (their duplicate_of is set), which every figure leaves out; default false"),
+        ListFrom, ReportFilters),
+    security(("secret_key" = ["responses:read"])),
+    responses((status = 200, description = "Answers, newest first, with next_cursor", body = report::Page),
+        (status = 404, description = "no such survey in the key's project", body = ProblemSchema, content_type = "application/problem+json")))]
+pub async fn list(
+    key: SecretKey,
+    state: web::Data<AppState>,
+    req: HttpRequest,
+) -> Result<HttpResponse, ApiError> {
+    let project = key.require(Scope::ResponsesRead)?.project.clone();
+    let mut q = Query::parse(req.query_string(), &["survey", "cursor", "limit", "include_duplicates"]);
+    let survey = q.one("survey");
+    let cursor = q.cursor();
+    let limit = q.int_in("limit", 1..=500, 50) as usize;
+    let params = q.report_params();
+    q.finish()?;
+    let out = report::list(&state.db, project, survey.as_deref(), cursor, limit, params).await?;
+    Ok(HttpResponse::Ok().json(out))
+}

@@ -1,0 +1,64 @@
+//! `/v1/keys`: create, list and revoke the project's keys (`admin` scope).
+
+use super::body::read_json;
+use super::extract::SecretKey;
+use super::mgmt_dto::{CreatedKeyOut, KeyIn, KeyListOut, KeyOut};
+use super::surveys::{body_limit, run_manage};
+use super::{ApiError, AppState};
+use feedbackd_domain::Scope;
+use feedbackd_core::manage;
+use feedbackd_store::keys;
+use actix_web::{web, HttpRequest, HttpResponse};
+use uuid::Uuid;
+
+/// Create a key in the caller's project. The token is in this answer only.
+#[utoipa::path(post, path = "/v1/keys", operation_id = "create_key", tag = "keys", request_body = KeyIn,
+    security(("secret_key" = ["admin"])),
+    responses((status = 201, body = CreatedKeyOut)))]
+pub async fn create(
+    req: HttpRequest,
+    key: SecretKey,
+    body: web::Payload,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    let project_id = key.require(Scope::Admin)?.project.id;
+    let input: KeyIn = read_json(&req, body, body_limit(&state)).await?;
+    let created = run_manage(&state, move |conn| {
+        manage::create_key(conn, project_id, input.kind, &input.scopes, &input.name)
+    })
+    .await?;
+    Ok(HttpResponse::Created().json(CreatedKeyOut::from(created)))
+}
+
+/// List the project's keys, never their tokens.
+#[utoipa::path(get, path = "/v1/keys", operation_id = "list_keys", tag = "keys",
+    security(("secret_key" = ["admin"])),
+    responses((status = 200, body = KeyListOut)))]
+pub async fn list(key: SecretKey, state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
+    let project_id = key.require(Scope::Admin)?.project.id;
+    let list = run_manage(&state, move |conn| Ok(keys::list(conn, project_id)?)).await?;
+    Ok(HttpResponse::Ok().json(KeyListOut { keys: list.into_iter().map(KeyOut::from).collect() }))
+}
+
+/// Revoke a key. It is refused at once, by every replica.
+#[utoipa::path(post, path = "/v1/keys/{key}/revoke", operation_id = "revoke_key", tag = "keys",
+    params(("key" = Uuid, Path, description = "the key's id")),
+    security(("secret_key" = ["admin"])),
+    responses((status = 200, body = KeyOut)))]
+pub async fn revoke(
+    key: SecretKey,
+    path: web::Path<Uuid>,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    let project_id = key.require(Scope::Admin)?.project.id;
+    let id = path.into_inner();
+    let revoked = run_manage(&state, move |conn| manage::revoke_key(conn, project_id, id)).await.map_err(
+        |e| match e {
+            // Never name another project, even its id.
+            ApiError::NotFound(_) => ApiError::NotFound(format!("no key {id} in this project")),
+            other => other,
+        },
+    )?;
+    state.auth.forget_project(project_id);
+    Ok(HttpResponse::Ok().json(KeyOut::from(revoked)))
+}

@@ -1,0 +1,119 @@
+//! HTTP: routes, extractors, and the mapping of every error to problem+json.
+//! Handlers are thin: extract, convert, call one domain function, map the result.
+
+mod body;
+pub mod client_ip;
+mod cors;
+mod dto;
+mod exports;
+mod extract;
+mod health;
+mod insights;
+mod insights_query;
+mod json;
+mod keys;
+mod mgmt_dto;
+mod openapi;
+pub mod pages;
+mod privacy;
+pub mod prometheus;
+mod problem;
+mod project;
+mod project_dto;
+mod ratelimit;
+mod report;
+mod report_auth;
+mod report_links;
+pub mod request_id;
+mod responses;
+mod routes;
+mod sdk;
+mod surveys;
+mod widget;
+
+pub use exports::{parse_export_query, ExportRequest};
+pub use openapi::document as openapi_document;
+pub use problem::ApiError;
+pub use routes::{Access, Endpoint, ENDPOINTS};
+
+use feedbackd_core::auth::Authenticator;
+use feedbackd_core::ingest::Ingestor;
+use feedbackd_core::ratelimit::Limiters;
+use feedbackd_store::Db;
+use actix_web::body::{EitherBody, MessageBody};
+use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::middleware::Next;
+use actix_web::{web, HttpRequest, HttpResponse};
+use secrecy::SecretString;
+use std::sync::atomic::AtomicBool;
+use std::sync::Arc;
+
+/// What every handler may use, shared by all workers.
+pub struct AppState {
+    pub db: Db,
+    pub auth: Authenticator,
+    pub ingest: Ingestor,
+    /// Widget configurations by project, and the decisions on what widgets show.
+    pub widgets: feedbackd_core::widget::Widgets,
+    pub limiters: Arc<Limiters>,
+    pub proxies: client_ip::TrustedProxies,
+    /// Exports running at once: each holds a pooled connection for its whole length, so
+    /// they may take at most a quarter of the pool and never starve the other requests.
+    pub exports: Arc<tokio::sync::Semaphore>,
+    /// Signs and checks the report pages' session cookies.
+    pub sessions: crate::pages::session::SessionKeys,
+    /// Set on shutdown: `/readyz` turns 503 so the load balancer stops sending traffic.
+    pub draining: Arc<AtomicBool>,
+    /// The token `/metrics` requires, if any.
+    pub metrics_token: Option<SecretString>,
+}
+
+impl AppState {
+    /// Forgets what this process cached of a project's surveys, after it changed them.
+    pub fn forget_surveys(&self, project_id: uuid::Uuid) {
+        self.ingest.forget_surveys(project_id);
+        self.widgets.forget(project_id);
+    }
+}
+
+/// Mounts every route.
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.app_data(
+        web::PathConfig::default()
+            .error_handler(|e, _| ApiError::NotFound(format!("no such resource: {e}")).into()),
+    )
+    .app_data(web::QueryConfig::default().error_handler(|e, _| ApiError::Malformed(e.to_string()).into()))
+    .configure(routes::mount);
+}
+
+/// Every unknown path gets a problem, not actix's empty 404.
+pub async fn not_found(req: HttpRequest) -> Result<HttpResponse, ApiError> {
+    Err(ApiError::NotFound(format!("no route for {} {}", req.method(), req.path())))
+}
+
+/// Whether `If-None-Match` lists `etag` (or `*`), weak validators comparing equal to strong
+/// ones (RFC 9110's weak comparison, what `GET` revalidation uses).
+pub(crate) fn matches_etag(req: &actix_web::HttpRequest, etag: &str) -> bool {
+    let Some(value) = req.headers().get(actix_web::http::header::IF_NONE_MATCH) else { return false };
+    let Ok(value) = value.to_str() else { return false };
+    let opaque = etag.trim_start_matches("W/");
+    value.split(',').map(str::trim).any(|tag| tag == "*" || tag.trim_start_matches("W/") == opaque)
+}
+
+/// Refuses a URL carrying U+0000 (`%00`) before any handler sees it: PostgreSQL text cannot
+/// hold the character, so a path or query parameter with it would fail at the database.
+pub async fn reject_nul_in_url(
+    req: ServiceRequest,
+    next: Next<impl MessageBody>,
+) -> Result<ServiceResponse<EitherBody<impl MessageBody>>, actix_web::Error> {
+    // The path and query as received: no copy of the URL on every request.
+    if req.uri().path_and_query().is_some_and(|p| p.as_str().contains("%00")) {
+        let problem = ApiError::Malformed("the URL must not contain %00 (U+0000)".into());
+        return Ok(req.error_response(problem).map_into_right_body());
+    }
+    Ok(next.call(req).await?.map_into_left_body())
+}
+
+async fn method_not_allowed() -> Result<HttpResponse, ApiError> {
+    Err(ApiError::MethodNotAllowed)
+}

@@ -1,0 +1,33 @@
+//! `DELETE /v1/respondents/{respondent_id}`: erasure on a person's request.
+
+use super::extract::SecretKey;
+use super::{ApiError, AppState};
+use feedbackd_domain::Scope;
+use feedbackd_core::privacy::{self, Erased};
+use actix_web::{web, HttpResponse};
+
+/// Longest respondent id (as at ingestion).
+const MAX_RESPONDENT_ID_CHARS: usize = 256;
+
+/// Erase what the key's project stores about one respondent: their answers and their
+/// contact rows (impressions, dismissals).
+#[utoipa::path(delete, path = "/v1/respondents/{respondent_id}", operation_id = "erase_respondent", tag = "privacy",
+    params(("respondent_id" = String, Path, description = "the respondent id the apps sent")),
+    security(("secret_key" = ["privacy"])),
+    responses((status = 200, body = Erased, description = "Every answer and contact row of the respondent in this project deleted (0 when there were none: erasure is idempotent)")))]
+pub async fn erase(
+    key: SecretKey,
+    state: web::Data<AppState>,
+    respondent_id: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let principal = key.require(Scope::Privacy)?;
+    let respondent_id = respondent_id.into_inner();
+    if respondent_id.is_empty() || respondent_id.chars().count() > MAX_RESPONDENT_ID_CHARS {
+        return Err(ApiError::field(
+            "respondent_id",
+            format!("must be 1 to {MAX_RESPONDENT_ID_CHARS} characters"),
+        ));
+    }
+    let erased = privacy::erase(&state.db, principal.project.id, respondent_id).await?;
+    Ok(HttpResponse::Ok().json(erased))
+}

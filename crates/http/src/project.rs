@@ -1,0 +1,51 @@
+//! `/v1/project`: the settings of the secret key's own project (`admin` scope).
+
+use super::body::read_json;
+use super::extract::SecretKey;
+use super::project_dto::ProjectPatchIn;
+use super::surveys::{body_limit, run_manage};
+use super::{ApiError, AppState};
+use feedbackd_domain::Scope;
+use feedbackd_core::manage::{self, ProjectSettings};
+use actix_web::{web, HttpRequest, HttpResponse};
+use uuid::Uuid;
+
+/// The project of an `admin` key: the only one it may read or change here.
+fn own_project(key: &SecretKey) -> Result<Uuid, ApiError> {
+    Ok(key.require(Scope::Admin)?.project.id)
+}
+
+/// Read the project's settings.
+#[utoipa::path(get, path = "/v1/project", operation_id = "get_project", tag = "project",
+    security(("secret_key" = ["admin"])),
+    responses((status = 200, body = ProjectSettings)))]
+pub async fn get(key: SecretKey, state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
+    let project_id = own_project(&key)?;
+    let settings = run_manage(&state, move |conn| manage::project_settings(conn, project_id)).await?;
+    Ok(HttpResponse::Ok().json(settings))
+}
+
+/// Change the project's name, allowed origins, own rate limits, fatigue rules or time zone.
+/// All or nothing: a `422` names every bad field.
+#[utoipa::path(patch, path = "/v1/project", operation_id = "update_project", tag = "project",
+    request_body = ProjectPatchIn,
+    security(("secret_key" = ["admin"])),
+    responses((status = 200, body = ProjectSettings)))]
+pub async fn update(
+    req: HttpRequest,
+    key: SecretKey,
+    body: web::Payload,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    let project_id = own_project(&key)?;
+    let input: ProjectPatchIn = read_json(&req, body, body_limit(&state)).await?;
+    let settings =
+        run_manage(&state, move |conn| manage::update_project_settings(conn, project_id, input.into()))
+            .await?;
+    // Cached keys carry their project (origins, rate limits) and widget configurations its
+    // fatigue rules. Every replica forgets them when the database announces the change;
+    // this one now, so the caller's next request does not race the notification.
+    state.auth.forget_project(project_id);
+    state.forget_surveys(project_id);
+    Ok(HttpResponse::Ok().json(settings))
+}

@@ -1,0 +1,66 @@
+//! Applying rate-limit outcomes to a request: refuse with 429, and put the IETF
+//! `RateLimit-Policy` / `RateLimit` headers on every answer of a limited route.
+
+use super::ApiError;
+use feedbackd_core::ratelimit::{Check, Outcome};
+use actix_web::body::MessageBody;
+use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::http::header::{HeaderName, HeaderValue};
+use actix_web::middleware::Next;
+use actix_web::{HttpMessage, HttpRequest};
+
+/// The outcomes of a request's limiters, kept in its extensions for the headers.
+#[derive(Default, Clone)]
+struct Outcomes(Vec<Outcome>);
+
+/// Records `outcome` on the request; a refusal becomes a 429.
+pub fn enforce(req: &HttpRequest, outcome: Outcome) -> Result<(), ApiError> {
+    req.extensions_mut().get_or_insert_with(Outcomes::default).0.push(outcome);
+    match outcome.check {
+        Check::Allowed { .. } => Ok(()),
+        Check::Refused { retry_after } => Err(ApiError::RateLimited {
+            limiter: outcome.limiter,
+            retry_after_secs: retry_after.as_secs_f64().ceil().max(1.0) as u32,
+            wait: retry_after,
+        }),
+    }
+}
+
+/// Writes the headers of whatever limiters the request went through
+/// (draft-ietf-httpapi-ratelimit-headers: `"name";q=QUOTA;w=WINDOW` and `"name";r=LEFT;t=RESET`).
+pub async fn headers(
+    req: ServiceRequest,
+    next: Next<impl MessageBody>,
+) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
+    let mut response = next.call(req).await?;
+    let outcomes = response.request().extensions().get::<Outcomes>().cloned();
+    if let Some(Outcomes(outcomes)) = outcomes {
+        let policy: Vec<String> = outcomes
+            .iter()
+            .map(|o| format!("\"{}\";q={};w={}", o.limiter, o.spec.burst, o.spec.window_secs()))
+            .collect();
+        let state: Vec<String> = outcomes
+            .iter()
+            .map(|o| {
+                let (left, reset) = match o.check {
+                    Check::Allowed { remaining } => {
+                        let refill = o.spec.unit.as_secs_f64() / f64::from(o.spec.count);
+                        (
+                            remaining,
+                            (f64::from(o.spec.burst - remaining.min(o.spec.burst)) * refill).ceil() as u64,
+                        )
+                    }
+                    Check::Refused { retry_after } => (0, retry_after.as_secs_f64().ceil() as u64),
+                };
+                format!("\"{}\";r={left};t={reset}", o.limiter)
+            })
+            .collect();
+        let headers = response.headers_mut();
+        for (name, value) in [("ratelimit-policy", policy.join(", ")), ("ratelimit", state.join(", "))] {
+            if let Ok(value) = HeaderValue::from_str(&value) {
+                headers.insert(HeaderName::from_static(name), value);
+            }
+        }
+    }
+    Ok(response)
+}

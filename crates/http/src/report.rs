@@ -1,0 +1,274 @@
+//! The product review page and its login: HTML for people, next to the JSON API. Handlers
+//! are thin: the numbers come from the insights reports (`crate::pages::view`), the markup
+//! from `crate::pages`.
+
+use super::insights_query::Query;
+use super::ratelimit::enforce;
+use super::report_auth::{
+    end_session, html, link_refusal, read_form, same_origin, secure, start_session, PageError, ReportSession,
+    Retry,
+};
+use super::{ApiError, AppState};
+use feedbackd_domain::{parse_share_token, KeyKind, Scope};
+use feedbackd_core::export::{ExportFormat, ExportOptions};
+use feedbackd_core::insights::Interval;
+use feedbackd_core::manage;
+use feedbackd_core::manage::report_links;
+use crate::pages::session::Session;
+use crate::pages::view::{self, PageOptions};
+use crate::pages::{layout, page};
+use actix_web::http::{header, StatusCode};
+use actix_web::{web, HttpRequest, HttpResponse};
+
+/// Where a login goes when it was not sent from a report.
+const DEFAULT_NEXT: &str = "/reports/";
+
+/// `next` if it is a report page of ours, else the default: never a redirect elsewhere, and
+/// only visible ASCII (it becomes a `Location` header; our own links are percent-encoded).
+fn safe_next(next: Option<&str>) -> String {
+    match next {
+        Some(n)
+            if n.starts_with("/reports/")
+                && !n.contains("//")
+                && n.bytes().all(|b| b.is_ascii_graphic() && b != b'\\') =>
+        {
+            n.to_string()
+        }
+        _ => DEFAULT_NEXT.to_string(),
+    }
+}
+
+/// The surveys a signed-in reader can open (where a login without `next` lands): a share
+/// link's one survey, or every survey with scores of the key's project.
+#[utoipa::path(get, path = "/reports/", operation_id = "report_index", tag = "reports",
+    security(("report_session" = ["responses:read"])),
+    responses((status = 200, description = "links to each survey's report", content_type = "text/html"),
+        (status = 401, description = "not signed in, or the key or share link was revoked or has expired", content_type = "text/html")))]
+pub async fn index(session: ReportSession, state: web::Data<AppState>) -> Result<HttpResponse, PageError> {
+    let project_id = session.project.id;
+    let surveys =
+        super::surveys::run_manage(&state, move |conn| manage::list_surveys(conn, project_id, None)).await?;
+    let shared = session.shared_survey();
+    let scored: Vec<(String, String)> = surveys
+        .into_iter()
+        .filter(|s| s.kind != feedbackd_domain::SurveyKind::Text && shared.map_or(true, |key| key == s.key))
+        .map(|s| (s.key, s.question))
+        .collect();
+    Ok(html(StatusCode::OK, layout::index(&scored)))
+}
+
+/// The login form.
+#[utoipa::path(get, path = "/reports/login", operation_id = "report_login_form", tag = "reports",
+    params(("next" = Option<String>, Query, description = "the report page to open after signing in")),
+    responses((status = 200, description = "the login form", content_type = "text/html")))]
+pub async fn login_form(req: HttpRequest) -> HttpResponse {
+    let next = url::form_urlencoded::parse(req.query_string().as_bytes())
+        .find(|(k, _)| k == "next")
+        .map(|(_, v)| v.into_owned());
+    html(StatusCode::OK, layout::login(&safe_next(next.as_deref()), None))
+}
+
+/// Signs in with a secret key holding `responses:read`: sets the session cookie (a signed
+/// key id and expiry, never the key) and goes to `next`.
+#[utoipa::path(post, path = "/reports/login", operation_id = "report_login", tag = "reports",
+    request_body(content = String, content_type = "application/x-www-form-urlencoded",
+        description = "`key` (a secret key with responses:read) and `next` (a /reports/ path)"),
+    responses(
+        (status = 303, description = "signed in: the session cookie is set; `Location` is `next`"),
+        (status = 401, description = "the key is unknown, revoked or not a secret key", content_type = "text/html"),
+        (status = 403, description = "the key lacks responses:read, or the form came from another site", content_type = "text/html")))]
+pub async fn login(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    body: web::Bytes,
+) -> Result<HttpResponse, PageError> {
+    let (mut key, mut next) = (String::new(), None);
+    for (name, value) in read_form(&req, &body)? {
+        match name.as_str() {
+            "key" => key = value.trim().to_string(),
+            "next" => next = Some(value),
+            _ => {}
+        }
+    }
+    let next = safe_next(next.as_deref());
+    let refuse = |status: StatusCode, message: &str| html(status, layout::login(&next, Some(message)));
+    if !key.starts_with("fbk_sec_") {
+        return Ok(refuse(StatusCode::UNAUTHORIZED, "That is not a secret key (fbk_sec_…)."));
+    }
+    let principal = match state.auth.authenticate(&key).await {
+        Ok(p) if p.kind == KeyKind::Secret => p,
+        Ok(_) | Err(feedbackd_core::auth::AuthError::Unknown) | Err(feedbackd_core::auth::AuthError::Revoked) => {
+            return Ok(refuse(StatusCode::UNAUTHORIZED, "The key is not valid, or it has been revoked."))
+        }
+        Err(e) => return Err(e.into()),
+    };
+    if !principal.has_scope(Scope::ResponsesRead) {
+        return Ok(refuse(StatusCode::FORBIDDEN, "The key does not hold the responses:read scope."));
+    }
+    let session = Session::for_key(principal.key_id, principal.project.id, chrono::Utc::now());
+    Ok(start_session(&req, &state.sessions, &session, &next))
+}
+
+/// The page a share link opens (`/reports/shared#<token>`): its script posts the token from
+/// the fragment to `POST /reports/shared`; without JavaScript, a field to paste the link.
+#[utoipa::path(get, path = "/reports/shared", operation_id = "report_shared_form", tag = "reports",
+    responses((status = 200, description = "the shared-link page", content_type = "text/html")))]
+pub async fn shared_form() -> HttpResponse {
+    html(StatusCode::OK, layout::shared(None))
+}
+
+/// Opens a share link: checks its token (by hash), expiry and revocation, sets a session
+/// cookie for that one survey's page (never past the link's expiry) and goes there.
+#[utoipa::path(post, path = "/reports/shared", operation_id = "report_shared_open", tag = "reports",
+    request_body(content = String, content_type = "application/x-www-form-urlencoded",
+        description = "`link`: the share link, its fragment, or its token (`fbk_share_…`)"),
+    responses(
+        (status = 303, description = "opened: the session cookie is set; `Location` is the survey's report"),
+        (status = 400, description = "no link in the form", content_type = "text/html"),
+        (status = 401, description = "not a share link, or an unknown, expired or revoked one", content_type = "text/html"),
+        (status = 403, description = "the form came from another site", content_type = "text/html"),
+        (status = 413, description = "the form is too large", content_type = "text/html"),
+        (status = 429, description = "too many attempts from this address", content_type = "text/html")))]
+pub async fn open_shared(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    body: web::Bytes,
+) -> Result<HttpResponse, PageError> {
+    let form = read_form(&req, &body)?;
+    // Tokens cannot be guessed, but each try costs a lookup: the per-address limit applies.
+    if let Some(ip) = state.proxies.client_ip(&req) {
+        enforce(&req, state.limiters.check_ip(ip))?;
+    }
+    let pasted = form.into_iter().find(|(name, _)| name == "link").map(|(_, v)| v).unwrap_or_default();
+    let refuse = |status: StatusCode, message: &str| html(status, layout::shared(Some(message)));
+    if pasted.trim().is_empty() {
+        return Ok(refuse(StatusCode::BAD_REQUEST, "Paste the share link you were sent."));
+    }
+    let Some(token) = parse_share_token(&pasted).map(str::to_string) else {
+        return Ok(refuse(
+            StatusCode::UNAUTHORIZED,
+            "That is not a share link (…/reports/shared#fbk_share_…).",
+        ));
+    };
+    let now = chrono::Utc::now();
+    let link = state
+        .db
+        .run(move |conn| Ok(report_links::open_link(conn, &token, now)))
+        .await?
+        .map_err(|refused| PageError { error: link_refusal(refused), retry: Retry::SharedLink })?;
+    let session = Session::for_link(link.id, link.project.id, link.expires_at, now);
+    let page = format!("/reports/{}", layout::urlencode(&link.survey_key));
+    Ok(start_session(&req, &state.sessions, &session, &page))
+}
+
+/// Signs out: clears the session cookie.
+#[utoipa::path(post, path = "/reports/logout", operation_id = "report_logout", tag = "reports",
+    responses((status = 303, description = "signed out; `Location` is the login form"),
+        (status = 403, description = "the form came from another site", content_type = "text/html")))]
+pub async fn logout(req: HttpRequest) -> Result<HttpResponse, PageError> {
+    same_origin(&req)?;
+    Ok(secure(&mut HttpResponse::SeeOther())
+        .cookie(end_session(&req))
+        .insert_header((header::LOCATION, layout::LOGIN_PATH))
+        .finish())
+}
+
+/// The pages' stylesheet.
+#[utoipa::path(get, path = "/reports/assets/report.css", operation_id = "report_css", tag = "reports",
+    responses((status = 200, description = "the report pages' stylesheet", content_type = "text/css")))]
+pub async fn css() -> HttpResponse {
+    asset("text/css; charset=utf-8", crate::pages::CSS)
+}
+
+/// The pages' script.
+#[utoipa::path(get, path = "/reports/assets/report.js", operation_id = "report_js", tag = "reports",
+    responses((status = 200, description = "the report pages' script", content_type = "application/javascript")))]
+pub async fn js() -> HttpResponse {
+    asset("application/javascript; charset=utf-8", crate::pages::JS)
+}
+
+fn asset(content_type: &str, body: &'static str) -> HttpResponse {
+    let mut response = HttpResponse::Ok();
+    secure(&mut response).insert_header((header::CACHE_CONTROL, "public, max-age=300"));
+    response.content_type(content_type).body(body)
+}
+
+/// The page's parameters: the report filters, `interval` (day or week), `by` and `cursor`.
+/// Empty values (a form's untouched fields) count as absent.
+fn page_options(query_string: &str) -> Result<PageOptions, ApiError> {
+    let given: Vec<(String, String)> = url::form_urlencoded::parse(query_string.as_bytes())
+        .filter(|(_, v)| !v.trim().is_empty())
+        .map(|(k, v)| (k.into_owned(), v.into_owned()))
+        .collect();
+    let cleaned = url::form_urlencoded::Serializer::new(String::new()).extend_pairs(&given).finish();
+    let mut q = Query::parse(&cleaned, &["interval", "by", "cursor"]);
+    let interval = match q.parsed::<Interval>("interval", "day or week") {
+        None | Some(Interval::Day) => Interval::Day,
+        Some(Interval::Week) => Interval::Week,
+        Some(Interval::Month) => {
+            q.error("interval", "must be day or week");
+            Interval::Day
+        }
+    };
+    let by = q.breakdown_key();
+    let cursor = q.cursor();
+    let mut params = q.report_params();
+    q.finish()?;
+    // The page is a report: its comment list and CSV download cover the period its charts
+    // show, not every answer as the list and the export API would.
+    params.from = Some(params.report_range().from);
+    let query = given.into_iter().filter(|(k, _)| k != "cursor").collect();
+    Ok(PageOptions { params, interval, by, cursor, query })
+}
+
+/// The report page of a survey.
+#[utoipa::path(get, path = "/reports/{survey}", operation_id = "report_page", tag = "reports",
+    params(("survey" = String, Path, description = "the survey's id or key"),
+        ("interval" = Option<String>, Query, description = "trend buckets: day (default) or week"),
+        ("by" = Option<String>, Query, description = "the breakdown's attribute (default platform)"),
+        ("cursor" = Option<String>, Query, description = "the comment list's position"),
+        super::insights::ReportFrom, super::insights::ReportFilters),
+    security(("report_session" = ["responses:read"])),
+    responses((status = 200, description = "the report", content_type = "text/html"),
+        (status = 400, description = "a bad parameter, named", content_type = "text/html"),
+        (status = 401, description = "not signed in, or the key or share link was revoked or has expired", content_type = "text/html"),
+        (status = 404, description = "no such survey in the project, or not the share link's survey", content_type = "text/html")))]
+pub async fn report_page(
+    session: ReportSession,
+    state: web::Data<AppState>,
+    survey: web::Path<String>,
+    req: HttpRequest,
+) -> Result<HttpResponse, PageError> {
+    let options = page_options(req.query_string())?;
+    let data = view::gather(&state.db, session.project.clone(), &survey, &options).await?;
+    Ok(html(
+        StatusCode::OK,
+        page::render(&survey, &options, &data, session.has_scope(Scope::ResponsesExport)),
+    ))
+}
+
+/// The report's comment list as CSV: the same filters, the export API's own function
+/// (`feedbackd_core::export::start`), so the file holds what `GET /v1/exports/responses` gives for
+/// them. Needs a key that also holds `responses:export`: a share link's session cannot.
+#[utoipa::path(get, path = "/reports/{survey}/export.csv", operation_id = "report_export_csv", tag = "reports",
+    params(("survey" = String, Path, description = "the survey's id or key"),
+        ("interval" = Option<String>, Query, description = "ignored (the page's)"),
+        ("by" = Option<String>, Query, description = "ignored (the page's)"),
+        super::insights::ReportFrom, super::insights::ReportFilters),
+    security(("report_session" = ["responses:export"])),
+    responses((status = 200, description = "the comments the page lists, as an attachment (every page of them)", content_type = "text/csv"),
+        (status = 400, description = "a bad parameter, named", content_type = "text/html"),
+        (status = 401, description = "not signed in, or the key or share link was revoked or has expired", content_type = "text/html"),
+        (status = 403, description = "the key lacks responses:export, or the session is a share link's (read-only)", content_type = "text/html"),
+        (status = 404, description = "no such survey in the project, or not the share link's survey", content_type = "text/html")))]
+pub async fn export_csv(
+    session: ReportSession,
+    state: web::Data<AppState>,
+    survey: web::Path<String>,
+    req: HttpRequest,
+) -> Result<HttpResponse, PageError> {
+    session.require(Scope::ResponsesExport)?;
+    let options = page_options(req.query_string())?;
+    let csv = ExportOptions { format: ExportFormat::Csv, bom: false };
+    Ok(super::exports::download(&state, &session.project, Some(&survey), options.listing(), csv).await?)
+}

@@ -1,0 +1,81 @@
+//! `/v1/…/report-links`: share links to one survey's report page (`admin` scope). A link's
+//! token appears once, in the create answer's `url`, inside the URL fragment.
+
+use super::body::read_json;
+use super::extract::SecretKey;
+use super::mgmt_dto::{ReportLinkIn, ReportLinkListOut, ReportLinkListQuery};
+use super::problem::ProblemSchema;
+use super::surveys::{body_limit, run_manage};
+use super::{ApiError, AppState};
+use feedbackd_domain::Scope;
+use feedbackd_core::manage::report_links::{self, CreatedLink, LinkSpec, LinkView};
+use actix_web::{web, HttpRequest, HttpResponse};
+use uuid::Uuid;
+
+/// Make a share link to a survey's report page. The link is in this answer only.
+#[utoipa::path(post, path = "/v1/surveys/{survey}/report-links", operation_id = "create_report_link",
+    tag = "report-links", request_body = ReportLinkIn,
+    params(("survey" = String, Path, description = "the survey's id or key")),
+    security(("secret_key" = ["admin"])),
+    responses((status = 201, body = CreatedLink),
+        (status = 409, description = "the project has 100 live share links", body = ProblemSchema,
+            content_type = "application/problem+json")))]
+pub async fn create(
+    req: HttpRequest,
+    key: SecretKey,
+    path: web::Path<String>,
+    body: web::Payload,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    let principal = key.require(Scope::Admin)?;
+    let (project_id, key_id) = (principal.project.id, principal.key_id);
+    let input: ReportLinkIn = read_json(&req, body, body_limit(&state)).await?;
+    let survey = path.into_inner();
+    let created = run_manage(&state, move |conn| {
+        let spec = LinkSpec {
+            expires_in_hours: input.expires_in_hours,
+            label: input.label.as_deref(),
+            created_by: Some(key_id),
+        };
+        report_links::create_link(conn, project_id, &survey, &spec)
+    })
+    .await?;
+    Ok(HttpResponse::Created().json(created))
+}
+
+/// List the project's share links, live, expired and revoked, never their tokens.
+#[utoipa::path(get, path = "/v1/report-links", operation_id = "list_report_links", tag = "report-links",
+    params(ReportLinkListQuery),
+    security(("secret_key" = ["admin"])),
+    responses((status = 200, body = ReportLinkListOut),
+        (status = 404, description = "no such survey in the key's project", body = ProblemSchema,
+            content_type = "application/problem+json")))]
+pub async fn list(
+    key: SecretKey,
+    query: web::Query<ReportLinkListQuery>,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    let project_id = key.require(Scope::Admin)?.project.id;
+    let survey = query.into_inner().survey;
+    let links =
+        run_manage(&state, move |conn| report_links::list_links(conn, project_id, survey.as_deref())).await?;
+    Ok(HttpResponse::Ok().json(ReportLinkListOut { links }))
+}
+
+/// Revoke a share link: pages it opened are refused from their next request on. Revoking
+/// again changes nothing.
+#[utoipa::path(post, path = "/v1/report-links/{id}/revoke", operation_id = "revoke_report_link",
+    tag = "report-links",
+    params(("id" = Uuid, Path, description = "the link's id")),
+    security(("secret_key" = ["admin"])),
+    responses((status = 200, body = LinkView)))]
+pub async fn revoke(
+    key: SecretKey,
+    path: web::Path<Uuid>,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    let project_id = key.require(Scope::Admin)?.project.id;
+    let id = path.into_inner();
+    let revoked = run_manage(&state, move |conn| report_links::revoke_link(conn, project_id, id)).await?;
+    Ok(HttpResponse::Ok().json(revoked))
+}

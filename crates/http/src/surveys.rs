@@ -1,0 +1,205 @@
+//! `/v1/surveys`: create, list, read, edit, pause, resume and archive surveys of the
+//! secret key's own project.
+
+use super::body::{read_json, BodyLimit};
+use super::extract::SecretKey;
+use super::mgmt_dto::{SurveyHistoryOut, SurveyIn, SurveyListOut, SurveyListQuery, SurveyOut, SurveyPatchIn};
+use super::problem::ProblemSchema;
+use super::{ApiError, AppState};
+use feedbackd_domain::{Scope, SurveyStatus};
+use feedbackd_core::manage::{self, ManageError, SurveySpec, SurveyView, Transition};
+use actix_web::{web, HttpRequest, HttpResponse};
+use diesel::PgConnection;
+use uuid::Uuid;
+
+/// Runs a management function on a pooled connection and maps its error.
+pub(super) async fn run_manage<T, F>(state: &AppState, f: F) -> Result<T, ApiError>
+where
+    F: FnOnce(&mut PgConnection) -> Result<T, ManageError> + Send + 'static,
+    T: Send + 'static,
+{
+    Ok(state.db.run(move |conn| Ok(f(conn))).await??)
+}
+
+/// The key's project, if the key holds `scope`, and the survey the path names (id or key).
+fn survey_of(key: &SecretKey, scope: Scope, path: web::Path<String>) -> Result<(Uuid, String), ApiError> {
+    Ok((key.require(scope)?.project.id, path.into_inner()))
+}
+
+/// Management bodies share the widget body limit: rules are small.
+pub(super) fn body_limit(state: &AppState) -> BodyLimit {
+    BodyLimit { bytes: state.ingest.limits().max_body_bytes, setting: "FEEDBACKD_MAX_BODY_BYTES" }
+}
+
+/// Create a survey.
+#[utoipa::path(post, path = "/v1/surveys", operation_id = "create_survey", tag = "surveys", request_body = SurveyIn,
+    security(("secret_key" = ["surveys:write"])),
+    responses((status = 201, body = SurveyOut),
+        (status = 409, description = "the key is taken", body = ProblemSchema, content_type = "application/problem+json")))]
+pub async fn create(
+    req: HttpRequest,
+    key: SecretKey,
+    body: web::Payload,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    let project_id = key.require(Scope::SurveysWrite)?.project.id;
+    let input: SurveyIn = read_json(&req, body, body_limit(&state)).await?;
+    let status = input.status.unwrap_or(SurveyStatus::Active);
+    if !matches!(status, SurveyStatus::Draft | SurveyStatus::Active) {
+        return Err(ApiError::field("status", "a new survey is `draft` or `active`"));
+    }
+    let view = run_manage(&state, move |conn| {
+        let spec = SurveySpec {
+            key: &input.key,
+            kind: input.kind,
+            question: &input.question,
+            scale_min: input.scale_min,
+            scale_max: input.scale_max,
+            status,
+        };
+        let schedule = input.schedule();
+        let presentation = input.presentation.unwrap_or_default();
+        let targeting = input.targeting.unwrap_or_default();
+        SurveyView::try_from(manage::create_survey_with(
+            conn,
+            project_id,
+            &spec,
+            &presentation,
+            &targeting,
+            &schedule,
+        )?)
+    })
+    .await?;
+    state.forget_surveys(project_id);
+    Ok(HttpResponse::Created().json(SurveyOut::from(view)))
+}
+
+/// List the project's surveys.
+#[utoipa::path(get, path = "/v1/surveys", operation_id = "list_surveys", tag = "surveys", params(SurveyListQuery),
+    security(("secret_key" = ["surveys:read"])),
+    responses((status = 200, body = SurveyListOut)))]
+pub async fn list(
+    key: SecretKey,
+    query: web::Query<SurveyListQuery>,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    let project_id = key.require(Scope::SurveysRead)?.project.id;
+    let status = query.into_inner().status;
+    let surveys = run_manage(&state, move |conn| manage::list_surveys(conn, project_id, status)).await?;
+    Ok(HttpResponse::Ok().json(SurveyListOut { surveys: surveys.into_iter().map(Into::into).collect() }))
+}
+
+/// Read one survey, by id or key.
+#[utoipa::path(get, path = "/v1/surveys/{survey}", operation_id = "get_survey", tag = "surveys",
+    params(("survey" = String, Path, description = "the survey's id or key")),
+    security(("secret_key" = ["surveys:read"])),
+    responses((status = 200, body = SurveyOut)))]
+pub async fn get(
+    key: SecretKey,
+    path: web::Path<String>,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    let (project_id, reference) = survey_of(&key, Scope::SurveysRead, path)?;
+    let view = run_manage(&state, move |conn| manage::get_survey(conn, project_id, &reference)).await?;
+    Ok(HttpResponse::Ok().json(SurveyOut::from(view)))
+}
+
+/// A survey's history, oldest first: created, updated, scheduled, paused, resumed,
+/// archived, closed and reopened by its response limit (all stored as they happen), and
+/// the moments its schedule opened or closed it that have passed (worked out from the
+/// schedules it had: `opened`/`closed` with `{"reason": "schedule"}`).
+#[utoipa::path(get, path = "/v1/surveys/{survey}/history", operation_id = "survey_history", tag = "surveys",
+    params(("survey" = String, Path, description = "the survey's id or key")),
+    security(("secret_key" = ["surveys:read"])),
+    responses((status = 200, body = SurveyHistoryOut)))]
+pub async fn history(
+    key: SecretKey,
+    path: web::Path<String>,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    let (project_id, reference) = survey_of(&key, Scope::SurveysRead, path)?;
+    let events = run_manage(&state, move |conn| {
+        manage::survey_history(conn, project_id, &reference, chrono::Utc::now())
+    })
+    .await?;
+    Ok(HttpResponse::Ok().json(SurveyHistoryOut { events }))
+}
+
+/// Edit a survey. A change to its question, scale or presentation bumps its version; its
+/// schedule and response limit change here too (`null` clears them).
+#[utoipa::path(patch, path = "/v1/surveys/{survey}", operation_id = "update_survey", tag = "surveys", request_body = SurveyPatchIn,
+    params(("survey" = String, Path, description = "the survey's id or key")),
+    security(("secret_key" = ["surveys:write"])),
+    responses((status = 200, body = SurveyOut),
+        (status = 409, description = "the survey is archived", body = ProblemSchema, content_type = "application/problem+json")))]
+pub async fn update(
+    req: HttpRequest,
+    key: SecretKey,
+    path: web::Path<String>,
+    body: web::Payload,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    let project_id = key.require(Scope::SurveysWrite)?.project.id;
+    let input: SurveyPatchIn = read_json(&req, body, body_limit(&state)).await?;
+    let reference = path.into_inner();
+    let view =
+        run_manage(&state, move |conn| manage::update_survey(conn, project_id, &reference, input.into()))
+            .await?;
+    state.forget_surveys(project_id);
+    Ok(HttpResponse::Ok().json(SurveyOut::from(view)))
+}
+
+async fn transition(
+    key: SecretKey,
+    path: web::Path<String>,
+    state: web::Data<AppState>,
+    transition: Transition,
+) -> Result<HttpResponse, ApiError> {
+    let (project_id, reference) = survey_of(&key, Scope::SurveysWrite, path)?;
+    let view =
+        run_manage(&state, move |conn| manage::set_survey_status(conn, project_id, &reference, transition))
+            .await?;
+    state.forget_surveys(project_id);
+    Ok(HttpResponse::Ok().json(SurveyOut::from(view)))
+}
+
+/// Pause an active survey: it takes no answers and is not shown until resumed.
+#[utoipa::path(post, path = "/v1/surveys/{survey}/pause", operation_id = "pause_survey", tag = "surveys",
+    params(("survey" = String, Path, description = "the survey's id or key")),
+    security(("secret_key" = ["surveys:write"])),
+    responses((status = 200, body = SurveyOut),
+        (status = 409, body = ProblemSchema, content_type = "application/problem+json")))]
+pub async fn pause(
+    key: SecretKey,
+    path: web::Path<String>,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    transition(key, path, state, Transition::Pause).await
+}
+
+/// Resume a paused survey, or activate a draft.
+#[utoipa::path(post, path = "/v1/surveys/{survey}/resume", operation_id = "resume_survey", tag = "surveys",
+    params(("survey" = String, Path, description = "the survey's id or key")),
+    security(("secret_key" = ["surveys:write"])),
+    responses((status = 200, body = SurveyOut),
+        (status = 409, body = ProblemSchema, content_type = "application/problem+json")))]
+pub async fn resume(
+    key: SecretKey,
+    path: web::Path<String>,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    transition(key, path, state, Transition::Resume).await
+}
+
+/// Archive a survey for good; its answers stay.
+#[utoipa::path(post, path = "/v1/surveys/{survey}/archive", operation_id = "archive_survey", tag = "surveys",
+    params(("survey" = String, Path, description = "the survey's id or key")),
+    security(("secret_key" = ["surveys:write"])),
+    responses((status = 200, body = SurveyOut)))]
+pub async fn archive(
+    key: SecretKey,
+    path: web::Path<String>,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    transition(key, path, state, Transition::Archive).await
+}
