@@ -4,8 +4,8 @@
 //! environment.
 
 use crate::ratelimit::{RateLimitConfig, RateSpec};
-pub use feedbackd_core::settings::{Limits, SpamConfig, WriterConfig};
 use clap::Args;
+pub use feedbackd_core::settings::{Limits, SpamConfig, WriterConfig};
 use secrecy::{ExposeSecret, SecretString};
 use std::net::SocketAddr;
 use std::time::Duration;

@@ -7,32 +7,35 @@ use crate::cli::{
     RetentionCommand,
 };
 use crate::manage::report_links::{self, LinkSpec, LinkView};
-use crate::manage::{self, FatigueChange, ProjectChange, ProjectSettings};
+use crate::manage::{self, FatigueChange, PrivacyChange, ProjectChange, ProjectSettings};
 use crate::privacy;
-use crate::store::{keys, projects};
-use diesel::{Connection, PgConnection};
 use serde::Serialize;
 
 /// `feedbackd project …`
 pub fn project(global: &GlobalArgs, command: ProjectCommand) -> anyhow::Result<()> {
     let database = Database::open(global)?;
-    let mut conn = database.connect()?;
+    let services = database.services()?;
+    let db = &services.db;
     match command {
         ProjectCommand::Create { name, origins, output } => {
-            let project = manage::create_project(&mut conn, &name, &origins)?;
+            let project = services.block_on(manage::create_project(db, &name, &origins))?;
             print(output, &project, || format!("created project {} ({})", project.id, project.name))
         }
         ProjectCommand::Show { project, output } => {
-            let settings = manage::project_settings(&mut conn, project)?;
+            let settings = services.block_on(manage::project_settings(db, project))?;
             print(output, &settings, || settings_text(&settings))
         }
         ProjectCommand::Update(args) => {
             let output = args.output;
-            let settings = update_project(&mut conn, *args)?;
+            let settings = services.block_on(manage::update_project_settings(
+                db,
+                args.project,
+                project_change(*args),
+            ))?;
             print(output, &settings, || settings_text(&settings))
         }
         ProjectCommand::Index { project, key, remove, output } => {
-            let change = manage::indexing::set_indexed(&mut conn, project, &key, !remove)?;
+            let change = services.block_on(manage::indexing::set_indexed(db, project, &key, !remove))?;
             print(output, &change, || {
                 let did = match (change.changed, remove) {
                     (false, false) => "was already indexed".to_string(),
@@ -55,7 +58,7 @@ pub fn project(global: &GlobalArgs, command: ProjectCommand) -> anyhow::Result<(
             })
         }
         ProjectCommand::List { output } => {
-            let list = projects::list(&mut conn)?;
+            let list = services.block_on(manage::list_projects(db))?;
             print(output, &list, || {
                 list.iter().map(|p| format!("{}  {}", p.id, p.name)).collect::<Vec<_>>().join("\n")
             })
@@ -63,10 +66,10 @@ pub fn project(global: &GlobalArgs, command: ProjectCommand) -> anyhow::Result<(
     }
 }
 
-/// `feedbackd project update`: the settings the API changes, then the privacy settings only
+/// `feedbackd project update`: the settings the API changes, and the privacy settings only
 /// the CLI changes, in one transaction (a refused setting changes nothing).
-fn update_project(conn: &mut PgConnection, args: ProjectUpdateArgs) -> anyhow::Result<ProjectSettings> {
-    let change = ProjectChange {
+fn project_change(args: ProjectUpdateArgs) -> ProjectChange {
+    ProjectChange {
         name: args.name,
         allowed_origins: args.origins,
         rate_project: args.rate_limit_project.map(|r| r.0),
@@ -77,17 +80,11 @@ fn update_project(conn: &mut PgConnection, args: ProjectUpdateArgs) -> anyhow::R
             ignored_wait_hours: args.fatigue_ignored_hours,
         },
         time_zone: args.time_zone,
-    };
-    let project = args.project;
-    let retention = args.retention_days.map(|r| r.0);
-    Ok(conn.transaction(|conn| {
-        let settings = manage::update_project_settings(conn, project, change)?;
-        if retention.is_none() && args.ip_policy.is_none() {
-            return Ok::<_, manage::ManageError>(settings);
-        }
-        manage::update_project_privacy(conn, project, retention, args.ip_policy)?;
-        manage::project_settings(conn, project)
-    })?)
+        privacy: PrivacyChange {
+            retention_days: args.retention_days.map(|r| r.0),
+            ip_policy: args.ip_policy,
+        },
+    }
 }
 
 /// A project's settings, for people.
@@ -116,10 +113,11 @@ fn settings_text(p: &ProjectSettings) -> String {
 /// `feedbackd key …`
 pub fn key(global: &GlobalArgs, command: KeyCommand) -> anyhow::Result<()> {
     let database = Database::open(global)?;
-    let mut conn = database.connect()?;
+    let services = database.services()?;
+    let db = &services.db;
     match command {
         KeyCommand::Create { project, kind, scopes, name, output } => {
-            let created = manage::create_key(&mut conn, project, kind, &scopes, &name)?;
+            let created = services.block_on(manage::create_key(db, project, kind, &scopes, &name))?;
             print(output, &created, || {
                 format!(
                     "created {} key {}\n{}\nThis token is shown once; only its hash is stored.",
@@ -128,7 +126,7 @@ pub fn key(global: &GlobalArgs, command: KeyCommand) -> anyhow::Result<()> {
             })
         }
         KeyCommand::List { project, output } => {
-            let list = keys::list(&mut conn, project)?;
+            let list = services.block_on(manage::list_keys(db, project))?;
             print(output, &list, || {
                 list.iter()
                     .map(|k| {
@@ -148,7 +146,7 @@ pub fn key(global: &GlobalArgs, command: KeyCommand) -> anyhow::Result<()> {
             })
         }
         KeyCommand::Revoke { project, id, output } => {
-            let key = manage::revoke_key(&mut conn, project, id)?;
+            let key = services.block_on(manage::revoke_key(db, project, id))?;
             print(output, &key, || format!("revoked key {}", key.id))
         }
     }
@@ -157,7 +155,8 @@ pub fn key(global: &GlobalArgs, command: KeyCommand) -> anyhow::Result<()> {
 /// `feedbackd report-link …`
 pub fn report_link(global: &GlobalArgs, command: ReportLinkCommand) -> anyhow::Result<()> {
     let database = Database::open(global)?;
-    let mut conn = database.connect()?;
+    let services = database.services()?;
+    let db = &services.db;
     let line = |l: &LinkView| {
         format!(
             "{}  {:<7}  {}  expires {}  {}",
@@ -170,12 +169,8 @@ pub fn report_link(global: &GlobalArgs, command: ReportLinkCommand) -> anyhow::R
     };
     match command {
         ReportLinkCommand::Create { project, survey, expires_in_hours, label, output } => {
-            let spec = LinkSpec {
-                expires_in_hours: Some(expires_in_hours),
-                label: label.as_deref(),
-                created_by: None,
-            };
-            let created = report_links::create_link(&mut conn, project, &survey, &spec)?;
+            let spec = LinkSpec { expires_in_hours: Some(expires_in_hours), label, created_by: None };
+            let created = services.block_on(report_links::create_link(db, project, &survey, spec))?;
             print(output, &created, || {
                 format!(
                     "created share link {}\n{}\nPut the service's address in front (https://feedback.example.com{}). \
@@ -187,11 +182,11 @@ pub fn report_link(global: &GlobalArgs, command: ReportLinkCommand) -> anyhow::R
             })
         }
         ReportLinkCommand::List { project, survey, output } => {
-            let list = report_links::list_links(&mut conn, project, survey.as_deref())?;
+            let list = services.block_on(report_links::list_links(db, project, survey))?;
             print(output, &list, || list.iter().map(line).collect::<Vec<_>>().join("\n"))
         }
         ReportLinkCommand::Revoke { project, id, output } => {
-            let link = report_links::revoke_link(&mut conn, project, id)?;
+            let link = services.block_on(report_links::revoke_link(db, project, id))?;
             print(output, &link, || format!("revoked share link {}", line(&link)))
         }
     }
@@ -200,10 +195,15 @@ pub fn report_link(global: &GlobalArgs, command: ReportLinkCommand) -> anyhow::R
 /// `feedbackd retention …`
 pub fn retention(global: &GlobalArgs, command: RetentionCommand) -> anyhow::Result<()> {
     let database = Database::open(global)?;
-    let mut conn = database.connect()?;
+    let services = database.services()?;
+    let db = &services.db;
     match command {
         RetentionCommand::Run { output } => {
-            let report = privacy::run_retention(&mut conn, chrono::Utc::now(), privacy::RETENTION_BATCH)?;
+            let report = services.block_on(privacy::run_retention(
+                db,
+                chrono::Utc::now(),
+                privacy::RETENTION_BATCH,
+            ))?;
             print(output, &report, || {
                 if !report.ran {
                     return "another retention run holds the lock; nothing done".to_string();

@@ -2,8 +2,7 @@
 
 use crate::domain::{KeyKind, Scope, SurveyKind, SurveyStatus};
 use crate::manage::{self, SurveySpec};
-use crate::store::projects;
-use diesel::PgConnection;
+use crate::store::Db;
 use serde::{Deserialize, Serialize};
 use std::path::Path;
 use uuid::Uuid;
@@ -22,7 +21,7 @@ pub struct Demo {
 /// On first run (no projects, no demo.json) creates a demo project with an NPS survey and
 /// two keys, writes them to `demo.json` (owner-only), and prints them; later, prints where
 /// they are.
-pub fn announce(conn: &mut PgConnection, data_dir: &Path, base_url: &str) -> anyhow::Result<()> {
+pub async fn announce(db: &Db, data_dir: &Path, base_url: &str) -> anyhow::Result<()> {
     let path = data_dir.join("demo.json");
     if let Ok(existing) = std::fs::read_to_string(&path) {
         let mut demo: Demo = serde_json::from_str(&existing)?;
@@ -33,24 +32,15 @@ pub fn announce(conn: &mut PgConnection, data_dir: &Path, base_url: &str) -> any
         print(&demo, &path);
         return Ok(());
     }
-    if !projects::list(conn)?.is_empty() {
+    if !manage::list_projects(db).await?.is_empty() {
         return Ok(());
     }
-    let project = manage::create_project(conn, "Demo", &["*".to_string()])?;
-    let survey = manage::create_survey(
-        conn,
-        project.id,
-        &SurveySpec {
-            key: "nps-main",
-            kind: SurveyKind::Nps,
-            question: "How likely are you to recommend us to a friend or colleague?",
-            scale_min: None,
-            scale_max: None,
-            status: SurveyStatus::Active,
-        },
-    )?;
-    let publishable = manage::create_key(conn, project.id, KeyKind::Publishable, &[], "demo widget")?;
-    let secret = manage::create_key(conn, project.id, KeyKind::Secret, &[Scope::Admin], "demo admin")?;
+    let project = manage::create_project(db, "Demo", &["*".to_string()]).await?;
+    let question = "How likely are you to recommend us to a friend or colleague?";
+    let spec = SurveySpec::new("nps-main".into(), SurveyKind::Nps, question.into(), SurveyStatus::Active);
+    let survey = manage::create_survey(db, project.id, spec).await?;
+    let publishable = manage::create_key(db, project.id, KeyKind::Publishable, &[], "demo widget").await?;
+    let secret = manage::create_key(db, project.id, KeyKind::Secret, &[Scope::Admin], "demo admin").await?;
     let demo = Demo {
         base_url: base_url.to_string(),
         project_id: project.id,

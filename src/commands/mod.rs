@@ -9,10 +9,9 @@ mod surveys;
 
 use crate::cli::{Cli, Command, GlobalArgs, RollupsCommand};
 use crate::embedded::EmbeddedPostgres;
-use crate::store::{migrate_once, Backoff};
+use crate::store::{migrate_once, Backoff, Db};
 use anyhow::Context;
-use diesel::{Connection, PgConnection};
-use secrecy::{ExposeSecret, SecretString};
+use secrecy::SecretString;
 use std::time::{Duration, Instant};
 
 /// Runs a parsed command line.
@@ -36,8 +35,10 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Seed(args) => seed::run(&cli.global, args),
         Command::Rollups(RollupsCommand::Seal) => {
             let database = Database::open(&cli.global)?;
+            let services = database.services()?;
             let up_to = chrono::Utc::now() - chrono::Duration::hours(1);
-            let report = crate::store::seals::seal_all(&mut database.connect()?, up_to)?;
+            let report =
+                services.block_on(services.db.run(move |conn| crate::store::seals::seal_all(conn, up_to)))?;
             eprintln!("sealed {} survey(s) in {} step(s)", report.surveys, report.steps);
             Ok(())
         }
@@ -75,9 +76,24 @@ impl Database {
         self.embedded.is_some()
     }
 
-    /// A connection, for the CLI's one-shot commands.
-    pub fn connect(&self) -> anyhow::Result<PgConnection> {
-        PgConnection::establish(self.url.expose_secret()).context("connecting to the database")
+    /// The services a one-shot command calls: the same async functions as the API, on a
+    /// small pool and a runtime of the command's own.
+    pub fn services(&self) -> anyhow::Result<Services> {
+        let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
+        Ok(Services { db: Db::new(&self.url, 2), runtime })
+    }
+}
+
+/// A pool and a runtime to wait for the services on.
+pub struct Services {
+    pub db: Db,
+    runtime: tokio::runtime::Runtime,
+}
+
+impl Services {
+    /// Runs a service call to its end.
+    pub fn block_on<F: std::future::Future>(&self, call: F) -> F::Output {
+        self.runtime.block_on(call)
     }
 }
 

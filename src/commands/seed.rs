@@ -5,13 +5,10 @@
 use super::Database;
 use crate::cli::SeedArgs;
 use crate::domain::{Scale, SurveyKind};
-use crate::store::schema::responses;
-use crate::store::{surveys, StoreError};
+use crate::store::bulk;
+use crate::store::surveys;
 use anyhow::{bail, Context};
 use chrono::{DateTime, Duration, Utc};
-use diesel::pg::CopyFormat;
-use diesel::prelude::ExecuteCopyFromDsl;
-use diesel::{PgConnection, RunQueryDsl};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use std::fmt::Write as _;
@@ -241,41 +238,13 @@ fn batch(rng: &mut StdRng, times: &[i64], target: Target) -> String {
     out
 }
 
-fn copy(conn: &mut PgConnection, data: &str) -> anyhow::Result<usize> {
-    use responses::*;
-    let n = diesel::copy_from(responses::table)
-        .from_raw_data(
-            (
-                project_id,
-                id,
-                survey_id,
-                survey_version,
-                respondent_id,
-                score,
-                comment,
-                category,
-                attributes,
-                answered_at,
-                received_at,
-            ),
-            |w: &mut dyn std::io::Write| {
-                w.write_all(data.as_bytes())
-                    .map_err(|e| StoreError::Internal(format!("writing COPY data: {e}")))
-            },
-        )
-        .with_format(CopyFormat::Text)
-        .execute(conn)
-        .context("COPY into responses")?;
-    Ok(n)
-}
-
 /// `feedbackd seed`
 pub fn run(global: &crate::cli::GlobalArgs, args: SeedArgs) -> anyhow::Result<()> {
     if args.days == 0 || args.batch == 0 || args.jobs == 0 {
         bail!("--days, --batch and --jobs must be positive");
     }
     let database = Database::open(global)?;
-    let mut conn = database.connect()?;
+    let mut conn = bulk::connect(database.url())?;
     let survey = surveys::find_by_ref(&mut conn, args.project, &args.survey)?
         .with_context(|| format!("no survey {:?} in project {}", args.survey, args.project))?;
     let kind: SurveyKind = survey.kind.parse().map_err(anyhow::Error::msg)?;
@@ -298,13 +267,12 @@ pub fn run(global: &crate::cli::GlobalArgs, args: SeedArgs) -> anyhow::Result<()
                 let seed = args.seed.wrapping_add(j as u64);
                 let batches = n.div_ceil(args.batch as u64).max(1);
                 scope.spawn(move || -> anyhow::Result<()> {
-                    use diesel::Connection;
-                    use secrecy::ExposeSecret;
-                    let mut conn = PgConnection::establish(url.expose_secret())?;
+                    let mut conn = bulk::connect(&url)?;
                     let mut rng = StdRng::seed_from_u64(seed);
                     for (from, to, k) in windows(slice.0, slice.1, n, batches) {
                         let times = arrival_times(&mut rng, from, to, k);
-                        copy(&mut conn, &batch(&mut rng, &times, target))?;
+                        bulk::copy_answers(&mut conn, &batch(&mut rng, &times, target))
+                            .context("COPY into responses")?;
                         let total = done.fetch_add(k, std::sync::atomic::Ordering::Relaxed) + k;
                         eprintln!(
                             "seeded {total} answers ({:.0}/s)",
@@ -328,8 +296,7 @@ pub fn run(global: &crate::cli::GlobalArgs, args: SeedArgs) -> anyhow::Result<()
         survey.id,
         Utc::now() - Duration::hours(1),
     )?;
-    diesel::sql_query("ANALYZE responses, score_rollups, score_rollups_quarter, score_rollups_daily")
-        .execute(&mut conn)?;
+    bulk::analyze_answers(&mut conn)?;
     eprintln!("sealed finished days in {sealed} step(s)");
     let secs = seeded;
     println!(

@@ -3,34 +3,31 @@
 
 use super::admin::print;
 use super::Database;
+use super::Services;
 use crate::cli::{GlobalArgs, SurveyArgs, SurveyCommand, SurveyUpdateArgs};
 use crate::domain::{SurveyEvent, SurveyStatus};
 use crate::manage::{self, ScheduleChange, SurveyPatch, SurveySpec, SurveyView, Transition};
-use crate::store::surveys;
-use diesel::PgConnection;
 use serde::Serialize;
 
 /// `feedbackd survey …`
 pub fn survey(global: &GlobalArgs, command: SurveyCommand) -> anyhow::Result<()> {
     let database = Database::open(global)?;
-    let mut conn = database.connect()?;
+    let services = database.services()?;
+    let db = &services.db;
     match command {
         SurveyCommand::Create { project, kind, key, question, scale_min, scale_max, output } => {
             let spec = SurveySpec {
-                key: &key,
-                kind,
-                question: &question,
                 scale_min,
                 scale_max,
-                status: SurveyStatus::Active,
+                ..SurveySpec::new(key, kind, question, SurveyStatus::Active)
             };
-            let survey = manage::create_survey(&mut conn, project, &spec)?;
+            let survey = services.block_on(manage::create_survey(db, project, spec))?;
             print(output, &survey, || {
                 format!("created {} survey {} ({})", survey.kind, survey.id, survey.key)
             })
         }
         SurveyCommand::List { project, output } => {
-            let list = surveys::list(&mut conn, project)?;
+            let list = services.block_on(db.run(move |conn| crate::store::surveys::list(conn, project)))?;
             print(output, &list, || {
                 list.iter()
                     .map(|s| format!("{}  {:<6} {:<8} {}", s.id, s.kind, s.status, s.key))
@@ -39,20 +36,25 @@ pub fn survey(global: &GlobalArgs, command: SurveyCommand) -> anyhow::Result<()>
             })
         }
         SurveyCommand::Get(args) => {
-            let view = manage::get_survey(&mut conn, args.target.project, &args.target.survey)?;
+            let view = services.block_on(manage::get_survey(db, args.target.project, &args.target.survey))?;
             print(args.output, &view, || view_text(&view))
         }
         SurveyCommand::Update(args) => {
             let output = args.output;
-            let view = update(&mut conn, *args)?;
+            let view = update(&services, *args)?;
             print(output, &view, || view_text(&view))
         }
-        SurveyCommand::Pause(args) => transition(&mut conn, args, Transition::Pause),
-        SurveyCommand::Resume(args) => transition(&mut conn, args, Transition::Resume),
-        SurveyCommand::Archive(args) => transition(&mut conn, args, Transition::Archive),
+        SurveyCommand::Pause(args) => transition(&services, args, Transition::Pause),
+        SurveyCommand::Resume(args) => transition(&services, args, Transition::Resume),
+        SurveyCommand::Archive(args) => transition(&services, args, Transition::Archive),
         SurveyCommand::History(args) => {
             let now = chrono::Utc::now();
-            let events = manage::survey_history(&mut conn, args.target.project, &args.target.survey, now)?;
+            let events = services.block_on(manage::survey_history(
+                db,
+                args.target.project,
+                &args.target.survey,
+                now,
+            ))?;
             let history = History { events };
             print(args.output, &history, || {
                 history.events.iter().map(event_text).collect::<Vec<_>>().join("\n")
@@ -67,7 +69,7 @@ struct History {
     events: Vec<SurveyEvent>,
 }
 
-fn update(conn: &mut PgConnection, args: SurveyUpdateArgs) -> anyhow::Result<SurveyView> {
+fn update(services: &Services, args: SurveyUpdateArgs) -> anyhow::Result<SurveyView> {
     let patch = SurveyPatch {
         question: args.question,
         scale_min: args.scale_min,
@@ -81,11 +83,21 @@ fn update(conn: &mut PgConnection, args: SurveyUpdateArgs) -> anyhow::Result<Sur
             response_limit: args.response_limit.map(|n| n.0),
         },
     };
-    Ok(manage::update_survey(conn, args.target.project, &args.target.survey, patch)?)
+    Ok(services.block_on(manage::update_survey(
+        &services.db,
+        args.target.project,
+        &args.target.survey,
+        patch,
+    ))?)
 }
 
-fn transition(conn: &mut PgConnection, args: SurveyArgs, transition: Transition) -> anyhow::Result<()> {
-    let view = manage::set_survey_status(conn, args.target.project, &args.target.survey, transition)?;
+fn transition(services: &Services, args: SurveyArgs, transition: Transition) -> anyhow::Result<()> {
+    let view = services.block_on(manage::set_survey_status(
+        &services.db,
+        args.target.project,
+        &args.target.survey,
+        transition,
+    ))?;
     print(args.output, &view, || view_text(&view))
 }
 

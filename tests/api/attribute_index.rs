@@ -3,7 +3,7 @@
 //! keep them exact, unindexing goes back to raw rows, and writers racing the backfill lose
 //! nothing.
 
-use crate::helpers::{spawn_app_with, without_rate_limits, TestApp};
+use crate::helpers::{spawn_app_with, wait, without_rate_limits, TestApp};
 use crate::insights_support::*;
 use chrono::{DateTime, Duration, Utc};
 use diesel::sql_types::{BigInt, Int2, Nullable, Text, Uuid as SqlUuid};
@@ -16,7 +16,7 @@ fn utc(s: &str) -> DateTime<Utc> {
 }
 
 fn index(app: &TestApp, key: &str, on: bool) -> IndexChange {
-    set_indexed(&mut app.db.connect(), app.fixture.project_id, key, on).expect("indexing")
+    wait(set_indexed(&app.db.services(), app.fixture.project_id, key, on)).expect("indexing")
 }
 
 /// `(value, score) → count` of one dimension in the hourly rollups, or from the raw rows.
@@ -130,17 +130,17 @@ async fn writers_racing_the_backfill_are_counted_once() {
 #[tokio::test]
 async fn bad_keys_and_full_lists_are_refused() {
     let app = spawn_app_with(without_rate_limits).await;
-    let mut conn = app.db.connect();
+    let db = app.db.services();
     for bad in ["", "attributes.", &"k".repeat(65), "a\0b"] {
-        let refused = set_indexed(&mut conn, app.fixture.project_id, bad, true);
+        let refused = set_indexed(&db, app.fixture.project_id, bad, true).await;
         assert!(matches!(refused, Err(feedbackd::manage::ManageError::Invalid(_))), "{bad:?}");
     }
-    let missing = set_indexed(&mut conn, uuid::Uuid::new_v4(), "plan", true);
+    let missing = set_indexed(&db, uuid::Uuid::new_v4(), "plan", true).await;
     assert!(matches!(missing, Err(feedbackd::manage::ManageError::NotFound(_))));
     let already = index(&app, "platform", true).indexed_attributes.len();
     for i in already..feedbackd::manage::indexing::MAX_INDEXED {
         assert!(index(&app, &format!("k{i}"), true).changed);
     }
-    let full = set_indexed(&mut conn, app.fixture.project_id, "one-more", true);
+    let full = set_indexed(&db, app.fixture.project_id, "one-more", true).await;
     assert!(matches!(full, Err(feedbackd::manage::ManageError::Conflict(_))), "{full:?}");
 }

@@ -101,7 +101,7 @@ fn a_new_key_is_shown_once_and_stored_only_as_its_hash() {
 #[tokio::test]
 async fn a_key_revoked_with_the_cli_is_refused() {
     let db = TestDb::new();
-    let fixture = crate::helpers::fixture(&mut db.connect(), &[]);
+    let fixture = crate::helpers::fixture(&db.url, &[]);
     let mut config = Config::for_tests();
     config.auth_cache_ttl = std::time::Duration::ZERO;
     let address = start_server(&config, &db.secret_url());
@@ -133,7 +133,7 @@ async fn a_key_revoked_with_the_cli_is_refused() {
 #[test]
 fn cli_makes_lists_and_revokes_share_links_within_their_limits() {
     let db = TestDb::new();
-    let fixture = crate::helpers::fixture(&mut db.connect(), &[]);
+    let fixture = crate::helpers::fixture(&db.url, &[]);
     let project = fixture.project_id.to_string();
     let link = |args: &[&str]| {
         let mut all = vec!["report-link", args[0], "--project", &project];

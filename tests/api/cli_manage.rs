@@ -16,7 +16,7 @@ fn failed_naming(output: &Output, fields: &[&str]) {
 #[test]
 fn cli_edits_schedules_and_moves_surveys_through_their_lifecycle() {
     let db = TestDb::new();
-    let project = fixture(&mut db.connect(), &[]).project_id.to_string();
+    let project = fixture(&db.url, &[]).project_id.to_string();
     let run = |args: &[&str]| {
         let mut all = vec![args[0], args[1], "--project", project.as_str()];
         all.extend_from_slice(&args[2..]);
@@ -92,7 +92,7 @@ fn cli_edits_schedules_and_moves_surveys_through_their_lifecycle() {
 #[test]
 fn cli_shows_and_updates_project_settings_with_the_api_rules() {
     let db = TestDb::new();
-    let project = fixture(&mut db.connect(), &["https://app.example.com"]).project_id.to_string();
+    let project = fixture(&db.url, &["https://app.example.com"]).project_id.to_string();
     let run = |args: &[&str]| {
         let mut all = vec!["project", args[0], "--project", project.as_str()];
         all.extend_from_slice(&args[1..]);

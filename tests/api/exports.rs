@@ -243,12 +243,11 @@ async fn bom_is_optional_and_an_empty_export_still_has_its_header() {
 #[tokio::test]
 async fn exports_need_the_export_scope_and_valid_parameters() {
     let app = spawn_app_with(without_rate_limits).await;
-    let mut conn = app.db.connect();
-    let project = app.fixture.project_id;
+    let (db, project) = (app.db.services(), app.fixture.project_id);
     let reader =
-        manage::create_key(&mut conn, project, KeyKind::Secret, &[Scope::ResponsesRead], "r").unwrap();
+        manage::create_key(&db, project, KeyKind::Secret, &[Scope::ResponsesRead], "r").await.unwrap();
     let exporter =
-        manage::create_key(&mut conn, project, KeyKind::Secret, &[Scope::ResponsesExport], "e").unwrap();
+        manage::create_key(&db, project, KeyKind::Secret, &[Scope::ResponsesExport], "e").await.unwrap();
     let response = get(&app, "/v1/exports/responses", &reader.token).await;
     assert_eq!(response.status(), 403);
     assert_eq!(response.headers()["content-type"], "application/problem+json");

@@ -77,7 +77,7 @@ async fn a_database_that_arrives_late_is_migrated_and_served() {
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     assert!(migrating.is_finished() || tokio::time::timeout(Duration::from_secs(5), migrating).await.is_ok());
-    let fixture = fixture(&mut db.connect(), &[]);
+    let fixture = fixture(&db.url, &[]);
     assert_eq!(post_answer(&address, &fixture.publishable_key).await.status(), 201);
 }
 

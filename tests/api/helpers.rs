@@ -6,6 +6,7 @@ use feedbackd::config::Config;
 use feedbackd::domain::{KeyKind, Scope, SurveyKind, SurveyStatus};
 use feedbackd::manage::{self, SurveySpec};
 use feedbackd::startup::Application;
+use feedbackd::store::Db;
 use secrecy::SecretString;
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
@@ -46,6 +47,11 @@ pub struct TestDb {
 }
 
 impl TestDb {
+    /// A pool on this database, for fixtures that call the services directly.
+    pub fn services(&self) -> Db {
+        Db::new(&SecretString::from(self.url.clone()), 2)
+    }
+
     /// A fresh copy of the migrated template.
     pub fn new() -> Self {
         let template = ensure_template();
@@ -147,6 +153,20 @@ pub fn count(conn: &mut PgConnection, sql: &str) -> i64 {
     diesel::sql_query(sql).get_result::<N>(conn).expect("count query").n
 }
 
+/// Waits for a service call from synchronous test code: on a runtime of its own, in a
+/// thread of its own, since the test itself may be running inside one.
+pub fn wait<T: Send>(call: impl std::future::Future<Output = T> + Send) -> T {
+    std::thread::scope(|scope| {
+        scope
+            .spawn(|| {
+                let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build();
+                runtime.expect("a runtime for the service call").block_on(call)
+            })
+            .join()
+            .expect("the service call panicked")
+    })
+}
+
 /// A project with an NPS survey (`nps-main`), a text survey (`feedback`), and keys.
 pub struct Fixture {
     pub project_id: Uuid,
@@ -155,26 +175,30 @@ pub struct Fixture {
     pub secret_key: String,
 }
 
-pub fn fixture(conn: &mut PgConnection, origins: &[&str]) -> Fixture {
+pub fn fixture(database_url: &str, origins: &[&str]) -> Fixture {
+    let services = &Db::new(&SecretString::from(database_url.to_string()), 2);
+    let conn = &mut PgConnection::establish(database_url).expect("connecting to the test database");
     let origins: Vec<String> = origins.iter().map(|s| s.to_string()).collect();
-    let project = manage::create_project(conn, "Test", &origins).unwrap();
-    let survey = |conn: &mut PgConnection, key: &str, kind: SurveyKind, status: SurveyStatus| {
-        let spec = SurveySpec { key, kind, question: "Q?", scale_min: None, scale_max: None, status };
-        manage::create_survey(conn, project.id, &spec).unwrap()
+    let project = wait(manage::create_project(services, "Test", &origins)).unwrap();
+    let survey = |key: &str, kind: SurveyKind, status: SurveyStatus| {
+        let spec = SurveySpec::new(key.into(), kind, "Q?".into(), status);
+        wait(manage::create_survey(services, project.id, spec)).unwrap()
     };
-    let nps = survey(conn, "nps-main", SurveyKind::Nps, SurveyStatus::Active);
-    survey(conn, "feedback", SurveyKind::Text, SurveyStatus::Active);
-    survey(conn, "csat", SurveyKind::Csat, SurveyStatus::Active);
-    survey(conn, "ces", SurveyKind::Ces, SurveyStatus::Active);
-    survey(conn, "paused", SurveyKind::Nps, SurveyStatus::Paused);
+    let nps = survey("nps-main", SurveyKind::Nps, SurveyStatus::Active);
+    survey("feedback", SurveyKind::Text, SurveyStatus::Active);
+    survey("csat", SurveyKind::Csat, SurveyStatus::Active);
+    survey("ces", SurveyKind::Ces, SurveyStatus::Active);
+    survey("paused", SurveyKind::Nps, SurveyStatus::Paused);
     // The surveys have run for a year, so tests may date answers back (an answer dated
     // before its survey existed is refused).
     diesel::sql_query("UPDATE surveys SET created_at = created_at - interval '1 year' WHERE project_id = $1")
         .bind::<diesel::sql_types::Uuid, _>(project.id)
         .execute(conn)
         .unwrap();
-    let publishable = manage::create_key(conn, project.id, KeyKind::Publishable, &[], "widget").unwrap();
-    let secret = manage::create_key(conn, project.id, KeyKind::Secret, &[Scope::Admin], "admin").unwrap();
+    let publishable =
+        wait(manage::create_key(services, project.id, KeyKind::Publishable, &[], "widget")).unwrap();
+    let secret =
+        wait(manage::create_key(services, project.id, KeyKind::Secret, &[Scope::Admin], "admin")).unwrap();
     Fixture {
         project_id: project.id,
         nps_survey_id: nps.id,
@@ -208,7 +232,7 @@ pub async fn spawn_app() -> TestApp {
 /// Starts the service with settings changed by `tweak`.
 pub async fn spawn_app_with(tweak: impl FnOnce(&mut Config)) -> TestApp {
     let db = TestDb::new();
-    let fixture = fixture(&mut db.connect(), &["https://app.example.com"]);
+    let fixture = fixture(&db.url, &["https://app.example.com"]);
     let mut config = Config::for_tests();
     tweak(&mut config);
     let address = start_server(&config, &db.secret_url());

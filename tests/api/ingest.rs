@@ -192,7 +192,7 @@ async fn wrong_secret_and_foreign_keys_are_refused() {
     assert_eq!(none.status(), 401);
 
     // Another project's key cannot write into this project's survey, even by its id.
-    let other = fixture(&mut app.db.connect(), &[]);
+    let other = fixture(&app.db.url, &[]);
     let response = app
         .client
         .post(format!("{}/v1/responses", app.address))

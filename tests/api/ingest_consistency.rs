@@ -150,7 +150,7 @@ async fn every_acknowledged_answer_survives_a_database_restart_exactly_once() {
     let fixture = {
         let mut conn = PgConnection::establish(url.expose_secret()).unwrap();
         feedbackd::store::run_migrations(&mut conn).unwrap();
-        fixture(&mut conn, &[])
+        fixture(url.expose_secret(), &[])
     };
     let mut config = Config::for_tests();
     without_rate_limits(&mut config);
@@ -201,8 +201,9 @@ async fn every_acknowledged_answer_survives_a_database_restart_exactly_once() {
     let mut conn = PgConnection::establish(url.expose_secret()).unwrap();
     // A key made after the restart is not in any cache: its lookup must go through the
     // pool, whose old connections the restart killed, and still succeed.
+    let db = feedbackd::store::Db::new(&url, 2);
     let fresh =
-        feedbackd::manage::create_key(&mut conn, fixture.project_id, KeyKind::Publishable, &[], "").unwrap();
+        feedbackd::manage::create_key(&db, fixture.project_id, KeyKind::Publishable, &[], "").await.unwrap();
     let refused = send_until_acknowledged(&client, &address, &fresh.token, Uuid::now_v7(), 5).await;
     eprintln!("a key made after the restart was refused {refused} times before it worked");
     let ids = acknowledged.iter().map(|id| format!("'{id}'")).collect::<Vec<_>>().join(",");

@@ -116,16 +116,17 @@ async fn read_api_needs_a_secret_key_with_responses_read() {
     let (status, _) = app.read_with(path, &app.fixture.publishable_key).await;
     assert_eq!(status, 403);
 
-    let mut conn = app.db.connect();
-    let narrow =
-        manage::create_key(&mut conn, app.fixture.project_id, KeyKind::Secret, &[Scope::SurveysRead], "n")
-            .unwrap();
+    let db = app.db.services();
+    let narrow = manage::create_key(&db, app.fixture.project_id, KeyKind::Secret, &[Scope::SurveysRead], "n")
+        .await
+        .unwrap();
     let (status, body) = app.read_with(path, &narrow.token).await;
     assert_eq!(status, 403);
     assert_eq!(body["type"], "https://feedbackd.dev/problems/missing-scope");
     assert!(body["detail"].as_str().unwrap().contains("responses:read"));
     let reader =
-        manage::create_key(&mut conn, app.fixture.project_id, KeyKind::Secret, &[Scope::ResponsesRead], "r")
+        manage::create_key(&db, app.fixture.project_id, KeyKind::Secret, &[Scope::ResponsesRead], "r")
+            .await
             .unwrap();
     assert_eq!(app.read_with(path, &reader.token).await.0, 200);
     // A secret key is never taken from the URL.
@@ -134,16 +135,10 @@ async fn read_api_needs_a_secret_key_with_responses_read() {
     assert_eq!(response.status().as_u16(), 401);
 
     // Another project's survey is not found.
-    let other = manage::create_project(&mut conn, "Other", &[]).unwrap();
-    let spec = manage::SurveySpec {
-        key: "theirs",
-        kind: feedbackd::domain::SurveyKind::Nps,
-        question: "Q?",
-        scale_min: None,
-        scale_max: None,
-        status: feedbackd::domain::SurveyStatus::Active,
-    };
-    let theirs = manage::create_survey(&mut conn, other.id, &spec).unwrap();
+    let other = manage::create_project(&db, "Other", &[]).await.unwrap();
+    let (nps, active) = (feedbackd::domain::SurveyKind::Nps, feedbackd::domain::SurveyStatus::Active);
+    let spec = manage::SurveySpec::new("theirs".into(), nps, "Q?".into(), active);
+    let theirs = manage::create_survey(&db, other.id, spec).await.unwrap();
     let (status, body) = app.read(&format!("/v1/surveys/{}/summary", theirs.id)).await;
     assert_eq!(status, 404, "{body}");
 }

@@ -1,7 +1,7 @@
 //! Helpers for the management and widget-configuration tests: keys with chosen scopes, a
 //! second project, and requests with a bearer token.
 
-use crate::helpers::{fixture, Fixture, TestApp};
+use crate::helpers::{fixture, wait, Fixture, TestApp};
 use feedbackd::domain::{KeyKind, Scope};
 use feedbackd::manage;
 use reqwest::{Method, Response};
@@ -9,13 +9,14 @@ use serde_json::Value;
 
 /// A secret key of the fixture's project holding exactly `scopes`.
 pub fn secret_key(app: &TestApp, scopes: &[Scope]) -> String {
-    let mut conn = app.db.connect();
-    manage::create_key(&mut conn, app.fixture.project_id, KeyKind::Secret, scopes, "test").unwrap().token
+    wait(manage::create_key(&app.db.services(), app.fixture.project_id, KeyKind::Secret, scopes, "test"))
+        .unwrap()
+        .token
 }
 
 /// Another project in the same database, with the same surveys and its own keys.
 pub fn other_project(app: &TestApp) -> Fixture {
-    fixture(&mut app.db.connect(), &["https://other.example.com"])
+    fixture(&app.db.url, &["https://other.example.com"])
 }
 
 /// Sends `method path` with `token` and an optional JSON body.

@@ -130,7 +130,7 @@ impl Authenticator {
                         keys::touch(conn, key.project_id, key.id)?;
                     }
                 }
-                Ok(found)
+                Ok::<_, StoreError>(found)
             })
             .await?;
         principal_of(found)

@@ -2,9 +2,9 @@
 //! retention horizon. Both only DELETE from `responses` (and `respondent_contacts`); the
 //! rollup triggers take the deleted answers out of the counts in the same transaction.
 
-use feedbackd_store::{in_batches, privacy as q, surveys, Db, StoreError};
 use chrono::{DateTime, Duration, Utc};
-use diesel::PgConnection;
+use feedbackd_store::Conn;
+use feedbackd_store::{in_batches, privacy as q, surveys, Db, StoreError};
 use serde::Serialize;
 use std::time::Duration as StdDuration;
 use uuid::Uuid;
@@ -55,24 +55,19 @@ pub struct RetentionReport {
 /// Deletes, in every project with a retention, the answers answered before `now` minus its
 /// days (by `answered_at`, the time reports count them in), in batches of `batch`, and the
 /// contact rows not touched since. One replica at a time (a session advisory lock).
-pub fn run_retention(
-    conn: &mut PgConnection,
-    now: DateTime<Utc>,
-    batch: i64,
-) -> Result<RetentionReport, StoreError> {
-    if !q::try_lock_retention(conn)? {
-        return Ok(RetentionReport { ran: false, projects: vec![] });
-    }
-    let result = sweep(conn, now, batch);
-    q::unlock_retention(conn)?;
-    Ok(RetentionReport { ran: true, projects: result? })
+pub async fn run_retention(db: &Db, now: DateTime<Utc>, batch: i64) -> Result<RetentionReport, StoreError> {
+    db.run(move |conn| {
+        if !q::try_lock_retention(conn)? {
+            return Ok(RetentionReport { ran: false, projects: vec![] });
+        }
+        let result = sweep(conn, now, batch);
+        q::unlock_retention(conn)?;
+        Ok(RetentionReport { ran: true, projects: result? })
+    })
+    .await
 }
 
-fn sweep(
-    conn: &mut PgConnection,
-    now: DateTime<Utc>,
-    batch: i64,
-) -> Result<Vec<ProjectRetention>, StoreError> {
+fn sweep(conn: &mut Conn, now: DateTime<Utc>, batch: i64) -> Result<Vec<ProjectRetention>, StoreError> {
     let mut out = Vec::new();
     for (project_id, days) in q::projects_with_retention(conn)? {
         let horizon = now - Duration::days(i64::from(days));
@@ -106,7 +101,7 @@ pub fn spawn_retention_task(db: Db, interval: StdDuration) {
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
             tick.tick().await;
-            match db.run(|conn| run_retention(conn, Utc::now(), RETENTION_BATCH)).await {
+            match run_retention(&db, Utc::now(), RETENTION_BATCH).await {
                 Ok(report) => {
                     tracing::debug!(ran = report.ran, projects = report.projects.len(), "retention run")
                 }

@@ -10,15 +10,15 @@
 //! schedule and the limit, and records the impression, idempotently by the widget's id.
 
 use crate::cache::{ProjectCache, Subscriber};
+use crate::manage::{ManageError, SurveyView};
+use chrono::{DateTime, Utc};
 use feedbackd_domain::fatigue::{self, Candidate, Fatigue, Refusal};
 use feedbackd_domain::{FieldError, SurveyStatus};
-use crate::manage::{ManageError, SurveyView};
 use feedbackd_store::impressions::{self, NewImpression};
 use feedbackd_store::models::Project;
 use feedbackd_store::notify::Table;
 use feedbackd_store::{contacts, surveys, Db, StoreError};
-use chrono::{DateTime, Utc};
-use diesel::{Connection, PgConnection};
+use feedbackd_store::{transaction, Conn};
 use std::collections::HashMap;
 use std::sync::{Arc, OnceLock};
 use uuid::Uuid;
@@ -164,15 +164,16 @@ impl Widgets {
         impression: Impression,
     ) -> Result<ShownOutcome, ManageError> {
         let (project_id, rules) = (project.id, Fatigue::from_stored(&project.fatigue));
-        let decide = move |conn: &mut PgConnection| {
-            Ok(conn.transaction(|conn| decide_and_record(conn, project_id, &rules, &impression, Utc::now())))
-        };
-        self.db.run(decide).await?
+        self.db
+            .run(move |conn| {
+                transaction(conn, |conn| decide_and_record(conn, project_id, &rules, &impression, Utc::now()))
+            })
+            .await
     }
 }
 
 fn decide_and_record(
-    conn: &mut PgConnection,
+    conn: &mut Conn,
     project_id: Uuid,
     rules: &Fatigue,
     imp: &Impression,
@@ -222,11 +223,7 @@ fn decide_and_record(
     Ok(ShownOutcome { survey_id: survey.id, decision, created: true })
 }
 
-fn replayed(
-    conn: &mut PgConnection,
-    project_id: Uuid,
-    id: Uuid,
-) -> Result<Option<ShownOutcome>, ManageError> {
+fn replayed(conn: &mut Conn, project_id: Uuid, id: Uuid) -> Result<Option<ShownOutcome>, ManageError> {
     Ok(impressions::find(conn, project_id, id)?.map(|(survey_id, allowed, reason)| ShownOutcome {
         survey_id,
         decision: if allowed {
@@ -240,27 +237,29 @@ fn replayed(
 
 /// The survey a widget names, by key or id. Widgets send it in a body, so an unknown one is
 /// a bad field (422), not a missing resource.
-fn find_survey(
-    conn: &mut PgConnection,
-    project_id: Uuid,
-    reference: &str,
-) -> Result<SurveyView, ManageError> {
-    crate::manage::get_survey(conn, project_id, reference).map_err(|e| match e {
-        ManageError::NotFound(message) => ManageError::Invalid(vec![FieldError::new("survey", message)]),
-        other => other,
-    })
+fn find_survey(conn: &mut Conn, project_id: Uuid, reference: &str) -> Result<SurveyView, ManageError> {
+    match crate::manage::find_survey(conn, project_id, reference) {
+        Ok(found) => found.try_into(),
+        Err(ManageError::NotFound(message)) => {
+            Err(ManageError::Invalid(vec![FieldError::new("survey", message)]))
+        }
+        Err(other) => Err(other),
+    }
 }
 
 /// Records that a person closed a survey without answering: it is no longer "ignored",
 /// and its recontact period and the project's rest count from now.
-pub fn dismiss(
-    conn: &mut PgConnection,
+pub async fn dismiss(
+    db: &Db,
     project_id: Uuid,
-    survey: &str,
-    respondent_id: &str,
+    survey: String,
+    respondent_id: String,
     now: DateTime<Utc>,
 ) -> Result<Uuid, ManageError> {
-    let found = find_survey(conn, project_id, survey)?;
-    contacts::record_dismissal(conn, project_id, found.id, respondent_id, now)?;
-    Ok(found.id)
+    db.run(move |conn| {
+        let found = find_survey(conn, project_id, &survey)?;
+        contacts::record_dismissal(conn, project_id, found.id, &respondent_id, now)?;
+        Ok(found.id)
+    })
+    .await
 }

@@ -3,9 +3,9 @@
 
 use super::json::{self, Rejection};
 use super::ApiError;
-use feedbackd_domain::FieldError;
 use actix_web::http::header;
 use actix_web::{web, HttpRequest};
+use feedbackd_domain::FieldError;
 use futures_util::StreamExt;
 use serde::de::DeserializeOwned;
 use serde_json::value::RawValue;

@@ -6,13 +6,13 @@
 
 use super::extract::presented_token;
 use super::{ApiError, AppState};
-use feedbackd_core::auth::Principal;
-use feedbackd_store::projects;
 use actix_web::body::MessageBody;
 use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::header::{self, HeaderValue};
 use actix_web::middleware::Next;
 use actix_web::{web, HttpMessage, HttpRequest, HttpResponse};
+use feedbackd_core::auth::Principal;
+use feedbackd_store::projects;
 use std::sync::Arc;
 
 const ALLOWED_METHODS: &str = "GET, POST, PATCH";

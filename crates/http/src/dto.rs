@@ -1,11 +1,11 @@
 //! Wire shapes of the ingest API. They stay in `http`: everything past here sees
 //! [`Submission`]s, built only through [`AnswerIn::into_submission`].
 
+use chrono::{DateTime, Utc};
+use feedbackd_core::ingest::{Category, Recorded, Submission};
 use feedbackd_core::settings::Limits;
 use feedbackd_domain::FieldError;
-use feedbackd_core::ingest::{Category, Recorded, Submission};
 use feedbackd_store::responses::FollowUp;
-use chrono::{DateTime, Utc};
 use serde::de::{self, MapAccess, Visitor};
 use serde::{Deserialize, Deserializer, Serialize};
 use serde_json::value::RawValue;

@@ -5,12 +5,12 @@ use super::insights::{ListFrom, ReportFilters};
 use super::insights_query::Query;
 use super::problem::ProblemSchema;
 use super::{ApiError, AppState};
-use feedbackd_domain::Scope;
-use feedbackd_core::export::{self, ExportFormat, ExportOptions};
-use feedbackd_core::insights::report::ReportParams;
-use feedbackd_store::models::Project;
 use actix_web::http::header::{self, ContentDisposition, DispositionParam, DispositionType};
 use actix_web::{web, HttpRequest, HttpResponse};
+use feedbackd_core::export::{self, ExportFormat, ExportOptions};
+use feedbackd_core::insights::report::ReportParams;
+use feedbackd_domain::Scope;
+use feedbackd_store::models::Project;
 use futures_util::StreamExt;
 
 /// An export request, parsed: which survey, the list's filters, and how to write it.

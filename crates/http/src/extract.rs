@@ -2,11 +2,11 @@
 
 use super::ratelimit::enforce;
 use super::{ApiError, AppState};
-use feedbackd_core::auth::Principal;
-use feedbackd_domain::{KeyKind, Scope};
 use actix_web::dev::Payload;
 use actix_web::http::header;
 use actix_web::{web, FromRequest, HttpMessage, HttpRequest};
+use feedbackd_core::auth::Principal;
+use feedbackd_domain::{KeyKind, Scope};
 use std::future::Future;
 use std::net::IpAddr;
 use std::pin::Pin;

@@ -3,9 +3,9 @@
 
 use super::problem::ProblemSchema;
 use super::{ApiError, AppState};
-use feedbackd_store::{has_pending_migrations, StoreError};
 use actix_web::http::header;
 use actix_web::{web, HttpRequest, HttpResponse};
+use feedbackd_store::{has_pending_migrations, StoreError};
 use secrecy::{ExposeSecret, SecretString};
 use serde_json::json;
 use sha2::{Digest, Sha256};
@@ -69,7 +69,9 @@ pub async fn metrics(req: HttpRequest, state: web::Data<AppState>) -> Result<Htt
     metrics::gauge!("feedbackd_db_pool_connections", "state" => "in_use").set(pool.in_use as f64);
     metrics::gauge!("feedbackd_db_pool_connections", "state" => "idle").set(pool.idle as f64);
     metrics::gauge!("feedbackd_db_pool_max_connections").set(pool.max as f64);
-    Ok(HttpResponse::Ok().content_type("text/plain; version=0.0.4").body(crate::prometheus::handle().render()))
+    Ok(HttpResponse::Ok()
+        .content_type("text/plain; version=0.0.4")
+        .body(crate::prometheus::handle().render()))
 }
 
 /// Whether the request's bearer token is `token`, compared in constant time (over SHA-256

@@ -5,10 +5,10 @@ use super::extract::SecretKey;
 use super::insights_query::Query;
 use super::problem::ProblemSchema;
 use super::{ApiError, AppState};
-use feedbackd_domain::Scope;
+use actix_web::{web, HttpRequest, HttpResponse};
 use feedbackd_core::insights::report;
 use feedbackd_core::insights::{InsightsError, Interval};
-use actix_web::{web, HttpRequest, HttpResponse};
+use feedbackd_domain::Scope;
 
 /// `from` of a report, which has a default period (documentation only, as [`ReportFilters`]).
 #[derive(utoipa::IntoParams)]

@@ -2,12 +2,12 @@
 //! parameter is a 422 naming it.
 
 use super::ApiError;
-use feedbackd_domain::FieldError;
+use chrono::{DateTime, NaiveDate, Utc};
+use chrono_tz::Tz;
 use feedbackd_core::insights::buckets::start_of_local_day;
 use feedbackd_core::insights::report::{Cursor, ReportParams};
 use feedbackd_core::insights::Filter;
-use chrono::{DateTime, NaiveDate, Utc};
-use chrono_tz::Tz;
+use feedbackd_domain::FieldError;
 use std::collections::BTreeMap;
 use std::str::FromStr;
 

@@ -3,12 +3,11 @@
 use super::body::read_json;
 use super::extract::SecretKey;
 use super::mgmt_dto::{CreatedKeyOut, KeyIn, KeyListOut, KeyOut};
-use super::surveys::{body_limit, run_manage};
+use super::surveys::body_limit;
 use super::{ApiError, AppState};
-use feedbackd_domain::Scope;
-use feedbackd_core::manage;
-use feedbackd_store::keys;
 use actix_web::{web, HttpRequest, HttpResponse};
+use feedbackd_core::manage;
+use feedbackd_domain::Scope;
 use uuid::Uuid;
 
 /// Create a key in the caller's project. The token is in this answer only.
@@ -23,10 +22,7 @@ pub async fn create(
 ) -> Result<HttpResponse, ApiError> {
     let project_id = key.require(Scope::Admin)?.project.id;
     let input: KeyIn = read_json(&req, body, body_limit(&state)).await?;
-    let created = run_manage(&state, move |conn| {
-        manage::create_key(conn, project_id, input.kind, &input.scopes, &input.name)
-    })
-    .await?;
+    let created = manage::create_key(&state.db, project_id, input.kind, &input.scopes, &input.name).await?;
     Ok(HttpResponse::Created().json(CreatedKeyOut::from(created)))
 }
 
@@ -36,7 +32,7 @@ pub async fn create(
     responses((status = 200, body = KeyListOut)))]
 pub async fn list(key: SecretKey, state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
     let project_id = key.require(Scope::Admin)?.project.id;
-    let list = run_manage(&state, move |conn| Ok(keys::list(conn, project_id)?)).await?;
+    let list = manage::list_keys(&state.db, project_id).await?;
     Ok(HttpResponse::Ok().json(KeyListOut { keys: list.into_iter().map(KeyOut::from).collect() }))
 }
 
@@ -52,13 +48,12 @@ pub async fn revoke(
 ) -> Result<HttpResponse, ApiError> {
     let project_id = key.require(Scope::Admin)?.project.id;
     let id = path.into_inner();
-    let revoked = run_manage(&state, move |conn| manage::revoke_key(conn, project_id, id)).await.map_err(
-        |e| match e {
+    let revoked =
+        manage::revoke_key(&state.db, project_id, id).await.map_err(ApiError::from).map_err(|e| match e {
             // Never name another project, even its id.
             ApiError::NotFound(_) => ApiError::NotFound(format!("no key {id} in this project")),
             other => other,
-        },
-    )?;
+        })?;
     state.auth.forget_project(project_id);
     Ok(HttpResponse::Ok().json(KeyOut::from(revoked)))
 }

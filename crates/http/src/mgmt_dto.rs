@@ -1,14 +1,14 @@
 //! Wire shapes of the management API (surveys, keys) and of the widget configuration.
 
+use chrono::{DateTime, Utc};
+use feedbackd_core::manage::report_links::LinkView;
+use feedbackd_core::manage::{CreatedKey, ScheduleChange, SurveyPatch, SurveySpec, SurveyView};
 use feedbackd_domain::fatigue::Refusal;
 use feedbackd_domain::{
     Fatigue, KeyKind, Presentation, Scale, Schedule, ScheduleTime, Scope, SurveyEvent, SurveyKind,
     SurveyStatus, Targeting,
 };
-use feedbackd_core::manage::report_links::LinkView;
-use feedbackd_core::manage::{CreatedKey, ScheduleChange, SurveyPatch, SurveyView};
 use feedbackd_store::models::ApiKey;
-use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
@@ -46,12 +46,22 @@ pub struct SurveyIn {
 }
 
 impl SurveyIn {
-    /// The schedule the new survey starts with.
-    pub fn schedule(&self) -> ScheduleChange {
-        ScheduleChange {
-            opens_at: self.opens_at.map(Some),
-            closes_at: self.closes_at.map(Some),
-            response_limit: self.response_limit.map(Some),
+    /// The survey to create, in `status`.
+    pub fn into_spec(self, status: SurveyStatus) -> SurveySpec {
+        SurveySpec {
+            key: self.key,
+            kind: self.kind,
+            question: self.question,
+            scale_min: self.scale_min,
+            scale_max: self.scale_max,
+            status,
+            presentation: self.presentation.unwrap_or_default(),
+            targeting: self.targeting.unwrap_or_default(),
+            schedule: ScheduleChange {
+                opens_at: self.opens_at.map(Some),
+                closes_at: self.closes_at.map(Some),
+                response_limit: self.response_limit.map(Some),
+            },
         }
     }
 }

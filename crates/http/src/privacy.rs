@@ -2,9 +2,9 @@
 
 use super::extract::SecretKey;
 use super::{ApiError, AppState};
-use feedbackd_domain::Scope;
-use feedbackd_core::privacy::{self, Erased};
 use actix_web::{web, HttpResponse};
+use feedbackd_core::privacy::{self, Erased};
+use feedbackd_domain::Scope;
 
 /// Longest respondent id (as at ingestion).
 const MAX_RESPONDENT_ID_CHARS: usize = 256;

@@ -2,13 +2,13 @@
 //! `application/problem+json` with a stable `type`, a human `detail`, and for validation
 //! failures the list of fields and what is wrong with each.
 
-use feedbackd_core::auth::AuthError;
-use feedbackd_domain::FieldError;
-use feedbackd_core::ingest::IngestError;
-use feedbackd_core::manage::ManageError;
-use feedbackd_store::StoreError;
 use actix_web::http::{header, StatusCode};
 use actix_web::{HttpResponse, ResponseError};
+use feedbackd_core::auth::AuthError;
+use feedbackd_core::ingest::IngestError;
+use feedbackd_core::manage::ManageError;
+use feedbackd_domain::FieldError;
+use feedbackd_store::StoreError;
 use serde::Serialize;
 
 /// Where the problem types are documented; the suffix is the stable part.

@@ -3,11 +3,11 @@
 use super::body::read_json;
 use super::extract::SecretKey;
 use super::project_dto::ProjectPatchIn;
-use super::surveys::{body_limit, run_manage};
+use super::surveys::body_limit;
 use super::{ApiError, AppState};
-use feedbackd_domain::Scope;
-use feedbackd_core::manage::{self, ProjectSettings};
 use actix_web::{web, HttpRequest, HttpResponse};
+use feedbackd_core::manage::{self, ProjectSettings};
+use feedbackd_domain::Scope;
 use uuid::Uuid;
 
 /// The project of an `admin` key: the only one it may read or change here.
@@ -21,7 +21,7 @@ fn own_project(key: &SecretKey) -> Result<Uuid, ApiError> {
     responses((status = 200, body = ProjectSettings)))]
 pub async fn get(key: SecretKey, state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
     let project_id = own_project(&key)?;
-    let settings = run_manage(&state, move |conn| manage::project_settings(conn, project_id)).await?;
+    let settings = manage::project_settings(&state.db, project_id).await?;
     Ok(HttpResponse::Ok().json(settings))
 }
 
@@ -39,9 +39,7 @@ pub async fn update(
 ) -> Result<HttpResponse, ApiError> {
     let project_id = own_project(&key)?;
     let input: ProjectPatchIn = read_json(&req, body, body_limit(&state)).await?;
-    let settings =
-        run_manage(&state, move |conn| manage::update_project_settings(conn, project_id, input.into()))
-            .await?;
+    let settings = manage::update_project_settings(&state.db, project_id, input.into()).await?;
     // Cached keys carry their project (origins, rate limits) and widget configurations its
     // fatigue rules. Every replica forgets them when the database announces the change;
     // this one now, so the caller's next request does not race the notification.

@@ -53,6 +53,7 @@ impl From<ProjectPatchIn> for ProjectChange {
             rate_respondent,
             fatigue: p.fatigue.unwrap_or_default(),
             time_zone: p.time_zone,
+            privacy: Default::default(),
         }
     }
 }

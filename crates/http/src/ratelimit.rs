@@ -2,12 +2,12 @@
 //! `RateLimit-Policy` / `RateLimit` headers on every answer of a limited route.
 
 use super::ApiError;
-use feedbackd_core::ratelimit::{Check, Outcome};
 use actix_web::body::MessageBody;
 use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::header::{HeaderName, HeaderValue};
 use actix_web::middleware::Next;
 use actix_web::{HttpMessage, HttpRequest};
+use feedbackd_core::ratelimit::{Check, Outcome};
 
 /// The outcomes of a request's limiters, kept in its extensions for the headers.
 #[derive(Default, Clone)]

@@ -5,20 +5,19 @@
 use super::insights_query::Query;
 use super::ratelimit::enforce;
 use super::report_auth::{
-    end_session, html, link_refusal, read_form, same_origin, secure, start_session, PageError, ReportSession,
-    Retry,
+    end_session, html, read_form, refused_link, same_origin, secure, start_session, PageError, ReportSession,
 };
 use super::{ApiError, AppState};
-use feedbackd_domain::{parse_share_token, KeyKind, Scope};
-use feedbackd_core::export::{ExportFormat, ExportOptions};
-use feedbackd_core::insights::Interval;
-use feedbackd_core::manage;
-use feedbackd_core::manage::report_links;
 use crate::pages::session::Session;
 use crate::pages::view::{self, PageOptions};
 use crate::pages::{layout, page};
 use actix_web::http::{header, StatusCode};
 use actix_web::{web, HttpRequest, HttpResponse};
+use feedbackd_core::export::{ExportFormat, ExportOptions};
+use feedbackd_core::insights::Interval;
+use feedbackd_core::manage;
+use feedbackd_core::manage::report_links;
+use feedbackd_domain::{parse_share_token, KeyKind, Scope};
 
 /// Where a login goes when it was not sent from a report.
 const DEFAULT_NEXT: &str = "/reports/";
@@ -46,8 +45,7 @@ fn safe_next(next: Option<&str>) -> String {
         (status = 401, description = "not signed in, or the key or share link was revoked or has expired", content_type = "text/html")))]
 pub async fn index(session: ReportSession, state: web::Data<AppState>) -> Result<HttpResponse, PageError> {
     let project_id = session.project.id;
-    let surveys =
-        super::surveys::run_manage(&state, move |conn| manage::list_surveys(conn, project_id, None)).await?;
+    let surveys = manage::list_surveys(&state.db, project_id, None).await?;
     let shared = session.shared_survey();
     let scored: Vec<(String, String)> = surveys
         .into_iter()
@@ -97,7 +95,9 @@ pub async fn login(
     }
     let principal = match state.auth.authenticate(&key).await {
         Ok(p) if p.kind == KeyKind::Secret => p,
-        Ok(_) | Err(feedbackd_core::auth::AuthError::Unknown) | Err(feedbackd_core::auth::AuthError::Revoked) => {
+        Ok(_)
+        | Err(feedbackd_core::auth::AuthError::Unknown)
+        | Err(feedbackd_core::auth::AuthError::Revoked) => {
             return Ok(refuse(StatusCode::UNAUTHORIZED, "The key is not valid, or it has been revoked."))
         }
         Err(e) => return Err(e.into()),
@@ -151,11 +151,7 @@ pub async fn open_shared(
         ));
     };
     let now = chrono::Utc::now();
-    let link = state
-        .db
-        .run(move |conn| Ok(report_links::open_link(conn, &token, now)))
-        .await?
-        .map_err(|refused| PageError { error: link_refusal(refused), retry: Retry::SharedLink })?;
+    let link = report_links::open_link(&state.db, &token, now).await.map_err(refused_link)?;
     let session = Session::for_link(link.id, link.project.id, link.expires_at, now);
     let page = format!("/reports/{}", layout::urlencode(&link.survey_key));
     Ok(start_session(&req, &state.sessions, &session, &page))

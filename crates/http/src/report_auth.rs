@@ -4,16 +4,16 @@
 
 use super::ratelimit::enforce;
 use super::{ApiError, AppState};
-use feedbackd_core::auth::Principal;
-use feedbackd_domain::Scope;
-use feedbackd_core::manage::report_links::{self, LinkError};
 use crate::pages::layout;
 use crate::pages::session::{Grant, Session, SessionKeys, COOKIE};
-use feedbackd_store::models::Project;
 use actix_web::cookie::{time, Cookie, SameSite};
 use actix_web::dev::Payload;
 use actix_web::http::{header, StatusCode};
 use actix_web::{web, FromRequest, HttpRequest, HttpResponse, HttpResponseBuilder, ResponseError};
+use feedbackd_core::auth::Principal;
+use feedbackd_core::manage::report_links::{self, LinkError};
+use feedbackd_domain::Scope;
+use feedbackd_store::models::Project;
 use maud::Markup;
 use std::future::Future;
 use std::pin::Pin;
@@ -197,11 +197,9 @@ impl FromRequest for ReportSession {
                 }
                 Grant::Link(link_id) => {
                     let project_id = session.project_id;
-                    let link = state
-                        .db
-                        .run(move |conn| Ok(report_links::check_link(conn, project_id, link_id, now)))
-                        .await?
-                        .map_err(|e| PageError { error: link_refusal(e), retry: Retry::SharedLink })?;
+                    let link = report_links::check_link(&state.db, project_id, link_id, now)
+                        .await
+                        .map_err(refused_link)?;
                     let reader = Reader::Link { survey_id: link.survey_id, survey_key: link.survey_key };
                     (ReportSession { project: Arc::new(link.project), reader }, link_id)
                 }
@@ -221,7 +219,16 @@ impl FromRequest for ReportSession {
 }
 
 /// What a person is told when a share link does not open (a 401 on the shared-link page).
-pub fn link_refusal(error: LinkError) -> ApiError {
+/// A refused link sends the reader back to the share-link form; a database error is an
+/// ordinary one.
+pub fn refused_link(error: LinkError) -> PageError {
+    match error {
+        LinkError::Store(e) => e.into(),
+        refused => PageError { error: link_refusal(refused), retry: Retry::SharedLink },
+    }
+}
+
+fn link_refusal(error: LinkError) -> ApiError {
     match error {
         LinkError::Unknown => ApiError::Unauthorized("This share link is not valid. Ask for a new one."),
         LinkError::Expired => ApiError::Unauthorized("This share link has expired. Ask for a new one."),

@@ -5,11 +5,11 @@ use super::body::read_json;
 use super::extract::SecretKey;
 use super::mgmt_dto::{ReportLinkIn, ReportLinkListOut, ReportLinkListQuery};
 use super::problem::ProblemSchema;
-use super::surveys::{body_limit, run_manage};
+use super::surveys::body_limit;
 use super::{ApiError, AppState};
-use feedbackd_domain::Scope;
-use feedbackd_core::manage::report_links::{self, CreatedLink, LinkSpec, LinkView};
 use actix_web::{web, HttpRequest, HttpResponse};
+use feedbackd_core::manage::report_links::{self, CreatedLink, LinkSpec, LinkView};
+use feedbackd_domain::Scope;
 use uuid::Uuid;
 
 /// Make a share link to a survey's report page. The link is in this answer only.
@@ -31,15 +31,9 @@ pub async fn create(
     let (project_id, key_id) = (principal.project.id, principal.key_id);
     let input: ReportLinkIn = read_json(&req, body, body_limit(&state)).await?;
     let survey = path.into_inner();
-    let created = run_manage(&state, move |conn| {
-        let spec = LinkSpec {
-            expires_in_hours: input.expires_in_hours,
-            label: input.label.as_deref(),
-            created_by: Some(key_id),
-        };
-        report_links::create_link(conn, project_id, &survey, &spec)
-    })
-    .await?;
+    let spec =
+        LinkSpec { expires_in_hours: input.expires_in_hours, label: input.label, created_by: Some(key_id) };
+    let created = report_links::create_link(&state.db, project_id, &survey, spec).await?;
     Ok(HttpResponse::Created().json(created))
 }
 
@@ -57,8 +51,7 @@ pub async fn list(
 ) -> Result<HttpResponse, ApiError> {
     let project_id = key.require(Scope::Admin)?.project.id;
     let survey = query.into_inner().survey;
-    let links =
-        run_manage(&state, move |conn| report_links::list_links(conn, project_id, survey.as_deref())).await?;
+    let links = report_links::list_links(&state.db, project_id, survey).await?;
     Ok(HttpResponse::Ok().json(ReportLinkListOut { links }))
 }
 
@@ -76,6 +69,6 @@ pub async fn revoke(
 ) -> Result<HttpResponse, ApiError> {
     let project_id = key.require(Scope::Admin)?.project.id;
     let id = path.into_inner();
-    let revoked = run_manage(&state, move |conn| report_links::revoke_link(conn, project_id, id)).await?;
+    let revoked = report_links::revoke_link(&state.db, project_id, id).await?;
     Ok(HttpResponse::Ok().json(revoked))
 }

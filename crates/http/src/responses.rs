@@ -6,10 +6,10 @@ use super::extract::{client_ip, PublishableKey};
 use super::problem::ProblemSchema;
 use super::ratelimit::enforce;
 use super::{ApiError, AppState};
-use feedbackd_domain::FieldError;
-use feedbackd_core::ingest::IngestError;
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
+use feedbackd_core::ingest::IngestError;
+use feedbackd_domain::FieldError;
 use serde::Serialize;
 use uuid::Uuid;
 

@@ -5,10 +5,10 @@ use super::{
     cors, exports, health, insights, keys, method_not_allowed, openapi, privacy, project, ratelimit, report,
     report_links, responses, sdk, surveys, widget,
 };
-use feedbackd_domain::Scope;
 use actix_web::http::Method;
 use actix_web::middleware::{from_fn, Compress, Condition};
 use actix_web::{web, Route};
+use feedbackd_domain::Scope;
 
 /// Who may call an endpoint.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -6,20 +6,10 @@ use super::extract::SecretKey;
 use super::mgmt_dto::{SurveyHistoryOut, SurveyIn, SurveyListOut, SurveyListQuery, SurveyOut, SurveyPatchIn};
 use super::problem::ProblemSchema;
 use super::{ApiError, AppState};
-use feedbackd_domain::{Scope, SurveyStatus};
-use feedbackd_core::manage::{self, ManageError, SurveySpec, SurveyView, Transition};
 use actix_web::{web, HttpRequest, HttpResponse};
-use diesel::PgConnection;
+use feedbackd_core::manage::{self, SurveyView, Transition};
+use feedbackd_domain::{Scope, SurveyStatus};
 use uuid::Uuid;
-
-/// Runs a management function on a pooled connection and maps its error.
-pub(super) async fn run_manage<T, F>(state: &AppState, f: F) -> Result<T, ApiError>
-where
-    F: FnOnce(&mut PgConnection) -> Result<T, ManageError> + Send + 'static,
-    T: Send + 'static,
-{
-    Ok(state.db.run(move |conn| Ok(f(conn))).await??)
-}
 
 /// The key's project, if the key holds `scope`, and the survey the path names (id or key).
 fn survey_of(key: &SecretKey, scope: Scope, path: web::Path<String>) -> Result<(Uuid, String), ApiError> {
@@ -48,28 +38,7 @@ pub async fn create(
     if !matches!(status, SurveyStatus::Draft | SurveyStatus::Active) {
         return Err(ApiError::field("status", "a new survey is `draft` or `active`"));
     }
-    let view = run_manage(&state, move |conn| {
-        let spec = SurveySpec {
-            key: &input.key,
-            kind: input.kind,
-            question: &input.question,
-            scale_min: input.scale_min,
-            scale_max: input.scale_max,
-            status,
-        };
-        let schedule = input.schedule();
-        let presentation = input.presentation.unwrap_or_default();
-        let targeting = input.targeting.unwrap_or_default();
-        SurveyView::try_from(manage::create_survey_with(
-            conn,
-            project_id,
-            &spec,
-            &presentation,
-            &targeting,
-            &schedule,
-        )?)
-    })
-    .await?;
+    let view = SurveyView::try_from(manage::create_survey(&state.db, project_id, input.into_spec(status)).await?)?;
     state.forget_surveys(project_id);
     Ok(HttpResponse::Created().json(SurveyOut::from(view)))
 }
@@ -85,7 +54,7 @@ pub async fn list(
 ) -> Result<HttpResponse, ApiError> {
     let project_id = key.require(Scope::SurveysRead)?.project.id;
     let status = query.into_inner().status;
-    let surveys = run_manage(&state, move |conn| manage::list_surveys(conn, project_id, status)).await?;
+    let surveys = manage::list_surveys(&state.db, project_id, status).await?;
     Ok(HttpResponse::Ok().json(SurveyListOut { surveys: surveys.into_iter().map(Into::into).collect() }))
 }
 
@@ -100,7 +69,7 @@ pub async fn get(
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     let (project_id, reference) = survey_of(&key, Scope::SurveysRead, path)?;
-    let view = run_manage(&state, move |conn| manage::get_survey(conn, project_id, &reference)).await?;
+    let view = manage::get_survey(&state.db, project_id, &reference).await?;
     Ok(HttpResponse::Ok().json(SurveyOut::from(view)))
 }
 
@@ -118,10 +87,7 @@ pub async fn history(
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     let (project_id, reference) = survey_of(&key, Scope::SurveysRead, path)?;
-    let events = run_manage(&state, move |conn| {
-        manage::survey_history(conn, project_id, &reference, chrono::Utc::now())
-    })
-    .await?;
+    let events = manage::survey_history(&state.db, project_id, &reference, chrono::Utc::now()).await?;
     Ok(HttpResponse::Ok().json(SurveyHistoryOut { events }))
 }
 
@@ -142,9 +108,7 @@ pub async fn update(
     let project_id = key.require(Scope::SurveysWrite)?.project.id;
     let input: SurveyPatchIn = read_json(&req, body, body_limit(&state)).await?;
     let reference = path.into_inner();
-    let view =
-        run_manage(&state, move |conn| manage::update_survey(conn, project_id, &reference, input.into()))
-            .await?;
+    let view = manage::update_survey(&state.db, project_id, &reference, input.into()).await?;
     state.forget_surveys(project_id);
     Ok(HttpResponse::Ok().json(SurveyOut::from(view)))
 }
@@ -156,9 +120,7 @@ async fn transition(
     transition: Transition,
 ) -> Result<HttpResponse, ApiError> {
     let (project_id, reference) = survey_of(&key, Scope::SurveysWrite, path)?;
-    let view =
-        run_manage(&state, move |conn| manage::set_survey_status(conn, project_id, &reference, transition))
-            .await?;
+    let view = manage::set_survey_status(&state.db, project_id, &reference, transition).await?;
     state.forget_surveys(project_id);
     Ok(HttpResponse::Ok().json(SurveyOut::from(view)))
 }

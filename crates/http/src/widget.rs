@@ -5,15 +5,15 @@ use super::body::read_json;
 use super::dto::check_rules;
 use super::extract::PublishableKey;
 use super::mgmt_dto::{DismissIn, ShownIn, ShownOut, WidgetConfigOut};
-use super::surveys::{body_limit, run_manage};
+use super::surveys::body_limit;
 use super::{matches_etag, ApiError, AppState};
-use feedbackd_core::settings::Limits;
-use feedbackd_domain::FieldError;
-use feedbackd_core::widget::{self, Audience, Impression, Rendered, Snapshot};
 use actix_web::http::header::{self, HeaderValue};
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 use chrono::Utc;
+use feedbackd_core::settings::Limits;
+use feedbackd_core::widget::{self, Audience, Impression, Rendered, Snapshot};
+use feedbackd_domain::FieldError;
 use sha2::{Digest, Sha256};
 use std::collections::HashMap;
 
@@ -194,10 +194,7 @@ pub async fn dismiss(
     let input: DismissIn = read_json(&req, body, body_limit(&state)).await?;
     check_rules(&input).map_err(ApiError::Validation)?;
     let project_id = key.0.project.id;
-    run_manage(&state, move |conn| {
-        widget::dismiss(conn, project_id, &input.survey, &input.respondent_id, Utc::now())
-    })
-    .await?;
+    widget::dismiss(&state.db, project_id, input.survey, input.respondent_id, Utc::now()).await?;
     Ok(HttpResponse::NoContent()
         .insert_header((header::CACHE_CONTROL, HeaderValue::from_static("no-store")))
         .finish())

@@ -1,7 +1,7 @@
 //! Filters shared by the reports and the list, parsed once at the edge.
 
-use feedbackd_domain::SurveyKind;
 use crate::text::sentiment::Tone;
+use feedbackd_domain::SurveyKind;
 
 /// An NPS band.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -3,10 +3,10 @@
 
 use super::schema::survey_impressions as si;
 use super::StoreError;
-use feedbackd_domain::fatigue::Contact;
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Bool, Nullable, Text, Timestamptz, Uuid as SqlUuid};
+use feedbackd_domain::fatigue::Contact;
 use uuid::Uuid;
 
 /// One impression to record, with the decision already taken.

@@ -9,25 +9,34 @@
 //! from the new dimension for good. Ingest waits meanwhile; its queue answers `503` with
 //! `Retry-After` if the wait is long, so nothing acknowledged is lost.
 
+use super::StoreError;
 use diesel::prelude::*;
 use diesel::sql_types::{Text, Uuid as SqlUuid};
 use uuid::Uuid;
 
 /// Takes the writers' lock exclusively until the transaction ends: inserts in flight
 /// commit first, new ones wait.
-pub fn lock_writers(conn: &mut PgConnection) -> QueryResult<()> {
-    diesel::sql_query("SELECT pg_advisory_xact_lock(feedbackd_seal_lock_key())").execute(conn).map(|_| ())
+pub fn lock_writers(conn: &mut PgConnection) -> Result<(), StoreError> {
+    diesel::sql_query("SELECT pg_advisory_xact_lock(feedbackd_seal_lock_key())").execute(conn)?;
+    Ok(())
 }
 
 /// The project's indexed attributes as stored now (`None`: no such project). Reports read
 /// them inside their snapshot, so the list always matches the rollups they read.
-pub fn indexed_attributes(conn: &mut PgConnection, project_id: Uuid) -> QueryResult<Option<Vec<String>>> {
+pub fn indexed_attributes(
+    conn: &mut PgConnection,
+    project_id: Uuid,
+) -> Result<Option<Vec<String>>, StoreError> {
     use super::schema::projects::dsl as p;
-    p::projects.filter(p::id.eq(project_id)).select(p::indexed_attributes).first(conn).optional()
+    Ok(p::projects.filter(p::id.eq(project_id)).select(p::indexed_attributes).first(conn).optional()?)
 }
 
 /// Deletes the rollup rows of dimension `key` in the project: (hourly, daily) rows deleted.
-pub fn delete_dimension(conn: &mut PgConnection, project_id: Uuid, key: &str) -> QueryResult<(usize, usize)> {
+pub fn delete_dimension(
+    conn: &mut PgConnection,
+    project_id: Uuid,
+    key: &str,
+) -> Result<(usize, usize), StoreError> {
     let mut deleted = [0; 2];
     for (i, table) in ["score_rollups", "score_rollups_daily"].iter().enumerate() {
         deleted[i] =
@@ -40,7 +49,12 @@ pub fn delete_dimension(conn: &mut PgConnection, project_id: Uuid, key: &str) ->
 }
 
 /// Adds `key` to the project's list, or takes it out.
-pub fn set_indexed(conn: &mut PgConnection, project_id: Uuid, key: &str, indexed: bool) -> QueryResult<()> {
+pub fn set_indexed(
+    conn: &mut PgConnection,
+    project_id: Uuid,
+    key: &str,
+    indexed: bool,
+) -> Result<(), StoreError> {
     let change = if indexed {
         "array_append(array_remove(indexed_attributes, $2), $2)"
     } else {
@@ -49,14 +63,18 @@ pub fn set_indexed(conn: &mut PgConnection, project_id: Uuid, key: &str, indexed
     diesel::sql_query(format!("UPDATE projects SET indexed_attributes = {change} WHERE id = $1"))
         .bind::<SqlUuid, _>(project_id)
         .bind::<Text, _>(key)
-        .execute(conn)
-        .map(|_| ())
+        .execute(conn)?;
+    Ok(())
 }
 
 /// Fills dimension `key`'s rollups from the stored answers, as the insert trigger would
 /// have (values cut to 128 characters; day rows for sealed days only): (hourly, daily)
 /// rows written. The dimension must be empty.
-pub fn fill_dimension(conn: &mut PgConnection, project_id: Uuid, key: &str) -> QueryResult<(usize, usize)> {
+pub fn fill_dimension(
+    conn: &mut PgConnection,
+    project_id: Uuid,
+    key: &str,
+) -> Result<(usize, usize), StoreError> {
     let hourly = diesel::sql_query(
         "INSERT INTO score_rollups (project_id, survey_id, dimension, value, bucket, score, count) \
          SELECT project_id, survey_id, $2, left(attributes ->> $2, 128), \

@@ -3,9 +3,6 @@
 //! per source, however many buckets), plus the list of answers and comment text.
 
 use super::StoreError;
-use feedbackd_insights::filter::RollupSelection;
-use feedbackd_insights::pieces::{Piece, Source};
-use feedbackd_insights::text::sentiment::Tone;
 use chrono::{DateTime, Utc};
 use diesel::pg::Pg;
 use diesel::prelude::*;
@@ -13,6 +10,9 @@ use diesel::query_builder::{BoxedSqlQuery, SqlQuery};
 use diesel::sql_types::{
     Array, Bool, Float4, Int2, Int4, Int8, Jsonb, Nullable, Text, Timestamptz, Uuid as SqlUuid,
 };
+use feedbackd_insights::filter::RollupSelection;
+use feedbackd_insights::pieces::{Piece, Source};
+use feedbackd_insights::text::sentiment::Tone;
 use serde_json::Value;
 use uuid::Uuid;
 

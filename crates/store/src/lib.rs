@@ -2,6 +2,7 @@
 //! zero-config default. Only `async fn`s leave this module;
 //! synchronous diesel runs on the blocking pool with the caller's tracing span.
 
+pub mod bulk;
 pub mod contacts;
 pub mod embedded;
 mod error;
@@ -23,9 +24,11 @@ pub mod sentiment;
 pub mod survey_counters;
 pub mod survey_events;
 pub mod surveys;
+mod tx;
 
 pub use error::StoreError;
 pub use migrate::{has_pending_migrations, migrate_once, run_migrations, Backoff};
+pub use tx::{connect, read_snapshot, transaction, Conn};
 
 use diesel::r2d2::{ConnectionManager, Pool};
 use diesel::PgConnection;
@@ -102,10 +105,13 @@ impl Db {
     }
 
     /// Runs `f` with a pooled connection on the blocking thread pool, in the caller's span.
-    pub async fn run<T, F>(&self, f: F) -> Result<T, StoreError>
+    /// The services' one way to the database: `f` is their synchronous part (queries, or a
+    /// [`transaction`] of several), its error theirs.
+    pub async fn run<T, E, F>(&self, f: F) -> Result<T, E>
     where
-        F: FnOnce(&mut PgConnection) -> Result<T, StoreError> + Send + 'static,
+        F: FnOnce(&mut PgConnection) -> Result<T, E> + Send + 'static,
         T: Send + 'static,
+        E: From<StoreError> + Send + 'static,
     {
         let (pool, schema_current) = (self.pool.clone(), self.schema_current.clone());
         let span = tracing::Span::current();
@@ -119,7 +125,7 @@ impl Db {
                 })?;
                 if !schema_current.load(Ordering::Relaxed) {
                     if has_pending_migrations(&mut conn)? {
-                        return Err(StoreError::SchemaBehind);
+                        return Err(StoreError::SchemaBehind.into());
                     }
                     schema_current.store(true, Ordering::Relaxed);
                 }

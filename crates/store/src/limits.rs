@@ -6,9 +6,9 @@
 use super::models::NewAnswer;
 use super::StoreError;
 use super::{survey_counters, survey_events};
-use feedbackd_domain::EventKind;
 use diesel::prelude::*;
 use diesel::sql_types::{Array, Int4, Uuid as SqlUuid};
+use feedbackd_domain::EventKind;
 use std::collections::{HashMap, HashSet};
 use uuid::Uuid;
 

@@ -1,9 +1,9 @@
 //! Rows as diesel reads (`Queryable`) and writes (`Insertable`) them.
 
 use super::schema::{api_keys, projects, report_links, responses, surveys};
-use feedbackd_domain::{Scale, Schedule};
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
+use feedbackd_domain::{Scale, Schedule};
 use serde::Serialize;
 use serde_json::Value;
 use uuid::Uuid;

@@ -3,9 +3,9 @@
 //! the work instead of scoring a comment twice, and a PATCH waits only for one batch.
 
 use super::StoreError;
-use feedbackd_insights::text::{score_comment, CommentSentiment};
 use diesel::prelude::*;
 use diesel::sql_types::{Array, Float4, Int8, Nullable, Text, Uuid as SqlUuid};
+use feedbackd_insights::text::{score_comment, CommentSentiment};
 use uuid::Uuid;
 
 #[derive(QueryableByName)]

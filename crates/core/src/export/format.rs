@@ -1,8 +1,8 @@
 //! How one answer becomes a CSV record or an NDJSON line.
 
-use feedbackd_store::insights::ListedAnswer;
 use chrono::SecondsFormat;
 use chrono_tz::Tz;
+use feedbackd_store::insights::ListedAnswer;
 use serde_json::Value;
 use std::borrow::Cow;
 

@@ -12,12 +12,12 @@ pub mod format;
 
 use crate::insights::report::{self, ReportParams};
 use crate::insights::InsightsError;
-use feedbackd_store::insights::{self as q, ListQuery};
-use feedbackd_store::models::Project;
-use feedbackd_store::{Db, StoreError};
 use bytes::Bytes;
 use chrono::Duration;
-use diesel::{PgConnection, RunQueryDsl};
+use feedbackd_store::insights::{self as q, ListQuery};
+use feedbackd_store::models::Project;
+use feedbackd_store::{read_snapshot, Conn};
+use feedbackd_store::{Db, StoreError};
 use format::Encoder;
 use futures_util::stream::{self, BoxStream, StreamExt};
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -88,12 +88,6 @@ pub enum ExportError {
     Encode(#[from] csv::Error),
 }
 
-impl From<diesel::result::Error> for ExportError {
-    fn from(e: diesel::result::Error) -> Self {
-        ExportError::Store(e.into())
-    }
-}
-
 /// A started export: its name, media type, a count of the rows streamed so far, and the body.
 pub struct Export {
     /// `feedbackd-<survey key or all>-<first day>-<last day>.<csv|ndjson>` (local days in
@@ -130,7 +124,7 @@ pub async fn start(
                 // The receiver may be gone already (client left); then nobody needs to know.
                 let _ = tx.blocking_send(Err(e));
             }
-            Ok(())
+            Ok::<_, StoreError>(())
         })
         .await
     };
@@ -153,7 +147,7 @@ pub async fn start(
 /// Reads the pages in one snapshot and sends them encoded, a chunk at a time. Stops quietly
 /// when the receiver is gone (the client disconnected).
 fn produce(
-    conn: &mut PgConnection,
+    conn: &mut Conn,
     mut query: ListQuery,
     tz: chrono_tz::Tz,
     options: ExportOptions,
@@ -161,8 +155,7 @@ fn produce(
     tx: &mpsc::Sender<Result<Bytes, ExportError>>,
 ) -> Result<(), ExportError> {
     let label = options.format.extension();
-    conn.build_transaction().read_only().repeatable_read().run(|conn| {
-        diesel::sql_query("SET LOCAL jit = off").execute(conn)?;
+    read_snapshot(conn, |conn| {
         let mut encoder = match options.format {
             ExportFormat::Csv => {
                 Encoder::csv(q::attribute_keys(conn, &query, MAX_ATTRIBUTE_COLUMNS)?, tz, options.bom)?

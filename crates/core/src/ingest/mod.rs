@@ -7,20 +7,20 @@ pub mod submission;
 pub mod writer;
 
 pub use error::IngestError;
-use submission::AnswerTime;
 pub use feedbackd_domain::Category;
+use submission::AnswerTime;
 pub use submission::Submission;
 pub use writer::{Writer, WriterHandle};
 
 use crate::auth::Principal;
 use crate::cache::{ProjectCache, Subscriber};
 use crate::settings::{Limits, SpamConfig};
+use chrono::{DateTime, Utc};
 use feedbackd_domain::{FieldError, Scale, Schedule, SurveyKind, SurveyStatus};
 use feedbackd_store::models::{NewAnswer, Survey};
 use feedbackd_store::notify::Table;
 use feedbackd_store::responses::{self, FollowUp, FollowUpOutcome, Stored};
 use feedbackd_store::{surveys, Db};
-use chrono::{DateTime, Utc};
 use serde_json::Value;
 use std::net::IpAddr;
 use std::sync::Arc;

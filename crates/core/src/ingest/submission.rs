@@ -2,8 +2,8 @@
 //! survey. `http` builds it; [`super::Ingestor`] finishes the checks and stores it.
 
 use crate::settings::Limits;
-use feedbackd_domain::{Category, FieldError, Scale, SurveyKind};
 use chrono::{DateTime, Utc};
+use feedbackd_domain::{Category, FieldError, Scale, SurveyKind};
 use serde_json::{Map, Value};
 use uuid::Uuid;
 

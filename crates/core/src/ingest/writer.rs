@@ -6,12 +6,12 @@
 
 use super::IngestError;
 use crate::settings::WriterConfig;
+use crossbeam_channel::{Receiver, RecvTimeoutError, Sender, TrySendError};
 use feedbackd_store::models::NewAnswer;
 use feedbackd_store::responses::{insert_batch, Stored};
 use feedbackd_store::StoreError;
-use crossbeam_channel::{Receiver, RecvTimeoutError, Sender, TrySendError};
-use diesel::{Connection, PgConnection, RunQueryDsl};
-use secrecy::{ExposeSecret, SecretString};
+use feedbackd_store::{connect, Conn};
+use secrecy::SecretString;
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
@@ -146,7 +146,7 @@ struct Worker {
     duplicate_window: Duration,
     stats: Arc<WriterStats>,
     stopping: Arc<AtomicBool>,
-    conn: Option<PgConnection>,
+    conn: Option<Conn>,
     last_failure: Option<Instant>,
 }
 
@@ -228,7 +228,7 @@ impl Worker {
     }
 
     /// The writer's connection, made if needed; `None` while the database is unreachable.
-    fn connection(&mut self) -> Option<&mut PgConnection> {
+    fn connection(&mut self) -> Option<&mut Conn> {
         if self.conn.is_none() {
             if self.last_failure.is_some_and(|t| t.elapsed() < RECONNECT_BACKOFF) {
                 return None;
@@ -250,13 +250,6 @@ impl Worker {
         }
         self.conn.as_mut()
     }
-}
-
-fn connect(url: &SecretString) -> Result<PgConnection, StoreError> {
-    let mut conn = PgConnection::establish(url.expose_secret())?;
-    // A statement stuck on a lock or a sick server must not hold every request hostage.
-    diesel::sql_query("SET statement_timeout = '10s'").execute(&mut conn)?;
-    Ok(conn)
 }
 
 fn answer_all(jobs: Vec<Job>, error: impl Fn() -> IngestError) {

@@ -10,12 +10,12 @@ use super::pieces::{decompose, Grains, Piece, ReadPlan, Source};
 use super::stats::ScoreCounts;
 use super::terms::{self, TermCounts};
 use super::InsightsError;
+use chrono::{DateTime, Utc};
 use feedbackd_domain::{Scale, SurveyKind};
 use feedbackd_store::insights::{self as q, CountRow, ListQuery, RawFilter, RollupRows};
 use feedbackd_store::models::{Project, Survey};
+use feedbackd_store::{read_snapshot, Conn};
 use feedbackd_store::{surveys, Db, StoreError};
-use chrono::{DateTime, Utc};
-use diesel::{PgConnection, RunQueryDsl};
 use std::collections::HashMap;
 use std::sync::Arc;
 use uuid::Uuid;
@@ -117,7 +117,7 @@ impl Tally {
 
 /// Reads counts per score for each range, answered from rollups where they can.
 fn count_ranges(
-    conn: &mut PgConnection,
+    conn: &mut Conn,
     project_id: Uuid,
     survey_id: Uuid,
     ranges: &[(DateTime<Utc>, DateTime<Utc>)],
@@ -138,7 +138,7 @@ fn count_ranges(
         }
         ReadPlan::new(pieces)
     };
-    let rollups = |conn: &mut PgConnection, rows: &RollupRows, plan: &ReadPlan| {
+    let rollups = |conn: &mut Conn, rows: &RollupRows, plan: &ReadPlan| {
         let mut read = Vec::new();
         for source in [Source::Daily, Source::Hourly, Source::Quarter] {
             read.extend(q::rollup_counts(conn, project_id, survey_id, rows, source, &plan.reads)?);
@@ -196,19 +196,6 @@ fn count_ranges(
     Ok((out.settle(), plan))
 }
 
-/// Runs `f` in a read-only repeatable-read transaction: rollups and raw rows from one snapshot.
-fn snapshot<T>(
-    conn: &mut PgConnection,
-    f: impl FnOnce(&mut PgConnection) -> Result<T, StoreError>,
-) -> Result<T, StoreError> {
-    conn.build_transaction().read_only().repeatable_read().run(|conn| {
-        // Many short index range scans look expensive in sum to the planner, which then
-        // spends more time compiling them (JIT) than running them.
-        diesel::sql_query("SET LOCAL jit = off").execute(conn)?;
-        f(conn)
-    })
-}
-
 /// The metrics of a range, of the previous range of equal length, and the change.
 pub async fn summary(
     db: &Db,
@@ -224,7 +211,7 @@ pub async fn summary(
     let (sid, filter) = (info.id, p.filter.clone());
     let (counts, plan) = db
         .run(move |conn| {
-            snapshot(conn, |conn| count_ranges(conn, project.id, sid, &ranges, &filter, &raw, None))
+            read_snapshot(conn, |conn| count_ranges(conn, project.id, sid, &ranges, &filter, &raw, None))
         })
         .await?;
     let get = |i: usize| counts[i].get(&None).cloned().unwrap_or_default();
@@ -261,7 +248,7 @@ pub async fn timeseries(
     let (sid, filter) = (info.id, p.filter.clone());
     let (mut counts, plan) = db
         .run(move |conn| {
-            snapshot(conn, |conn| count_ranges(conn, project.id, sid, &ranges, &filter, &raw, None))
+            read_snapshot(conn, |conn| count_ranges(conn, project.id, sid, &ranges, &filter, &raw, None))
         })
         .await?;
     let points = buckets
@@ -292,7 +279,9 @@ pub async fn breakdown(
     let (sid, filter, key) = (info.id, p.filter.clone(), by.clone());
     let (mut counts, plan) = db
         .run(move |conn| {
-            snapshot(conn, |conn| count_ranges(conn, project.id, sid, &ranges, &filter, &raw, Some(&key)))
+            read_snapshot(conn, |conn| {
+                count_ranges(conn, project.id, sid, &ranges, &filter, &raw, Some(&key))
+            })
         })
         .await?;
     let mut groups = counts.pop().unwrap_or_default();
@@ -357,12 +346,12 @@ pub async fn terms(
     let sid = survey.id;
     let (now, before) = db
         .run(move |conn| {
-            let rows = snapshot(conn, |conn| q::comments(conn, pid, sid, &raw, &ranges, max_comments))?;
+            let rows = read_snapshot(conn, |conn| q::comments(conn, pid, sid, &raw, &ranges, max_comments))?;
             let (mut now, mut before) = (TermCounts::default(), TermCounts::default());
             for (bucket, comment) in rows {
                 if bucket == 0 { &mut now } else { &mut before }.add_comment(&comment);
             }
-            Ok((now, before))
+            Ok::<_, StoreError>((now, before))
         })
         .await?;
     let (top, rising) = terms::top_terms(&now, &before, limit, min_count);

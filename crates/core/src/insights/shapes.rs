@@ -6,9 +6,9 @@
 use super::buckets::{Bucket, Interval};
 use super::metrics::{Change, Metrics};
 use super::terms::Term;
+use chrono::{DateTime, Utc};
 use feedbackd_domain::{Scale, SurveyKind};
 use feedbackd_store::insights::ListedAnswer;
-use chrono::{DateTime, Utc};
 use serde::Serialize;
 use utoipa::ToSchema;
 use uuid::Uuid;

@@ -6,7 +6,7 @@
 use super::ManageError;
 use feedbackd_domain::FieldError;
 use feedbackd_store::indexing::{self as store, lock_writers};
-use diesel::{Connection, PgConnection};
+use feedbackd_store::{transaction, Conn, Db};
 use serde::Serialize;
 use uuid::Uuid;
 
@@ -32,43 +32,45 @@ pub struct IndexChange {
 }
 
 /// Indexes attribute `key` (`index`) or stops indexing it, in one transaction.
-pub fn set_indexed(
-    conn: &mut PgConnection,
+pub async fn set_indexed(
+    db: &Db,
     project_id: Uuid,
     key: &str,
     index: bool,
 ) -> Result<IndexChange, ManageError> {
-    let key = key.strip_prefix("attributes.").unwrap_or(key);
+    let key = key.strip_prefix("attributes.").unwrap_or(key).to_string();
     if key.is_empty() || key.chars().count() > MAX_KEY_CHARS || key.contains('\0') {
         let message = format!("must be an attribute key of 1 to {MAX_KEY_CHARS} characters");
         return Err(ManageError::Invalid(vec![FieldError::new("key", message)]));
     }
-    conn.transaction(|conn| {
-        lock_writers(conn)?;
-        let mut list = store::indexed_attributes(conn, project_id)?
-            .ok_or_else(|| ManageError::NotFound(format!("no project {project_id}")))?;
-        let mut change = IndexChange {
-            project_id,
-            key: key.to_string(),
-            changed: list.iter().any(|k| k == key) != index,
-            indexed_attributes: Vec::new(),
-            hourly_rows: 0,
-            daily_rows: 0,
-        };
-        if change.changed {
-            if index && list.len() >= MAX_INDEXED {
-                return Err(ManageError::Conflict(format!(
-                    "the project already indexes {MAX_INDEXED} attributes; stop indexing one first"
-                )));
-            }
-            store::set_indexed(conn, project_id, key, index)?;
-            // An earlier index of the same key left nothing behind, but start clean anyway.
-            let (hourly, daily) = store::delete_dimension(conn, project_id, key)?;
-            (change.hourly_rows, change.daily_rows) =
-                if index { store::fill_dimension(conn, project_id, key)? } else { (hourly, daily) };
-            list = store::indexed_attributes(conn, project_id)?.unwrap_or_default();
+    db.run(move |conn| transaction(conn, |conn| index_in(conn, project_id, &key, index))).await
+}
+
+fn index_in(conn: &mut Conn, project_id: Uuid, key: &str, index: bool) -> Result<IndexChange, ManageError> {
+    lock_writers(conn)?;
+    let mut list = store::indexed_attributes(conn, project_id)?
+        .ok_or_else(|| ManageError::NotFound(format!("no project {project_id}")))?;
+    let mut change = IndexChange {
+        project_id,
+        key: key.to_string(),
+        changed: list.iter().any(|k| k == key) != index,
+        indexed_attributes: Vec::new(),
+        hourly_rows: 0,
+        daily_rows: 0,
+    };
+    if change.changed {
+        if index && list.len() >= MAX_INDEXED {
+            return Err(ManageError::Conflict(format!(
+                "the project already indexes {MAX_INDEXED} attributes; stop indexing one first"
+            )));
         }
-        change.indexed_attributes = list;
-        Ok(change)
-    })
+        store::set_indexed(conn, project_id, key, index)?;
+        // An earlier index of the same key left nothing behind, but start clean anyway.
+        let (hourly, daily) = store::delete_dimension(conn, project_id, key)?;
+        (change.hourly_rows, change.daily_rows) =
+            if index { store::fill_dimension(conn, project_id, key)? } else { (hourly, daily) };
+        list = store::indexed_attributes(conn, project_id)?.unwrap_or_default();
+    }
+    change.indexed_attributes = list;
+    Ok(change)
 }

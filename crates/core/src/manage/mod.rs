@@ -1,5 +1,8 @@
 //! Creating projects, keys, surveys and report share links: the rules shared by the CLI and
 //! the management API.
+//!
+//! Like every service, each operation is an `async fn` over the [`Db`]; its queries run
+//! on one pooled connection, in one transaction where it writes more than one row.
 
 mod history;
 pub mod indexing;
@@ -10,9 +13,11 @@ mod surveys_edit;
 
 pub use history::survey_history;
 pub use project_settings::{
-    project_settings, update_project_settings, FatigueChange, ProjectChange, ProjectSettings, RateOverrides,
+    project_settings, update_project_settings, FatigueChange, PrivacyChange, ProjectChange, ProjectSettings,
+    RateOverrides,
 };
 pub use schedule::{ScheduleChange, MAX_RESPONSE_LIMIT};
+pub(crate) use surveys_edit::find_survey;
 pub use surveys_edit::{
     get_survey, list_surveys, set_survey_status, update_survey, SurveyPatch, SurveyView, Transition,
 };
@@ -22,8 +27,7 @@ use feedbackd_domain::{
     SurveyStatus, Targeting,
 };
 use feedbackd_store::models::{ApiKey, NewApiKey, NewProject, NewSurvey, Project, Survey};
-use feedbackd_store::{keys, projects, survey_counters, surveys, StoreError};
-use diesel::{Connection, PgConnection};
+use feedbackd_store::{keys, projects, survey_counters, surveys, transaction, Conn, Db, StoreError};
 use project_settings::project_zone;
 use serde::Serialize;
 use uuid::Uuid;
@@ -44,13 +48,6 @@ pub enum ManageError {
     Store(#[from] StoreError),
 }
 
-// Transactions (`conn.transaction`) need it; a query error is a store error.
-impl From<diesel::result::Error> for ManageError {
-    fn from(error: diesel::result::Error) -> Self {
-        ManageError::Store(StoreError::Query(error))
-    }
-}
-
 /// A key just created, with its token: the only time the token exists outside the client.
 #[derive(Debug, Serialize)]
 pub struct CreatedKey {
@@ -59,31 +56,21 @@ pub struct CreatedKey {
     pub token: String,
 }
 
-/// Sets a project's retention (`Some(None)`: keep answers forever) and/or IP policy;
-/// returns the project as it now is.
-pub fn update_project_privacy(
-    conn: &mut PgConnection,
-    project_id: Uuid,
-    retention_days: Option<Option<i32>>,
-    ip_policy: Option<crate::ingest::ip::IpPolicy>,
-) -> Result<Project, ManageError> {
-    feedbackd_store::privacy::update_privacy(conn, project_id, retention_days, ip_policy.map(|p| p.as_str()))?;
-    projects::find(conn, project_id)?.ok_or_else(|| ManageError::NotFound(format!("no project {project_id}")))
-}
-
 /// Creates a project allowing the given browser origins.
-pub fn create_project(
-    conn: &mut PgConnection,
-    name: &str,
-    origins: &[String],
-) -> Result<Project, ManageError> {
+pub async fn create_project(db: &Db, name: &str, origins: &[String]) -> Result<Project, ManageError> {
     let mut errors = Vec::new();
     let name = check_name(name, &mut errors);
     let allowed = parse_origins(origins, "origins", &mut errors);
     if !errors.is_empty() {
         return Err(ManageError::Invalid(errors));
     }
-    Ok(projects::create(conn, &NewProject { name: &name, allowed_origins: &allowed })?)
+    db.run(move |conn| Ok(projects::create(conn, &NewProject { name: &name, allowed_origins: &allowed })?))
+        .await
+}
+
+/// Every project, oldest first (for the operator's CLI).
+pub async fn list_projects(db: &Db) -> Result<Vec<Project>, ManageError> {
+    db.run(|conn| Ok(projects::list(conn)?)).await
 }
 
 /// A project's name, trimmed, if it is 1 to 200 characters (else an error on `name`).
@@ -113,8 +100,8 @@ fn parse_origins(origins: &[String], field: &str, errors: &mut Vec<FieldError>) 
 }
 
 /// Creates a key. Publishable keys carry no scopes; secret keys need at least one.
-pub fn create_key(
-    conn: &mut PgConnection,
+pub async fn create_key(
+    db: &Db,
     project_id: Uuid,
     kind: KeyKind,
     scopes: &[Scope],
@@ -138,61 +125,82 @@ pub fn create_key(
     if name.chars().count() > 200 {
         return Err(ManageError::Invalid(vec![FieldError::new("name", "longer than 200 characters")]));
     }
-    require_project(conn, project_id)?;
     let token = NewToken::generate(kind);
     let mut scope_names: Vec<String> = scopes.iter().map(|s| s.as_str().to_string()).collect();
     scope_names.sort();
     scope_names.dedup();
-    let key = keys::create(
-        conn,
-        &NewApiKey {
+    let name = name.to_string();
+    db.run(move |conn| {
+        require_project(conn, project_id)?;
+        let new = NewApiKey {
             project_id,
             kind: kind.as_str(),
-            name,
+            name: &name,
             prefix: &token.display_prefix,
             token_hash: &token.hash,
             scopes: &scope_names,
-        },
-    )?;
-    Ok(CreatedKey { key, token: token.plaintext })
+        };
+        let key = keys::create(conn, &new)?;
+        Ok(CreatedKey { key, token: token.plaintext })
+    })
+    .await
+}
+
+/// The project's keys, never their tokens.
+pub async fn list_keys(db: &Db, project_id: Uuid) -> Result<Vec<ApiKey>, ManageError> {
+    db.run(move |conn| Ok(keys::list(conn, project_id)?)).await
 }
 
 /// Revokes a key of the project.
-pub fn revoke_key(conn: &mut PgConnection, project_id: Uuid, id: Uuid) -> Result<ApiKey, ManageError> {
-    keys::revoke(conn, project_id, id)?
-        .ok_or_else(|| ManageError::NotFound(format!("no key {id} in project {project_id}")))
+pub async fn revoke_key(db: &Db, project_id: Uuid, id: Uuid) -> Result<ApiKey, ManageError> {
+    db.run(move |conn| {
+        keys::revoke(conn, project_id, id)?
+            .ok_or_else(|| ManageError::NotFound(format!("no key {id} in project {project_id}")))
+    })
+    .await
 }
 
-/// What a new survey asks.
-pub struct SurveySpec<'a> {
-    pub key: &'a str,
+/// What a new survey asks, and how it is shown. The CLI leaves the presentation, targeting
+/// and schedule at their defaults: shown to everyone, with no schedule.
+#[derive(Debug, Clone)]
+pub struct SurveySpec {
+    pub key: String,
     pub kind: SurveyKind,
-    pub question: &'a str,
+    pub question: String,
     pub scale_min: Option<i16>,
     pub scale_max: Option<i16>,
     pub status: SurveyStatus,
+    pub presentation: Presentation,
+    pub targeting: Targeting,
+    /// Times without an offset are read in the project's zone.
+    pub schedule: ScheduleChange,
 }
 
-/// Creates a survey shown to everyone, with the default presentation and no schedule.
-pub fn create_survey(
-    conn: &mut PgConnection,
-    project_id: Uuid,
-    spec: &SurveySpec<'_>,
-) -> Result<Survey, ManageError> {
-    let schedule = ScheduleChange::default();
-    create_survey_with(conn, project_id, spec, &Presentation::default(), &Targeting::default(), &schedule)
+impl SurveySpec {
+    /// A survey with the default presentation and targeting, and no schedule.
+    pub fn new(key: String, kind: SurveyKind, question: String, status: SurveyStatus) -> Self {
+        SurveySpec {
+            key,
+            kind,
+            question,
+            scale_min: None,
+            scale_max: None,
+            status,
+            presentation: Presentation::default(),
+            targeting: Targeting::default(),
+            schedule: ScheduleChange::default(),
+        }
+    }
 }
 
-/// Creates a survey with its presentation, display rules and schedule (times without an
-/// offset in the project's zone), and starts its history with `created`.
-pub fn create_survey_with(
-    conn: &mut PgConnection,
-    project_id: Uuid,
-    spec: &SurveySpec<'_>,
-    presentation: &Presentation,
-    targeting: &Targeting,
-    schedule: &ScheduleChange,
-) -> Result<Survey, ManageError> {
+/// Creates a survey and starts its history with `created`; returns its row (which the
+/// CLI prints as it is; the API answers [`SurveyView::try_from`] it).
+pub async fn create_survey(db: &Db, project_id: Uuid, spec: SurveySpec) -> Result<Survey, ManageError> {
+    db.run(move |conn| create_survey_in(conn, project_id, &spec)).await
+}
+
+fn create_survey_in(conn: &mut Conn, project_id: Uuid, spec: &SurveySpec) -> Result<Survey, ManageError> {
+    let (presentation, targeting, schedule) = (&spec.presentation, &spec.targeting, &spec.schedule);
     // Also what makes an unknown project "not found".
     let zone = project_zone(conn, project_id)?;
     let mut errors = Vec::new();
@@ -220,7 +228,7 @@ pub fn create_survey_with(
     }
     let new = NewSurvey {
         project_id,
-        key: spec.key,
+        key: &spec.key,
         kind: spec.kind.as_str(),
         question: spec.question.trim(),
         scale_min: scale.map(|s| s.min),
@@ -232,7 +240,7 @@ pub fn create_survey_with(
         closes_at: schedule.closes_at,
         response_limit: schedule.response_limit,
     };
-    conn.transaction(|conn| {
+    transaction(conn, |conn| {
         let survey = surveys::create(conn, &new).map_err(|e| {
             if e.is_unique_violation() {
                 ManageError::Conflict(format!("the project already has a survey with key {:?}", spec.key))
@@ -260,6 +268,6 @@ fn to_json(value: &impl Serialize) -> Result<serde_json::Value, ManageError> {
     serde_json::to_value(value).map_err(|e| ManageError::Store(StoreError::Internal(e.to_string())))
 }
 
-fn require_project(conn: &mut PgConnection, project_id: Uuid) -> Result<Project, ManageError> {
+fn require_project(conn: &mut Conn, project_id: Uuid) -> Result<Project, ManageError> {
     projects::find(conn, project_id)?.ok_or_else(|| ManageError::NotFound(format!("no project {project_id}")))
 }

@@ -1,15 +1,16 @@
 //! A project's settings, shared by `GET/PATCH /v1/project` and `feedbackd project
 //! show|update`: its name, allowed origins, own rate limits, fatigue rules and time zone.
-//! Privacy settings are shown but set only by the operator's CLI (`update_project_privacy`).
+//! Privacy settings are shown but set only by the operator's CLI ([`PrivacyChange`]).
 
 use super::{check_name, parse_origins, to_json, ManageError};
-use feedbackd_domain::{parse_time_zone, Fatigue, FieldError};
+use crate::ingest::ip::IpPolicy;
 use crate::ratelimit::{parse_project_rates, ProjectRates, RateSpec};
-use feedbackd_store::models::{Project, ProjectSettingsChanges};
-use feedbackd_store::projects;
 use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
-use diesel::{Connection, PgConnection};
+use feedbackd_domain::{parse_time_zone, Fatigue, FieldError};
+use feedbackd_store::models::{Project, ProjectSettingsChanges};
+use feedbackd_store::projects;
+use feedbackd_store::{privacy, transaction, Conn, Db};
 use serde::Serialize;
 use utoipa::ToSchema;
 use uuid::Uuid;
@@ -80,6 +81,16 @@ pub struct ProjectChange {
     pub rate_respondent: Option<Option<String>>,
     pub fatigue: FatigueChange,
     pub time_zone: Option<String>,
+    /// Only the operator's CLI changes these; the API leaves them as they are.
+    pub privacy: PrivacyChange,
+}
+
+/// A change of what is kept: `None` keeps a value.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct PrivacyChange {
+    /// Days answers are kept; `Some(None)`: forever.
+    pub retention_days: Option<Option<i32>>,
+    pub ip_policy: Option<IpPolicy>,
 }
 
 /// Fatigue rules to change; the rules not given keep their values.
@@ -103,7 +114,11 @@ impl FatigueChange {
 }
 
 /// A project's settings.
-pub fn project_settings(conn: &mut PgConnection, project_id: Uuid) -> Result<ProjectSettings, ManageError> {
+pub async fn project_settings(db: &Db, project_id: Uuid) -> Result<ProjectSettings, ManageError> {
+    db.run(move |conn| settings_in(conn, project_id)).await
+}
+
+fn settings_in(conn: &mut Conn, project_id: Uuid) -> Result<ProjectSettings, ManageError> {
     Ok(projects::find(conn, project_id)?.ok_or_else(|| no_project(project_id))?.into())
 }
 
@@ -111,50 +126,62 @@ pub fn project_settings(conn: &mut PgConnection, project_id: Uuid) -> Result<Pro
 /// named (`allowed_origins[2]`, `rate_limits.project`, `fatigue.max_per_session`). A new time
 /// zone applies to schedule times written from then on; stored schedules are instants and
 /// do not move.
-pub fn update_project_settings(
-    conn: &mut PgConnection,
+pub async fn update_project_settings(
+    db: &Db,
     project_id: Uuid,
     change: ProjectChange,
 ) -> Result<ProjectSettings, ManageError> {
-    conn.transaction(|conn| {
-        let current = projects::find_for_update(conn, project_id)?.ok_or_else(|| no_project(project_id))?;
-        let mut errors = Vec::new();
-        let name = match &change.name {
-            Some(name) => check_name(name, &mut errors),
-            None => current.name.clone(),
-        };
-        let allowed_origins = match &change.allowed_origins {
-            Some(origins) => parse_origins(origins, "allowed_origins", &mut errors),
-            None => current.allowed_origins.clone(),
-        };
-        let stored_rates = current.rate_limits.as_ref().and_then(|v| parse_project_rates(v).ok());
-        let stored_rates = stored_rates.unwrap_or_default();
-        let rates = ProjectRates {
-            project: rate("project", &change.rate_project, stored_rates.project, &mut errors),
-            respondent: rate("respondent", &change.rate_respondent, stored_rates.respondent, &mut errors),
-        };
-        let fatigue = change.fatigue.apply(Fatigue::from_stored(&current.fatigue));
-        errors.extend(fatigue.check());
-        let time_zone = match &change.time_zone {
-            Some(zone) => parse_time_zone(zone.trim()).map(|tz| tz.name().to_string()).unwrap_or_else(|m| {
-                errors.push(FieldError::new("time_zone", m));
-                current.time_zone.clone()
-            }),
-            None => current.time_zone.clone(),
-        };
-        if !errors.is_empty() {
-            return Err(ManageError::Invalid(errors));
-        }
-        let rate_limits = (rates != ProjectRates::default()).then(|| to_json(&rates)).transpose()?;
-        let changes = ProjectSettingsChanges {
-            name: &name,
-            allowed_origins: &allowed_origins,
-            rate_limits: rate_limits.as_ref(),
-            fatigue: &to_json(&fatigue)?,
-            time_zone: &time_zone,
-        };
-        Ok(projects::update_settings(conn, project_id, &changes)?.into())
-    })
+    db.run(move |conn| transaction(conn, |conn| update_in(conn, project_id, change))).await
+}
+
+fn update_in(
+    conn: &mut Conn,
+    project_id: Uuid,
+    change: ProjectChange,
+) -> Result<ProjectSettings, ManageError> {
+    let current = projects::find_for_update(conn, project_id)?.ok_or_else(|| no_project(project_id))?;
+    let mut errors = Vec::new();
+    let name = match &change.name {
+        Some(name) => check_name(name, &mut errors),
+        None => current.name.clone(),
+    };
+    let allowed_origins = match &change.allowed_origins {
+        Some(origins) => parse_origins(origins, "allowed_origins", &mut errors),
+        None => current.allowed_origins.clone(),
+    };
+    let stored_rates = current.rate_limits.as_ref().and_then(|v| parse_project_rates(v).ok());
+    let stored_rates = stored_rates.unwrap_or_default();
+    let rates = ProjectRates {
+        project: rate("project", &change.rate_project, stored_rates.project, &mut errors),
+        respondent: rate("respondent", &change.rate_respondent, stored_rates.respondent, &mut errors),
+    };
+    let fatigue = change.fatigue.apply(Fatigue::from_stored(&current.fatigue));
+    errors.extend(fatigue.check());
+    let time_zone = match &change.time_zone {
+        Some(zone) => parse_time_zone(zone.trim()).map(|tz| tz.name().to_string()).unwrap_or_else(|m| {
+            errors.push(FieldError::new("time_zone", m));
+            current.time_zone.clone()
+        }),
+        None => current.time_zone.clone(),
+    };
+    if !errors.is_empty() {
+        return Err(ManageError::Invalid(errors));
+    }
+    let rate_limits = (rates != ProjectRates::default()).then(|| to_json(&rates)).transpose()?;
+    let changes = ProjectSettingsChanges {
+        name: &name,
+        allowed_origins: &allowed_origins,
+        rate_limits: rate_limits.as_ref(),
+        fatigue: &to_json(&fatigue)?,
+        time_zone: &time_zone,
+    };
+    let updated = projects::update_settings(conn, project_id, &changes)?;
+    let PrivacyChange { retention_days, ip_policy } = change.privacy;
+    if retention_days.is_none() && ip_policy.is_none() {
+        return Ok(updated.into());
+    }
+    privacy::update_privacy(conn, project_id, retention_days, ip_policy.map(|p| p.as_str()))?;
+    settings_in(conn, project_id)
 }
 
 /// One rate override after a change, checked with the parser the limiter uses.
@@ -177,7 +204,7 @@ fn rate(
 
 /// The zone a project's schedule times without an offset are read in. A zone stored by
 /// hand that chrono-tz does not know falls back to UTC rather than failing every edit.
-pub(super) fn project_zone(conn: &mut PgConnection, project_id: Uuid) -> Result<Tz, ManageError> {
+pub(super) fn project_zone(conn: &mut Conn, project_id: Uuid) -> Result<Tz, ManageError> {
     let project = projects::find(conn, project_id)?.ok_or_else(|| no_project(project_id))?;
     Ok(parse_time_zone(&project.time_zone).unwrap_or_else(|message| {
         tracing::warn!(project = %project_id, message, "stored time zone unreadable; using UTC");

@@ -3,13 +3,13 @@
 //! link, then on every page by the id in the session, so that revoking or expiry ends the
 //! sessions they opened at once.
 
-use super::ManageError;
+use super::{find_survey, ManageError};
+use chrono::{DateTime, Duration, Utc};
 use feedbackd_domain::{FieldError, NewToken, SurveyKind};
 use feedbackd_store::models::{NewReportLink, Project, ReportLink};
 use feedbackd_store::report_links::{self, LinkWithSurvey};
-use feedbackd_store::{surveys, StoreError};
-use chrono::{DateTime, Duration, Utc};
-use diesel::{Connection, PgConnection};
+use feedbackd_store::StoreError;
+use feedbackd_store::{transaction, Conn, Db};
 use serde::Serialize;
 use uuid::Uuid;
 
@@ -110,21 +110,21 @@ pub struct CreatedLink {
 
 /// What a new link is to be.
 #[derive(Debug, Default)]
-pub struct LinkSpec<'a> {
+pub struct LinkSpec {
     /// Hours until it expires (default [`DEFAULT_HOURS`]).
     pub expires_in_hours: Option<u32>,
     /// A name to recognise it by (who it was sent to, say).
-    pub label: Option<&'a str>,
+    pub label: Option<String>,
     /// The key making it, if any.
     pub created_by: Option<Uuid>,
 }
 
 /// Makes a share link to the report of `survey` (its key or id) in the project.
-pub fn create_link(
-    conn: &mut PgConnection,
+pub async fn create_link(
+    db: &Db,
     project_id: Uuid,
     survey: &str,
-    spec: &LinkSpec<'_>,
+    spec: LinkSpec,
 ) -> Result<CreatedLink, ManageError> {
     let mut errors = Vec::new();
     let hours = spec.expires_in_hours.unwrap_or(DEFAULT_HOURS);
@@ -134,74 +134,88 @@ pub fn create_link(
             format!("must be {MIN_HOURS} to {MAX_HOURS} (90 days); got {hours}"),
         ));
     }
-    let label = spec.label.map(str::trim).filter(|l| !l.is_empty());
-    if label.is_some_and(|l| l.chars().count() > MAX_LABEL_CHARS) {
+    let label = spec.label.as_deref().map(str::trim).filter(|l| !l.is_empty()).map(str::to_string);
+    if label.as_ref().is_some_and(|l| l.chars().count() > MAX_LABEL_CHARS) {
         errors.push(FieldError::new("label", format!("longer than {MAX_LABEL_CHARS} characters")));
     }
     if !errors.is_empty() {
         return Err(ManageError::Invalid(errors));
     }
-    conn.transaction(|conn| {
-        if !report_links::lock_project(conn, project_id)? {
-            return Err(ManageError::NotFound(format!("no project {project_id}")));
-        }
-        let found = surveys::find_by_ref(conn, project_id, survey)?
-            .ok_or_else(|| ManageError::NotFound(format!("no survey {survey:?} in this project")))?;
-        if found.kind == SurveyKind::Text.as_str() {
-            return Err(ManageError::Invalid(vec![FieldError::new(
-                "survey",
-                "is a text survey: it has no report page to share",
-            )]));
-        }
-        let now = Utc::now();
-        report_links::forget_ended(conn, project_id, now - KEEP_ENDED)?;
-        if report_links::count_live(conn, project_id, now)? >= MAX_LIVE_PER_PROJECT {
-            return Err(ManageError::Conflict(format!(
-                "the project already has {MAX_LIVE_PER_PROJECT} live share links; revoke one first"
-            )));
-        }
-        let token = NewToken::share_link();
-        let link = report_links::create(
-            conn,
-            &NewReportLink {
-                project_id,
-                survey_id: found.id,
-                token_hash: &token.hash,
-                label,
-                created_by: spec.created_by,
-                expires_at: now + Duration::hours(i64::from(hours)),
-            },
-        )?;
-        let url = format!("{SHARED_PATH}#{}", token.plaintext);
-        Ok(CreatedLink { link: LinkView::new(link, found.key, now), url })
+    let survey = survey.to_string();
+    db.run(move |conn| {
+        transaction(conn, |conn| link_in(conn, project_id, &survey, label.as_deref(), spec.created_by, hours))
     })
+    .await
+}
+
+fn link_in(
+    conn: &mut Conn,
+    project_id: Uuid,
+    survey: &str,
+    label: Option<&str>,
+    created_by: Option<Uuid>,
+    hours: u32,
+) -> Result<CreatedLink, ManageError> {
+    if !report_links::lock_project(conn, project_id)? {
+        return Err(ManageError::NotFound(format!("no project {project_id}")));
+    }
+    let found = find_survey(conn, project_id, survey)?;
+    if found.kind == SurveyKind::Text.as_str() {
+        return Err(ManageError::Invalid(vec![FieldError::new(
+            "survey",
+            "is a text survey: it has no report page to share",
+        )]));
+    }
+    let now = Utc::now();
+    report_links::forget_ended(conn, project_id, now - KEEP_ENDED)?;
+    if report_links::count_live(conn, project_id, now)? >= MAX_LIVE_PER_PROJECT {
+        return Err(ManageError::Conflict(format!(
+            "the project already has {MAX_LIVE_PER_PROJECT} live share links; revoke one first"
+        )));
+    }
+    let token = NewToken::share_link();
+    let link = report_links::create(
+        conn,
+        &NewReportLink {
+            project_id,
+            survey_id: found.id,
+            token_hash: &token.hash,
+            label,
+            created_by,
+            expires_at: now + Duration::hours(i64::from(hours)),
+        },
+    )?;
+    let url = format!("{SHARED_PATH}#{}", token.plaintext);
+    Ok(CreatedLink { link: LinkView::new(link, found.key, now), url })
 }
 
 /// The project's links (of one survey, if given), newest first, with their status.
-pub fn list_links(
-    conn: &mut PgConnection,
+pub async fn list_links(
+    db: &Db,
     project_id: Uuid,
-    survey: Option<&str>,
+    survey: Option<String>,
 ) -> Result<Vec<LinkView>, ManageError> {
-    let survey_id = match survey {
-        Some(reference) => Some(
-            surveys::find_by_ref(conn, project_id, reference)?
-                .ok_or_else(|| ManageError::NotFound(format!("no survey {reference:?} in this project")))?
-                .id,
-        ),
-        None => None,
-    };
-    let now = Utc::now();
-    let links = report_links::list(conn, project_id, survey_id)?;
-    Ok(links.into_iter().map(|(link, key, _)| LinkView::new(link, key, now)).collect())
+    db.run(move |conn| {
+        let survey_id = match &survey {
+            Some(reference) => Some(find_survey(conn, project_id, reference)?.id),
+            None => None,
+        };
+        let now = Utc::now();
+        let links = report_links::list(conn, project_id, survey_id)?;
+        Ok(links.into_iter().map(|(link, key, _)| LinkView::new(link, key, now)).collect())
+    })
+    .await
 }
 
 /// Revokes a link of the project: pages it opened are refused from the next request on.
 /// Revoking again changes nothing.
-pub fn revoke_link(conn: &mut PgConnection, project_id: Uuid, id: Uuid) -> Result<LinkView, ManageError> {
-    let (link, key, _) = report_links::revoke(conn, project_id, id)?
-        .ok_or_else(|| ManageError::NotFound(format!("no share link {id} in this project")))?;
-    Ok(LinkView::new(link, key, Utc::now()))
+pub async fn revoke_link(db: &Db, project_id: Uuid, id: Uuid) -> Result<LinkView, ManageError> {
+    db.run(move |conn| {
+        let (link, key, _) = report_links::revoke(conn, project_id, id)?
+            .ok_or_else(|| ManageError::NotFound(format!("no share link {id} in this project")))?;
+        Ok(LinkView::new(link, key, Utc::now()))
+    })
+    .await
 }
 
 /// A link that opens its page now.
@@ -230,18 +244,19 @@ pub enum LinkError {
 
 /// The link whose token this is, if it opens its page at `now`. Only the token's hash is
 /// looked up.
-pub fn open_link(conn: &mut PgConnection, token: &str, now: DateTime<Utc>) -> Result<OpenLink, LinkError> {
-    usable(report_links::find_by_hash(conn, &feedbackd_domain::hash_token(token))?, now)
+pub async fn open_link(db: &Db, token: &str, now: DateTime<Utc>) -> Result<OpenLink, LinkError> {
+    let hash = feedbackd_domain::hash_token(token);
+    db.run(move |conn| usable(report_links::find_by_hash(conn, &hash)?, now)).await
 }
 
 /// The link a session was opened with, read afresh, if it still opens its page at `now`.
-pub fn check_link(
-    conn: &mut PgConnection,
+pub async fn check_link(
+    db: &Db,
     project_id: Uuid,
     id: Uuid,
     now: DateTime<Utc>,
 ) -> Result<OpenLink, LinkError> {
-    usable(report_links::find(conn, project_id, id)?, now)
+    db.run(move |conn| usable(report_links::find(conn, project_id, id)?, now)).await
 }
 
 fn usable(found: Option<LinkWithSurvey>, now: DateTime<Utc>) -> Result<OpenLink, LinkError> {

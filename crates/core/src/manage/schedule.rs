@@ -3,12 +3,12 @@
 //! when a new limit says so.
 
 use super::ManageError;
-use feedbackd_domain::{FieldError, Schedule, ScheduleTime};
-use feedbackd_store::indexing::lock_writers;
-use feedbackd_store::{survey_counters, surveys};
 use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
-use diesel::PgConnection;
+use feedbackd_domain::{FieldError, Schedule, ScheduleTime};
+use feedbackd_store::indexing::lock_writers;
+use feedbackd_store::Conn;
+use feedbackd_store::{survey_counters, surveys};
 use uuid::Uuid;
 
 /// Highest response limit (the database checks the same).
@@ -80,7 +80,7 @@ fn resolve(
 /// exclusively until the transaction ends so no answer commits between the count and the
 /// limit. Returns the answers counted, or `None` when the change leaves the limit alone.
 pub(super) fn lock_counter(
-    conn: &mut PgConnection,
+    conn: &mut Conn,
     project_id: Uuid,
     reference: &str,
     change: &ScheduleChange,
@@ -112,7 +112,7 @@ pub(super) enum LimitMove {
 /// Says whether the survey closes or reopens under its new limit, given the `answers`
 /// [`lock_counter`] counted, and drops the counter when the limit goes.
 pub(super) fn settle_limit(
-    conn: &mut PgConnection,
+    conn: &mut Conn,
     project_id: Uuid,
     survey_id: Uuid,
     old: &Schedule,

@@ -4,13 +4,13 @@
 use super::history::record;
 use super::schedule::{lock_counter, settle_limit, LimitMove, ScheduleChange};
 use super::{project_zone, to_json, ManageError};
+use chrono::{DateTime, Utc};
 use feedbackd_domain::{
     EventKind, FieldError, Presentation, Scale, Schedule, SurveyKind, SurveyStatus, Targeting,
 };
 use feedbackd_store::models::{Survey, SurveyChanges};
 use feedbackd_store::{surveys, StoreError};
-use chrono::{DateTime, Utc};
-use diesel::{Connection, PgConnection};
+use feedbackd_store::{transaction, Conn, Db};
 use serde::Serialize;
 use serde_json::json;
 use uuid::Uuid;
@@ -97,25 +97,35 @@ pub enum Transition {
 }
 
 /// A project's surveys, optionally in one status, oldest first.
-pub fn list_surveys(
-    conn: &mut PgConnection,
+pub async fn list_surveys(
+    db: &Db,
     project_id: Uuid,
     status: Option<SurveyStatus>,
 ) -> Result<Vec<SurveyView>, ManageError> {
-    let rows = match status {
-        Some(status) => surveys::list_by_status(conn, project_id, status.as_str())?,
-        None => surveys::list(conn, project_id)?,
-    };
-    rows.into_iter().map(SurveyView::try_from).collect()
+    db.run(move |conn| {
+        let rows = match status {
+            Some(status) => surveys::list_by_status(conn, project_id, status.as_str())?,
+            None => surveys::list(conn, project_id)?,
+        };
+        rows.into_iter().map(SurveyView::try_from).collect()
+    })
+    .await
 }
 
 /// One survey of the project, by id or key.
-pub fn get_survey(
-    conn: &mut PgConnection,
-    project_id: Uuid,
-    reference: &str,
-) -> Result<SurveyView, ManageError> {
-    surveys::find_by_ref(conn, project_id, reference)?.ok_or_else(|| not_found(reference))?.try_into()
+pub async fn get_survey(db: &Db, project_id: Uuid, reference: &str) -> Result<SurveyView, ManageError> {
+    let reference = reference.to_string();
+    db.run(move |conn| find_survey(conn, project_id, &reference)?.try_into()).await
+}
+
+/// The one lookup of a survey of the project by id or key: "not found" names the reference.
+pub(crate) fn find_survey(conn: &mut Conn, project_id: Uuid, reference: &str) -> Result<Survey, ManageError> {
+    surveys::find_by_ref(conn, project_id, reference)?.ok_or_else(|| not_found(reference))
+}
+
+/// [`find_survey`], locking the row until the transaction ends (for read-modify-write).
+fn find_survey_for_update(conn: &mut Conn, project_id: Uuid, reference: &str) -> Result<Survey, ManageError> {
+    surveys::find_by_ref_for_update(conn, project_id, reference)?.ok_or_else(|| not_found(reference))
 }
 
 /// Edits a survey. A change to what respondents see (question, scale, presentation) bumps
@@ -123,148 +133,155 @@ pub fn get_survey(
 /// changes who is asked, not what an answer means. Every change is recorded in the
 /// survey's history: `updated`, `scheduled` (opens_at, closes_at), and `closed` or
 /// `reopened` when a new response limit is at or below, or above, the answers stored.
-pub fn update_survey(
-    conn: &mut PgConnection,
+pub async fn update_survey(
+    db: &Db,
     project_id: Uuid,
     reference: &str,
     patch: SurveyPatch,
 ) -> Result<SurveyView, ManageError> {
-    conn.transaction(|conn| {
-        // Before the survey's row: see `lock_counter`.
-        let answers = lock_counter(conn, project_id, reference, &patch.schedule)?;
-        let current: SurveyView = surveys::find_by_ref_for_update(conn, project_id, reference)?
-            .ok_or_else(|| not_found(reference))?
-            .try_into()?;
-        if current.status == SurveyStatus::Archived {
-            return Err(ManageError::Conflict("the survey is archived and can no longer be edited".into()));
-        }
-        let zone = project_zone(conn, project_id)?;
-        let mut errors = Vec::new();
-        let question = patch.question.as_deref().map_or(current.question.as_str(), str::trim).to_string();
-        if question.is_empty() || question.chars().count() > 500 {
-            errors.push(FieldError::new("question", "must be 1 to 500 characters"));
-        }
-        let scale = if patch.scale_min.is_some() || patch.scale_max.is_some() {
-            let min = patch.scale_min.or(current.scale.map(|s| s.min));
-            let max = patch.scale_max.or(current.scale.map(|s| s.max));
-            current
-                .kind
-                .scale_from(min, max)
-                .map_err(|m| errors.push(FieldError::new("scale", m)))
-                .ok()
-                .flatten()
-        } else {
-            current.scale
-        };
-        let presentation = patch.presentation.unwrap_or_else(|| current.presentation.clone());
-        let mut targeting = patch.targeting.unwrap_or_else(|| current.targeting.clone());
-        targeting.fatigue_exempt = patch.fatigue_exempt.unwrap_or(targeting.fatigue_exempt);
-        errors.extend(presentation.check(current.kind));
-        errors.extend(targeting.check());
-        let schedule = patch.schedule.apply(&current.schedule, zone, &mut errors);
-        if !errors.is_empty() {
-            return Err(ManageError::Invalid(errors));
-        }
-        let content_changed =
-            question != current.question || scale != current.scale || presentation != current.presentation;
-        let version = if content_changed { current.version + 1 } else { current.version };
-        let limit_move =
-            settle_limit(conn, project_id, current.id, &current.schedule, schedule.response_limit, answers)?;
+    let reference = reference.to_string();
+    db.run(move |conn| transaction(conn, |conn| update_in(conn, project_id, &reference, patch))).await
+}
 
-        let changed: Vec<&str> = [
-            ("question", question != current.question),
-            ("scale", scale != current.scale),
-            ("presentation", presentation != current.presentation),
-            ("targeting", targeting != current.targeting),
-            ("response_limit", schedule.response_limit != current.schedule.response_limit),
-        ]
-        .into_iter()
-        .filter_map(|(field, changed)| changed.then_some(field))
-        .collect();
-        if !changed.is_empty() {
-            let mut detail = json!({"fields": changed, "version": version});
-            if changed.contains(&"response_limit") {
-                detail["response_limit"] = json!(schedule.response_limit);
-            }
-            record(conn, project_id, current.id, EventKind::Updated, detail)?;
+fn update_in(
+    conn: &mut Conn,
+    project_id: Uuid,
+    reference: &str,
+    patch: SurveyPatch,
+) -> Result<SurveyView, ManageError> {
+    // Before the survey's row: see `lock_counter`.
+    let answers = lock_counter(conn, project_id, reference, &patch.schedule)?;
+    let current: SurveyView = find_survey_for_update(conn, project_id, reference)?.try_into()?;
+    if current.status == SurveyStatus::Archived {
+        return Err(ManageError::Conflict("the survey is archived and can no longer be edited".into()));
+    }
+    let zone = project_zone(conn, project_id)?;
+    let mut errors = Vec::new();
+    let question = patch.question.as_deref().map_or(current.question.as_str(), str::trim).to_string();
+    if question.is_empty() || question.chars().count() > 500 {
+        errors.push(FieldError::new("question", "must be 1 to 500 characters"));
+    }
+    let scale = if patch.scale_min.is_some() || patch.scale_max.is_some() {
+        let min = patch.scale_min.or(current.scale.map(|s| s.min));
+        let max = patch.scale_max.or(current.scale.map(|s| s.max));
+        current.kind.scale_from(min, max).map_err(|m| errors.push(FieldError::new("scale", m))).ok().flatten()
+    } else {
+        current.scale
+    };
+    let presentation = patch.presentation.unwrap_or_else(|| current.presentation.clone());
+    let mut targeting = patch.targeting.unwrap_or_else(|| current.targeting.clone());
+    targeting.fatigue_exempt = patch.fatigue_exempt.unwrap_or(targeting.fatigue_exempt);
+    errors.extend(presentation.check(current.kind));
+    errors.extend(targeting.check());
+    let schedule = patch.schedule.apply(&current.schedule, zone, &mut errors);
+    if !errors.is_empty() {
+        return Err(ManageError::Invalid(errors));
+    }
+    let content_changed =
+        question != current.question || scale != current.scale || presentation != current.presentation;
+    let version = if content_changed { current.version + 1 } else { current.version };
+    let limit_move =
+        settle_limit(conn, project_id, current.id, &current.schedule, schedule.response_limit, answers)?;
+
+    let changed: Vec<&str> = [
+        ("question", question != current.question),
+        ("scale", scale != current.scale),
+        ("presentation", presentation != current.presentation),
+        ("targeting", targeting != current.targeting),
+        ("response_limit", schedule.response_limit != current.schedule.response_limit),
+    ]
+    .into_iter()
+    .filter_map(|(field, changed)| changed.then_some(field))
+    .collect();
+    if !changed.is_empty() {
+        let mut detail = json!({"fields": changed, "version": version});
+        if changed.contains(&"response_limit") {
+            detail["response_limit"] = json!(schedule.response_limit);
         }
-        if (schedule.opens_at, schedule.closes_at) != (current.schedule.opens_at, current.schedule.closes_at)
-        {
-            let detail = json!({"opens_at": schedule.opens_at, "closes_at": schedule.closes_at});
-            record(conn, project_id, current.id, EventKind::Scheduled, detail)?;
+        record(conn, project_id, current.id, EventKind::Updated, detail)?;
+    }
+    if (schedule.opens_at, schedule.closes_at) != (current.schedule.opens_at, current.schedule.closes_at) {
+        let detail = json!({"opens_at": schedule.opens_at, "closes_at": schedule.closes_at});
+        record(conn, project_id, current.id, EventKind::Scheduled, detail)?;
+    }
+    let closed_at = match limit_move {
+        // The survey and its history agree on the moment it closed.
+        Some(LimitMove::Close { answers }) => Some(record(
+            conn,
+            project_id,
+            current.id,
+            EventKind::Closed,
+            json!({"reason": "response_limit", "answers": answers}),
+        )?),
+        Some(LimitMove::Reopen) => {
+            let detail = json!({"response_limit": schedule.response_limit});
+            record(conn, project_id, current.id, EventKind::Reopened, detail)?;
+            None
         }
-        let closed_at = match limit_move {
-            // The survey and its history agree on the moment it closed.
-            Some(LimitMove::Close { answers }) => Some(record(
-                conn,
-                project_id,
-                current.id,
-                EventKind::Closed,
-                json!({"reason": "response_limit", "answers": answers}),
-            )?),
-            Some(LimitMove::Reopen) => {
-                let detail = json!({"response_limit": schedule.response_limit});
-                record(conn, project_id, current.id, EventKind::Reopened, detail)?;
-                None
-            }
-            None => current.schedule.closed_at,
-        };
-        let changes = SurveyChanges {
-            question: &question,
-            scale_min: scale.map(|s| s.min),
-            scale_max: scale.map(|s| s.max),
-            presentation: &to_json(&presentation)?,
-            targeting: &to_json(&targeting)?,
-            version,
-            opens_at: schedule.opens_at,
-            closes_at: schedule.closes_at,
-            response_limit: schedule.response_limit,
-            closed_at,
-        };
-        surveys::update(conn, project_id, current.id, &changes)?.try_into()
-    })
+        None => current.schedule.closed_at,
+    };
+    let changes = SurveyChanges {
+        question: &question,
+        scale_min: scale.map(|s| s.min),
+        scale_max: scale.map(|s| s.max),
+        presentation: &to_json(&presentation)?,
+        targeting: &to_json(&targeting)?,
+        version,
+        opens_at: schedule.opens_at,
+        closes_at: schedule.closes_at,
+        response_limit: schedule.response_limit,
+        closed_at,
+    };
+    surveys::update(conn, project_id, current.id, &changes)?.try_into()
 }
 
 /// Moves a survey through its lifecycle. Moving to the state it is in is a no-op, so a
 /// retried call succeeds; an impossible move is a conflict.
-pub fn set_survey_status(
-    conn: &mut PgConnection,
+pub async fn set_survey_status(
+    db: &Db,
+    project_id: Uuid,
+    reference: &str,
+    transition: Transition,
+) -> Result<SurveyView, ManageError> {
+    let reference = reference.to_string();
+    db.run(move |conn| transaction(conn, |conn| move_in(conn, project_id, &reference, transition))).await
+}
+
+fn move_in(
+    conn: &mut Conn,
     project_id: Uuid,
     reference: &str,
     transition: Transition,
 ) -> Result<SurveyView, ManageError> {
     use SurveyStatus::*;
-    conn.transaction(|conn| {
-        let current = surveys::find_by_ref_for_update(conn, project_id, reference)?
-            .ok_or_else(|| not_found(reference))?;
-        let view: SurveyView = current.clone().try_into()?;
-        let target = match (transition, view.status) {
-            (Transition::Pause, Active | Paused) => Paused,
-            (Transition::Resume, Draft | Paused | Active) => Active,
-            (Transition::Archive, _) => Archived,
-            (t, status) => {
-                return Err(ManageError::Conflict(format!(
-                    "a {} survey cannot be {}",
-                    status.as_str(),
-                    match t {
-                        Transition::Pause => "paused",
-                        Transition::Resume => "resumed",
-                        Transition::Archive => "archived",
-                    }
-                )))
-            }
-        };
-        if target == view.status {
-            return Ok(view);
+    let current = find_survey_for_update(conn, project_id, reference)?;
+    let view: SurveyView = current.clone().try_into()?;
+    let target = match (transition, view.status) {
+        (Transition::Pause, Active | Paused) => Paused,
+        (Transition::Resume, Draft | Paused | Active) => Active,
+        (Transition::Archive, _) => Archived,
+        (t, status) => {
+            return Err(ManageError::Conflict(format!(
+                "a {} survey cannot be {}",
+                status.as_str(),
+                match t {
+                    Transition::Pause => "paused",
+                    Transition::Resume => "resumed",
+                    Transition::Archive => "archived",
+                }
+            )))
         }
-        let kind = match transition {
-            Transition::Pause => EventKind::Paused,
-            Transition::Resume => EventKind::Resumed,
-            Transition::Archive => EventKind::Archived,
-        };
-        record(conn, project_id, current.id, kind, json!({"from": view.status}))?;
-        surveys::set_status(conn, project_id, current.id, target.as_str())?.try_into()
-    })
+    };
+    if target == view.status {
+        return Ok(view);
+    }
+    let kind = match transition {
+        Transition::Pause => EventKind::Paused,
+        Transition::Resume => EventKind::Resumed,
+        Transition::Archive => EventKind::Archived,
+    };
+    record(conn, project_id, current.id, kind, json!({"from": view.status}))?;
+    surveys::set_status(conn, project_id, current.id, target.as_str())?.try_into()
 }
 
 pub(super) fn not_found(reference: &str) -> ManageError {

@@ -4,11 +4,11 @@
 use super::layout::{document, urlencode};
 use super::svg::{self, Bar, Caption, HBar, TrendPoint};
 use super::view::{self, PageOptions, ReportData};
+use chrono::{DateTime, Utc};
+use chrono_tz::Tz;
 use feedbackd_core::insights::metrics::Metrics;
 use feedbackd_core::insights::report::Segment;
 use feedbackd_core::insights::Interval;
-use chrono::{DateTime, Utc};
-use chrono_tz::Tz;
 use maud::{html, Markup};
 
 /// The whole page for `survey` (its key or id, as in the URL); `can_export`: the reader's

@@ -3,10 +3,12 @@
 //! numbers derived for display: the headline metric with its interval, and the change.
 
 use super::svg::Axis;
-use feedbackd_domain::{Scale, SurveyKind};
 use feedbackd_core::insights::metrics::{Change, Metrics};
-use feedbackd_core::insights::report::{self, Breakdown, Cursor, Page, ReportParams, Summary, Terms, TimeSeries};
+use feedbackd_core::insights::report::{
+    self, Breakdown, Cursor, Page, ReportParams, Summary, Terms, TimeSeries,
+};
 use feedbackd_core::insights::{Filter, InsightsError, Interval};
+use feedbackd_domain::{Scale, SurveyKind};
 use feedbackd_store::models::Project;
 use feedbackd_store::Db;
 use std::sync::Arc;
