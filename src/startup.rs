@@ -14,6 +14,7 @@ use crate::store::{migrate_once, Backoff, Db};
 use actix_web::dev::{Server, ServerHandle};
 use actix_web::middleware::from_fn;
 use actix_web::{web, App, HttpServer};
+use feedbackd_core::background;
 use secrecy::SecretString;
 use std::net::TcpListener;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -41,7 +42,7 @@ impl Application {
         let limiters = Arc::new(Limiters::new(config.rate_limits.clone()));
         spawn_limiter_janitor(Arc::downgrade(&limiters));
         if let Some(every) = config.seal_interval {
-            spawn_sealer(db.clone(), every);
+            background::spawn_sealer(db.clone(), every);
         }
         crate::http::prometheus::spawn_upkeep();
         let ingest = Ingestor::new(
@@ -55,7 +56,7 @@ impl Application {
             crate::privacy::spawn_retention_task(db.clone(), interval);
         }
         if let Some(every) = config.sentiment_interval {
-            spawn_sentiment_scorer(db.clone(), every);
+            background::spawn_sentiment_scorer(db.clone(), every);
         }
         if config.session_secret.is_none() {
             tracing::info!(
@@ -180,49 +181,6 @@ fn spawn_limiter_janitor(limiters: Weak<Limiters>) {
             tick.tick().await;
             let Some(limiters) = limiters.upgrade() else { return };
             limiters.sweep();
-        }
-    });
-}
-
-/// Seals finished days into the day rollups now and then. An hour's grace after midnight
-/// keeps the late answers of the day just ended (clocks, slow networks) off the day rows'
-/// write path; sealing later costs nothing in exactness.
-fn spawn_sealer(db: Db, every: Duration) {
-    tokio::spawn(async move {
-        // The first pass waits a little: migrations may still be running in the background.
-        let first = tokio::time::Instant::now() + every.min(Duration::from_secs(30));
-        let mut tick = tokio::time::interval_at(first, every);
-        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-        loop {
-            tick.tick().await;
-            let up_to = chrono::Utc::now() - chrono::Duration::hours(1);
-            match db.run(move |conn| crate::store::seals::seal_all(conn, up_to)).await {
-                Ok(r) if r.steps > 0 => tracing::info!(surveys = r.surveys, steps = r.steps, "sealed days"),
-                Ok(_) => {}
-                Err(e) => tracing::warn!(error = %e, "sealing days failed; trying again later"),
-            }
-        }
-    });
-}
-
-/// Comments scored per transaction: a few milliseconds of scoring, so a PATCH that waits on
-/// a claimed row waits little.
-const SENTIMENT_BATCH: i64 = 200;
-
-/// Scores the sentiment of new and changed comments off the write path: each pass takes
-/// batches until the queue is empty, then sleeps. Ingest never waits for it.
-fn spawn_sentiment_scorer(db: Db, every: Duration) {
-    tokio::spawn(async move {
-        loop {
-            tokio::time::sleep(every).await;
-            let drain = |conn: &mut diesel::PgConnection| {
-                crate::store::in_batches(SENTIMENT_BATCH, || {
-                    crate::store::sentiment::score_pending(conn, SENTIMENT_BATCH).map(|n| n as u64)
-                })
-            };
-            if let Err(e) = db.run(drain).await {
-                tracing::warn!(error = %e, "scoring comments failed; trying again later");
-            }
         }
     });
 }

@@ -37,8 +37,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
             let database = Database::open(&cli.global)?;
             let services = database.services()?;
             let up_to = chrono::Utc::now() - chrono::Duration::hours(1);
-            let report =
-                services.block_on(services.db.run(move |conn| crate::store::seals::seal_all(conn, up_to)))?;
+            let report = services.block_on(feedbackd_core::background::seal_days(&services.db, up_to))?;
             eprintln!("sealed {} survey(s) in {} step(s)", report.surveys, report.steps);
             Ok(())
         }

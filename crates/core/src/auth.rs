@@ -6,7 +6,7 @@ use crate::cache::{ProjectCache, Subscriber};
 use feedbackd_domain::{hash_token, KeyKind, Scope};
 use feedbackd_store::models::{ApiKey, Project};
 use feedbackd_store::notify::Table;
-use feedbackd_store::{keys, Db, StoreError};
+use feedbackd_store::{keys, projects, Db, StoreError};
 use std::sync::Arc;
 use std::time::Duration;
 use uuid::Uuid;
@@ -118,6 +118,12 @@ impl Authenticator {
     pub async fn by_id(&self, project_id: Uuid, key_id: Uuid) -> Result<Arc<Principal>, AuthError> {
         let found = self.db.run(move |conn| keys::find(conn, project_id, key_id)).await?;
         principal_of(found)?.into_result()
+    }
+
+    /// Whether any project allows browser `origin` (a preflight that carries no key).
+    pub async fn any_project_allows(&self, origin: &str) -> Result<bool, StoreError> {
+        let origin = origin.to_string();
+        self.db.run(move |conn| projects::any_allows_origin(conn, &origin)).await
     }
 
     async fn load(&self, hash: [u8; 32]) -> Result<Lookup, StoreError> {

@@ -11,6 +11,7 @@
 //! - [`cache`]: what the services keep in memory, forgotten on database notification.
 
 pub mod auth;
+pub mod background;
 pub mod cache;
 pub mod export;
 pub mod ingest;
@@ -20,3 +21,15 @@ pub mod privacy;
 pub mod ratelimit;
 pub mod settings;
 pub mod widget;
+
+/// What the layers above see of the store: the pool, its error, and the rows the services
+/// answer with. The queries stay behind the services.
+pub mod store {
+    pub use feedbackd_store::models::{ApiKey, Project};
+    pub use feedbackd_store::{Db, StoreError};
+
+    /// Whether migrations are pending (the schema is behind this binary): readiness asks.
+    pub async fn schema_behind(db: &Db) -> Result<bool, StoreError> {
+        db.run(feedbackd_store::has_pending_migrations).await
+    }
+}

@@ -12,7 +12,6 @@ use actix_web::http::header::{self, HeaderValue};
 use actix_web::middleware::Next;
 use actix_web::{web, HttpMessage, HttpRequest, HttpResponse};
 use feedbackd_core::auth::Principal;
-use feedbackd_store::projects;
 use std::sync::Arc;
 
 const ALLOWED_METHODS: &str = "GET, POST, PATCH";
@@ -51,11 +50,7 @@ pub async fn preflight(req: HttpRequest, state: web::Data<AppState>) -> Result<H
             Ok(principal) => origin_allowed(&req, &origin, &principal),
             Err(_) => false,
         },
-        _ => {
-            let candidate = origin.clone();
-            same_origin(&req, &origin)
-                || state.db.run(move |conn| projects::any_allows_origin(conn, &candidate)).await?
-        }
+        _ => same_origin(&req, &origin) || state.auth.any_project_allows(&origin).await?,
     };
     if !allowed {
         return Err(ApiError::Forbidden {

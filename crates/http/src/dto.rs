@@ -2,10 +2,10 @@
 //! [`Submission`]s, built only through [`AnswerIn::into_submission`].
 
 use chrono::{DateTime, Utc};
+use feedbackd_core::ingest::FollowUp;
 use feedbackd_core::ingest::{Category, Recorded, Submission};
 use feedbackd_core::settings::Limits;
 use feedbackd_domain::FieldError;
-use feedbackd_store::responses::FollowUp;
 use serde::de::{self, MapAccess, Visitor};
 use serde::{Deserialize, Deserializer, Serialize};
 use serde_json::value::RawValue;

@@ -9,8 +9,8 @@ use actix_web::http::header::{self, ContentDisposition, DispositionParam, Dispos
 use actix_web::{web, HttpRequest, HttpResponse};
 use feedbackd_core::export::{self, ExportFormat, ExportOptions};
 use feedbackd_core::insights::report::ReportParams;
+use feedbackd_core::store::Project;
 use feedbackd_domain::Scope;
-use feedbackd_store::models::Project;
 use futures_util::StreamExt;
 
 /// An export request, parsed: which survey, the list's filters, and how to write it.

@@ -5,7 +5,7 @@ use super::problem::ProblemSchema;
 use super::{ApiError, AppState};
 use actix_web::http::header;
 use actix_web::{web, HttpRequest, HttpResponse};
-use feedbackd_store::{has_pending_migrations, StoreError};
+use feedbackd_core::store::{schema_behind, StoreError};
 use secrecy::{ExposeSecret, SecretString};
 use serde_json::json;
 use sha2::{Digest, Sha256};
@@ -27,7 +27,7 @@ pub async fn readyz(state: web::Data<AppState>) -> HttpResponse {
     if state.draining.load(Ordering::Relaxed) {
         return unready("draining");
     }
-    let check = state.db.run(has_pending_migrations);
+    let check = schema_behind(&state.db);
     match tokio::time::timeout(Duration::from_secs(3), check).await {
         Ok(Ok(false)) => HttpResponse::Ok().json(json!({"status": "ready"})),
         Ok(Ok(true)) | Ok(Err(StoreError::SchemaBehind)) => {

@@ -43,7 +43,7 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use feedbackd_core::auth::Authenticator;
 use feedbackd_core::ingest::Ingestor;
 use feedbackd_core::ratelimit::Limiters;
-use feedbackd_store::Db;
+use feedbackd_core::store::Db;
 use secrecy::SecretString;
 use std::sync::atomic::AtomicBool;
 use std::sync::Arc;

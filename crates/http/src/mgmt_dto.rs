@@ -3,12 +3,12 @@
 use chrono::{DateTime, Utc};
 use feedbackd_core::manage::report_links::LinkView;
 use feedbackd_core::manage::{CreatedKey, ScheduleChange, SurveyPatch, SurveySpec, SurveyView};
+use feedbackd_core::store::ApiKey;
 use feedbackd_domain::fatigue::Refusal;
 use feedbackd_domain::{
     Fatigue, KeyKind, Presentation, Scale, Schedule, ScheduleTime, Scope, SurveyEvent, SurveyKind,
     SurveyStatus, Targeting,
 };
-use feedbackd_store::models::ApiKey;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;

@@ -7,8 +7,8 @@ use actix_web::{HttpResponse, ResponseError};
 use feedbackd_core::auth::AuthError;
 use feedbackd_core::ingest::IngestError;
 use feedbackd_core::manage::ManageError;
+use feedbackd_core::store::StoreError;
 use feedbackd_domain::FieldError;
-use feedbackd_store::StoreError;
 use serde::Serialize;
 
 /// Where the problem types are documented; the suffix is the stable part.

@@ -38,7 +38,8 @@ pub async fn create(
     if !matches!(status, SurveyStatus::Draft | SurveyStatus::Active) {
         return Err(ApiError::field("status", "a new survey is `draft` or `active`"));
     }
-    let view = SurveyView::try_from(manage::create_survey(&state.db, project_id, input.into_spec(status)).await?)?;
+    let view =
+        SurveyView::try_from(manage::create_survey(&state.db, project_id, input.into_spec(status)).await?)?;
     state.forget_surveys(project_id);
     Ok(HttpResponse::Created().json(SurveyOut::from(view)))
 }

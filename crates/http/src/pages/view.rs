@@ -8,9 +8,9 @@ use feedbackd_core::insights::report::{
     self, Breakdown, Cursor, Page, ReportParams, Summary, Terms, TimeSeries,
 };
 use feedbackd_core::insights::{Filter, InsightsError, Interval};
+use feedbackd_core::store::Db;
+use feedbackd_core::store::Project;
 use feedbackd_domain::{Scale, SurveyKind};
-use feedbackd_store::models::Project;
-use feedbackd_store::Db;
 use std::sync::Arc;
 
 /// Comments per page of the list.

@@ -1,0 +1,56 @@
+//! The service's periodic work, off the request path: sealing finished days into the day
+//! rollups, and scoring the sentiment of new comments. (Retention is
+//! [`crate::privacy`]'s.) Each pass is safe beside other replicas' passes: sealing takes
+//! the writers' lock, scoring claims its rows with `SKIP LOCKED`.
+
+use chrono::{DateTime, Utc};
+use feedbackd_store::seals::{self, SealReport};
+use feedbackd_store::{in_batches, sentiment, Conn, Db, StoreError};
+use std::time::Duration;
+
+/// Seals the finished days before `up_to` of every survey into the day rollups.
+pub async fn seal_days(db: &Db, up_to: DateTime<Utc>) -> Result<SealReport, StoreError> {
+    db.run(move |conn| seals::seal_all(conn, up_to)).await
+}
+
+/// Seals finished days into the day rollups now and then. An hour's grace after midnight
+/// keeps the late answers of the day just ended (clocks, slow networks) off the day rows'
+/// write path; sealing later costs nothing in exactness.
+pub fn spawn_sealer(db: Db, every: Duration) {
+    tokio::spawn(async move {
+        // The first pass waits a little: migrations may still be running in the background.
+        let first = tokio::time::Instant::now() + every.min(Duration::from_secs(30));
+        let mut tick = tokio::time::interval_at(first, every);
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            tick.tick().await;
+            match seal_days(&db, Utc::now() - chrono::Duration::hours(1)).await {
+                Ok(r) if r.steps > 0 => tracing::info!(surveys = r.surveys, steps = r.steps, "sealed days"),
+                Ok(_) => {}
+                Err(e) => tracing::warn!(error = %e, "sealing days failed; trying again later"),
+            }
+        }
+    });
+}
+
+/// Comments scored per transaction: a few milliseconds of scoring, so a PATCH that waits on
+/// a claimed row waits little.
+const SENTIMENT_BATCH: i64 = 200;
+
+/// Scores the sentiment of new and changed comments off the write path: each pass takes
+/// batches until the queue is empty, then sleeps. Ingest never waits for it.
+pub fn spawn_sentiment_scorer(db: Db, every: Duration) {
+    tokio::spawn(async move {
+        loop {
+            tokio::time::sleep(every).await;
+            let drain = |conn: &mut Conn| {
+                in_batches(SENTIMENT_BATCH, || {
+                    sentiment::score_pending(conn, SENTIMENT_BATCH).map(|n| n as u64)
+                })
+            };
+            if let Err(e) = db.run(drain).await {
+                tracing::warn!(error = %e, "scoring comments failed; trying again later");
+            }
+        }
+    });
+}
