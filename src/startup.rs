@@ -4,7 +4,7 @@
 use crate::auth::Authenticator;
 use crate::cache::CacheBus;
 use crate::config::Config;
-use crate::http::client_ip::TrustedProxies;
+use crate::http::extract::client_ip::TrustedProxies;
 use crate::http::{self, AppState};
 use crate::ingest::{Ingestor, Writer};
 use crate::ratelimit::Limiters;
@@ -44,7 +44,7 @@ impl Application {
         if let Some(every) = config.seal_interval {
             background::spawn_sealer(db.clone(), every);
         }
-        crate::http::prometheus::spawn_upkeep();
+        crate::telemetry::spawn_metrics_upkeep();
         let ingest = Ingestor::new(
             db.clone(),
             writer_handle,
@@ -81,14 +81,15 @@ impl Application {
             sessions: SessionKeys::new(config.session_secret.as_ref()),
             draining: draining.clone(),
             metrics_token: config.metrics_token.clone(),
+            render_metrics: || crate::telemetry::prometheus().render(),
         });
         let listener = TcpListener::bind(config.listen)?;
         let port = listener.local_addr()?.port();
         let server = HttpServer::new(move || {
             App::new()
                 .wrap(from_fn(http::reject_nul_in_url))
-                .wrap(from_fn(crate::http::prometheus::track_requests))
-                .wrap(from_fn(http::request_id::assign))
+                .wrap(from_fn(http::middleware::metrics::track_requests))
+                .wrap(from_fn(http::middleware::request_id::assign))
                 .app_data(state.clone())
                 .configure(http::routes)
                 .default_service(web::to(http::not_found))

@@ -1,37 +1,24 @@
-//! HTTP: routes, extractors, and the mapping of every error to problem+json.
-//! Handlers are thin: extract, convert, call one domain function, map the result.
+//! HTTP: the JSON API and the HTML pages over the services of `feedbackd-core`.
+//!
+//! - `routes`: the one table of endpoints, mounted here and read by the OpenAPI document;
+//! - `handlers/`: one file per resource; each extracts, converts, calls one service and
+//!   maps the result;
+//! - [`extract`]: keys, client addresses, origins, JSON bodies, the reports' query;
+//! - [`middleware`]: request ids, metrics, CORS, rate limits;
+//! - `wire/`: the JSON bodies and their conversions;
+//! - `problem`: the mapping of every error to problem+json (RFC 9457);
+//! - [`pages`]: the report pages (server-rendered HTML) and their sign-in.
 
-mod body;
-pub mod client_ip;
-mod cors;
-mod dto;
-mod exports;
-mod extract;
-mod health;
-mod insights;
-mod insights_query;
-mod json;
-mod keys;
-mod mgmt_dto;
+pub mod extract;
+mod handlers;
+pub mod middleware;
 mod openapi;
 pub mod pages;
-mod privacy;
 mod problem;
-mod project;
-mod project_dto;
-pub mod prometheus;
-mod ratelimit;
-mod report;
-mod report_auth;
-mod report_links;
-pub mod request_id;
-mod responses;
 mod routes;
-mod sdk;
-mod surveys;
-mod widget;
+mod wire;
 
-pub use exports::{parse_export_query, ExportRequest};
+pub use handlers::exports::{parse_export_query, ExportRequest};
 pub use openapi::document as openapi_document;
 pub use problem::ApiError;
 pub use routes::{Access, Endpoint, ENDPOINTS};
@@ -56,7 +43,7 @@ pub struct AppState {
     /// Widget configurations by project, and the decisions on what widgets show.
     pub widgets: feedbackd_core::widget::Widgets,
     pub limiters: Arc<Limiters>,
-    pub proxies: client_ip::TrustedProxies,
+    pub proxies: extract::client_ip::TrustedProxies,
     /// Exports running at once: each holds a pooled connection for its whole length, so
     /// they may take at most a quarter of the pool and never starve the other requests.
     pub exports: Arc<tokio::sync::Semaphore>,
@@ -66,6 +53,8 @@ pub struct AppState {
     pub draining: Arc<AtomicBool>,
     /// The token `/metrics` requires, if any.
     pub metrics_token: Option<SecretString>,
+    /// This process's metrics in Prometheus's text format (the binary owns the recorder).
+    pub render_metrics: fn() -> String,
 }
 
 impl AppState {

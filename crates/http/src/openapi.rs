@@ -2,14 +2,14 @@
 //! the DTOs' `ToSchema` derives, served at `GET /openapi.json` and printed by
 //! `feedbackd openapi`.
 
-use super::problem::ProblemSchema;
-use super::routes::Access;
-use super::{
-    exports, health, insights, keys, privacy, project, report, report_links, responses, sdk, surveys, widget,
-    ENDPOINTS,
+use crate::handlers::{
+    exports, insights, keys, operations, privacy, project, responses, sdk, share_links, surveys, widget,
 };
+use crate::pages::handlers as pages;
+use crate::problem::ProblemSchema;
+use crate::routes::Access;
+use crate::ENDPOINTS;
 use actix_web::http::Method;
-use actix_web::HttpResponse;
 use utoipa::openapi::header::Header;
 use utoipa::openapi::path::{Operation, OperationBuilder, ParameterBuilder, ParameterIn, PathItem};
 use utoipa::openapi::schema::{ObjectBuilder, Type};
@@ -33,7 +33,7 @@ use utoipa::{Modify, OpenApi};
     // loads it from `/openapi.json` calls that same service); clients pass their base URL.
     servers((url = "/", description = "the service that serves this document")),
     paths(
-        health::healthz, health::readyz, health::metrics, openapi_json,
+        operations::healthz, operations::readyz, operations::metrics, operations::openapi_json,
         responses::create, responses::create_batch, responses::follow_up,
         widget::config, widget::dismiss, widget::shown, sdk::widget_script, sdk::demo_page,
         surveys::create, surveys::list, surveys::get, surveys::update,
@@ -42,9 +42,9 @@ use utoipa::{Modify, OpenApi};
         keys::create, keys::list, keys::revoke,
         insights::summary, insights::timeseries, insights::breakdown, insights::terms, insights::list,
         exports::responses, privacy::erase,
-        report::index, report::login_form, report::login, report::logout, report::css, report::js, report::report_page,
-        report::export_csv, report::shared_form, report::open_shared,
-        report_links::create, report_links::list, report_links::revoke,
+        pages::index, pages::login_form, pages::login, pages::logout, pages::css, pages::js, pages::report_page,
+        pages::export_csv, pages::shared_form, pages::open_shared,
+        share_links::create, share_links::list, share_links::revoke,
     ),
     components(schemas(ProblemSchema)),
     modifiers(&SecuritySchemes, &Preflights, &CommonProblems, &Descriptions, &Scopes),
@@ -66,13 +66,6 @@ struct ApiDoc;
 /// The document, as served.
 pub fn document() -> utoipa::openapi::OpenApi {
     ApiDoc::openapi()
-}
-
-/// This document.
-#[utoipa::path(get, path = "/openapi.json", tag = "operations",
-    responses((status = 200, description = "the OpenAPI 3.1 document", content_type = "application/json")))]
-pub async fn openapi_json() -> HttpResponse {
-    HttpResponse::Ok().json(document())
 }
 
 /// The two kinds of key: a secret key only ever in the header; a publishable key in the

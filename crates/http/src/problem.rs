@@ -154,7 +154,7 @@ impl ResponseError for ApiError {
                 ApiError::Validation(errors) => Some(errors),
                 _ => None,
             },
-            request_id: super::request_id::current(),
+            request_id: crate::middleware::request_id::current(),
         };
         let mut response = HttpResponse::build(status);
         response.content_type("application/problem+json");

@@ -1,10 +1,12 @@
 //! The one table of endpoints. The server mounts exactly these, the OpenAPI test checks
 //! that each is documented, and the scope tests walk it, so the three cannot drift apart.
 
-use super::{
-    cors, exports, health, insights, keys, method_not_allowed, openapi, privacy, project, ratelimit, report,
-    report_links, responses, sdk, surveys, widget,
+use crate::handlers::{
+    exports, insights, keys, operations, privacy, project, responses, sdk, share_links, surveys, widget,
 };
+use crate::method_not_allowed;
+use crate::middleware::{cors, ratelimit};
+use crate::pages::handlers as pages;
 use actix_web::http::Method;
 use actix_web::middleware::{from_fn, Compress, Condition};
 use actix_web::{web, Route};
@@ -56,10 +58,10 @@ use Scope::{Admin, Privacy, ResponsesExport, ResponsesRead, SurveysRead, Surveys
 /// Every endpoint. Within one path prefix, literal segments come before `{parameters}`
 /// (`/v1/responses/batch` before `/v1/responses/{id}`): actix matches in this order.
 pub static ENDPOINTS: &[Endpoint] = &[
-    endpoint(Method::GET, "/healthz", Open, || web::get().to(health::healthz)),
-    endpoint(Method::GET, "/readyz", Open, || web::get().to(health::readyz)),
-    endpoint(Method::GET, "/openapi.json", Open, || web::get().to(openapi::openapi_json)),
-    endpoint(Method::GET, "/metrics", Open, || web::get().to(health::metrics)),
+    endpoint(Method::GET, "/healthz", Open, || web::get().to(operations::healthz)),
+    endpoint(Method::GET, "/readyz", Open, || web::get().to(operations::readyz)),
+    endpoint(Method::GET, "/openapi.json", Open, || web::get().to(operations::openapi_json)),
+    endpoint(Method::GET, "/metrics", Open, || web::get().to(operations::metrics)),
     endpoint(Method::GET, "/demo", Open, || web::get().to(sdk::demo_page)),
     asset("/sdk/feedbackd.js", || web::get().to(sdk::widget_script)),
     endpoint(Method::POST, "/v1/responses", Publishable, || web::post().to(responses::create)),
@@ -100,7 +102,7 @@ pub static ENDPOINTS: &[Endpoint] = &[
         web::get().to(insights::terms)
     }),
     endpoint(Method::POST, "/v1/surveys/{survey}/report-links", Secret(Admin), || {
-        web::post().to(report_links::create)
+        web::post().to(share_links::create)
     }),
     endpoint(Method::GET, "/v1/exports/responses", Secret(ResponsesExport), || {
         web::get().to(exports::responses)
@@ -108,26 +110,26 @@ pub static ENDPOINTS: &[Endpoint] = &[
     endpoint(Method::DELETE, "/v1/respondents/{respondent_id}", Secret(Privacy), || {
         web::delete().to(privacy::erase)
     }),
-    endpoint(Method::GET, "/reports/", Session(ResponsesRead), || web::get().to(report::index)),
-    endpoint(Method::GET, "/reports/login", Open, || web::get().to(report::login_form)),
-    endpoint(Method::POST, "/reports/login", Open, || web::post().to(report::login)),
-    endpoint(Method::POST, "/reports/logout", Open, || web::post().to(report::logout)),
-    endpoint(Method::GET, "/reports/shared", Open, || web::get().to(report::shared_form)),
-    endpoint(Method::POST, "/reports/shared", Open, || web::post().to(report::open_shared)),
-    asset("/reports/assets/report.css", || web::get().to(report::css)),
-    asset("/reports/assets/report.js", || web::get().to(report::js)),
-    endpoint(Method::GET, "/reports/{survey}", Session(ResponsesRead), || web::get().to(report::report_page)),
+    endpoint(Method::GET, "/reports/", Session(ResponsesRead), || web::get().to(pages::index)),
+    endpoint(Method::GET, "/reports/login", Open, || web::get().to(pages::login_form)),
+    endpoint(Method::POST, "/reports/login", Open, || web::post().to(pages::login)),
+    endpoint(Method::POST, "/reports/logout", Open, || web::post().to(pages::logout)),
+    endpoint(Method::GET, "/reports/shared", Open, || web::get().to(pages::shared_form)),
+    endpoint(Method::POST, "/reports/shared", Open, || web::post().to(pages::open_shared)),
+    asset("/reports/assets/report.css", || web::get().to(pages::css)),
+    asset("/reports/assets/report.js", || web::get().to(pages::js)),
+    endpoint(Method::GET, "/reports/{survey}", Session(ResponsesRead), || web::get().to(pages::report_page)),
     endpoint(Method::GET, "/reports/{survey}/export.csv", Session(ResponsesExport), || {
-        web::get().to(report::export_csv)
+        web::get().to(pages::export_csv)
     }),
     endpoint(Method::GET, "/v1/project", Secret(Admin), || web::get().to(project::get)),
     endpoint(Method::PATCH, "/v1/project", Secret(Admin), || web::patch().to(project::update)),
     endpoint(Method::POST, "/v1/keys", Secret(Admin), || web::post().to(keys::create)),
     endpoint(Method::GET, "/v1/keys", Secret(Admin), || web::get().to(keys::list)),
     endpoint(Method::POST, "/v1/keys/{key}/revoke", Secret(Admin), || web::post().to(keys::revoke)),
-    endpoint(Method::GET, "/v1/report-links", Secret(Admin), || web::get().to(report_links::list)),
+    endpoint(Method::GET, "/v1/report-links", Secret(Admin), || web::get().to(share_links::list)),
     endpoint(Method::POST, "/v1/report-links/{id}/revoke", Secret(Admin), || {
-        web::post().to(report_links::revoke)
+        web::post().to(share_links::revoke)
     }),
 ];
 

@@ -3,14 +3,18 @@
 //! [`feedbackd_core::insights::report`] (the JSON API's functions), so the page shows what the API
 //! answers; this module only lays them out.
 //!
+//! - [`handlers`]: the pages' routes (`/reports/…`);
+//! - [`sign_in`]: the session extractor, the sign-in forms' checks, and the pages' errors;
 //! - [`view`]: runs the reports and derives the headline and change for display;
 //! - [`page`] and [`layout`]: the markup (maud, which escapes everything interpolated);
 //! - [`svg`]: the charts;
-//! - [`session`]: the signed session cookie that the login form sets.
+//! - [`session`]: the signed session cookie that the sign-in sets.
 
+pub mod handlers;
 pub mod layout;
 pub mod page;
 pub mod session;
+pub mod sign_in;
 pub mod svg;
 pub mod view;
 

@@ -1,8 +1,8 @@
 //! Reading JSON bodies with every limit checked before parsing, and every failure turned
 //! into a problem that names the field.
 
-use super::json::{self, Rejection};
-use super::ApiError;
+use crate::extract::json::{self, Rejection};
+use crate::ApiError;
 use actix_web::http::header;
 use actix_web::{web, HttpRequest};
 use feedbackd_domain::FieldError;
@@ -119,9 +119,9 @@ fn nul_path(value: &serde_json::Value, path: String) -> Option<String> {
 }
 
 /// For a PATCH field that may be cleared, as `#[serde(default, deserialize_with =
-/// "super::body::nullable")]` on an `Option<Option<T>>`: absent stays `None` (keep the
+/// "crate::extract::body::nullable")]` on an `Option<Option<T>>`: absent stays `None` (keep the
 /// value), `null` is `Some(None)` (clear it), a value is `Some(Some(v))`.
-pub(super) fn nullable<'de, D, T>(deserializer: D) -> Result<Option<Option<T>>, D::Error>
+pub(crate) fn nullable<'de, D, T>(deserializer: D) -> Result<Option<Option<T>>, D::Error>
 where
     D: serde::Deserializer<'de>,
     T: serde::Deserialize<'de>,

@@ -2,15 +2,15 @@
 //! are thin: the numbers come from the insights reports (`crate::pages::view`), the markup
 //! from `crate::pages`.
 
-use super::insights_query::Query;
-use super::ratelimit::enforce;
-use super::report_auth::{
+use crate::extract::insights_query::Query;
+use crate::middleware::ratelimit::enforce;
+use crate::pages::session::Session;
+use crate::pages::sign_in::{
     end_session, html, read_form, refused_link, same_origin, secure, start_session, PageError, ReportSession,
 };
-use super::{ApiError, AppState};
-use crate::pages::session::Session;
 use crate::pages::view::{self, PageOptions};
 use crate::pages::{layout, page};
+use crate::{ApiError, AppState};
 use actix_web::http::{header, StatusCode};
 use actix_web::{web, HttpRequest, HttpResponse};
 use feedbackd_core::export::{ExportFormat, ExportOptions};
@@ -223,7 +223,7 @@ fn page_options(query_string: &str) -> Result<PageOptions, ApiError> {
         ("interval" = Option<String>, Query, description = "trend buckets: day (default) or week"),
         ("by" = Option<String>, Query, description = "the breakdown's attribute (default platform)"),
         ("cursor" = Option<String>, Query, description = "the comment list's position"),
-        super::insights::ReportFrom, super::insights::ReportFilters),
+        crate::handlers::insights::ReportFrom, crate::handlers::insights::ReportFilters),
     security(("report_session" = ["responses:read"])),
     responses((status = 200, description = "the report", content_type = "text/html"),
         (status = 400, description = "a bad parameter, named", content_type = "text/html"),
@@ -250,7 +250,7 @@ pub async fn report_page(
     params(("survey" = String, Path, description = "the survey's id or key"),
         ("interval" = Option<String>, Query, description = "ignored (the page's)"),
         ("by" = Option<String>, Query, description = "ignored (the page's)"),
-        super::insights::ReportFrom, super::insights::ReportFilters),
+        crate::handlers::insights::ReportFrom, crate::handlers::insights::ReportFilters),
     security(("report_session" = ["responses:export"])),
     responses((status = 200, description = "the comments the page lists, as an attachment (every page of them)", content_type = "text/csv"),
         (status = 400, description = "a bad parameter, named", content_type = "text/html"),
@@ -266,5 +266,6 @@ pub async fn export_csv(
     session.require(Scope::ResponsesExport)?;
     let options = page_options(req.query_string())?;
     let csv = ExportOptions { format: ExportFormat::Csv, bom: false };
-    Ok(super::exports::download(&state, &session.project, Some(&survey), options.listing(), csv).await?)
+    Ok(crate::handlers::exports::download(&state, &session.project, Some(&survey), options.listing(), csv)
+        .await?)
 }

@@ -1,7 +1,7 @@
 //! Applying rate-limit outcomes to a request: refuse with 429, and put the IETF
 //! `RateLimit-Policy` / `RateLimit` headers on every answer of a limited route.
 
-use super::ApiError;
+use crate::ApiError;
 use actix_web::body::MessageBody;
 use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::header::{HeaderName, HeaderValue};

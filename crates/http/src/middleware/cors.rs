@@ -1,11 +1,12 @@
 //! CORS for the widget endpoints. A preflight carries no key, so it is allowed when the
 //! `?key=`'s project (or, without one, any project) lists the origin; the request itself is
-//! then held to its own project's list by [`super::extract::PublishableKey`], which refuses
+//! then held to its own project's list by [`crate::extract::PublishableKey`], which refuses
 //! an unlisted origin with 403 — browsers send `Origin` on every cross-origin POST, so this
 //! is enforced on the server, not just by the browser.
 
-use super::extract::presented_token;
-use super::{ApiError, AppState};
+use crate::extract::origin::{origin_allowed, request_origin, same_origin};
+use crate::extract::presented_token;
+use crate::{ApiError, AppState};
 use actix_web::body::MessageBody;
 use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::header::{self, HeaderValue};
@@ -19,26 +20,6 @@ const ALLOWED_HEADERS: &str = "authorization, content-type, x-request-id";
 const EXPOSED_HEADERS: &str = "retry-after, x-request-id, ratelimit, ratelimit-policy";
 /// Browsers cache an allowed preflight this long (seconds).
 const PREFLIGHT_MAX_AGE: &str = "7200";
-
-/// The `Origin` header, if the request has one.
-pub fn request_origin(req: &HttpRequest) -> Option<String> {
-    req.headers()
-        .get(header::ORIGIN)
-        .and_then(|v| v.to_str().ok())
-        .filter(|o| !o.is_empty() && *o != "null")
-        .map(str::to_string)
-}
-
-/// Whether a page at `origin` may use this project's key: listed, or the page is served by
-/// feedbackd itself (the demo page).
-pub fn origin_allowed(req: &HttpRequest, origin: &str, principal: &Principal) -> bool {
-    principal.allows_origin(origin) || same_origin(req, origin)
-}
-
-fn same_origin(req: &HttpRequest, origin: &str) -> bool {
-    let info = req.connection_info();
-    origin.eq_ignore_ascii_case(&format!("{}://{}", info.scheme(), info.host()))
-}
 
 /// Answers a preflight (`OPTIONS`).
 pub async fn preflight(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {

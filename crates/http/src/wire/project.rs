@@ -15,7 +15,7 @@ pub struct ProjectPatchIn {
     /// Replaces the list: `scheme://host[:port]` origins (or `*`), at most 100.
     #[schema(example = json!(["https://app.example.com"]))]
     pub allowed_origins: Option<Vec<String>>,
-    #[serde(default, deserialize_with = "super::body::nullable")]
+    #[serde(default, deserialize_with = "crate::extract::body::nullable")]
     #[schema(value_type = Option<RatesPatchIn>)]
     pub rate_limits: Option<Option<RatesPatchIn>>,
     /// Only the rules given change (each has a default: 14 days, 1 per session, 72 hours).
@@ -30,11 +30,11 @@ pub struct ProjectPatchIn {
 #[serde(deny_unknown_fields)]
 pub struct RatesPatchIn {
     /// Requests through the publishable key, all widgets together; `null`: the service's rate.
-    #[serde(default, deserialize_with = "super::body::nullable")]
+    #[serde(default, deserialize_with = "crate::extract::body::nullable")]
     #[schema(value_type = Option<String>, example = "5000/s:10000")]
     pub project: Option<Option<String>>,
     /// Requests per respondent id; `null`: the service's rate.
-    #[serde(default, deserialize_with = "super::body::nullable")]
+    #[serde(default, deserialize_with = "crate::extract::body::nullable")]
     #[schema(value_type = Option<String>, example = "60/min:20")]
     pub respondent: Option<Option<String>>,
 }

@@ -1,10 +1,10 @@
 //! The read API: summaries, time series, breakdowns, terms and the list of answers.
 //! Handlers parse parameters, call one report and answer its JSON.
 
-use super::extract::SecretKey;
-use super::insights_query::Query;
-use super::problem::ProblemSchema;
-use super::{ApiError, AppState};
+use crate::extract::insights_query::Query;
+use crate::extract::SecretKey;
+use crate::problem::ProblemSchema;
+use crate::{ApiError, AppState};
 use actix_web::{web, HttpRequest, HttpResponse};
 use feedbackd_core::insights::report;
 use feedbackd_core::insights::{InsightsError, Interval};

@@ -1,12 +1,12 @@
 //! `/v1/…/report-links`: share links to one survey's report page (`admin` scope). A link's
 //! token appears once, in the create answer's `url`, inside the URL fragment.
 
-use super::body::read_json;
-use super::extract::SecretKey;
-use super::mgmt_dto::{ReportLinkIn, ReportLinkListOut, ReportLinkListQuery};
-use super::problem::ProblemSchema;
-use super::surveys::body_limit;
-use super::{ApiError, AppState};
+use crate::extract::body::read_json;
+use crate::extract::SecretKey;
+use crate::handlers::surveys::body_limit;
+use crate::problem::ProblemSchema;
+use crate::wire::manage::{ReportLinkIn, ReportLinkListOut, ReportLinkListQuery};
+use crate::{ApiError, AppState};
 use actix_web::{web, HttpRequest, HttpResponse};
 use feedbackd_core::manage::report_links::{self, CreatedLink, LinkSpec, LinkView};
 use feedbackd_domain::Scope;

@@ -1,10 +1,10 @@
 //! `GET /v1/exports/responses`: a thin wrapper around [`feedbackd_core::export::start`].
 
-use super::extract::SecretKey;
-use super::insights::{ListFrom, ReportFilters};
-use super::insights_query::Query;
-use super::problem::ProblemSchema;
-use super::{ApiError, AppState};
+use crate::extract::insights_query::Query;
+use crate::extract::SecretKey;
+use crate::handlers::insights::{ListFrom, ReportFilters};
+use crate::problem::ProblemSchema;
+use crate::{ApiError, AppState};
 use actix_web::http::header::{self, ContentDisposition, DispositionParam, DispositionType};
 use actix_web::{web, HttpRequest, HttpResponse};
 use feedbackd_core::export::{self, ExportFormat, ExportOptions};

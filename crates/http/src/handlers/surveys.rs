@@ -1,11 +1,13 @@
 //! `/v1/surveys`: create, list, read, edit, pause, resume and archive surveys of the
 //! secret key's own project.
 
-use super::body::{read_json, BodyLimit};
-use super::extract::SecretKey;
-use super::mgmt_dto::{SurveyHistoryOut, SurveyIn, SurveyListOut, SurveyListQuery, SurveyOut, SurveyPatchIn};
-use super::problem::ProblemSchema;
-use super::{ApiError, AppState};
+use crate::extract::body::{read_json, BodyLimit};
+use crate::extract::SecretKey;
+use crate::problem::ProblemSchema;
+use crate::wire::manage::{
+    SurveyHistoryOut, SurveyIn, SurveyListOut, SurveyListQuery, SurveyOut, SurveyPatchIn,
+};
+use crate::{ApiError, AppState};
 use actix_web::{web, HttpRequest, HttpResponse};
 use feedbackd_core::manage::{self, SurveyView, Transition};
 use feedbackd_domain::{Scope, SurveyStatus};

@@ -2,10 +2,10 @@
 //! against its key or share link on every request), the forms' CSRF check, the session
 //! cookie, and HTML answers, errors included, with the pages' security headers.
 
-use super::ratelimit::enforce;
-use super::{ApiError, AppState};
+use crate::middleware::ratelimit::enforce;
 use crate::pages::layout;
 use crate::pages::session::{Grant, Session, SessionKeys, COOKIE};
+use crate::{ApiError, AppState};
 use actix_web::cookie::{time, Cookie, SameSite};
 use actix_web::dev::Payload;
 use actix_web::http::{header, StatusCode};

@@ -1,10 +1,10 @@
 //! `/v1/keys`: create, list and revoke the project's keys (`admin` scope).
 
-use super::body::read_json;
-use super::extract::SecretKey;
-use super::mgmt_dto::{CreatedKeyOut, KeyIn, KeyListOut, KeyOut};
-use super::surveys::body_limit;
-use super::{ApiError, AppState};
+use crate::extract::body::read_json;
+use crate::extract::SecretKey;
+use crate::handlers::surveys::body_limit;
+use crate::wire::manage::{CreatedKeyOut, KeyIn, KeyListOut, KeyOut};
+use crate::{ApiError, AppState};
 use actix_web::{web, HttpRequest, HttpResponse};
 use feedbackd_core::manage;
 use feedbackd_domain::Scope;

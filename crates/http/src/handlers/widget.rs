@@ -1,12 +1,12 @@
 //! Widget endpoints beside ingest: the configuration (`GET /v1/widget/config`) and the
 //! dismissal of a survey (`POST /v1/responses/dismiss`), both with the publishable key.
 
-use super::body::read_json;
-use super::dto::check_rules;
-use super::extract::PublishableKey;
-use super::mgmt_dto::{DismissIn, ShownIn, ShownOut, WidgetConfigOut};
-use super::surveys::body_limit;
-use super::{matches_etag, ApiError, AppState};
+use crate::extract::body::read_json;
+use crate::extract::PublishableKey;
+use crate::handlers::surveys::body_limit;
+use crate::wire::answers::check_rules;
+use crate::wire::manage::{DismissIn, ShownIn, ShownOut, WidgetConfigOut};
+use crate::{matches_etag, ApiError, AppState};
 use actix_web::http::header::{self, HeaderValue};
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};

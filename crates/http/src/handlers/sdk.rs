@@ -2,7 +2,7 @@
 //! project (`GET /demo?key=fbk_pub_…`). Both are embedded in the binary, so a bare
 //! `feedbackd serve` can show the widget without any other server.
 
-use super::ApiError;
+use crate::ApiError;
 use actix_web::http::header::{self, HeaderValue};
 use actix_web::{HttpRequest, HttpResponse};
 use sha2::{Digest, Sha256};
@@ -12,8 +12,8 @@ use std::sync::OnceLock;
 /// makes from the readable `feedbackd.js` with the pinned terser (a test re-minifies the
 /// source and requires the same bytes). Browsers download the minified widget, and the
 /// size budget (`scripts/widget-size`) measures exactly what this route answers.
-pub const WIDGET_JS: &str = include_str!("../../../sdk-snippets/web/feedbackd.min.js");
-const DEMO_HTML: &str = include_str!("../../../sdk-snippets/web/demo.html");
+pub const WIDGET_JS: &str = include_str!("../../../../sdk-snippets/web/feedbackd.min.js");
+const DEMO_HTML: &str = include_str!("../../../../sdk-snippets/web/demo.html");
 /// Browsers and proxies may reuse the widget for an hour, then revalidate with the ETag.
 const WIDGET_CACHE: &str = "public, max-age=3600";
 
@@ -28,7 +28,7 @@ pub async fn widget_script(req: HttpRequest) -> HttpResponse {
     static ETAG: OnceLock<String> = OnceLock::new();
     // Weak: the gzipped and the plain answer are the same script, not the same bytes.
     let etag = ETAG.get_or_init(|| format!("W/\"{}\"", &hex::encode(Sha256::digest(WIDGET_JS))[..32]));
-    let unchanged = super::matches_etag(&req, etag);
+    let unchanged = crate::matches_etag(&req, etag);
     let mut response = if unchanged { HttpResponse::NotModified() } else { HttpResponse::Ok() };
     response
         .insert_header((header::ETAG, etag.as_str()))
@@ -48,7 +48,7 @@ pub async fn widget_script(req: HttpRequest) -> HttpResponse {
     ),
     responses(
         (status = 200, description = "the demo page", content_type = "text/html"),
-        (status = 422, body = super::problem::ProblemSchema, content_type = "application/problem+json")))]
+        (status = 422, body = crate::problem::ProblemSchema, content_type = "application/problem+json")))]
 pub async fn demo_page(req: HttpRequest) -> Result<HttpResponse, ApiError> {
     let mut key = None;
     let mut survey = String::new();

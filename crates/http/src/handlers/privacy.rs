@@ -1,7 +1,7 @@
 //! `DELETE /v1/respondents/{respondent_id}`: erasure on a person's request.
 
-use super::extract::SecretKey;
-use super::{ApiError, AppState};
+use crate::extract::SecretKey;
+use crate::{ApiError, AppState};
 use actix_web::{web, HttpResponse};
 use feedbackd_core::privacy::{self, Erased};
 use feedbackd_domain::Scope;

@@ -1,11 +1,11 @@
 //! Ingest endpoints for widgets: one answer, a batch, and the follow-up.
 
-use super::body::{parse_item, read_json, BodyLimit};
-use super::dto::{AnswerIn, BatchIn, FollowUpIn, RecordedOut};
-use super::extract::{client_ip, PublishableKey};
-use super::problem::ProblemSchema;
-use super::ratelimit::enforce;
-use super::{ApiError, AppState};
+use crate::extract::body::{parse_item, read_json, BodyLimit};
+use crate::extract::{client_ip, PublishableKey};
+use crate::middleware::ratelimit::enforce;
+use crate::problem::ProblemSchema;
+use crate::wire::answers::{AnswerIn, BatchIn, FollowUpIn, RecordedOut};
+use crate::{ApiError, AppState};
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 use feedbackd_core::ingest::IngestError;

@@ -78,16 +78,16 @@ pub struct SurveyPatchIn {
     pub presentation: Option<Presentation>,
     pub targeting: Option<Targeting>,
     /// As for a new survey; `null`: open from now on (as far as the schedule goes).
-    #[serde(default, deserialize_with = "super::body::nullable")]
+    #[serde(default, deserialize_with = "crate::extract::body::nullable")]
     #[schema(value_type = Option<String>, example = "2026-12-01T09:00")]
     pub opens_at: Option<Option<ScheduleTime>>,
     /// As for a new survey; `null`: no end.
-    #[serde(default, deserialize_with = "super::body::nullable")]
+    #[serde(default, deserialize_with = "crate::extract::body::nullable")]
     #[schema(value_type = Option<String>, example = "2026-12-31T18:00:00+01:00")]
     pub closes_at: Option<Option<ScheduleTime>>,
     /// 1 to 100000000; `null`: no limit. At or below the answers stored, the survey closes
     /// now; a survey its limit closed reopens when the limit is raised above them or removed.
-    #[serde(default, deserialize_with = "super::body::nullable")]
+    #[serde(default, deserialize_with = "crate::extract::body::nullable")]
     #[schema(value_type = Option<i64>, minimum = 1, maximum = 100_000_000)]
     pub response_limit: Option<Option<i64>>,
 }

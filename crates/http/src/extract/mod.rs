@@ -1,7 +1,14 @@
-//! Extractors: the caller's key, and where the request came from.
+//! Extractors: the caller's key, where the request came from, JSON bodies, and the
+//! reports' query.
 
-use super::ratelimit::enforce;
-use super::{ApiError, AppState};
+pub mod body;
+pub mod client_ip;
+pub mod insights_query;
+pub mod json;
+pub mod origin;
+
+use crate::middleware::ratelimit::enforce;
+use crate::{ApiError, AppState};
 use actix_web::dev::Payload;
 use actix_web::http::header;
 use actix_web::{web, FromRequest, HttpMessage, HttpRequest};
@@ -55,8 +62,8 @@ impl FromRequest for PublishableKey {
             if principal.kind != KeyKind::Publishable {
                 return Err(ApiError::Unauthorized("the key is not valid"));
             }
-            if let Some(origin) = super::cors::request_origin(&req) {
-                if !super::cors::origin_allowed(&req, &origin, &principal) {
+            if let Some(origin) = origin::request_origin(&req) {
+                if !origin::origin_allowed(&req, &origin, &principal) {
                     return Err(ApiError::Forbidden {
                         kind: "origin-not-allowed",
                         detail: format!("origin {origin} is not allowed for this project"),

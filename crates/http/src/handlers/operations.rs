@@ -1,8 +1,8 @@
 //! `/healthz` (the process is up) and `/readyz` (it can do its job: the database answers,
 //! the schema is current, and it is not draining).
 
-use super::problem::ProblemSchema;
-use super::{ApiError, AppState};
+use crate::problem::ProblemSchema;
+use crate::{ApiError, AppState};
 use actix_web::http::header;
 use actix_web::{web, HttpRequest, HttpResponse};
 use feedbackd_core::store::{schema_behind, StoreError};
@@ -69,9 +69,7 @@ pub async fn metrics(req: HttpRequest, state: web::Data<AppState>) -> Result<Htt
     metrics::gauge!("feedbackd_db_pool_connections", "state" => "in_use").set(pool.in_use as f64);
     metrics::gauge!("feedbackd_db_pool_connections", "state" => "idle").set(pool.idle as f64);
     metrics::gauge!("feedbackd_db_pool_max_connections").set(pool.max as f64);
-    Ok(HttpResponse::Ok()
-        .content_type("text/plain; version=0.0.4")
-        .body(crate::prometheus::handle().render()))
+    Ok(HttpResponse::Ok().content_type("text/plain; version=0.0.4").body((state.render_metrics)()))
 }
 
 /// Whether the request's bearer token is `token`, compared in constant time (over SHA-256
@@ -91,4 +89,11 @@ fn unready(reason: &str) -> HttpResponse {
     HttpResponse::ServiceUnavailable()
         .insert_header(("Retry-After", "1"))
         .json(json!({"status": "unavailable", "reason": reason}))
+}
+
+/// This document.
+#[utoipa::path(get, path = "/openapi.json", tag = "operations",
+    responses((status = 200, description = "the OpenAPI 3.1 document", content_type = "application/json")))]
+pub async fn openapi_json() -> HttpResponse {
+    HttpResponse::Ok().json(crate::openapi::document())
 }

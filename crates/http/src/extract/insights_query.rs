@@ -1,7 +1,7 @@
 //! Query parameters of the read API, parsed once into domain types. Every bad or unknown
 //! parameter is a 422 naming it.
 
-use super::ApiError;
+use crate::ApiError;
 use chrono::{DateTime, NaiveDate, Utc};
 use chrono_tz::Tz;
 use feedbackd_core::insights::buckets::start_of_local_day;

@@ -1,10 +1,10 @@
 //! `/v1/project`: the settings of the secret key's own project (`admin` scope).
 
-use super::body::read_json;
-use super::extract::SecretKey;
-use super::project_dto::ProjectPatchIn;
-use super::surveys::body_limit;
-use super::{ApiError, AppState};
+use crate::extract::body::read_json;
+use crate::extract::SecretKey;
+use crate::handlers::surveys::body_limit;
+use crate::wire::project::ProjectPatchIn;
+use crate::{ApiError, AppState};
 use actix_web::{web, HttpRequest, HttpResponse};
 use feedbackd_core::manage::{self, ProjectSettings};
 use feedbackd_domain::Scope;
