@@ -2,6 +2,7 @@ DROP FUNCTION feedbackd_seal_days(uuid, uuid, timestamptz, integer);
 CREATE OR REPLACE FUNCTION feedbackd_apply_rollups(changed_rows responses[], sign integer) RETURNS void
     LANGUAGE plpgsql AS $$
 BEGIN
+    -- Sorted so concurrent writers take row locks in one order and cannot deadlock.
     INSERT INTO score_rollups AS r (project_id, survey_id, dimension, value, bucket, score, count)
     SELECT c.project_id, c.survey_id, d.dimension, d.value,
            date_trunc('hour', c.answered_at, 'UTC'), c.score, sign * count(*)

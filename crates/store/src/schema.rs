@@ -132,6 +132,27 @@ diesel::table! {
 }
 
 diesel::table! {
+    survey_counters (project_id, survey_id) {
+        project_id -> Uuid,
+        survey_id -> Uuid,
+        answers -> Int4,
+    }
+}
+
+diesel::table! {
+    survey_impressions (project_id, id) {
+        project_id -> Uuid,
+        id -> Uuid,
+        survey_id -> Uuid,
+        respondent_id -> Nullable<Text>,
+        session_id -> Nullable<Text>,
+        shown_at -> Timestamptz,
+        allowed -> Bool,
+        reason -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
     surveys (project_id, id) {
         project_id -> Uuid,
         id -> Uuid,
@@ -153,37 +174,6 @@ diesel::table! {
     }
 }
 
-diesel::table! {
-    survey_counters (project_id, survey_id) {
-        project_id -> Uuid,
-        survey_id -> Uuid,
-        answers -> Int4,
-    }
-}
-
-diesel::table! {
-    survey_events (project_id, survey_id, at) {
-        project_id -> Uuid,
-        survey_id -> Uuid,
-        at -> Timestamptz,
-        kind -> Text,
-        detail -> Jsonb,
-    }
-}
-
-diesel::table! {
-    survey_impressions (project_id, id) {
-        project_id -> Uuid,
-        id -> Uuid,
-        survey_id -> Uuid,
-        respondent_id -> Nullable<Text>,
-        session_id -> Nullable<Text>,
-        shown_at -> Timestamptz,
-        allowed -> Bool,
-        reason -> Nullable<Text>,
-    }
-}
-
 diesel::joinable!(api_keys -> projects (project_id));
 diesel::joinable!(surveys -> projects (project_id));
 
@@ -198,7 +188,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     score_rollups_daily,
     score_rollups_quarter,
     survey_counters,
-    survey_events,
     survey_impressions,
     surveys,
 );
