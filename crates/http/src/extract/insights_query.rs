@@ -1,15 +1,23 @@
 //! Query parameters of the read API, parsed once into domain types. Every bad or unknown
 //! parameter is a 422 naming it.
 
+use crate::extract::SecretKey;
 use crate::ApiError;
+use actix_web::dev::Payload;
+use actix_web::{FromRequest, HttpRequest};
 use chrono::{DateTime, NaiveDate, Utc};
 use chrono_tz::Tz;
 use feedbackd_core::insights::buckets::start_of_local_day;
 use feedbackd_core::insights::report::{Cursor, ReportParams};
 use feedbackd_core::insights::Filter;
+use feedbackd_core::store::Project;
 use feedbackd_domain::FieldError;
+use feedbackd_domain::Scope;
 use std::collections::BTreeMap;
+use std::future::Future;
+use std::pin::Pin;
 use std::str::FromStr;
+use std::sync::Arc;
 
 /// Parameters every report and the list take.
 const COMMON: &[&str] =
@@ -23,6 +31,43 @@ fn dotted_attribute(name: std::borrow::Cow<'_, str>) -> std::borrow::Cow<'_, str
     match name.strip_prefix("attributes[").and_then(|rest| rest.strip_suffix(']')) {
         Some(key) => format!("attributes.{key}").into(),
         None => name,
+    }
+}
+
+/// A read of the insights API: the key's project (the key must hold `responses:read`) and
+/// the query string, which [`InsightsRequest::params`] checks as a whole.
+pub struct InsightsRequest {
+    pub project: Arc<Project>,
+    query: String,
+}
+
+impl FromRequest for InsightsRequest {
+    type Error = ApiError;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, ApiError>>>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let key = SecretKey::from_request(req, payload);
+        let query = req.query_string().to_string();
+        Box::pin(async move {
+            let project = key.await?.require(Scope::ResponsesRead)?.project.clone();
+            Ok(InsightsRequest { project, query })
+        })
+    }
+}
+
+impl InsightsRequest {
+    /// The range and filters every read takes, and what `read` takes of the parameters
+    /// `extra` names; every unknown or bad parameter is a 422 naming it, all at once.
+    pub fn params<T>(
+        &self,
+        extra: &[&str],
+        read: impl FnOnce(&mut Query) -> T,
+    ) -> Result<(T, ReportParams), ApiError> {
+        let mut q = Query::parse(&self.query, extra);
+        let own = read(&mut q);
+        let params = q.report_params();
+        q.finish()?;
+        Ok((own, params))
     }
 }
 

@@ -1,14 +1,12 @@
 //! The read API: summaries, time series, breakdowns, terms and the list of answers.
 //! Handlers parse parameters, call one report and answer its JSON.
 
-use crate::extract::insights_query::Query;
-use crate::extract::SecretKey;
+use crate::extract::insights_query::InsightsRequest;
 use crate::problem::ProblemSchema;
 use crate::{ApiError, AppState};
-use actix_web::{web, HttpRequest, HttpResponse};
+use actix_web::{web, HttpResponse};
 use feedbackd_core::insights::report;
 use feedbackd_core::insights::{InsightsError, Interval};
-use feedbackd_domain::Scope;
 
 /// `from` of a report, which has a default period (documentation only, as [`ReportFilters`]).
 #[derive(utoipa::IntoParams)]
@@ -83,17 +81,12 @@ impl From<InsightsError> for ApiError {
     security(("secret_key" = ["responses:read"])),
     responses((status = 200, description = "Count, NPS/CSAT/CES with 95% intervals and distribution, the previous period and the change", body = report::Summary)))]
 pub async fn summary(
-    key: SecretKey,
-    state: web::Data<AppState>,
+    read: InsightsRequest,
     survey: web::Path<String>,
-    req: HttpRequest,
+    state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
-    let project = key.require(Scope::ResponsesRead)?.project.clone();
-    let mut q = Query::parse(req.query_string(), &[]);
-    let params = q.report_params();
-    q.finish()?;
-    let out = report::summary(&state.db, project, &survey, params).await?;
-    Ok(HttpResponse::Ok().json(out))
+    let ((), params) = read.params(&[], |_| ())?;
+    Ok(HttpResponse::Ok().json(report::summary(&state.db, read.project, &survey, params).await?))
 }
 
 /// A survey's figures per day, week or month over a period, in the time zone `tz`.
@@ -102,18 +95,14 @@ pub async fn summary(
     security(("secret_key" = ["responses:read"])),
     responses((status = 200, description = "One point per local day, ISO week or month, empty buckets included", body = report::TimeSeries)))]
 pub async fn timeseries(
-    key: SecretKey,
-    state: web::Data<AppState>,
+    read: InsightsRequest,
     survey: web::Path<String>,
-    req: HttpRequest,
+    state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
-    let project = key.require(Scope::ResponsesRead)?.project.clone();
-    let mut q = Query::parse(req.query_string(), &["interval"]);
-    let interval = q.parsed::<Interval>("interval", "day, week or month").unwrap_or(Interval::Day);
-    let params = q.report_params();
-    q.finish()?;
-    let out = report::timeseries(&state.db, project, &survey, interval, params).await?;
-    Ok(HttpResponse::Ok().json(out))
+    let (interval, params) = read.params(&["interval"], |q| {
+        q.parsed::<Interval>("interval", "day, week or month").unwrap_or(Interval::Day)
+    })?;
+    Ok(HttpResponse::Ok().json(report::timeseries(&state.db, read.project, &survey, interval, params).await?))
 }
 
 /// A survey's figures per segment (platform, app version, country, locale or an
@@ -123,19 +112,18 @@ pub async fn timeseries(
     security(("secret_key" = ["responses:read"])),
     responses((status = 200, description = "The summary per segment value, largest first, with an other row", body = report::Breakdown)))]
 pub async fn breakdown(
-    key: SecretKey,
-    state: web::Data<AppState>,
+    read: InsightsRequest,
     survey: web::Path<String>,
-    req: HttpRequest,
+    state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
-    let project = key.require(Scope::ResponsesRead)?.project.clone();
-    let mut q = Query::parse(req.query_string(), &["by", "min_count", "limit"]);
-    let by = q.breakdown_key();
-    let min_count = q.int_in("min_count", 1..=1_000_000, 1) as u64;
-    let limit = q.int_in("limit", 1..=100, 20) as usize;
-    let params = q.report_params();
-    q.finish()?;
-    let out = report::breakdown(&state.db, project, &survey, by, min_count, limit, params).await?;
+    let ((by, min_count, limit), params) = read.params(&["by", "min_count", "limit"], |q| {
+        (
+            q.breakdown_key(),
+            q.int_in("min_count", 1..=1_000_000, 1) as u64,
+            q.int_in("limit", 1..=100, 20) as usize,
+        )
+    })?;
+    let out = report::breakdown(&state.db, read.project, &survey, by, min_count, limit, params).await?;
     Ok(HttpResponse::Ok().json(out))
 }
 
@@ -146,20 +134,16 @@ pub async fn breakdown(
     security(("secret_key" = ["responses:read"])),
     responses((status = 200, description = "Most frequent and rising words and two-word phrases in comments", body = report::Terms)))]
 pub async fn terms(
-    key: SecretKey,
-    state: web::Data<AppState>,
+    read: InsightsRequest,
     survey: web::Path<String>,
-    req: HttpRequest,
+    state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
-    let project = key.require(Scope::ResponsesRead)?.project.clone();
-    let mut q = Query::parse(req.query_string(), &["limit", "min_count"]);
-    let limit = q.int_in("limit", 1..=200, 20) as usize;
-    let min_count = q.int_in("min_count", 1..=1_000_000, 2) as u64;
-    let params = q.report_params();
-    q.finish()?;
-    let out = report::terms(&state.db, project, &survey, limit, min_count, report::MAX_TERM_COMMENTS, params)
-        .await?;
-    Ok(HttpResponse::Ok().json(out))
+    let ((limit, min_count), params) = read.params(&["limit", "min_count"], |q| {
+        (q.int_in("limit", 1..=200, 20) as usize, q.int_in("min_count", 1..=1_000_000, 2) as u64)
+    })?;
+    let max = report::MAX_TERM_COMMENTS;
+    Ok(HttpResponse::Ok()
+        .json(report::terms(&state.db, read.project, &survey, limit, min_count, max, params).await?))
 }
 
 /// Page through the answers themselves (verbatims), newest first: pass the previous
@@ -173,18 +157,11 @@ pub async fn terms(
     security(("secret_key" = ["responses:read"])),
     responses((status = 200, description = "Answers, newest first, with next_cursor", body = report::Page),
         (status = 404, description = "no such survey in the key's project", body = ProblemSchema, content_type = "application/problem+json")))]
-pub async fn list(
-    key: SecretKey,
-    state: web::Data<AppState>,
-    req: HttpRequest,
-) -> Result<HttpResponse, ApiError> {
-    let project = key.require(Scope::ResponsesRead)?.project.clone();
-    let mut q = Query::parse(req.query_string(), &["survey", "cursor", "limit", "include_duplicates"]);
-    let survey = q.one("survey");
-    let cursor = q.cursor();
-    let limit = q.int_in("limit", 1..=500, 50) as usize;
-    let params = q.report_params();
-    q.finish()?;
-    let out = report::list(&state.db, project, survey.as_deref(), cursor, limit, params).await?;
-    Ok(HttpResponse::Ok().json(out))
+pub async fn list(read: InsightsRequest, state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
+    let ((survey, cursor, limit), params) = read
+        .params(&["survey", "cursor", "limit", "include_duplicates"], |q| {
+            (q.one("survey"), q.cursor(), q.int_in("limit", 1..=500, 50) as usize)
+        })?;
+    Ok(HttpResponse::Ok()
+        .json(report::list(&state.db, read.project, survey.as_deref(), cursor, limit, params).await?))
 }

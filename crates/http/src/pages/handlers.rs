@@ -244,7 +244,7 @@ pub async fn report_page(
 }
 
 /// The report's comment list as CSV: the same filters, the export API's own function
-/// (`feedbackd_core::export::start`), so the file holds what `GET /v1/exports/responses` gives for
+/// (`crate::export::start`), so the file holds what `GET /v1/exports/responses` gives for
 /// them. Needs a key that also holds `responses:export`: a share link's session cannot.
 #[utoipa::path(get, path = "/reports/{survey}/export.csv", operation_id = "report_export_csv", tag = "reports",
     params(("survey" = String, Path, description = "the survey's id or key"),
