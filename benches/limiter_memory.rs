@@ -3,8 +3,8 @@
 //!
 //! Run: `cargo bench --bench limiter_memory`. Prints the figures BENCHMARKS.md records.
 
-use feedbackd::ratelimit::{Limiters, RateLimitConfig};
-use feedbackd::store::models::Project;
+use feedbackd_core::ratelimit::{Limiters, RateLimitConfig};
+use feedbackd_store::models::Project;
 use std::net::{IpAddr, Ipv6Addr};
 use std::time::{Duration, Instant};
 

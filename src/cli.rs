@@ -7,10 +7,10 @@ mod manage;
 pub use manage::{OrNone, ProjectUpdateArgs, SurveyArgs, SurveyCommand, SurveyTarget, SurveyUpdateArgs};
 
 use crate::config::ServeArgs;
-use crate::domain::{KeyKind, Scope};
-use crate::export::ExportFormat;
 use crate::telemetry::LogFormat;
 use clap::{Args, Parser, Subcommand};
+use feedbackd_core::export::ExportFormat;
+use feedbackd_domain::{KeyKind, Scope};
 use secrecy::SecretString;
 use std::path::PathBuf;
 use uuid::Uuid;
@@ -296,7 +296,7 @@ pub enum ReportLinkCommand {
         #[arg(long)]
         survey: String,
         /// Hours until the link expires: 1 to 2160 (90 days).
-        #[arg(long, default_value_t = crate::manage::report_links::DEFAULT_HOURS)]
+        #[arg(long, default_value_t = feedbackd_core::manage::report_links::DEFAULT_HOURS)]
         expires_in_hours: u32,
         /// A name to recognise the link by.
         #[arg(long)]

@@ -3,8 +3,8 @@
 //! [`ServeArgs::into_config`] checks what spans several settings. Nothing else reads the
 //! environment.
 
-use crate::ratelimit::{RateLimitConfig, RateSpec};
 use clap::Args;
+use feedbackd_core::ratelimit::{RateLimitConfig, RateSpec};
 pub use feedbackd_core::settings::{Limits, SpamConfig, WriterConfig};
 use secrecy::{ExposeSecret, SecretString};
 use std::net::SocketAddr;

@@ -1,28 +1,20 @@
-//! feedbackd: in-app user feedback (NPS, CSAT, CES, free text), validated, rate-limited,
-//! stored durably in PostgreSQL and turned into answers for product reviews.
+//! The `feedbackd` binary's library: the command line ([`cli`], [`commands`]), the service
+//! settings ([`config`]), building and running the server ([`startup`]), and logs and
+//! metrics ([`telemetry`]). Everything else lives in the workspace's crates, one per layer:
 //!
-//! The layout follows the request path: [`http`] turns wire input into domain types and
-//! domain results into responses; [`ingest`] validates and durably writes answers;
-//! [`store`] owns the database; [`embedded`] runs a private PostgreSQL for the zero-config
-//! default; [`commands`] implements the CLI on top of all of them.
+//! ```text
+//! feedbackd (this crate)   CLI, config, startup, telemetry
+//!   └ feedbackd-http       routes, handlers, extractors, middleware, wire types, pages, OpenAPI
+//!       └ feedbackd-core   the services: ingest, manage, insights, export, widget, privacy, auth
+//!           └ feedbackd-store     schema, rows, queries, migrations, the embedded cluster
+//!               └ feedbackd-insights  pure statistics and text analysis
+//!                   └ feedbackd-domain    kinds, scales, keys, rules; no I/O
+//! ```
+//!
+//! A crate names only crates below it, so a wrong-way import does not compile.
 
-pub use feedbackd_core::auth;
-pub use feedbackd_core::cache;
 pub mod cli;
 pub mod commands;
 pub mod config;
-pub use feedbackd_core::export;
-pub use feedbackd_core::ingest;
-pub use feedbackd_core::insights;
-pub use feedbackd_core::manage;
-pub use feedbackd_core::privacy;
-pub use feedbackd_core::ratelimit;
-pub use feedbackd_domain as domain;
-pub use feedbackd_http as http;
-pub use feedbackd_http::pages as report;
-pub use feedbackd_store::embedded;
 pub mod startup;
-pub use feedbackd_store as store;
 pub mod telemetry;
-pub use feedbackd_core::widget;
-pub use feedbackd_insights::text;

@@ -1,20 +1,20 @@
 //! Building and running the HTTP service: used by `feedbackd serve` and by the tests, so
 //! that tests exercise exactly what production runs.
 
-use crate::auth::Authenticator;
-use crate::cache::CacheBus;
 use crate::config::Config;
-use crate::http::extract::client_ip::TrustedProxies;
-use crate::http::{self, AppState};
-use crate::ingest::{Ingestor, Writer};
-use crate::ratelimit::Limiters;
-use crate::report::session::SessionKeys;
-use crate::store::notify::Listener;
-use crate::store::{migrate_once, Backoff, Db};
 use actix_web::dev::{Server, ServerHandle};
 use actix_web::middleware::from_fn;
 use actix_web::{web, App, HttpServer};
+use feedbackd_core::auth::Authenticator;
 use feedbackd_core::background;
+use feedbackd_core::cache::CacheBus;
+use feedbackd_core::ingest::{Ingestor, Writer};
+use feedbackd_core::ratelimit::Limiters;
+use feedbackd_http::extract::client_ip::TrustedProxies;
+use feedbackd_http::pages::session::SessionKeys;
+use feedbackd_http::{self as http, AppState};
+use feedbackd_store::notify::Listener;
+use feedbackd_store::{migrate_once, Backoff, Db};
 use secrecy::SecretString;
 use std::net::TcpListener;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -53,7 +53,7 @@ impl Application {
             config.auth_cache_ttl,
         );
         if let Some(interval) = config.retention_interval {
-            crate::privacy::spawn_retention_task(db.clone(), interval);
+            feedbackd_core::privacy::spawn_retention_task(db.clone(), interval);
         }
         if let Some(every) = config.sentiment_interval {
             background::spawn_sentiment_scorer(db.clone(), every);
@@ -64,7 +64,7 @@ impl Application {
             );
         }
         let auth = Authenticator::new(db.clone(), config.auth_cache_ttl);
-        let widgets = crate::widget::Widgets::new(db.clone(), config.auth_cache_ttl);
+        let widgets = feedbackd_core::widget::Widgets::new(db.clone(), config.auth_cache_ttl);
         let invalidation = CacheBus::default()
             .subscribe(auth.subscriber())
             .subscribe(ingest.subscriber())

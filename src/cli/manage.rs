@@ -3,9 +3,9 @@
 //! become, and the commands call the same `manage` functions.
 
 use super::{parse_retention_days, OutputArgs, RetentionDays};
-use crate::domain::{Presentation, ScheduleTime, SurveyKind, Targeting};
-use crate::ingest::ip::IpPolicy;
 use clap::{ArgAction, Args, Subcommand};
+use feedbackd_core::ingest::ip::IpPolicy;
+use feedbackd_domain::{Presentation, ScheduleTime, SurveyKind, Targeting};
 use serde::de::DeserializeOwned;
 use std::fmt::Display;
 use std::str::FromStr;

@@ -6,9 +6,9 @@ use crate::cli::{
     GlobalArgs, KeyCommand, OutputArgs, ProjectCommand, ProjectUpdateArgs, ReportLinkCommand,
     RetentionCommand,
 };
-use crate::manage::report_links::{self, LinkSpec, LinkView};
-use crate::manage::{self, FatigueChange, PrivacyChange, ProjectChange, ProjectSettings};
-use crate::privacy;
+use feedbackd_core::manage::report_links::{self, LinkSpec, LinkView};
+use feedbackd_core::manage::{self, FatigueChange, PrivacyChange, ProjectChange, ProjectSettings};
+use feedbackd_core::privacy;
 use serde::Serialize;
 
 /// `feedbackd project …`

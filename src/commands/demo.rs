@@ -1,8 +1,8 @@
 //! The demo project of the embedded default, so that a newcomer has keys to try at once.
 
-use crate::domain::{KeyKind, Scope, SurveyKind, SurveyStatus};
-use crate::manage::{self, SurveySpec};
-use crate::store::Db;
+use feedbackd_core::manage::{self, SurveySpec};
+use feedbackd_domain::{KeyKind, Scope, SurveyKind, SurveyStatus};
+use feedbackd_store::Db;
 use serde::{Deserialize, Serialize};
 use std::path::Path;
 use uuid::Uuid;
@@ -27,7 +27,7 @@ pub async fn announce(db: &Db, data_dir: &Path, base_url: &str) -> anyhow::Resul
         let mut demo: Demo = serde_json::from_str(&existing)?;
         if demo.base_url != base_url {
             demo.base_url = base_url.to_string();
-            crate::embedded::write_private(&path, serde_json::to_string_pretty(&demo)?.as_bytes())?;
+            feedbackd_store::embedded::write_private(&path, serde_json::to_string_pretty(&demo)?.as_bytes())?;
         }
         print(&demo, &path);
         return Ok(());
@@ -49,7 +49,7 @@ pub async fn announce(db: &Db, data_dir: &Path, base_url: &str) -> anyhow::Resul
         publishable_key: publishable.token,
         secret_key: secret.token,
     };
-    crate::embedded::write_private(&path, serde_json::to_string_pretty(&demo)?.as_bytes())?;
+    feedbackd_store::embedded::write_private(&path, serde_json::to_string_pretty(&demo)?.as_bytes())?;
     print(&demo, &path);
     Ok(())
 }

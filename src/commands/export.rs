@@ -1,12 +1,12 @@
-//! `feedbackd export`: the HTTP export's code path ([`crate::export::start`], parameters
+//! `feedbackd export`: the HTTP export's code path ([`feedbackd_core::export::start`], parameters
 //! parsed by the same parser) written to a file or stdout, with a progress spinner on a
 //! terminal and none when stderr is piped.
 
 use super::Database;
 use crate::cli::{ExportArgs, GlobalArgs};
-use crate::http::{parse_export_query, ApiError};
-use crate::store::{projects, Db};
 use anyhow::{anyhow, Context};
+use feedbackd_http::{parse_export_query, ApiError};
+use feedbackd_store::{projects, Db};
 use futures_util::StreamExt;
 use indicatif::{ProgressBar, ProgressStyle};
 use std::io::{IsTerminal, Write};
@@ -30,9 +30,14 @@ pub fn run(global: &GlobalArgs, args: ExportArgs) -> anyhow::Result<()> {
             .run(move |conn| projects::find(conn, project_id))
             .await?
             .ok_or_else(|| anyhow!("no project {project_id}"))?;
-        let export =
-            crate::export::start(&db, &project, request.survey.as_deref(), request.params, request.options)
-                .await?;
+        let export = feedbackd_core::export::start(
+            &db,
+            &project,
+            request.survey.as_deref(),
+            request.params,
+            request.options,
+        )
+        .await?;
         let partial = args.output.as_ref().map(|p| {
             let mut name = p.clone().into_os_string();
             name.push(".part");
@@ -64,7 +69,10 @@ pub fn run(global: &GlobalArgs, args: ExportArgs) -> anyhow::Result<()> {
 }
 
 async fn copy(
-    mut body: futures_util::stream::BoxStream<'static, Result<bytes::Bytes, crate::export::ExportError>>,
+    mut body: futures_util::stream::BoxStream<
+        'static,
+        Result<bytes::Bytes, feedbackd_core::export::ExportError>,
+    >,
     mut out: impl Write,
     rows: &std::sync::atomic::AtomicU64,
     progress: &ProgressBar,

@@ -8,9 +8,9 @@ mod serve;
 mod surveys;
 
 use crate::cli::{Cli, Command, GlobalArgs, RollupsCommand};
-use crate::embedded::EmbeddedPostgres;
-use crate::store::{migrate_once, Backoff, Db};
 use anyhow::Context;
+use feedbackd_store::embedded::EmbeddedPostgres;
+use feedbackd_store::{migrate_once, Backoff, Db};
 use secrecy::SecretString;
 use std::time::{Duration, Instant};
 
@@ -29,7 +29,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Survey(command) => surveys::survey(&cli.global, command),
         Command::ReportLink(command) => admin::report_link(&cli.global, command),
         Command::Openapi => {
-            println!("{}", crate::http::openapi_document().to_pretty_json()?);
+            println!("{}", feedbackd_http::openapi_document().to_pretty_json()?);
             Ok(())
         }
         Command::Seed(args) => seed::run(&cli.global, args),

@@ -4,11 +4,11 @@
 
 use super::Database;
 use crate::cli::SeedArgs;
-use crate::domain::{Scale, SurveyKind};
-use crate::store::bulk;
-use crate::store::surveys;
 use anyhow::{bail, Context};
 use chrono::{DateTime, Duration, Utc};
+use feedbackd_domain::{Scale, SurveyKind};
+use feedbackd_store::bulk;
+use feedbackd_store::surveys;
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use std::fmt::Write as _;
@@ -290,7 +290,7 @@ pub fn run(global: &crate::cli::GlobalArgs, args: SeedArgs) -> anyhow::Result<()
     })?;
     let seeded = started.elapsed().as_secs_f64();
     // Past days go to the day rollups now rather than at the service's next sealing pass.
-    let sealed = crate::store::seals::seal_survey(
+    let sealed = feedbackd_store::seals::seal_survey(
         &mut conn,
         args.project,
         survey.id,

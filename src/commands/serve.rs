@@ -24,7 +24,7 @@ pub fn run(global: &GlobalArgs, args: ServeArgs) -> anyhow::Result<()> {
         let base_url = format!("http://{}:{}", config.listen.ip(), app.port());
         tracing::info!(%base_url, "feedbackd listening");
         if database.is_embedded() {
-            let db = crate::store::Db::new(database.url(), 1);
+            let db = feedbackd_store::Db::new(database.url(), 1);
             demo::announce(&db, &global.data_dir, &base_url).await?;
         }
         app.run_until_stopped().await?;

@@ -5,8 +5,8 @@ use super::admin::print;
 use super::Database;
 use super::Services;
 use crate::cli::{GlobalArgs, SurveyArgs, SurveyCommand, SurveyUpdateArgs};
-use crate::domain::{SurveyEvent, SurveyStatus};
-use crate::manage::{self, ScheduleChange, SurveyPatch, SurveySpec, SurveyView, Transition};
+use feedbackd_core::manage::{self, ScheduleChange, SurveyPatch, SurveySpec, SurveyView, Transition};
+use feedbackd_domain::{SurveyEvent, SurveyStatus};
 use serde::Serialize;
 
 /// `feedbackd survey …`
@@ -27,7 +27,8 @@ pub fn survey(global: &GlobalArgs, command: SurveyCommand) -> anyhow::Result<()>
             })
         }
         SurveyCommand::List { project, output } => {
-            let list = services.block_on(db.run(move |conn| crate::store::surveys::list(conn, project)))?;
+            let list =
+                services.block_on(db.run(move |conn| feedbackd_store::surveys::list(conn, project)))?;
             print(output, &list, || {
                 list.iter()
                     .map(|s| format!("{}  {:<6} {:<8} {}", s.id, s.kind, s.status, s.key))

@@ -5,7 +5,7 @@ use feedbackd::config::Config;
 use serde_json::{json, Value};
 use std::time::Duration;
 
-fn rate(spec: &str) -> feedbackd::ratelimit::RateSpec {
+fn rate(spec: &str) -> feedbackd_core::ratelimit::RateSpec {
     spec.parse().unwrap()
 }
 

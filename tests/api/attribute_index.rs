@@ -8,7 +8,7 @@ use crate::insights_support::*;
 use chrono::{DateTime, Duration, Utc};
 use diesel::sql_types::{BigInt, Int2, Nullable, Text, Uuid as SqlUuid};
 use diesel::RunQueryDsl;
-use feedbackd::manage::indexing::{set_indexed, IndexChange};
+use feedbackd_core::manage::indexing::{set_indexed, IndexChange};
 use std::collections::BTreeMap;
 
 fn utc(s: &str) -> DateTime<Utc> {
@@ -133,14 +133,14 @@ async fn bad_keys_and_full_lists_are_refused() {
     let db = app.db.services();
     for bad in ["", "attributes.", &"k".repeat(65), "a\0b"] {
         let refused = set_indexed(&db, app.fixture.project_id, bad, true).await;
-        assert!(matches!(refused, Err(feedbackd::manage::ManageError::Invalid(_))), "{bad:?}");
+        assert!(matches!(refused, Err(feedbackd_core::manage::ManageError::Invalid(_))), "{bad:?}");
     }
     let missing = set_indexed(&db, uuid::Uuid::new_v4(), "plan", true).await;
-    assert!(matches!(missing, Err(feedbackd::manage::ManageError::NotFound(_))));
+    assert!(matches!(missing, Err(feedbackd_core::manage::ManageError::NotFound(_))));
     let already = index(&app, "platform", true).indexed_attributes.len();
-    for i in already..feedbackd::manage::indexing::MAX_INDEXED {
+    for i in already..feedbackd_core::manage::indexing::MAX_INDEXED {
         assert!(index(&app, &format!("k{i}"), true).changed);
     }
     let full = set_indexed(&db, app.fixture.project_id, "one-more", true).await;
-    assert!(matches!(full, Err(feedbackd::manage::ManageError::Conflict(_))), "{full:?}");
+    assert!(matches!(full, Err(feedbackd_core::manage::ManageError::Conflict(_))), "{full:?}");
 }

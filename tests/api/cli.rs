@@ -88,7 +88,7 @@ fn a_new_key_is_shown_once_and_stored_only_as_its_hash() {
         ),
     );
     assert_eq!(plaintext_anywhere, 0, "the token must not be stored");
-    let hash = hex::encode(feedbackd::domain::hash_token(token));
+    let hash = hex::encode(feedbackd_domain::hash_token(token));
     assert_eq!(count(&mut conn, &format!("SELECT count(*) FROM api_keys WHERE token_hash = '\\x{hash}'")), 1);
     let listed = json(&feedbackd(Some(&db), &["key", "list", "--project", id, "--json"]));
     assert!(listed[0].get("token").is_none() && listed[0].get("token_hash").is_none(), "{listed}");

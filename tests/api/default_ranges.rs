@@ -116,7 +116,7 @@ async fn every_report_states_the_range_it_used() {
 
 #[tokio::test]
 async fn the_openapi_document_states_each_default_range() {
-    let doc = serde_json::to_value(feedbackd::http::openapi_document()).unwrap();
+    let doc = serde_json::to_value(feedbackd_http::openapi_document()).unwrap();
     let description = |path: &str, name: &str| -> String {
         let params = doc["paths"][path]["get"]["parameters"].as_array().unwrap();
         let p = params.iter().find(|p| p["name"] == name).unwrap_or_else(|| panic!("{path} has no {name}"));

@@ -3,10 +3,10 @@
 
 use diesel::{Connection, PgConnection, RunQueryDsl};
 use feedbackd::config::Config;
-use feedbackd::domain::{KeyKind, Scope, SurveyKind, SurveyStatus};
-use feedbackd::manage::{self, SurveySpec};
 use feedbackd::startup::Application;
-use feedbackd::store::Db;
+use feedbackd_core::manage::{self, SurveySpec};
+use feedbackd_domain::{KeyKind, Scope, SurveyKind, SurveyStatus};
+use feedbackd_store::Db;
 use secrecy::SecretString;
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
@@ -121,7 +121,7 @@ fn ensure_template() -> String {
         diesel::sql_query(format!("CREATE DATABASE {building}")).execute(&mut admin).unwrap();
         {
             let mut conn = PgConnection::establish(&url_for(&building)).unwrap();
-            feedbackd::store::run_migrations(&mut conn).expect("migrating the template");
+            feedbackd_store::run_migrations(&mut conn).expect("migrating the template");
         }
         diesel::sql_query(format!("ALTER DATABASE {building} RENAME TO {name}")).execute(&mut admin).unwrap();
     }
@@ -217,7 +217,7 @@ pub struct TestApp {
 
 /// Lifts the rate limits, for tests that load the service from one address on purpose.
 pub fn without_rate_limits(config: &mut Config) {
-    let unlimited: feedbackd::ratelimit::RateSpec = "1000000/s".parse().unwrap();
+    let unlimited: feedbackd_core::ratelimit::RateSpec = "1000000/s".parse().unwrap();
     config.rate_limits.ip = unlimited;
     config.rate_limits.project = unlimited;
     config.rate_limits.respondent = unlimited;

@@ -4,8 +4,8 @@
 use crate::helpers::{fixture, spawn_app, spawn_app_with, start_server, without_rate_limits};
 use diesel::{Connection, PgConnection, RunQueryDsl};
 use feedbackd::config::Config;
-use feedbackd::domain::KeyKind;
-use feedbackd::embedded::EmbeddedPostgres;
+use feedbackd_domain::KeyKind;
+use feedbackd_store::embedded::EmbeddedPostgres;
 use rand::{Rng, SeedableRng};
 use secrecy::ExposeSecret;
 use serde_json::json;
@@ -149,7 +149,7 @@ async fn every_acknowledged_answer_survives_a_database_restart_exactly_once() {
     let url = pg.url();
     let fixture = {
         let mut conn = PgConnection::establish(url.expose_secret()).unwrap();
-        feedbackd::store::run_migrations(&mut conn).unwrap();
+        feedbackd_store::run_migrations(&mut conn).unwrap();
         fixture(url.expose_secret(), &[])
     };
     let mut config = Config::for_tests();
@@ -201,9 +201,10 @@ async fn every_acknowledged_answer_survives_a_database_restart_exactly_once() {
     let mut conn = PgConnection::establish(url.expose_secret()).unwrap();
     // A key made after the restart is not in any cache: its lookup must go through the
     // pool, whose old connections the restart killed, and still succeed.
-    let db = feedbackd::store::Db::new(&url, 2);
-    let fresh =
-        feedbackd::manage::create_key(&db, fixture.project_id, KeyKind::Publishable, &[], "").await.unwrap();
+    let db = feedbackd_store::Db::new(&url, 2);
+    let fresh = feedbackd_core::manage::create_key(&db, fixture.project_id, KeyKind::Publishable, &[], "")
+        .await
+        .unwrap();
     let refused = send_until_acknowledged(&client, &address, &fresh.token, Uuid::now_v7(), 5).await;
     eprintln!("a key made after the restart was refused {refused} times before it worked");
     let ids = acknowledged.iter().map(|id| format!("'{id}'")).collect::<Vec<_>>().join(",");

@@ -4,8 +4,8 @@
 use crate::helpers::{spawn_app_with, without_rate_limits};
 use crate::insights_support::*;
 use chrono::{DateTime, Duration, Utc};
-use feedbackd::domain::{KeyKind, Scope};
-use feedbackd::manage;
+use feedbackd_core::manage;
+use feedbackd_domain::{KeyKind, Scope};
 
 fn utc(s: &str) -> DateTime<Utc> {
     s.parse().unwrap()
@@ -136,7 +136,7 @@ async fn read_api_needs_a_secret_key_with_responses_read() {
 
     // Another project's survey is not found.
     let other = manage::create_project(&db, "Other", &[]).await.unwrap();
-    let (nps, active) = (feedbackd::domain::SurveyKind::Nps, feedbackd::domain::SurveyStatus::Active);
+    let (nps, active) = (feedbackd_domain::SurveyKind::Nps, feedbackd_domain::SurveyStatus::Active);
     let spec = manage::SurveySpec::new("theirs".into(), nps, "Q?".into(), active);
     let theirs = manage::create_survey(&db, other.id, spec).await.unwrap();
     let (status, body) = app.read(&format!("/v1/surveys/{}/summary", theirs.id)).await;

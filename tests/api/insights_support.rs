@@ -110,7 +110,7 @@ pub fn insert_sealed(app: &TestApp, survey_id: Uuid, rows: Vec<Row>, seal_before
     insert(app, survey_id, early);
     let mut conn = app.db.connect();
     let steps =
-        feedbackd::store::seals::seal_survey(&mut conn, app.fixture.project_id, survey_id, seal_before)
+        feedbackd_store::seals::seal_survey(&mut conn, app.fixture.project_id, survey_id, seal_before)
             .expect("sealing");
     assert!(steps > 0, "nothing was sealed");
     insert(app, survey_id, late);

@@ -1,7 +1,7 @@
 use crate::helpers::spawn_app;
 use crate::mgmt_support::{call, json, other_project, secret_key};
-use feedbackd::domain::Scope;
-use feedbackd::http::{Access, ENDPOINTS};
+use feedbackd_domain::Scope;
+use feedbackd_http::{Access, ENDPOINTS};
 use reqwest::{Method, StatusCode};
 use serde_json::json;
 use uuid::Uuid;

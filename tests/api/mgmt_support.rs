@@ -2,8 +2,8 @@
 //! second project, and requests with a bearer token.
 
 use crate::helpers::{fixture, wait, Fixture, TestApp};
-use feedbackd::domain::{KeyKind, Scope};
-use feedbackd::manage;
+use feedbackd_core::manage;
+use feedbackd_domain::{KeyKind, Scope};
 use reqwest::{Method, Response};
 use serde_json::Value;
 

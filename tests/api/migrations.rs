@@ -1,5 +1,5 @@
 use crate::helpers::{count, TestDb};
-use feedbackd::store::{has_pending_migrations, run_migrations};
+use feedbackd_store::{has_pending_migrations, run_migrations};
 
 #[test]
 fn migrations_apply_on_an_empty_database_and_are_idempotent() {

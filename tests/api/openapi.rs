@@ -1,5 +1,5 @@
 use crate::helpers::spawn_app;
-use feedbackd::http::{Access, ENDPOINTS};
+use feedbackd_http::{Access, ENDPOINTS};
 use serde_json::Value;
 use std::collections::BTreeSet;
 
@@ -64,7 +64,7 @@ async fn every_mounted_route_is_documented_and_nothing_else() {
 
 #[tokio::test]
 async fn every_keyed_operation_documents_the_common_problems() {
-    let doc = feedbackd::http::openapi_document();
+    let doc = feedbackd_http::openapi_document();
     let doc = serde_json::to_value(doc).unwrap();
     // Report pages (`Access::Session`) answer HTML error pages instead, documented per handler.
     for e in ENDPOINTS.iter().filter(|e| matches!(e.access, Access::Publishable | Access::Secret(_))) {
@@ -85,7 +85,7 @@ async fn every_keyed_operation_documents_the_common_problems() {
 
 #[tokio::test]
 async fn every_operation_has_a_short_summary_a_description_and_a_url_safe_id() {
-    let doc = serde_json::to_value(feedbackd::http::openapi_document()).unwrap();
+    let doc = serde_json::to_value(feedbackd_http::openapi_document()).unwrap();
     assert_eq!(doc["servers"][0]["url"], "/");
     for (path, item) in doc["paths"].as_object().unwrap() {
         for (method, op) in item.as_object().unwrap() {

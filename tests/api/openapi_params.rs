@@ -22,7 +22,7 @@ fn limit_schema(doc: &Value, path: &str) -> (i64, i64) {
 #[tokio::test]
 async fn limit_bounds_in_the_schema_are_the_ones_the_service_applies() {
     let app = spawn_app_with(without_rate_limits).await;
-    let doc = serde_json::to_value(feedbackd::http::openapi_document()).unwrap();
+    let doc = serde_json::to_value(feedbackd_http::openapi_document()).unwrap();
     for (path, url) in [
         ("/v1/responses", "/v1/responses?"),
         ("/v1/surveys/{survey}/breakdown", "/v1/surveys/nps-main/breakdown?"),
@@ -39,7 +39,7 @@ async fn limit_bounds_in_the_schema_are_the_ones_the_service_applies() {
 #[tokio::test]
 async fn the_attribute_filter_is_a_deep_object_that_filters_as_the_dotted_form() {
     let app = spawn_app_with(without_rate_limits).await;
-    let doc = serde_json::to_value(feedbackd::http::openapi_document()).unwrap();
+    let doc = serde_json::to_value(feedbackd_http::openapi_document()).unwrap();
     for path in ["/v1/responses", "/v1/surveys/{survey}/summary", "/v1/exports/responses"] {
         let parameters = doc["paths"][path]["get"]["parameters"].as_array().unwrap();
         let attributes = parameters.iter().find(|p| p["name"] == "attributes").expect(path);

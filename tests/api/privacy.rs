@@ -8,7 +8,7 @@ use crate::mgmt_support::{call, json, other_project, secret_key};
 use chrono::{DateTime, Duration, DurationRound, Utc};
 use diesel::sql_types::{Double, Integer, Timestamptz, Uuid as SqlUuid};
 use diesel::RunQueryDsl;
-use feedbackd::domain::Scope;
+use feedbackd_domain::Scope;
 use reqwest::Method;
 use std::collections::BTreeMap;
 use std::process::Command;

@@ -3,7 +3,7 @@
 
 use crate::helpers::{spawn_app, spawn_app_with, TestApp};
 use crate::mgmt_support::{call, json, secret_key};
-use feedbackd::domain::Scope;
+use feedbackd_domain::Scope;
 use reqwest::{Method, Response};
 use serde_json::{json, Value};
 

@@ -5,8 +5,8 @@ use crate::helpers::{spawn_app, TestApp};
 use crate::insights_support::{insert, random_rows, survey_id, Row};
 use crate::mgmt_support::{other_project, secret_key};
 use chrono::{Duration, DurationRound, Utc};
-use feedbackd::domain::Scope;
-use feedbackd::http::{Access, ENDPOINTS};
+use feedbackd_domain::Scope;
+use feedbackd_http::{Access, ENDPOINTS};
 use reqwest::header::{CONTENT_SECURITY_POLICY, CONTENT_TYPE, LOCATION, SET_COOKIE};
 use reqwest::{Client, Response, StatusCode};
 

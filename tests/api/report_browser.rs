@@ -9,7 +9,7 @@ use crate::insights_support::{insert, random_rows, survey_id, Row};
 use crate::mgmt_support::{call, json, secret_key};
 use crate::report::summary;
 use chrono::{Duration, Utc};
-use feedbackd::domain::Scope;
+use feedbackd_domain::Scope;
 use serde_json::Value;
 use tokio::process::Command;
 

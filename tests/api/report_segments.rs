@@ -5,7 +5,7 @@ use crate::helpers::spawn_app;
 use crate::insights_support::{insert, Row};
 use crate::report::{page, session};
 use chrono::{DateTime, Duration, Utc};
-use feedbackd::report::MIN_SEGMENT_ANSWERS;
+use feedbackd_http::pages::MIN_SEGMENT_ANSWERS;
 
 /// `n` answers with `score` on `platform`, an hour apart from `start`.
 fn answers(n: usize, score: i16, platform: Option<&'static str>, start: DateTime<Utc>) -> Vec<Row> {

@@ -7,7 +7,7 @@ use crate::insights_support::{insert, random_rows};
 use chrono::{DateTime, Duration, DurationRound, Utc};
 use diesel::sql_types::{Array, Uuid as SqlUuid};
 use diesel::RunQueryDsl;
-use feedbackd::store::seals;
+use feedbackd_store::seals;
 
 /// Day cells that differ from the sum of their hours, over the survey's sealed days, plus
 /// day rows of days not sealed (there must be none).
@@ -27,7 +27,7 @@ fn cells_off(app: &TestApp) -> i64 {
 
 fn sealed_before(app: &TestApp) -> Option<DateTime<Utc>> {
     let mut conn = app.db.connect();
-    feedbackd::store::insights::sealed_before(&mut conn, app.fixture.project_id, app.fixture.nps_survey_id)
+    feedbackd_store::insights::sealed_before(&mut conn, app.fixture.project_id, app.fixture.nps_survey_id)
         .unwrap()
 }
 

@@ -3,7 +3,7 @@
 
 use crate::helpers::{spawn_app_with, without_rate_limits, TestApp};
 use crate::mgmt_support::{call, secret_key};
-use feedbackd::domain::Scope;
+use feedbackd_domain::Scope;
 use reqwest::Method;
 use serde_json::{json, Value};
 use std::collections::HashMap;
