@@ -1,29 +1,8 @@
 //! What is kept of the client's IP address, per the project's policy.
 
+pub use feedbackd_domain::IpPolicy;
 use ipnet::{IpNet, Ipv4Net, Ipv6Net};
 use std::net::IpAddr;
-
-/// A project's policy for client addresses.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
-pub enum IpPolicy {
-    /// Keep nothing (the default).
-    Drop,
-    /// Keep the network only: IPv4 /24, IPv6 /48.
-    Truncate,
-    /// Keep the whole address.
-    Keep,
-}
-
-impl IpPolicy {
-    /// The name stored in `projects.ip_policy`.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            IpPolicy::Drop => "drop",
-            IpPolicy::Truncate => "truncate",
-            IpPolicy::Keep => "keep",
-        }
-    }
-}
 
 /// `drop` (the default) keeps nothing; `truncate` keeps the network (IPv4 /24, IPv6 /48),
 /// enough for abuse analysis but not to single out a person; `keep` keeps the address.
