@@ -6,6 +6,7 @@ use crate::cli::{
     GlobalArgs, KeyCommand, OutputArgs, ProjectCommand, ProjectUpdateArgs, ReportLinkCommand,
     RetentionCommand,
 };
+use crate::domain::StoredScope;
 use crate::manage::report_links::{self, LinkSpec, LinkView};
 use crate::manage::{self, FatigueChange, ProjectChange, ProjectSettings};
 use crate::privacy;
@@ -139,7 +140,7 @@ pub fn key(global: &GlobalArgs, command: KeyCommand) -> anyhow::Result<()> {
                             k.kind,
                             k.prefix,
                             state,
-                            k.scopes.join(","),
+                            k.scopes.iter().map(StoredScope::as_str).collect::<Vec<_>>().join(","),
                             k.name
                         )
                     })

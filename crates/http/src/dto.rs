@@ -199,7 +199,7 @@ impl FollowUpIn {
                 )]);
             }
         }
-        Ok(FollowUp { comment, category: self.category.map(|c| c.as_str().to_string()) })
+        Ok(FollowUp { comment, category: self.category })
     }
 }
 

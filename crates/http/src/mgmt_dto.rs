@@ -2,8 +2,8 @@
 
 use feedbackd_domain::fatigue::Refusal;
 use feedbackd_domain::{
-    Fatigue, KeyKind, Presentation, Scale, Schedule, ScheduleTime, Scope, SurveyEvent, SurveyKind,
-    SurveyStatus, Targeting,
+    Fatigue, KeyKind, Presentation, Scale, Schedule, ScheduleTime, Scope, StoredScope, SurveyEvent,
+    SurveyKind, SurveyStatus, Targeting,
 };
 use feedbackd_core::manage::report_links::LinkView;
 use feedbackd_core::manage::{CreatedKey, ScheduleChange, SurveyPatch, SurveyView};
@@ -178,11 +178,13 @@ pub struct KeyIn {
 #[derive(Debug, Serialize, ToSchema)]
 pub struct KeyOut {
     pub id: Uuid,
-    pub kind: String,
+    #[schema(value_type = String)]
+    pub kind: KeyKind,
     pub name: String,
     /// The token's first characters, to recognise it.
     pub prefix: String,
-    pub scopes: Vec<String>,
+    #[schema(value_type = Vec<String>)]
+    pub scopes: Vec<StoredScope>,
     pub created_at: DateTime<Utc>,
     pub last_used_at: Option<DateTime<Utc>>,
     pub revoked_at: Option<DateTime<Utc>>,

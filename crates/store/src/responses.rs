@@ -9,6 +9,7 @@ use diesel::pg::Pg;
 use diesel::prelude::*;
 use diesel::query_builder::{AstPass, Query, QueryFragment, QueryId};
 use diesel::sql_types::{self as sql, Array, Nullable};
+use feedbackd_domain::Category;
 use std::collections::{HashMap, HashSet};
 use std::time::Duration;
 use uuid::Uuid;
@@ -133,7 +134,7 @@ struct UnnestInsert {
     respondent_id: Vec<Option<String>>,
     score: Vec<Option<i16>>,
     comment: Vec<Option<String>>,
-    category: Vec<Option<String>>,
+    category: Vec<Option<Category>>,
     attributes: Vec<serde_json::Value>,
     context: Vec<serde_json::Value>,
     client_ip: Vec<Option<ipnet::IpNet>>,
@@ -164,7 +165,7 @@ impl UnnestInsert {
             q.respondent_id.push(r.respondent_id.clone());
             q.score.push(r.score);
             q.comment.push(r.comment.clone());
-            q.category.push(r.category.clone());
+            q.category.push(r.category);
             q.attributes.push(r.attributes.clone());
             q.context.push(r.context.clone());
             q.client_ip.push(r.client_ip);
@@ -272,7 +273,7 @@ fn existing_surveys<'a>(
 #[derive(Debug, Clone)]
 pub struct FollowUp {
     pub comment: Option<String>,
-    pub category: Option<String>,
+    pub category: Option<Category>,
 }
 
 /// What [`add_follow_up`] found.
@@ -287,7 +288,13 @@ pub enum FollowUpOutcome {
 }
 
 /// survey_id, comment, category, received_at of an answer being followed up.
-type FollowUpTarget = (Uuid, Option<String>, Option<String>, DateTime<Utc>);
+type FollowUpTarget = (Uuid, Option<String>, Option<Category>, DateTime<Utc>);
+
+/// Whether a follow-up's value may be stored over `old`: it says nothing, there is nothing
+/// yet, or it says the same.
+fn fits<T: PartialEq>(old: &Option<T>, new: &Option<T>) -> bool {
+    new.is_none() || old.is_none() || old == new
+}
 
 /// Adds a comment and category to an answer that has none yet. Publishable keys are public,
 /// so a follow-up can fill in an answer but never overwrite what it said, and only while
@@ -309,7 +316,6 @@ pub fn add_follow_up(
         let Some((survey_id, comment, category, received_at)) = current else {
             return Ok(FollowUpOutcome::NotFound);
         };
-        let fits = |old: &Option<String>, new: &Option<String>| new.is_none() || old.is_none() || old == new;
         if !fits(&comment, &follow_up.comment) || !fits(&category, &follow_up.category) {
             return Ok(FollowUpOutcome::Conflict);
         }
@@ -322,7 +328,7 @@ pub fn add_follow_up(
             diesel::update(responses::table.find((project_id, id)))
                 .set((
                     responses::comment.eq(comment.or_else(|| follow_up.comment.clone())),
-                    responses::category.eq(category.or_else(|| follow_up.category.clone())),
+                    responses::category.eq(category.or(follow_up.category)),
                     responses::updated_at.eq(diesel::dsl::now),
                 ))
                 .execute(conn)?;

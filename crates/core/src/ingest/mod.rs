@@ -42,18 +42,17 @@ struct SurveyRules {
     schedule: Schedule,
 }
 
-impl TryFrom<&Survey> for SurveyRules {
-    type Error = String;
-    fn try_from(s: &Survey) -> Result<Self, String> {
-        Ok(SurveyRules {
+impl From<&Survey> for SurveyRules {
+    fn from(s: &Survey) -> Self {
+        SurveyRules {
             id: s.id,
             version: s.version,
-            kind: s.kind.parse()?,
+            kind: s.kind,
             scale: s.scale(),
-            status: s.status.parse()?,
+            status: s.status,
             created_at: s.created_at,
             schedule: s.schedule(),
-        })
+        }
     }
 }
 
@@ -279,10 +278,10 @@ impl Ingestor {
             respondent_id: s.respondent_id,
             score,
             comment: s.comment,
-            category: s.category.map(|c| c.as_str().to_string()),
+            category: s.category,
             attributes: Value::Object(s.attributes),
             context: Value::Object(s.context),
-            client_ip: client_ip.and_then(|ip| ip::apply_policy(&project.ip_policy, ip)),
+            client_ip: client_ip.and_then(|ip| ip::apply_policy(project.ip_policy, ip)),
             client_time: s.client_time,
             answered_at: time.counted_at,
             late: time.late,
@@ -299,10 +298,7 @@ impl Ingestor {
             .get_or_load((project_id, reference.clone()), || async move {
                 let survey =
                     self.db.run(move |conn| surveys::find_by_ref(conn, project_id, &reference)).await?;
-                survey
-                    .map(|s| SurveyRules::try_from(&s))
-                    .transpose()
-                    .map_err(|e| IngestError::Store(feedbackd_store::StoreError::Internal(e)))
+                Ok(survey.as_ref().map(SurveyRules::from))
             })
             .await
     }

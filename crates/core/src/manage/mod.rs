@@ -67,7 +67,7 @@ pub fn update_project_privacy(
     retention_days: Option<Option<i32>>,
     ip_policy: Option<crate::ingest::ip::IpPolicy>,
 ) -> Result<Project, ManageError> {
-    feedbackd_store::privacy::update_privacy(conn, project_id, retention_days, ip_policy.map(|p| p.as_str()))?;
+    feedbackd_store::privacy::update_privacy(conn, project_id, retention_days, ip_policy)?;
     projects::find(conn, project_id)?.ok_or_else(|| ManageError::NotFound(format!("no project {project_id}")))
 }
 
@@ -140,14 +140,14 @@ pub fn create_key(
     }
     require_project(conn, project_id)?;
     let token = NewToken::generate(kind);
-    let mut scope_names: Vec<String> = scopes.iter().map(|s| s.as_str().to_string()).collect();
-    scope_names.sort();
+    let mut scope_names = scopes.to_vec();
+    scope_names.sort_by_key(|s| s.as_str());
     scope_names.dedup();
     let key = keys::create(
         conn,
         &NewApiKey {
             project_id,
-            kind: kind.as_str(),
+            kind,
             name,
             prefix: &token.display_prefix,
             token_hash: &token.hash,
@@ -221,13 +221,13 @@ pub fn create_survey_with(
     let new = NewSurvey {
         project_id,
         key: spec.key,
-        kind: spec.kind.as_str(),
+        kind: spec.kind,
         question: spec.question.trim(),
         scale_min: scale.map(|s| s.min),
         scale_max: scale.map(|s| s.max),
         presentation: to_json(presentation)?,
         targeting: to_json(targeting)?,
-        status: spec.status.as_str(),
+        status: spec.status,
         opens_at: schedule.opens_at,
         closes_at: schedule.closes_at,
         response_limit: schedule.response_limit,

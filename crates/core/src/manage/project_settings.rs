@@ -3,7 +3,7 @@
 //! Privacy settings are shown but set only by the operator's CLI (`update_project_privacy`).
 
 use super::{check_name, parse_origins, to_json, ManageError};
-use feedbackd_domain::{parse_time_zone, Fatigue, FieldError};
+use feedbackd_domain::{parse_time_zone, Fatigue, FieldError, IpPolicy};
 use crate::ratelimit::{parse_project_rates, ProjectRates, RateSpec};
 use feedbackd_store::models::{Project, ProjectSettingsChanges};
 use feedbackd_store::projects;
@@ -31,7 +31,8 @@ pub struct ProjectSettings {
     #[schema(required)]
     pub retention_days: Option<i32>,
     /// What is kept of client addresses. Set with `feedbackd project update`.
-    pub ip_policy: String,
+    #[schema(value_type = String)]
+    pub ip_policy: IpPolicy,
     /// Attribute keys with rollups of their own. Set with `feedbackd project index`.
     pub indexed_attributes: Vec<String>,
     pub created_at: DateTime<Utc>,

@@ -147,7 +147,7 @@ pub fn create_link(
         }
         let found = surveys::find_by_ref(conn, project_id, survey)?
             .ok_or_else(|| ManageError::NotFound(format!("no survey {survey:?} in this project")))?;
-        if found.kind == SurveyKind::Text.as_str() {
+        if found.kind == SurveyKind::Text {
             return Err(ManageError::Invalid(vec![FieldError::new(
                 "survey",
                 "is a text survey: it has no report page to share",

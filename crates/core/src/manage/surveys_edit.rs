@@ -53,8 +53,8 @@ impl TryFrom<Survey> for SurveyView {
         };
         let (scale, schedule) = (s.scale(), s.schedule());
         Ok(SurveyView {
-            kind: s.kind.parse().map_err(|e| broken("kind", &e))?,
-            status: s.status.parse().map_err(|e| broken("status", &e))?,
+            kind: s.kind,
+            status: s.status,
             presentation: serde_json::from_value(s.presentation.clone())
                 .map_err(|e| broken("presentation", &e))?,
             targeting: serde_json::from_value(s.targeting.clone()).map_err(|e| broken("targeting", &e))?,
@@ -103,7 +103,7 @@ pub fn list_surveys(
     status: Option<SurveyStatus>,
 ) -> Result<Vec<SurveyView>, ManageError> {
     let rows = match status {
-        Some(status) => surveys::list_by_status(conn, project_id, status.as_str())?,
+        Some(status) => surveys::list_by_status(conn, project_id, status)?,
         None => surveys::list(conn, project_id)?,
     };
     rows.into_iter().map(SurveyView::try_from).collect()
@@ -263,7 +263,7 @@ pub fn set_survey_status(
             Transition::Archive => EventKind::Archived,
         };
         record(conn, project_id, current.id, kind, json!({"from": view.status}))?;
-        surveys::set_status(conn, project_id, current.id, target.as_str())?.try_into()
+        surveys::set_status(conn, project_id, current.id, target)?.try_into()
     })
 }
 
