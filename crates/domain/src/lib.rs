@@ -6,6 +6,7 @@ pub mod history;
 mod ip_policy;
 mod keys;
 mod presentation;
+mod respondent;
 mod schedule_time;
 #[cfg(feature = "diesel")]
 mod sql;
@@ -19,6 +20,7 @@ pub use history::{EventKind, SurveyEvent};
 pub use ip_policy::IpPolicy;
 pub use keys::{hash_token, parse_share_token, KeyKind, NewToken, Scope, StoredScope, SHARE_TOKEN_PREFIX};
 pub use presentation::{FollowUpQuestion, Labels, LocalizedTexts, Presentation};
+pub use respondent::{RespondentId, RespondentIdError};
 pub use schedule_time::{parse_time_zone, ScheduleTime};
 pub use survey::{Scale, Schedule, SurveyKind, SurveyStatus};
 pub use targeting::{Filter, FilterGroup, FilterOp, FilterRule, FilterValue, Scalar, Targeting};

@@ -4,7 +4,9 @@
 //! table's check forbids it, so a bug or a newer version's row) fails the read with a
 //! deserialization error naming the value; nothing panics.
 
-use super::{Category, EventKind, IpPolicy, KeyKind, Scope, StoredScope, SurveyKind, SurveyStatus};
+use super::{
+    Category, EventKind, IpPolicy, KeyKind, RespondentId, Scope, StoredScope, SurveyKind, SurveyStatus,
+};
 use diesel::deserialize::{self, FromSql};
 use diesel::pg::{Pg, PgValue};
 use diesel::serialize::{self, IsNull, Output, ToSql};
@@ -31,7 +33,17 @@ macro_rules! text_value {
     )+};
 }
 
-text_value!(SurveyKind, SurveyStatus, KeyKind, Scope, StoredScope, Category, IpPolicy, EventKind);
+text_value!(
+    SurveyKind,
+    SurveyStatus,
+    KeyKind,
+    Scope,
+    StoredScope,
+    Category,
+    IpPolicy,
+    EventKind,
+    RespondentId
+);
 
 fn unreadable(ty: &str, raw: &str, error: impl Display) -> Box<dyn std::error::Error + Send + Sync> {
     format!("stored value {raw:?} is not a {ty}: {error}").into()

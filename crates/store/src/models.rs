@@ -2,7 +2,8 @@
 
 use super::schema::{api_keys, projects, report_links, responses, surveys};
 use feedbackd_domain::{
-    Category, IpPolicy, KeyKind, Scale, Schedule, Scope, StoredScope, SurveyKind, SurveyStatus,
+    Category, IpPolicy, KeyKind, RespondentId, Scale, Schedule, Scope, StoredScope, SurveyKind,
+    SurveyStatus,
 };
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
@@ -196,7 +197,7 @@ pub struct NewAnswer {
     pub id: Uuid,
     pub survey_id: Uuid,
     pub survey_version: i32,
-    pub respondent_id: Option<String>,
+    pub respondent_id: Option<RespondentId>,
     pub score: Option<i16>,
     pub comment: Option<String>,
     pub category: Option<Category>,

@@ -15,7 +15,7 @@ pub use writer::{Writer, WriterHandle};
 use crate::auth::Principal;
 use crate::cache::{ProjectCache, Subscriber};
 use crate::settings::{Limits, SpamConfig};
-use feedbackd_domain::{FieldError, Scale, Schedule, SurveyKind, SurveyStatus};
+use feedbackd_domain::{FieldError, RespondentId, Scale, Schedule, SurveyKind, SurveyStatus};
 use feedbackd_store::models::{NewAnswer, Survey};
 use feedbackd_store::notify::Table;
 use feedbackd_store::responses::{self, FollowUp, FollowUpOutcome, Stored};
@@ -228,6 +228,13 @@ impl Ingestor {
         let project = &principal.project;
         let survey = self.survey_rules(project.id, &s.survey).await?;
         let mut errors = s.errors;
+        let respondent_id = s
+            .respondent_id
+            .map(RespondentId::parse)
+            .transpose()
+            .map_err(|e| errors.push(FieldError::new("respondent_id", e.to_string())))
+            .ok()
+            .flatten();
         let score = match &survey {
             None => {
                 errors.push(FieldError::new("survey", format!("no survey {:?} in this project", s.survey)));
@@ -275,7 +282,7 @@ impl Ingestor {
             id: s.id.unwrap_or_else(Uuid::now_v7),
             survey_id: survey.id,
             survey_version: survey.version,
-            respondent_id: s.respondent_id,
+            respondent_id,
             score,
             comment: s.comment,
             category: s.category,

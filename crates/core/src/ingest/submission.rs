@@ -22,6 +22,7 @@ pub struct Submission {
     pub score: Option<i64>,
     pub comment: Option<String>,
     pub category: Option<Category>,
+    /// As sent: [`super::Ingestor`] checks it while building the row (`RespondentId`).
     pub respondent_id: Option<String>,
     pub attributes: Map<String, Value>,
     pub context: Map<String, Value>,
