@@ -22,7 +22,7 @@ pub use keys::{hash_token, parse_share_token, KeyKind, NewToken, Scope, StoredSc
 pub use presentation::{FollowUpQuestion, Labels, LocalizedTexts, Presentation};
 pub use respondent::{RespondentId, RespondentIdError};
 pub use schedule_time::{parse_time_zone, ScheduleTime};
-pub use survey::{Scale, Schedule, SurveyKind, SurveyStatus};
+pub use survey::{Scale, Schedule, Score, SurveyKind, SurveyStatus};
 pub use targeting::{Filter, FilterGroup, FilterOp, FilterRule, FilterValue, Scalar, Targeting};
 pub use triggers::{Triggers, UrlMatch, UrlPattern};
 

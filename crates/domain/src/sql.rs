@@ -5,12 +5,12 @@
 //! deserialization error naming the value; nothing panics.
 
 use super::{
-    Category, EventKind, IpPolicy, KeyKind, RespondentId, Scope, StoredScope, SurveyKind, SurveyStatus,
+    Category, EventKind, IpPolicy, KeyKind, RespondentId, Scope, Score, StoredScope, SurveyKind, SurveyStatus,
 };
 use diesel::deserialize::{self, FromSql};
 use diesel::pg::{Pg, PgValue};
 use diesel::serialize::{self, IsNull, Output, ToSql};
-use diesel::sql_types::Text;
+use diesel::sql_types::{SmallInt, Text};
 use std::fmt::Display;
 use std::io::Write;
 
@@ -47,4 +47,11 @@ text_value!(
 
 fn unreadable(ty: &str, raw: &str, error: impl Display) -> Box<dyn std::error::Error + Send + Sync> {
     format!("stored value {raw:?} is not a {ty}: {error}").into()
+}
+
+impl ToSql<SmallInt, Pg> for Score {
+    fn to_sql<'b>(&'b self, out: &mut Output<'b, '_, Pg>) -> serialize::Result {
+        out.write_all(&self.get().to_be_bytes())?;
+        Ok(IsNull::No)
+    }
 }

@@ -2,7 +2,7 @@
 
 use super::schema::{api_keys, projects, report_links, responses, surveys};
 use feedbackd_domain::{
-    Category, IpPolicy, KeyKind, RespondentId, Scale, Schedule, Scope, StoredScope, SurveyKind,
+    Category, IpPolicy, KeyKind, RespondentId, Scale, Schedule, Scope, Score, StoredScope, SurveyKind,
     SurveyStatus,
 };
 use chrono::{DateTime, Utc};
@@ -198,7 +198,7 @@ pub struct NewAnswer {
     pub survey_id: Uuid,
     pub survey_version: i32,
     pub respondent_id: Option<RespondentId>,
-    pub score: Option<i16>,
+    pub score: Option<Score>,
     pub comment: Option<String>,
     pub category: Option<Category>,
     pub attributes: Value,

@@ -9,7 +9,7 @@ use diesel::pg::Pg;
 use diesel::prelude::*;
 use diesel::query_builder::{AstPass, Query, QueryFragment, QueryId};
 use diesel::sql_types::{self as sql, Array, Nullable};
-use feedbackd_domain::{Category, RespondentId};
+use feedbackd_domain::{Category, RespondentId, Score};
 use std::collections::{HashMap, HashSet};
 use std::time::Duration;
 use uuid::Uuid;
@@ -94,7 +94,7 @@ pub fn insert_batch(
 /// What makes two answers the same answer given twice: project, respondent, survey, score
 /// and comment (trimmed). Answers without a respondent or a comment are never repeats:
 /// nothing tells two people's bare scores apart.
-fn repeat_key(r: &NewAnswer) -> Option<(Uuid, &RespondentId, Uuid, Option<i16>, &str)> {
+fn repeat_key(r: &NewAnswer) -> Option<(Uuid, &RespondentId, Uuid, Option<Score>, &str)> {
     let comment = r.comment.as_deref()?.trim_matches(BLANKS);
     Some((r.project_id, r.respondent_id.as_ref()?, r.survey_id, r.score, comment))
 }
@@ -132,7 +132,7 @@ struct UnnestInsert {
     survey_id: Vec<Uuid>,
     survey_version: Vec<i32>,
     respondent_id: Vec<Option<RespondentId>>,
-    score: Vec<Option<i16>>,
+    score: Vec<Option<Score>>,
     comment: Vec<Option<String>>,
     category: Vec<Option<Category>>,
     attributes: Vec<serde_json::Value>,
