@@ -37,7 +37,7 @@ fn main() {
         name: "bench".into(),
         allowed_origins: vec![],
         retention_days: None,
-        ip_policy: "drop".into(),
+        ip_policy: feedbackd_domain::IpPolicy::Drop,
         indexed_attributes: vec![],
         rate_limits: None,
         created_at: chrono::Utc::now(),

@@ -9,6 +9,7 @@ use crate::cli::{
 use feedbackd_core::manage::report_links::{self, LinkSpec, LinkView};
 use feedbackd_core::manage::{self, FatigueChange, PrivacyChange, ProjectChange, ProjectSettings};
 use feedbackd_core::privacy;
+use feedbackd_domain::StoredScope;
 use serde::Serialize;
 
 /// `feedbackd project …`
@@ -137,7 +138,7 @@ pub fn key(global: &GlobalArgs, command: KeyCommand) -> anyhow::Result<()> {
                             k.kind,
                             k.prefix,
                             state,
-                            k.scopes.join(","),
+                            k.scopes.iter().map(StoredScope::as_str).collect::<Vec<_>>().join(","),
                             k.name
                         )
                     })

@@ -247,7 +247,7 @@ pub fn run(global: &crate::cli::GlobalArgs, args: SeedArgs) -> anyhow::Result<()
     let mut conn = bulk::connect(database.url())?;
     let survey = surveys::find_by_ref(&mut conn, args.project, &args.survey)?
         .with_context(|| format!("no survey {:?} in project {}", args.survey, args.project))?;
-    let kind: SurveyKind = survey.kind.parse().map_err(anyhow::Error::msg)?;
+    let kind = survey.kind;
     let scale = survey.scale().or_else(|| kind.default_scale());
     let end = Utc::now().timestamp();
     let start = end - i64::from(args.days) * 86_400;

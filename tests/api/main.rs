@@ -42,5 +42,6 @@ mod snippets;
 mod survey_schedule;
 mod surveys;
 mod targeting;
+mod typed_rows;
 mod widget_config;
 mod widget_package;

@@ -3,7 +3,7 @@
 //! its project, made anywhere, empties the project's entries at once ([`crate::cache`]).
 
 use crate::cache::{ProjectCache, Subscriber};
-use feedbackd_domain::{hash_token, KeyKind, Scope};
+use feedbackd_domain::{hash_token, KeyKind, Scope, StoredScope};
 use feedbackd_store::models::{ApiKey, Project};
 use feedbackd_store::notify::Table;
 use feedbackd_store::{keys, projects, Db, StoreError};
@@ -151,8 +151,12 @@ fn principal_of(found: Option<(ApiKey, Project)>) -> Result<Lookup, StoreError> 
     if key.revoked_at.is_some() {
         return Ok(Lookup::Revoked(key.project_id));
     }
-    let kind = key.kind.parse().map_err(StoreError::Internal)?;
     // A scope this binary does not know (from a newer version) grants nothing.
-    let scopes = key.scopes.iter().filter_map(|s| s.parse().ok()).collect();
-    Ok(Lookup::Valid(Arc::new(Principal { key_id: key.id, kind, scopes, project: Arc::new(project) })))
+    let scopes = key.scopes.iter().filter_map(StoredScope::known).collect();
+    Ok(Lookup::Valid(Arc::new(Principal {
+        key_id: key.id,
+        kind: key.kind,
+        scopes,
+        project: Arc::new(project),
+    })))
 }

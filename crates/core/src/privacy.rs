@@ -3,6 +3,7 @@
 //! rollup triggers take the deleted answers out of the counts in the same transaction.
 
 use chrono::{DateTime, Duration, Utc};
+use feedbackd_domain::RespondentId;
 use feedbackd_store::Conn;
 use feedbackd_store::{in_batches, privacy as q, surveys, Db, StoreError};
 use serde::Serialize;
@@ -24,7 +25,8 @@ pub struct Erased {
 
 /// Deletes every answer and contact row of `respondent_id` in the project, in one
 /// transaction. Idempotent: a second call deletes nothing.
-pub async fn erase(db: &Db, project_id: Uuid, respondent_id: String) -> Result<Erased, StoreError> {
+pub async fn erase(db: &Db, project_id: Uuid, respondent_id: RespondentId) -> Result<Erased, StoreError> {
+    let respondent_id = respondent_id.into_string();
     let id = respondent_id.clone();
     let (deleted, contacts_deleted) = db.run(move |conn| q::erase_respondent(conn, project_id, &id)).await?;
     metrics::counter!("feedbackd_erased_answers_total").increment(deleted);

@@ -144,10 +144,8 @@ impl Widgets {
     async fn load(&self, project: &Project, now: DateTime<Utc>) -> Result<Arc<Snapshot>, StoreError> {
         let project_id = project.id;
         let fatigue = Fatigue::from_stored(&project.fatigue);
-        let rows = self
-            .db
-            .run(move |conn| surveys::list_by_status(conn, project_id, SurveyStatus::Active.as_str()))
-            .await?;
+        let rows =
+            self.db.run(move |conn| surveys::list_by_status(conn, project_id, SurveyStatus::Active)).await?;
         let surveys = rows
             .into_iter()
             .map(SurveyView::try_from)

@@ -9,6 +9,8 @@ use utoipa::ToSchema;
 
 /// What happened to a survey.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
+#[cfg_attr(feature = "diesel", derive(diesel::AsExpression, diesel::FromSqlRow))]
+#[cfg_attr(feature = "diesel", diesel(sql_type = diesel::sql_types::Text))]
 #[serde(rename_all = "lowercase")]
 pub enum EventKind {
     Created,
@@ -58,6 +60,13 @@ impl EventKind {
     /// The kind of a stored name.
     pub fn parse(s: &str) -> Option<EventKind> {
         Self::ALL.into_iter().find(|k| k.as_str() == s)
+    }
+}
+
+impl std::str::FromStr for EventKind {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        EventKind::parse(s).ok_or_else(|| format!("unknown event {s:?}"))
     }
 }
 

@@ -3,12 +3,13 @@
 use rand::RngCore;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
-use std::fmt;
 use std::str::FromStr;
 
 /// Publishable keys are public (in web pages and apps) and can only send answers and read
 /// widget configuration; secret keys call the management and read API within their scopes.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum, utoipa::ToSchema)]
+#[cfg_attr(feature = "diesel", derive(diesel::AsExpression, diesel::FromSqlRow))]
+#[cfg_attr(feature = "diesel", diesel(sql_type = diesel::sql_types::Text))]
 #[serde(rename_all = "lowercase")]
 pub enum KeyKind {
     Publishable,
@@ -45,6 +46,8 @@ impl FromStr for KeyKind {
 
 /// What a secret key may do. `admin` includes every other scope.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
+#[cfg_attr(feature = "diesel", derive(diesel::AsExpression, diesel::FromSqlRow))]
+#[cfg_attr(feature = "diesel", diesel(sql_type = diesel::sql_types::Text))]
 pub enum Scope {
     #[serde(rename = "surveys:read")]
     SurveysRead,
@@ -84,12 +87,6 @@ impl Scope {
     }
 }
 
-impl fmt::Display for Scope {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
 impl FromStr for Scope {
     type Err = String;
     fn from_str(s: &str) -> Result<Self, String> {
@@ -97,6 +94,54 @@ impl FromStr for Scope {
             let names: Vec<_> = Scope::ALL.iter().map(|s| s.as_str()).collect();
             format!("unknown scope {s:?}; expected one of {}", names.join(", "))
         })
+    }
+}
+
+/// A scope as a key holds it in the database. A name this binary does not know (written by
+/// a newer version) grants nothing here, but is kept, so that listings show the key as it
+/// was made.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "diesel", derive(diesel::AsExpression, diesel::FromSqlRow))]
+#[cfg_attr(feature = "diesel", diesel(sql_type = diesel::sql_types::Text))]
+pub enum StoredScope {
+    Known(Scope),
+    Unknown(String),
+}
+
+impl StoredScope {
+    /// The scope it grants; `None` for an unknown name.
+    pub fn known(&self) -> Option<Scope> {
+        match self {
+            StoredScope::Known(scope) => Some(*scope),
+            StoredScope::Unknown(_) => None,
+        }
+    }
+
+    /// The name as stored.
+    pub fn as_str(&self) -> &str {
+        match self {
+            StoredScope::Known(scope) => scope.as_str(),
+            StoredScope::Unknown(name) => name,
+        }
+    }
+}
+
+impl From<Scope> for StoredScope {
+    fn from(scope: Scope) -> Self {
+        StoredScope::Known(scope)
+    }
+}
+
+impl FromStr for StoredScope {
+    type Err = std::convert::Infallible;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Ok(s.parse().map_or_else(|_| StoredScope::Unknown(s.to_string()), StoredScope::Known))
+    }
+}
+
+impl Serialize for StoredScope {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
     }
 }
 
@@ -203,5 +248,17 @@ mod tests {
             assert_eq!(scope.as_str().parse::<Scope>(), Ok(scope));
         }
         assert!("surveys:delete".parse::<Scope>().is_err());
+    }
+
+    #[test]
+    fn stored_scopes_keep_unknown_names_and_grant_nothing_by_them() {
+        let known: StoredScope = "privacy".parse().unwrap();
+        assert_eq!((known.known(), known.as_str()), (Some(Scope::Privacy), "privacy"));
+        let newer: StoredScope = "surveys:delete".parse().unwrap();
+        assert_eq!((newer.known(), newer.as_str()), (None, "surveys:delete"));
+        assert_eq!(
+            serde_json::to_value([known, newer]).unwrap(),
+            serde_json::json!(["privacy", "surveys:delete"])
+        );
     }
 }

@@ -3,9 +3,13 @@
 mod category;
 pub mod fatigue;
 pub mod history;
+mod ip_policy;
 mod keys;
 mod presentation;
+mod respondent;
 mod schedule_time;
+#[cfg(feature = "diesel")]
+mod sql;
 mod survey;
 mod targeting;
 mod triggers;
@@ -13,14 +17,30 @@ mod triggers;
 pub use category::Category;
 pub use fatigue::Fatigue;
 pub use history::{EventKind, SurveyEvent};
-pub use keys::{hash_token, parse_share_token, KeyKind, NewToken, Scope, SHARE_TOKEN_PREFIX};
+pub use ip_policy::IpPolicy;
+pub use keys::{hash_token, parse_share_token, KeyKind, NewToken, Scope, StoredScope, SHARE_TOKEN_PREFIX};
 pub use presentation::{FollowUpQuestion, Labels, LocalizedTexts, Presentation};
+pub use respondent::{RespondentId, RespondentIdError};
 pub use schedule_time::{parse_time_zone, ScheduleTime};
-pub use survey::{Scale, Schedule, SurveyKind, SurveyStatus};
+pub use survey::{Scale, Schedule, Score, SurveyKind, SurveyStatus};
 pub use targeting::{Filter, FilterGroup, FilterOp, FilterRule, FilterValue, Scalar, Targeting};
 pub use triggers::{Triggers, UrlMatch, UrlPattern};
 
 use serde::Serialize;
+
+/// `Display` as the name the type is stored and sent by, with the width and alignment of
+/// the format honoured as for a `str` (the CLI lines its tables up with them).
+macro_rules! display_as_name {
+    ($($ty:ty),+ $(,)?) => {$(
+        impl std::fmt::Display for $ty {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.pad(self.as_str())
+            }
+        }
+    )+};
+}
+
+display_as_name!(SurveyKind, SurveyStatus, KeyKind, Scope, StoredScope, IpPolicy);
 
 /// One thing wrong with one input field, named by its path (`attributes.plan`,
 /// `answers[3].score`). Validation collects every one it finds, not just the first.

@@ -5,6 +5,8 @@ use std::str::FromStr;
 
 /// What a survey asks for.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum, utoipa::ToSchema)]
+#[cfg_attr(feature = "diesel", derive(diesel::AsExpression, diesel::FromSqlRow))]
+#[cfg_attr(feature = "diesel", diesel(sql_type = diesel::sql_types::Text))]
 #[serde(rename_all = "lowercase")]
 pub enum SurveyKind {
     /// Net Promoter Score, 0–10.
@@ -27,9 +29,24 @@ pub struct Scale {
 }
 
 impl Scale {
-    /// Whether `score` is on the scale.
-    pub fn contains(self, score: i64) -> bool {
-        (i64::from(self.min)..=i64::from(self.max)).contains(&score)
+    /// `raw` as a score on this scale; `None` when it is off the scale.
+    pub fn score(self, raw: i64) -> Option<Score> {
+        i16::try_from(raw).ok().filter(|s| (self.min..=self.max).contains(s)).map(Score)
+    }
+}
+
+/// A score checked against its survey's scale: only [`Scale::score`] makes one, so an
+/// answer row holding a `Score` holds one that was on the scale when it was given.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[serde(transparent)]
+#[cfg_attr(feature = "diesel", derive(diesel::AsExpression))]
+#[cfg_attr(feature = "diesel", diesel(sql_type = diesel::sql_types::SmallInt))]
+pub struct Score(i16);
+
+impl Score {
+    /// The score as stored.
+    pub fn get(self) -> i16 {
+        self.0
     }
 }
 
@@ -96,6 +113,8 @@ impl FromStr for SurveyKind {
 
 /// Where a survey is in its life. Only `active` surveys take answers.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[cfg_attr(feature = "diesel", derive(diesel::AsExpression, diesel::FromSqlRow))]
+#[cfg_attr(feature = "diesel", diesel(sql_type = diesel::sql_types::Text))]
 #[serde(rename_all = "lowercase")]
 pub enum SurveyStatus {
     Draft,
@@ -139,6 +158,17 @@ mod tests {
         assert_eq!(SurveyKind::Csat.scale_from(None, None), Ok(Some(Scale { min: 1, max: 5 })));
         assert_eq!(SurveyKind::Ces.scale_from(None, None), Ok(Some(Scale { min: 1, max: 7 })));
         assert_eq!(SurveyKind::Text.scale_from(None, None), Ok(None));
+    }
+
+    #[test]
+    fn scores_are_made_only_on_the_scale() {
+        let scale = Scale { min: 1, max: 5 };
+        assert_eq!(scale.score(1).map(Score::get), Some(1));
+        assert_eq!(scale.score(5).map(Score::get), Some(5));
+        // 65539 as i16 would wrap to 3, on the scale.
+        for off in [0, 6, -1, 65_536 + 3, i64::MIN] {
+            assert_eq!(scale.score(off), None, "{off}");
+        }
     }
 
     #[test]

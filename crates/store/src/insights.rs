@@ -324,7 +324,7 @@ pub struct ListedAnswer {
     /// One of the categories answers are checked against (a database constraint too).
     #[diesel(sql_type = Nullable<Text>)]
     #[schema(required, value_type = Option<feedbackd_domain::Category>)]
-    pub category: Option<String>,
+    pub category: Option<feedbackd_domain::Category>,
     /// The app's attributes of the answer (platform, app_version, …): scalars by key.
     #[diesel(sql_type = Jsonb)]
     #[schema(value_type = Object)]

@@ -135,7 +135,7 @@ fn close(conn: &mut PgConnection, project_id: Uuid, survey_id: Uuid, limit: i32)
         .execute(conn)?;
     if closed == 1 {
         let detail = serde_json::json!({"reason": "response_limit", "answers": limit});
-        survey_events::record(conn, project_id, survey_id, EventKind::Closed.as_str(), &detail)?;
+        survey_events::record(conn, project_id, survey_id, EventKind::Closed, &detail)?;
     }
     Ok(())
 }

@@ -3,7 +3,10 @@
 use super::schema::{api_keys, projects, report_links, responses, surveys};
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
-use feedbackd_domain::{Scale, Schedule};
+use feedbackd_domain::{
+    Category, IpPolicy, KeyKind, RespondentId, Scale, Schedule, Scope, Score, StoredScope, SurveyKind,
+    SurveyStatus,
+};
 use serde::Serialize;
 use serde_json::Value;
 use uuid::Uuid;
@@ -16,7 +19,7 @@ pub struct Project {
     pub name: String,
     pub allowed_origins: Vec<String>,
     pub retention_days: Option<i32>,
-    pub ip_policy: String,
+    pub ip_policy: IpPolicy,
     pub indexed_attributes: Vec<String>,
     pub rate_limits: Option<Value>,
     pub created_at: DateTime<Utc>,
@@ -52,12 +55,13 @@ pub struct ProjectSettingsChanges<'a> {
 pub struct ApiKey {
     pub project_id: Uuid,
     pub id: Uuid,
-    pub kind: String,
+    pub kind: KeyKind,
     pub name: String,
     pub prefix: String,
     #[serde(skip)]
     pub token_hash: Vec<u8>,
-    pub scopes: Vec<String>,
+    /// Unknown names (a newer version's) are kept as they are and grant nothing.
+    pub scopes: Vec<StoredScope>,
     pub created_at: DateTime<Utc>,
     pub last_used_at: Option<DateTime<Utc>>,
     pub revoked_at: Option<DateTime<Utc>>,
@@ -68,11 +72,11 @@ pub struct ApiKey {
 #[diesel(table_name = api_keys)]
 pub struct NewApiKey<'a> {
     pub project_id: Uuid,
-    pub kind: &'a str,
+    pub kind: KeyKind,
     pub name: &'a str,
     pub prefix: &'a str,
     pub token_hash: &'a [u8],
-    pub scopes: &'a [String],
+    pub scopes: &'a [Scope],
 }
 
 /// A share link to a survey's report page as stored: never its token, only the token's hash.
@@ -110,13 +114,13 @@ pub struct Survey {
     pub project_id: Uuid,
     pub id: Uuid,
     pub key: String,
-    pub kind: String,
+    pub kind: SurveyKind,
     pub question: String,
     pub scale_min: Option<i16>,
     pub scale_max: Option<i16>,
     pub presentation: Value,
     pub targeting: Value,
-    pub status: String,
+    pub status: SurveyStatus,
     pub version: i32,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
@@ -156,13 +160,13 @@ impl Survey {
 pub struct NewSurvey<'a> {
     pub project_id: Uuid,
     pub key: &'a str,
-    pub kind: &'a str,
+    pub kind: SurveyKind,
     pub question: &'a str,
     pub scale_min: Option<i16>,
     pub scale_max: Option<i16>,
     pub presentation: Value,
     pub targeting: Value,
-    pub status: &'a str,
+    pub status: SurveyStatus,
     pub opens_at: Option<DateTime<Utc>>,
     pub closes_at: Option<DateTime<Utc>>,
     pub response_limit: Option<i32>,
@@ -193,10 +197,10 @@ pub struct NewAnswer {
     pub id: Uuid,
     pub survey_id: Uuid,
     pub survey_version: i32,
-    pub respondent_id: Option<String>,
-    pub score: Option<i16>,
+    pub respondent_id: Option<RespondentId>,
+    pub score: Option<Score>,
     pub comment: Option<String>,
-    pub category: Option<String>,
+    pub category: Option<Category>,
     pub attributes: Value,
     pub context: Value,
     pub client_ip: Option<ipnet::IpNet>,
@@ -217,7 +221,7 @@ pub struct Answer {
     pub respondent_id: Option<String>,
     pub score: Option<i16>,
     pub comment: Option<String>,
-    pub category: Option<String>,
+    pub category: Option<Category>,
     pub attributes: Value,
     pub context: Value,
     #[serde(skip)]

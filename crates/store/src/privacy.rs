@@ -7,6 +7,7 @@ use super::StoreError;
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Timestamptz, Uuid as SqlUuid};
+use feedbackd_domain::IpPolicy;
 use uuid::Uuid;
 
 /// Deletes every answer, contact row and impression of `respondent_id` in the project, in
@@ -114,7 +115,7 @@ pub fn update_privacy(
     conn: &mut PgConnection,
     project_id: Uuid,
     retention_days: Option<Option<i32>>,
-    ip_policy: Option<&str>,
+    ip_policy: Option<IpPolicy>,
 ) -> Result<usize, StoreError> {
     let target = projects::table.find(project_id);
     let mut n = 0;

@@ -9,6 +9,7 @@ use diesel::pg::Pg;
 use diesel::prelude::*;
 use diesel::query_builder::{AstPass, Query, QueryFragment, QueryId};
 use diesel::sql_types::{self as sql, Array, Nullable};
+use feedbackd_domain::{Category, RespondentId, Score};
 use std::collections::{HashMap, HashSet};
 use std::time::Duration;
 use uuid::Uuid;
@@ -93,9 +94,9 @@ pub fn insert_batch(
 /// What makes two answers the same answer given twice: project, respondent, survey, score
 /// and comment (trimmed). Answers without a respondent or a comment are never repeats:
 /// nothing tells two people's bare scores apart.
-fn repeat_key(r: &NewAnswer) -> Option<(Uuid, &str, Uuid, Option<i16>, &str)> {
+fn repeat_key(r: &NewAnswer) -> Option<(Uuid, &RespondentId, Uuid, Option<Score>, &str)> {
     let comment = r.comment.as_deref()?.trim_matches(BLANKS);
-    Some((r.project_id, r.respondent_id.as_deref()?, r.survey_id, r.score, comment))
+    Some((r.project_id, r.respondent_id.as_ref()?, r.survey_id, r.score, comment))
 }
 
 /// What [`repeat_key`] trims off a comment; the insert's `btrim` takes the same characters.
@@ -130,10 +131,10 @@ struct UnnestInsert {
     id: Vec<Uuid>,
     survey_id: Vec<Uuid>,
     survey_version: Vec<i32>,
-    respondent_id: Vec<Option<String>>,
-    score: Vec<Option<i16>>,
+    respondent_id: Vec<Option<RespondentId>>,
+    score: Vec<Option<Score>>,
     comment: Vec<Option<String>>,
-    category: Vec<Option<String>>,
+    category: Vec<Option<Category>>,
     attributes: Vec<serde_json::Value>,
     context: Vec<serde_json::Value>,
     client_ip: Vec<Option<ipnet::IpNet>>,
@@ -164,7 +165,7 @@ impl UnnestInsert {
             q.respondent_id.push(r.respondent_id.clone());
             q.score.push(r.score);
             q.comment.push(r.comment.clone());
-            q.category.push(r.category.clone());
+            q.category.push(r.category);
             q.attributes.push(r.attributes.clone());
             q.context.push(r.context.clone());
             q.client_ip.push(r.client_ip);
@@ -272,7 +273,7 @@ fn existing_surveys<'a>(
 #[derive(Debug, Clone)]
 pub struct FollowUp {
     pub comment: Option<String>,
-    pub category: Option<String>,
+    pub category: Option<Category>,
 }
 
 /// What [`add_follow_up`] found.
@@ -287,7 +288,13 @@ pub enum FollowUpOutcome {
 }
 
 /// survey_id, comment, category, received_at of an answer being followed up.
-type FollowUpTarget = (Uuid, Option<String>, Option<String>, DateTime<Utc>);
+type FollowUpTarget = (Uuid, Option<String>, Option<Category>, DateTime<Utc>);
+
+/// Whether a follow-up's value may be stored over `old`: it says nothing, there is nothing
+/// yet, or it says the same.
+fn fits<T: PartialEq>(old: &Option<T>, new: &Option<T>) -> bool {
+    new.is_none() || old.is_none() || old == new
+}
 
 /// Adds a comment and category to an answer that has none yet. Publishable keys are public,
 /// so a follow-up can fill in an answer but never overwrite what it said, and only while
@@ -309,7 +316,6 @@ pub fn add_follow_up(
         let Some((survey_id, comment, category, received_at)) = current else {
             return Ok(FollowUpOutcome::NotFound);
         };
-        let fits = |old: &Option<String>, new: &Option<String>| new.is_none() || old.is_none() || old == new;
         if !fits(&comment, &follow_up.comment) || !fits(&category, &follow_up.category) {
             return Ok(FollowUpOutcome::Conflict);
         }
@@ -322,7 +328,7 @@ pub fn add_follow_up(
             diesel::update(responses::table.find((project_id, id)))
                 .set((
                     responses::comment.eq(comment.or_else(|| follow_up.comment.clone())),
-                    responses::category.eq(category.or_else(|| follow_up.category.clone())),
+                    responses::category.eq(category.or(follow_up.category)),
                     responses::updated_at.eq(diesel::dsl::now),
                 ))
                 .execute(conn)?;

@@ -4,6 +4,7 @@ use super::StoreError;
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use diesel::sql_types::{Jsonb, Text, Timestamptz, Uuid as SqlUuid};
+use feedbackd_domain::EventKind;
 use serde_json::Value;
 use uuid::Uuid;
 
@@ -13,7 +14,7 @@ pub struct EventRow {
     #[diesel(sql_type = Timestamptz)]
     pub at: DateTime<Utc>,
     #[diesel(sql_type = Text)]
-    pub kind: String,
+    pub kind: EventKind,
     #[diesel(sql_type = Jsonb)]
     pub detail: Value,
 }
@@ -30,7 +31,7 @@ pub fn record(
     conn: &mut PgConnection,
     project_id: Uuid,
     survey_id: Uuid,
-    kind: &str,
+    kind: EventKind,
     detail: &Value,
 ) -> Result<DateTime<Utc>, StoreError> {
     let row: At = diesel::sql_query(

@@ -4,6 +4,7 @@ use super::models::{NewSurvey, Survey, SurveyChanges};
 use super::schema::surveys;
 use super::StoreError;
 use diesel::prelude::*;
+use feedbackd_domain::SurveyStatus;
 use uuid::Uuid;
 
 /// Creates a survey.
@@ -38,7 +39,7 @@ pub fn find_by_ref(
 pub fn list_by_status(
     conn: &mut PgConnection,
     project_id: Uuid,
-    status: &str,
+    status: SurveyStatus,
 ) -> Result<Vec<Survey>, StoreError> {
     Ok(surveys::table
         .filter(surveys::project_id.eq(project_id))
@@ -81,7 +82,7 @@ pub fn set_status(
     conn: &mut PgConnection,
     project_id: Uuid,
     id: Uuid,
-    status: &str,
+    status: SurveyStatus,
 ) -> Result<Survey, StoreError> {
     Ok(diesel::update(surveys::table.find((project_id, id)))
         .set((surveys::status.eq(status), surveys::updated_at.eq(diesel::dsl::now)))

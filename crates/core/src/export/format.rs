@@ -2,6 +2,7 @@
 
 use chrono::SecondsFormat;
 use chrono_tz::Tz;
+use feedbackd_domain::Category;
 use feedbackd_store::insights::ListedAnswer;
 use serde_json::Value;
 use std::borrow::Cow;
@@ -104,7 +105,7 @@ impl Encoder {
                     None => writer.write_field("")?,
                 }
                 writer.write_field(text(&a.comment).as_bytes())?;
-                writer.write_field(text(&a.category).as_bytes())?;
+                writer.write_field(a.category.map_or("", Category::as_str))?;
                 writer.write_field(local_time(a.answered_at, *tz))?;
                 writer.write_field(local_time(a.received_at, *tz))?;
                 writer.write_field(a.client_time.map(|t| local_time(t, *tz)).unwrap_or_default())?;

@@ -16,7 +16,7 @@ use crate::auth::Principal;
 use crate::cache::{ProjectCache, Subscriber};
 use crate::settings::{Limits, SpamConfig};
 use chrono::{DateTime, Utc};
-use feedbackd_domain::{FieldError, Scale, Schedule, SurveyKind, SurveyStatus};
+use feedbackd_domain::{FieldError, RespondentId, Scale, Schedule, SurveyKind, SurveyStatus};
 use feedbackd_store::models::{NewAnswer, Survey};
 use feedbackd_store::notify::Table;
 pub use feedbackd_store::responses::FollowUp;
@@ -43,18 +43,17 @@ struct SurveyRules {
     schedule: Schedule,
 }
 
-impl TryFrom<&Survey> for SurveyRules {
-    type Error = String;
-    fn try_from(s: &Survey) -> Result<Self, String> {
-        Ok(SurveyRules {
+impl From<&Survey> for SurveyRules {
+    fn from(s: &Survey) -> Self {
+        SurveyRules {
             id: s.id,
             version: s.version,
-            kind: s.kind.parse()?,
+            kind: s.kind,
             scale: s.scale(),
-            status: s.status.parse()?,
+            status: s.status,
             created_at: s.created_at,
             schedule: s.schedule(),
-        })
+        }
     }
 }
 
@@ -230,6 +229,13 @@ impl Ingestor {
         let project = &principal.project;
         let survey = self.survey_rules(project.id, &s.survey).await?;
         let mut errors = s.errors;
+        let respondent_id = s
+            .respondent_id
+            .map(RespondentId::parse)
+            .transpose()
+            .map_err(|e| errors.push(FieldError::new("respondent_id", e.to_string())))
+            .ok()
+            .flatten();
         let score = match &survey {
             None => {
                 errors.push(FieldError::new("survey", format!("no survey {:?} in this project", s.survey)));
@@ -277,13 +283,13 @@ impl Ingestor {
             id: s.id.unwrap_or_else(Uuid::now_v7),
             survey_id: survey.id,
             survey_version: survey.version,
-            respondent_id: s.respondent_id,
+            respondent_id,
             score,
             comment: s.comment,
-            category: s.category.map(|c| c.as_str().to_string()),
+            category: s.category,
             attributes: Value::Object(s.attributes),
             context: Value::Object(s.context),
-            client_ip: client_ip.and_then(|ip| ip::apply_policy(&project.ip_policy, ip)),
+            client_ip: client_ip.and_then(|ip| ip::apply_policy(project.ip_policy, ip)),
             client_time: s.client_time,
             answered_at: time.counted_at,
             late: time.late,
@@ -300,10 +306,7 @@ impl Ingestor {
             .get_or_load((project_id, reference.clone()), || async move {
                 let survey =
                     self.db.run(move |conn| surveys::find_by_ref(conn, project_id, &reference)).await?;
-                survey
-                    .map(|s| SurveyRules::try_from(&s))
-                    .transpose()
-                    .map_err(|e| IngestError::Store(feedbackd_store::StoreError::Internal(e)))
+                Ok(survey.as_ref().map(SurveyRules::from))
             })
             .await
     }

@@ -3,7 +3,7 @@
 
 use crate::settings::Limits;
 use chrono::{DateTime, Utc};
-use feedbackd_domain::{Category, FieldError, Scale, SurveyKind};
+use feedbackd_domain::{Category, FieldError, Scale, Score, SurveyKind};
 use serde_json::{Map, Value};
 use uuid::Uuid;
 
@@ -22,6 +22,7 @@ pub struct Submission {
     pub score: Option<i64>,
     pub comment: Option<String>,
     pub category: Option<Category>,
+    /// As sent: [`super::Ingestor`] checks it while building the row (`RespondentId`).
     pub respondent_id: Option<String>,
     pub attributes: Map<String, Value>,
     pub context: Map<String, Value>,
@@ -34,7 +35,7 @@ pub fn check_against_survey(
     kind: SurveyKind,
     scale: Option<Scale>,
     comment: Option<&str>,
-) -> Result<Option<i16>, FieldError> {
+) -> Result<Option<Score>, FieldError> {
     match (kind, scale, score) {
         (SurveyKind::Text, _, Some(_)) => {
             Err(FieldError::new("score", "a text survey takes a comment, not a score"))
@@ -44,11 +45,12 @@ pub fn check_against_survey(
         }
         (SurveyKind::Text, _, None) => Ok(None),
         (_, _, None) => Err(FieldError::new("score", format!("is required for {}", kind.with_article()))),
-        (_, Some(scale), Some(score)) if scale.contains(score) => Ok(Some(score as i16)),
-        (_, Some(scale), Some(_)) => Err(FieldError::new(
-            "score",
-            format!("must be {}..={} for {}", scale.min, scale.max, kind.with_article()),
-        )),
+        (_, Some(scale), Some(score)) => scale.score(score).map(Some).ok_or_else(|| {
+            FieldError::new(
+                "score",
+                format!("must be {}..={} for {}", scale.min, scale.max, kind.with_article()),
+            )
+        }),
         (_, None, Some(_)) => Err(FieldError::new("score", "the survey has no scale")),
     }
 }
@@ -176,7 +178,8 @@ mod tests {
     #[test]
     fn rejects_score_above_ten_for_nps() {
         let scale = SurveyKind::Nps.default_scale();
-        assert_eq!(check_against_survey(Some(10), SurveyKind::Nps, scale, None), Ok(Some(10)));
+        let score = check_against_survey(Some(10), SurveyKind::Nps, scale, None);
+        assert_eq!(score.map(|s| s.map(Score::get)), Ok(Some(10)));
         let error = check_against_survey(Some(11), SurveyKind::Nps, scale, None).unwrap_err();
         assert_eq!(error.field, "score");
         assert_eq!(error.message, "must be 0..=10 for an NPS survey");

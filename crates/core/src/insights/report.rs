@@ -43,7 +43,7 @@ async fn find_survey(
         .run(move |conn| surveys::find_by_ref(conn, project_id, &r))
         .await?
         .ok_or_else(|| InsightsError::SurveyNotFound(reference.to_string()))?;
-    let kind: SurveyKind = survey.kind.parse().map_err(StoreError::Internal)?;
+    let kind = survey.kind;
     let scale = match (survey.scale_min, survey.scale_max, kind.default_scale()) {
         (Some(min), Some(max), _) => Scale { min, max },
         (_, _, Some(default)) => default,
@@ -338,7 +338,7 @@ pub async fn terms(
         .run(move |conn| surveys::find_by_ref(conn, pid, &r))
         .await?
         .ok_or_else(|| InsightsError::SurveyNotFound(survey.to_string()))?;
-    let kind: SurveyKind = survey.kind.parse().map_err(StoreError::Internal)?;
+    let kind = survey.kind;
     let raw = raw_filter(&p.filter, Some(kind))?;
     let range = p.report_range();
     let previous = range.previous();
@@ -390,10 +390,7 @@ pub async fn list_query(
         }
         None => None,
     };
-    let kind = match &found {
-        Some(s) => Some(s.kind.parse::<SurveyKind>().map_err(StoreError::Internal)?),
-        None => None,
-    };
+    let kind = found.as_ref().map(|s| s.kind);
     let query = ListQuery {
         project_id: project.id,
         survey_id: found.as_ref().map(|s| s.id),

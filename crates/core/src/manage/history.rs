@@ -18,7 +18,7 @@ pub(super) fn record(
     kind: EventKind,
     detail: Value,
 ) -> Result<DateTime<Utc>, ManageError> {
-    Ok(survey_events::record(conn, project_id, survey_id, kind.as_str(), &detail)?)
+    Ok(survey_events::record(conn, project_id, survey_id, kind, &detail)?)
 }
 
 /// The history of a survey of the project (by id or key), oldest first: its stored events
@@ -42,16 +42,7 @@ fn history_in(
     let survey = find_survey(conn, project_id, reference)?;
     let stored = survey_events::list(conn, project_id, survey.id)?
         .into_iter()
-        .map(|row| {
-            // The table's check allows only known kinds; anything else is a bug.
-            let kind = EventKind::parse(&row.kind).ok_or_else(|| {
-                ManageError::Store(feedbackd_store::StoreError::Internal(format!(
-                    "unknown event {:?}",
-                    row.kind
-                )))
-            })?;
-            Ok(SurveyEvent { at: row.at, kind, detail: row.detail })
-        })
-        .collect::<Result<Vec<_>, ManageError>>()?;
+        .map(|row| SurveyEvent { at: row.at, kind: row.kind, detail: row.detail })
+        .collect();
     Ok(with_schedule_moments(stored, survey.created_at, (survey.opens_at, survey.closes_at), now))
 }

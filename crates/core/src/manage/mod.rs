@@ -126,15 +126,15 @@ pub async fn create_key(
         return Err(ManageError::Invalid(vec![FieldError::new("name", "longer than 200 characters")]));
     }
     let token = NewToken::generate(kind);
-    let mut scope_names: Vec<String> = scopes.iter().map(|s| s.as_str().to_string()).collect();
-    scope_names.sort();
+    let mut scope_names = scopes.to_vec();
+    scope_names.sort_by_key(|s| s.as_str());
     scope_names.dedup();
     let name = name.to_string();
     db.run(move |conn| {
         require_project(conn, project_id)?;
         let new = NewApiKey {
             project_id,
-            kind: kind.as_str(),
+            kind,
             name: &name,
             prefix: &token.display_prefix,
             token_hash: &token.hash,
@@ -229,13 +229,13 @@ fn create_survey_in(conn: &mut Conn, project_id: Uuid, spec: &SurveySpec) -> Res
     let new = NewSurvey {
         project_id,
         key: &spec.key,
-        kind: spec.kind.as_str(),
+        kind: spec.kind,
         question: spec.question.trim(),
         scale_min: scale.map(|s| s.min),
         scale_max: scale.map(|s| s.max),
         presentation: to_json(presentation)?,
         targeting: to_json(targeting)?,
-        status: spec.status.as_str(),
+        status: spec.status,
         opens_at: schedule.opens_at,
         closes_at: schedule.closes_at,
         response_limit: schedule.response_limit,

@@ -32,7 +32,8 @@ pub struct ProjectSettings {
     #[schema(required)]
     pub retention_days: Option<i32>,
     /// What is kept of client addresses. Set with `feedbackd project update`.
-    pub ip_policy: String,
+    #[schema(value_type = String)]
+    pub ip_policy: IpPolicy,
     /// Attribute keys with rollups of their own. Set with `feedbackd project index`.
     pub indexed_attributes: Vec<String>,
     pub created_at: DateTime<Utc>,
@@ -180,7 +181,7 @@ fn update_in(
     if retention_days.is_none() && ip_policy.is_none() {
         return Ok(updated.into());
     }
-    privacy::update_privacy(conn, project_id, retention_days, ip_policy.map(|p| p.as_str()))?;
+    privacy::update_privacy(conn, project_id, retention_days, ip_policy)?;
     settings_in(conn, project_id)
 }
 

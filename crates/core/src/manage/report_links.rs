@@ -160,7 +160,7 @@ fn link_in(
         return Err(ManageError::NotFound(format!("no project {project_id}")));
     }
     let found = find_survey(conn, project_id, survey)?;
-    if found.kind == SurveyKind::Text.as_str() {
+    if found.kind == SurveyKind::Text {
         return Err(ManageError::Invalid(vec![FieldError::new(
             "survey",
             "is a text survey: it has no report page to share",

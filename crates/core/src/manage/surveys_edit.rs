@@ -53,8 +53,8 @@ impl TryFrom<Survey> for SurveyView {
         };
         let (scale, schedule) = (s.scale(), s.schedule());
         Ok(SurveyView {
-            kind: s.kind.parse().map_err(|e| broken("kind", &e))?,
-            status: s.status.parse().map_err(|e| broken("status", &e))?,
+            kind: s.kind,
+            status: s.status,
             presentation: serde_json::from_value(s.presentation.clone())
                 .map_err(|e| broken("presentation", &e))?,
             targeting: serde_json::from_value(s.targeting.clone()).map_err(|e| broken("targeting", &e))?,
@@ -104,7 +104,7 @@ pub async fn list_surveys(
 ) -> Result<Vec<SurveyView>, ManageError> {
     db.run(move |conn| {
         let rows = match status {
-            Some(status) => surveys::list_by_status(conn, project_id, status.as_str())?,
+            Some(status) => surveys::list_by_status(conn, project_id, status)?,
             None => surveys::list(conn, project_id)?,
         };
         rows.into_iter().map(SurveyView::try_from).collect()
@@ -281,7 +281,7 @@ fn move_in(
         Transition::Archive => EventKind::Archived,
     };
     record(conn, project_id, current.id, kind, json!({"from": view.status}))?;
-    surveys::set_status(conn, project_id, current.id, target.as_str())?.try_into()
+    surveys::set_status(conn, project_id, current.id, target)?.try_into()
 }
 
 pub(super) fn not_found(reference: &str) -> ManageError {

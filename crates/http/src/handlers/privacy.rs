@@ -4,10 +4,7 @@ use crate::extract::SecretKey;
 use crate::{ApiError, AppState};
 use actix_web::{web, HttpResponse};
 use feedbackd_core::privacy::{self, Erased};
-use feedbackd_domain::Scope;
-
-/// Longest respondent id (as at ingestion).
-const MAX_RESPONDENT_ID_CHARS: usize = 256;
+use feedbackd_domain::{RespondentId, Scope};
 
 /// Erase what the key's project stores about one respondent: their answers and their
 /// contact rows (impressions, dismissals).
@@ -21,13 +18,8 @@ pub async fn erase(
     respondent_id: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
     let principal = key.require(Scope::Privacy)?;
-    let respondent_id = respondent_id.into_inner();
-    if respondent_id.is_empty() || respondent_id.chars().count() > MAX_RESPONDENT_ID_CHARS {
-        return Err(ApiError::field(
-            "respondent_id",
-            format!("must be 1 to {MAX_RESPONDENT_ID_CHARS} characters"),
-        ));
-    }
+    let respondent_id = RespondentId::parse(respondent_id.into_inner())
+        .map_err(|e| ApiError::field("respondent_id", e.to_string()))?;
     let erased = privacy::erase(&state.db, principal.project.id, respondent_id).await?;
     Ok(HttpResponse::Ok().json(erased))
 }

@@ -13,7 +13,7 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use chrono::Utc;
 use feedbackd_core::settings::Limits;
 use feedbackd_core::widget::{self, Audience, Impression, Rendered, Snapshot};
-use feedbackd_domain::FieldError;
+use feedbackd_domain::{FieldError, RespondentId};
 use sha2::{Digest, Sha256};
 use std::collections::HashMap;
 
@@ -21,8 +21,6 @@ use std::collections::HashMap;
 const CONFIG_MAX_AGE: &str = "private, max-age=60";
 /// A personal answer depends on recontact memory, so it is always revalidated (ETag).
 const PERSONAL_CACHE: &str = "private, no-cache";
-/// Longest respondent id, as for answers.
-const MAX_RESPONDENT_CHARS: usize = 256;
 
 /// The open surveys, their display rules and the project's fatigue rules; with
 /// `respondent_id`, also the candidate to show (confirmed by `POST /v1/responses/shown`).
@@ -107,9 +105,8 @@ fn parse_audience(query: &str, limits: &Limits) -> Result<Option<Audience>, Vec<
             continue;
         }
         if name == "respondent_id" {
-            let chars = value.chars().count();
-            if chars == 0 || chars > MAX_RESPONDENT_CHARS {
-                errors.push(FieldError::new("respondent_id", "must be 1 to 256 characters"));
+            if let Err(e) = RespondentId::parse(value.as_ref()) {
+                errors.push(FieldError::new("respondent_id", e.to_string()));
             }
             respondent = Some(value.into_owned());
             continue;

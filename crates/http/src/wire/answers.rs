@@ -28,7 +28,6 @@ pub struct AnswerIn {
     pub comment: Option<String>,
     pub category: Option<Category>,
     /// The app's id for the person: enables recontact rules and privacy erasure.
-    #[validate(length(min = 1, max = 256, message = "must be 1 to 256 characters"))]
     pub respondent_id: Option<String>,
     #[serde(default, deserialize_with = "unique_keys")]
     pub attributes: Map<String, Value>,
@@ -199,7 +198,7 @@ impl FollowUpIn {
                 )]);
             }
         }
-        Ok(FollowUp { comment, category: self.category.map(|c| c.as_str().to_string()) })
+        Ok(FollowUp { comment, category: self.category })
     }
 }
 

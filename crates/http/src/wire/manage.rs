@@ -6,13 +6,13 @@ use feedbackd_core::manage::{CreatedKey, ScheduleChange, SurveyPatch, SurveySpec
 use feedbackd_core::store::ApiKey;
 use feedbackd_domain::fatigue::Refusal;
 use feedbackd_domain::{
-    Fatigue, KeyKind, Presentation, Scale, Schedule, ScheduleTime, Scope, SurveyEvent, SurveyKind,
-    SurveyStatus, Targeting,
+    Fatigue, KeyKind, Presentation, RespondentId, Scale, Schedule, ScheduleTime, Scope, StoredScope,
+    SurveyEvent, SurveyKind, SurveyStatus, Targeting,
 };
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
-use validator::Validate;
+use validator::{Validate, ValidationError};
 
 /// `POST /v1/surveys`: a new survey.
 #[derive(Debug, Deserialize, ToSchema)]
@@ -188,11 +188,13 @@ pub struct KeyIn {
 #[derive(Debug, Serialize, ToSchema)]
 pub struct KeyOut {
     pub id: Uuid,
-    pub kind: String,
+    #[schema(value_type = String)]
+    pub kind: KeyKind,
     pub name: String,
     /// The token's first characters, to recognise it.
     pub prefix: String,
-    pub scopes: Vec<String>,
+    #[schema(value_type = Vec<String>)]
+    pub scopes: Vec<StoredScope>,
     pub created_at: DateTime<Utc>,
     pub last_used_at: Option<DateTime<Utc>>,
     pub revoked_at: Option<DateTime<Utc>>,
@@ -267,8 +269,15 @@ pub struct DismissIn {
     /// The survey's key or id.
     #[validate(length(min = 1, max = 64, message = "must be 1 to 64 characters"))]
     pub survey: String,
-    #[validate(length(min = 1, max = 256, message = "must be 1 to 256 characters"))]
+    #[validate(custom(function = "respondent_id_rule"))]
     pub respondent_id: String,
+}
+
+/// [`RespondentId`]'s rule for the widget's bodies, in its words.
+fn respondent_id_rule(id: &str) -> Result<(), ValidationError> {
+    RespondentId::parse(id)
+        .map(drop)
+        .map_err(|e| ValidationError::new("length").with_message(e.to_string().into()))
 }
 
 /// `POST /v1/responses/shown`: a survey is about to appear on a screen.
@@ -281,7 +290,7 @@ pub struct ShownIn {
     #[validate(length(min = 1, max = 64, message = "must be 1 to 64 characters"))]
     pub survey: String,
     /// The app's id for the person (1–256 characters): cross-device rules need it.
-    #[validate(length(min = 1, max = 256, message = "must be 1 to 256 characters"))]
+    #[validate(custom(function = "respondent_id_rule"))]
     pub respondent_id: Option<String>,
     /// The widget's session (1–128 characters): the per-session cap needs it.
     #[validate(length(min = 1, max = 128, message = "must be 1 to 128 characters"))]
