@@ -23,7 +23,7 @@ pub use presentation::{FollowUpQuestion, Labels, LocalizedTexts, Presentation};
 pub use respondent::{RespondentId, RespondentIdError};
 pub use schedule_time::{parse_time_zone, ScheduleTime};
 pub use survey::{Scale, Schedule, Score, SurveyKind, SurveyStatus};
-pub use targeting::{Filter, FilterGroup, FilterOp, FilterRule, FilterValue, Scalar, Targeting};
+pub use targeting::{AttributeFilter, FilterGroup, FilterOp, FilterRule, FilterValue, Scalar, Targeting};
 pub use triggers::{Triggers, UrlMatch, UrlPattern};
 
 use serde::Serialize;

@@ -68,7 +68,7 @@ impl Default for Targeting {
 #[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
 #[serde(untagged)]
 pub enum FilterRule {
-    One(Filter),
+    One(AttributeFilter),
     Group(FilterGroup),
 }
 
@@ -76,8 +76,8 @@ pub enum FilterRule {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case", deny_unknown_fields)]
 pub enum FilterGroup {
-    Any(Vec<Filter>),
-    All(Vec<Filter>),
+    Any(Vec<AttributeFilter>),
+    All(Vec<AttributeFilter>),
 }
 
 /// Reads the map key by key rather than by trial as `untagged` would, so a mistake keeps
@@ -119,7 +119,7 @@ impl<'de> Visitor<'de> for RuleVisitor {
                 Err(A::Error::custom("a group holds `any` or `all` alone, not a filter's fields"))
             }
             (None, Some(attribute), Some(op), Some(value)) => {
-                Ok(FilterRule::One(Filter { attribute, op, value }))
+                Ok(FilterRule::One(AttributeFilter { attribute, op, value }))
             }
             (None, attribute, op, _) => Err(A::Error::missing_field(if attribute.is_none() {
                 "attribute"
@@ -134,7 +134,7 @@ impl<'de> Visitor<'de> for RuleVisitor {
 
 impl FilterRule {
     /// The filters in this element, with their paths under `filters[i]`.
-    fn members(&self) -> Vec<(String, &Filter)> {
+    fn members(&self) -> Vec<(String, &AttributeFilter)> {
         match self {
             FilterRule::One(f) => vec![(String::new(), f)],
             FilterRule::Group(FilterGroup::Any(fs)) => {
@@ -147,7 +147,7 @@ impl FilterRule {
     }
 
     fn matches(&self, attributes: &HashMap<String, String>) -> bool {
-        let one = |f: &Filter| f.matches(attributes.get(&f.attribute).map(String::as_str));
+        let one = |f: &AttributeFilter| f.matches(attributes.get(&f.attribute).map(String::as_str));
         match self {
             FilterRule::One(f) => one(f),
             FilterRule::Group(FilterGroup::Any(fs)) => fs.iter().any(one),
@@ -158,9 +158,11 @@ impl FilterRule {
 
 /// One condition on a respondent attribute, e.g. `plan in [pro, team]` or
 /// `app_version gte 3.2`. A respondent without the attribute matches no filter on it.
+// `Filter` in the OpenAPI document, as it always was; here apart from the reports' filters.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+#[schema(as = Filter)]
 #[serde(deny_unknown_fields)]
-pub struct Filter {
+pub struct AttributeFilter {
     pub attribute: String,
     pub op: FilterOp,
     pub value: FilterValue,
@@ -255,7 +257,7 @@ impl Targeting {
     }
 }
 
-impl Filter {
+impl AttributeFilter {
     /// Every rule this filter breaks, with paths relative to it.
     fn check(&self) -> Vec<FieldError> {
         let mut errors = Vec::new();

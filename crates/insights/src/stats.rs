@@ -165,11 +165,10 @@ pub fn nps(counts: &ScoreCounts) -> Option<Nps> {
     })
 }
 
+// Not `Interval`: that is a time series' bucket length ([`crate::Interval`]).
 /// A 95% interval.
-// Named apart in the OpenAPI document, where `Interval` is the time series' bucket length.
 #[derive(Clone, Copy, Debug, PartialEq, Serialize, ToSchema)]
-#[schema(as = ConfidenceInterval)]
-pub struct Interval {
+pub struct ConfidenceInterval {
     /// The lower bound.
     pub low: f64,
     /// The upper bound.
@@ -177,7 +176,7 @@ pub struct Interval {
 }
 
 /// Wilson score interval for `successes` out of `n` at normal quantile `z`.
-pub fn wilson(successes: u64, n: u64, z: f64) -> Option<Interval> {
+pub fn wilson(successes: u64, n: u64, z: f64) -> Option<ConfidenceInterval> {
     if n == 0 || successes > n {
         return None;
     }
@@ -187,7 +186,7 @@ pub fn wilson(successes: u64, n: u64, z: f64) -> Option<Interval> {
     let denom = 1.0 + z2 / nf;
     let center = (p + z2 / (2.0 * nf)) / denom;
     let half = z / denom * (p * (1.0 - p) / nf + z2 / (4.0 * nf * nf)).sqrt();
-    Some(Interval { low: (center - half).max(0.0), high: (center + half).min(1.0) })
+    Some(ConfidenceInterval { low: (center - half).max(0.0), high: (center + half).min(1.0) })
 }
 
 /// CSAT: the share of satisfied answers (top two points of the scale) and the mean.
@@ -198,7 +197,7 @@ pub struct Csat {
     /// Satisfied ÷ answers.
     pub satisfied_share: f64,
     /// Wilson 95% interval of `satisfied_share`.
-    pub satisfied_interval: Interval,
+    pub satisfied_interval: ConfidenceInterval,
     /// Mean score.
     pub mean: f64,
     /// Standard error of `mean`; null for a single answer.

@@ -2,7 +2,7 @@
 //!
 //! [`start`] is the one entry point, shared by `GET /v1/exports/responses`, the CLI's
 //! `feedbackd export` and any page that offers a download: it resolves the survey and the
-//! filters exactly as the list does ([`report::list_query`]), then a blocking thread reads
+//! filters exactly as the list does ([`insights::list_query`]), then a blocking thread reads
 //! keyset pages of the list's own query inside one read-only repeatable-read transaction
 //! (one snapshot: the columns found first match every row that follows) and sends encoded
 //! chunks through a bounded channel. A slow reader therefore holds at most
@@ -10,8 +10,8 @@
 
 pub mod format;
 
-use crate::insights::report::{self, ReportParams};
 use crate::insights::InsightsError;
+use crate::insights::{self, ReportParams};
 use bytes::Bytes;
 use chrono::Duration;
 use feedbackd_store::insights::{self as q, ListQuery};
@@ -110,7 +110,7 @@ pub async fn start(
     params: ReportParams,
     options: ExportOptions,
 ) -> Result<Export, InsightsError> {
-    let (mut query, found) = report::list_query(db, project, survey, &params).await?;
+    let (mut query, found) = insights::list_query(db, project, survey, &params).await?;
     query.limit = PAGE_ROWS;
     let filename = filename(found.as_ref().map_or("all", |s| s.key.as_str()), &params, options.format);
     let rows = Arc::new(AtomicU64::new(0));

@@ -1,10 +1,22 @@
-//! Insights: the metrics (pure functions over counts per score, the sufficient statistics
-//! of everything reported), calendar buckets, how a range is split over rollups and raw
-//! rows, and the reports built from them.
+//! Insights, the service: a survey's figures (summary, time series, breakdown, terms) and
+//! its answers, read from the store in one snapshot and computed with the pure statistics
+//! of `feedbackd-insights` (re-exported here).
+//!
+//! - `figures`: the four reports of a survey;
+//! - `listing`: the answers a page at a time, and the query the exports share;
+//! - `counting`: counts per score over a range, from rollups and raw rows;
+//! - [`params`]: what every read is asked (range, zone, filters, cursor);
+//! - [`shapes`]: what they answer.
 
+mod counting;
+mod figures;
+mod listing;
 pub mod params;
-pub mod report;
 pub mod shapes;
+
+pub use figures::{breakdown, summary, terms, timeseries, MAX_BUCKETS, MAX_TERM_COMMENTS};
+pub use listing::{list, list_query};
+pub use params::{Cursor, ReportParams};
 
 pub use feedbackd_insights::{buckets, filter, metrics, pieces, significance, stats, terms};
 pub use feedbackd_insights::{Band, Filter, Interval};

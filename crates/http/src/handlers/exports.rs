@@ -8,7 +8,7 @@ use crate::{ApiError, AppState};
 use actix_web::http::header::{self, ContentDisposition, DispositionParam, DispositionType};
 use actix_web::{web, HttpRequest, HttpResponse};
 use feedbackd_core::export::{self, ExportFormat, ExportOptions};
-use feedbackd_core::insights::report::ReportParams;
+use feedbackd_core::insights::ReportParams;
 use feedbackd_core::store::Project;
 use feedbackd_domain::Scope;
 use futures_util::StreamExt;

@@ -5,7 +5,7 @@ use crate::extract::insights_query::InsightsRequest;
 use crate::problem::ProblemSchema;
 use crate::{ApiError, AppState};
 use actix_web::{web, HttpResponse};
-use feedbackd_core::insights::report;
+use feedbackd_core::insights::{self, shapes};
 use feedbackd_core::insights::{InsightsError, Interval};
 
 /// `from` of a report, which has a default period (documentation only, as [`ReportFilters`]).
@@ -79,21 +79,21 @@ impl From<InsightsError> for ApiError {
 #[utoipa::path(get, path = "/v1/surveys/{survey}/summary", operation_id = "survey_summary", tag = "insights",
     params(("survey" = String, Path, description = "the survey's id or key"), ReportFrom, ReportFilters),
     security(("secret_key" = ["responses:read"])),
-    responses((status = 200, description = "Count, NPS/CSAT/CES with 95% intervals and distribution, the previous period and the change", body = report::Summary)))]
+    responses((status = 200, description = "Count, NPS/CSAT/CES with 95% intervals and distribution, the previous period and the change", body = shapes::Summary)))]
 pub async fn summary(
     read: InsightsRequest,
     survey: web::Path<String>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     let ((), params) = read.params(&[], |_| ())?;
-    Ok(HttpResponse::Ok().json(report::summary(&state.db, read.project, &survey, params).await?))
+    Ok(HttpResponse::Ok().json(insights::summary(&state.db, read.project, &survey, params).await?))
 }
 
 /// A survey's figures per day, week or month over a period, in the time zone `tz`.
 #[utoipa::path(get, path = "/v1/surveys/{survey}/timeseries", operation_id = "survey_timeseries", tag = "insights",
     params(("survey" = String, Path, description = "the survey's id or key"), ("interval" = Option<String>, Query, description = "day (default), week or month"), ReportFrom, ReportFilters),
     security(("secret_key" = ["responses:read"])),
-    responses((status = 200, description = "One point per local day, ISO week or month, empty buckets included", body = report::TimeSeries)))]
+    responses((status = 200, description = "One point per local day, ISO week or month, empty buckets included", body = shapes::TimeSeries)))]
 pub async fn timeseries(
     read: InsightsRequest,
     survey: web::Path<String>,
@@ -102,7 +102,8 @@ pub async fn timeseries(
     let (interval, params) = read.params(&["interval"], |q| {
         q.parsed::<Interval>("interval", "day, week or month").unwrap_or(Interval::Day)
     })?;
-    Ok(HttpResponse::Ok().json(report::timeseries(&state.db, read.project, &survey, interval, params).await?))
+    Ok(HttpResponse::Ok()
+        .json(insights::timeseries(&state.db, read.project, &survey, interval, params).await?))
 }
 
 /// A survey's figures per segment (platform, app version, country, locale or an
@@ -110,7 +111,7 @@ pub async fn timeseries(
 #[utoipa::path(get, path = "/v1/surveys/{survey}/breakdown", operation_id = "survey_breakdown", tag = "insights",
     params(("survey" = String, Path, description = "the survey's id or key"), ("by" = Option<String>, Query, description = "platform (default), app_version, country, locale or attributes.KEY"), ("min_count" = Option<u64>, Query), ("limit" = Option<u32>, Query, minimum = 1, maximum = 100, description = "segments to return, 1 to 100, default 20"), ReportFrom, ReportFilters),
     security(("secret_key" = ["responses:read"])),
-    responses((status = 200, description = "The summary per segment value, largest first, with an other row", body = report::Breakdown)))]
+    responses((status = 200, description = "The summary per segment value, largest first, with an other row", body = shapes::Breakdown)))]
 pub async fn breakdown(
     read: InsightsRequest,
     survey: web::Path<String>,
@@ -123,7 +124,7 @@ pub async fn breakdown(
             q.int_in("limit", 1..=100, 20) as usize,
         )
     })?;
-    let out = report::breakdown(&state.db, read.project, &survey, by, min_count, limit, params).await?;
+    let out = insights::breakdown(&state.db, read.project, &survey, by, min_count, limit, params).await?;
     Ok(HttpResponse::Ok().json(out))
 }
 
@@ -132,7 +133,7 @@ pub async fn breakdown(
 #[utoipa::path(get, path = "/v1/surveys/{survey}/terms", operation_id = "survey_terms", tag = "insights",
     params(("survey" = String, Path, description = "the survey's id or key"), ("limit" = Option<u32>, Query, minimum = 1, maximum = 200, description = "terms to return, 1 to 200, default 20"), ("min_count" = Option<u64>, Query), ReportFrom, ReportFilters),
     security(("secret_key" = ["responses:read"])),
-    responses((status = 200, description = "Most frequent and rising words and two-word phrases in comments", body = report::Terms)))]
+    responses((status = 200, description = "Most frequent and rising words and two-word phrases in comments", body = shapes::Terms)))]
 pub async fn terms(
     read: InsightsRequest,
     survey: web::Path<String>,
@@ -141,9 +142,9 @@ pub async fn terms(
     let ((limit, min_count), params) = read.params(&["limit", "min_count"], |q| {
         (q.int_in("limit", 1..=200, 20) as usize, q.int_in("min_count", 1..=1_000_000, 2) as u64)
     })?;
-    let max = report::MAX_TERM_COMMENTS;
+    let max = insights::MAX_TERM_COMMENTS;
     Ok(HttpResponse::Ok()
-        .json(report::terms(&state.db, read.project, &survey, limit, min_count, max, params).await?))
+        .json(insights::terms(&state.db, read.project, &survey, limit, min_count, max, params).await?))
 }
 
 /// Page through the answers themselves (verbatims), newest first: pass the previous
@@ -155,7 +156,7 @@ pub async fn terms(
         ("include_duplicates" = Option<bool>, Query, description = "also the answers that repeat an earlier one (their duplicate_of is set), which every figure leaves out; default false"),
         ListFrom, ReportFilters),
     security(("secret_key" = ["responses:read"])),
-    responses((status = 200, description = "Answers, newest first, with next_cursor", body = report::Page),
+    responses((status = 200, description = "Answers, newest first, with next_cursor", body = shapes::Page),
         (status = 404, description = "no such survey in the key's project", body = ProblemSchema, content_type = "application/problem+json")))]
 pub async fn list(read: InsightsRequest, state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
     let ((survey, cursor, limit), params) = read
@@ -163,5 +164,5 @@ pub async fn list(read: InsightsRequest, state: web::Data<AppState>) -> Result<H
             (q.one("survey"), q.cursor(), q.int_in("limit", 1..=500, 50) as usize)
         })?;
     Ok(HttpResponse::Ok()
-        .json(report::list(&state.db, read.project, survey.as_deref(), cursor, limit, params).await?))
+        .json(insights::list(&state.db, read.project, survey.as_deref(), cursor, limit, params).await?))
 }

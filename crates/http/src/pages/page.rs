@@ -7,7 +7,7 @@ use super::view::{self, PageOptions, ReportData};
 use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
 use feedbackd_core::insights::metrics::Metrics;
-use feedbackd_core::insights::report::Segment;
+use feedbackd_core::insights::shapes::Segment;
 use feedbackd_core::insights::Interval;
 use maud::{html, Markup};
 

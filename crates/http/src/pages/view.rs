@@ -4,10 +4,8 @@
 
 use super::svg::Axis;
 use feedbackd_core::insights::metrics::{Change, Metrics};
-use feedbackd_core::insights::report::{
-    self, Breakdown, Cursor, Page, ReportParams, Summary, Terms, TimeSeries,
-};
-use feedbackd_core::insights::{Filter, InsightsError, Interval};
+use feedbackd_core::insights::shapes::{Breakdown, Page, Summary, Terms, TimeSeries};
+use feedbackd_core::insights::{self, Cursor, Filter, InsightsError, Interval, ReportParams};
 use feedbackd_core::store::Db;
 use feedbackd_core::store::Project;
 use feedbackd_domain::{Scale, SurveyKind};
@@ -97,11 +95,11 @@ pub async fn gather(
 ) -> Result<ReportData, InsightsError> {
     let period = o.period();
     let (summary, series, breakdown, terms, comments) = tokio::try_join!(
-        report::summary(db, project.clone(), survey, period.clone()),
-        report::timeseries(db, project.clone(), survey, o.interval, period.clone()),
-        report::breakdown(db, project.clone(), survey, o.by.clone(), 1, BREAKDOWN_ROWS, period.clone()),
-        report::terms(db, project.clone(), survey, TERMS, 2, TERM_COMMENTS, period),
-        report::list(db, project, Some(survey), o.cursor, PAGE_SIZE, o.listing()),
+        insights::summary(db, project.clone(), survey, period.clone()),
+        insights::timeseries(db, project.clone(), survey, o.interval, period.clone()),
+        insights::breakdown(db, project.clone(), survey, o.by.clone(), 1, BREAKDOWN_ROWS, period.clone()),
+        insights::terms(db, project.clone(), survey, TERMS, 2, TERM_COMMENTS, period),
+        insights::list(db, project, Some(survey), o.cursor, PAGE_SIZE, o.listing()),
     )?;
     Ok(ReportData { summary, series, breakdown, terms, comments })
 }
