@@ -15,20 +15,23 @@ use serde::Serialize;
 use serde_json::json;
 use uuid::Uuid;
 
-/// A survey with its rules parsed: what the API answers and the widget configuration uses.
-#[derive(Debug, Clone, Serialize)]
+// A survey with its rules parsed: what the API answers, the CLI prints and the widget
+// configuration uses. (`SurveyOut` in the OpenAPI document, as it always was.)
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+#[schema(as = SurveyOut, description = "A survey.")]
 pub struct SurveyView {
     pub id: Uuid,
     pub key: String,
     pub kind: SurveyKind,
     pub question: String,
+    /// The score range; absent for text surveys.
     pub scale: Option<Scale>,
     pub presentation: Presentation,
     pub targeting: Targeting,
     pub status: SurveyStatus,
-    /// Flattened, so the CLI prints what the API answers.
     #[serde(flatten)]
     pub schedule: Schedule,
+    /// Bumped by every edit of what respondents see; answers record it.
     pub version: i32,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,

@@ -83,6 +83,11 @@ impl FromRequest for PublishableKey {
 pub struct SecretKey(pub Arc<Principal>);
 
 impl SecretKey {
+    /// The key's project, if the key holds `scope`: where every management handler starts.
+    pub fn project_id(&self, scope: Scope) -> Result<uuid::Uuid, ApiError> {
+        Ok(self.require(scope)?.project.id)
+    }
+
     /// The key's principal if it holds `scope` (`admin` holds all), else a 403 naming it.
     pub fn require(&self, scope: Scope) -> Result<&Principal, ApiError> {
         if self.0.has_scope(scope) {

@@ -20,7 +20,7 @@ pub async fn create(
     body: web::Payload,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
-    let project_id = key.require(Scope::Admin)?.project.id;
+    let project_id = key.project_id(Scope::Admin)?;
     let input: KeyIn = read_json(&req, body, body_limit(&state)).await?;
     let created = manage::create_key(&state.db, project_id, input.kind, &input.scopes, &input.name).await?;
     Ok(HttpResponse::Created().json(CreatedKeyOut::from(created)))
@@ -31,7 +31,7 @@ pub async fn create(
     security(("secret_key" = ["admin"])),
     responses((status = 200, body = KeyListOut)))]
 pub async fn list(key: SecretKey, state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
-    let project_id = key.require(Scope::Admin)?.project.id;
+    let project_id = key.project_id(Scope::Admin)?;
     let list = manage::list_keys(&state.db, project_id).await?;
     Ok(HttpResponse::Ok().json(KeyListOut { keys: list.into_iter().map(KeyOut::from).collect() }))
 }
@@ -46,7 +46,7 @@ pub async fn revoke(
     path: web::Path<Uuid>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
-    let project_id = key.require(Scope::Admin)?.project.id;
+    let project_id = key.project_id(Scope::Admin)?;
     let id = path.into_inner();
     let revoked =
         manage::revoke_key(&state.db, project_id, id).await.map_err(ApiError::from).map_err(|e| match e {

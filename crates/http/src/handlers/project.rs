@@ -8,19 +8,13 @@ use crate::{ApiError, AppState};
 use actix_web::{web, HttpRequest, HttpResponse};
 use feedbackd_core::manage::{self, ProjectSettings};
 use feedbackd_domain::Scope;
-use uuid::Uuid;
-
-/// The project of an `admin` key: the only one it may read or change here.
-fn own_project(key: &SecretKey) -> Result<Uuid, ApiError> {
-    Ok(key.require(Scope::Admin)?.project.id)
-}
 
 /// Read the project's settings.
 #[utoipa::path(get, path = "/v1/project", operation_id = "get_project", tag = "project",
     security(("secret_key" = ["admin"])),
     responses((status = 200, body = ProjectSettings)))]
 pub async fn get(key: SecretKey, state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
-    let project_id = own_project(&key)?;
+    let project_id = key.project_id(Scope::Admin)?;
     let settings = manage::project_settings(&state.db, project_id).await?;
     Ok(HttpResponse::Ok().json(settings))
 }
@@ -37,7 +31,7 @@ pub async fn update(
     body: web::Payload,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
-    let project_id = own_project(&key)?;
+    let project_id = key.project_id(Scope::Admin)?;
     let input: ProjectPatchIn = read_json(&req, body, body_limit(&state)).await?;
     let settings = manage::update_project_settings(&state.db, project_id, input.into()).await?;
     // Cached keys carry their project (origins, rate limits) and widget configurations its

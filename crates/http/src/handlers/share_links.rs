@@ -49,7 +49,7 @@ pub async fn list(
     query: web::Query<ReportLinkListQuery>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
-    let project_id = key.require(Scope::Admin)?.project.id;
+    let project_id = key.project_id(Scope::Admin)?;
     let survey = query.into_inner().survey;
     let links = report_links::list_links(&state.db, project_id, survey).await?;
     Ok(HttpResponse::Ok().json(ReportLinkListOut { links }))
@@ -67,7 +67,7 @@ pub async fn revoke(
     path: web::Path<Uuid>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
-    let project_id = key.require(Scope::Admin)?.project.id;
+    let project_id = key.project_id(Scope::Admin)?;
     let id = path.into_inner();
     let revoked = report_links::revoke_link(&state.db, project_id, id).await?;
     Ok(HttpResponse::Ok().json(revoked))

@@ -4,9 +4,7 @@
 use crate::extract::body::{read_json, BodyLimit};
 use crate::extract::SecretKey;
 use crate::problem::ProblemSchema;
-use crate::wire::manage::{
-    SurveyHistoryOut, SurveyIn, SurveyListOut, SurveyListQuery, SurveyOut, SurveyPatchIn,
-};
+use crate::wire::manage::{SurveyHistoryOut, SurveyIn, SurveyListOut, SurveyListQuery, SurveyPatchIn};
 use crate::{ApiError, AppState};
 use actix_web::{web, HttpRequest, HttpResponse};
 use feedbackd_core::manage::{self, SurveyView, Transition};
@@ -15,7 +13,7 @@ use uuid::Uuid;
 
 /// The key's project, if the key holds `scope`, and the survey the path names (id or key).
 fn survey_of(key: &SecretKey, scope: Scope, path: web::Path<String>) -> Result<(Uuid, String), ApiError> {
-    Ok((key.require(scope)?.project.id, path.into_inner()))
+    Ok((key.project_id(scope)?, path.into_inner()))
 }
 
 /// Management bodies share the widget body limit: rules are small.
@@ -26,7 +24,7 @@ pub(super) fn body_limit(state: &AppState) -> BodyLimit {
 /// Create a survey.
 #[utoipa::path(post, path = "/v1/surveys", operation_id = "create_survey", tag = "surveys", request_body = SurveyIn,
     security(("secret_key" = ["surveys:write"])),
-    responses((status = 201, body = SurveyOut),
+    responses((status = 201, body = SurveyView),
         (status = 409, description = "the key is taken", body = ProblemSchema, content_type = "application/problem+json")))]
 pub async fn create(
     req: HttpRequest,
@@ -34,7 +32,7 @@ pub async fn create(
     body: web::Payload,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
-    let project_id = key.require(Scope::SurveysWrite)?.project.id;
+    let project_id = key.project_id(Scope::SurveysWrite)?;
     let input: SurveyIn = read_json(&req, body, body_limit(&state)).await?;
     let status = input.status.unwrap_or(SurveyStatus::Active);
     if !matches!(status, SurveyStatus::Draft | SurveyStatus::Active) {
@@ -43,7 +41,7 @@ pub async fn create(
     let view =
         SurveyView::try_from(manage::create_survey(&state.db, project_id, input.into_spec(status)).await?)?;
     state.forget_surveys(project_id);
-    Ok(HttpResponse::Created().json(SurveyOut::from(view)))
+    Ok(HttpResponse::Created().json(view))
 }
 
 /// List the project's surveys.
@@ -55,17 +53,17 @@ pub async fn list(
     query: web::Query<SurveyListQuery>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
-    let project_id = key.require(Scope::SurveysRead)?.project.id;
+    let project_id = key.project_id(Scope::SurveysRead)?;
     let status = query.into_inner().status;
     let surveys = manage::list_surveys(&state.db, project_id, status).await?;
-    Ok(HttpResponse::Ok().json(SurveyListOut { surveys: surveys.into_iter().map(Into::into).collect() }))
+    Ok(HttpResponse::Ok().json(SurveyListOut { surveys }))
 }
 
 /// Read one survey, by id or key.
 #[utoipa::path(get, path = "/v1/surveys/{survey}", operation_id = "get_survey", tag = "surveys",
     params(("survey" = String, Path, description = "the survey's id or key")),
     security(("secret_key" = ["surveys:read"])),
-    responses((status = 200, body = SurveyOut)))]
+    responses((status = 200, body = SurveyView)))]
 pub async fn get(
     key: SecretKey,
     path: web::Path<String>,
@@ -73,7 +71,7 @@ pub async fn get(
 ) -> Result<HttpResponse, ApiError> {
     let (project_id, reference) = survey_of(&key, Scope::SurveysRead, path)?;
     let view = manage::get_survey(&state.db, project_id, &reference).await?;
-    Ok(HttpResponse::Ok().json(SurveyOut::from(view)))
+    Ok(HttpResponse::Ok().json(view))
 }
 
 /// A survey's history, oldest first: created, updated, scheduled, paused, resumed,
@@ -99,7 +97,7 @@ pub async fn history(
 #[utoipa::path(patch, path = "/v1/surveys/{survey}", operation_id = "update_survey", tag = "surveys", request_body = SurveyPatchIn,
     params(("survey" = String, Path, description = "the survey's id or key")),
     security(("secret_key" = ["surveys:write"])),
-    responses((status = 200, body = SurveyOut),
+    responses((status = 200, body = SurveyView),
         (status = 409, description = "the survey is archived", body = ProblemSchema, content_type = "application/problem+json")))]
 pub async fn update(
     req: HttpRequest,
@@ -108,12 +106,12 @@ pub async fn update(
     body: web::Payload,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
-    let project_id = key.require(Scope::SurveysWrite)?.project.id;
+    let project_id = key.project_id(Scope::SurveysWrite)?;
     let input: SurveyPatchIn = read_json(&req, body, body_limit(&state)).await?;
     let reference = path.into_inner();
     let view = manage::update_survey(&state.db, project_id, &reference, input.into()).await?;
     state.forget_surveys(project_id);
-    Ok(HttpResponse::Ok().json(SurveyOut::from(view)))
+    Ok(HttpResponse::Ok().json(view))
 }
 
 async fn transition(
@@ -125,14 +123,14 @@ async fn transition(
     let (project_id, reference) = survey_of(&key, Scope::SurveysWrite, path)?;
     let view = manage::set_survey_status(&state.db, project_id, &reference, transition).await?;
     state.forget_surveys(project_id);
-    Ok(HttpResponse::Ok().json(SurveyOut::from(view)))
+    Ok(HttpResponse::Ok().json(view))
 }
 
 /// Pause an active survey: it takes no answers and is not shown until resumed.
 #[utoipa::path(post, path = "/v1/surveys/{survey}/pause", operation_id = "pause_survey", tag = "surveys",
     params(("survey" = String, Path, description = "the survey's id or key")),
     security(("secret_key" = ["surveys:write"])),
-    responses((status = 200, body = SurveyOut),
+    responses((status = 200, body = SurveyView),
         (status = 409, body = ProblemSchema, content_type = "application/problem+json")))]
 pub async fn pause(
     key: SecretKey,
@@ -146,7 +144,7 @@ pub async fn pause(
 #[utoipa::path(post, path = "/v1/surveys/{survey}/resume", operation_id = "resume_survey", tag = "surveys",
     params(("survey" = String, Path, description = "the survey's id or key")),
     security(("secret_key" = ["surveys:write"])),
-    responses((status = 200, body = SurveyOut),
+    responses((status = 200, body = SurveyView),
         (status = 409, body = ProblemSchema, content_type = "application/problem+json")))]
 pub async fn resume(
     key: SecretKey,
@@ -160,7 +158,7 @@ pub async fn resume(
 #[utoipa::path(post, path = "/v1/surveys/{survey}/archive", operation_id = "archive_survey", tag = "surveys",
     params(("survey" = String, Path, description = "the survey's id or key")),
     security(("secret_key" = ["surveys:write"])),
-    responses((status = 200, body = SurveyOut)))]
+    responses((status = 200, body = SurveyView)))]
 pub async fn archive(
     key: SecretKey,
     path: web::Path<String>,

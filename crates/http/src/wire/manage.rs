@@ -6,8 +6,8 @@ use feedbackd_core::manage::{CreatedKey, ScheduleChange, SurveyPatch, SurveySpec
 use feedbackd_core::store::ApiKey;
 use feedbackd_domain::fatigue::Refusal;
 use feedbackd_domain::{
-    Fatigue, KeyKind, Presentation, RespondentId, Scale, Schedule, ScheduleTime, Scope, StoredScope,
-    SurveyEvent, SurveyKind, SurveyStatus, Targeting,
+    Fatigue, KeyKind, Presentation, RespondentId, Scale, ScheduleTime, Scope, StoredScope, SurveyEvent,
+    SurveyKind, SurveyStatus, Targeting,
 };
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -126,49 +126,10 @@ pub struct SurveyListQuery {
     pub status: Option<SurveyStatus>,
 }
 
-/// A survey.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct SurveyOut {
-    pub id: Uuid,
-    pub key: String,
-    pub kind: SurveyKind,
-    pub question: String,
-    /// The score range; absent for text surveys.
-    pub scale: Option<Scale>,
-    pub presentation: Presentation,
-    pub targeting: Targeting,
-    pub status: SurveyStatus,
-    #[serde(flatten)]
-    pub schedule: Schedule,
-    /// Bumped by every edit of what respondents see; answers record it.
-    pub version: i32,
-    pub created_at: DateTime<Utc>,
-    pub updated_at: DateTime<Utc>,
-}
-
-impl From<SurveyView> for SurveyOut {
-    fn from(s: SurveyView) -> Self {
-        SurveyOut {
-            id: s.id,
-            key: s.key,
-            kind: s.kind,
-            question: s.question,
-            scale: s.scale,
-            presentation: s.presentation,
-            targeting: s.targeting,
-            status: s.status,
-            schedule: s.schedule,
-            version: s.version,
-            created_at: s.created_at,
-            updated_at: s.updated_at,
-        }
-    }
-}
-
 /// A project's surveys, oldest first.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct SurveyListOut {
-    pub surveys: Vec<SurveyOut>,
+    pub surveys: Vec<SurveyView>,
 }
 
 /// `POST /v1/keys`: a new key in the caller's project.
