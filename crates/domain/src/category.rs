@@ -1,7 +1,6 @@
 //! The kinds of free-text feedback.
 
 use serde::{Deserialize, Serialize};
-use std::str::FromStr;
 
 /// What kind of free-text feedback it is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
@@ -15,27 +14,7 @@ pub enum Category {
     Other,
 }
 
-impl Category {
-    /// Every category, in a stable order.
-    pub const ALL: [Category; 4] = [Category::Bug, Category::Idea, Category::Praise, Category::Other];
-
-    /// The stored name.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Category::Bug => "bug",
-            Category::Idea => "idea",
-            Category::Praise => "praise",
-            Category::Other => "other",
-        }
-    }
-}
-
-impl FromStr for Category {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, String> {
-        Category::ALL.into_iter().find(|c| c.as_str() == s).ok_or_else(|| format!("unknown category {s:?}"))
-    }
-}
+names!(Category, "category" { Bug => "bug", Idea => "idea", Praise => "praise", Other => "other" });
 
 #[cfg(test)]
 mod tests {

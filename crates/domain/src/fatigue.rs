@@ -105,23 +105,18 @@ pub enum Refusal {
     SessionCap,
 }
 
-impl Refusal {
-    /// The stored name.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Refusal::Closed => "closed",
-            Refusal::ProjectRest => "project_rest",
-            Refusal::SurveyRest => "survey_rest",
-            Refusal::Ignored => "ignored",
-            Refusal::SessionCap => "session_cap",
-        }
-    }
+names!(Refusal, "refusal" {
+    Closed => "closed",
+    ProjectRest => "project_rest",
+    SurveyRest => "survey_rest",
+    Ignored => "ignored",
+    SessionCap => "session_cap",
+});
 
+impl Refusal {
     /// The name read back from storage.
     pub fn parse(s: &str) -> Option<Refusal> {
-        [Refusal::Closed, Refusal::ProjectRest, Refusal::SurveyRest, Refusal::Ignored, Refusal::SessionCap]
-            .into_iter()
-            .find(|r| r.as_str() == s)
+        s.parse().ok()
     }
 }
 

@@ -29,44 +29,22 @@ pub enum EventKind {
     Reopened,
 }
 
+names!(EventKind, "event" {
+    Created => "created",
+    Updated => "updated",
+    Paused => "paused",
+    Resumed => "resumed",
+    Archived => "archived",
+    Scheduled => "scheduled",
+    Closed => "closed",
+    Opened => "opened",
+    Reopened => "reopened",
+});
+
 impl EventKind {
-    const ALL: [EventKind; 9] = [
-        EventKind::Created,
-        EventKind::Updated,
-        EventKind::Paused,
-        EventKind::Resumed,
-        EventKind::Archived,
-        EventKind::Scheduled,
-        EventKind::Closed,
-        EventKind::Opened,
-        EventKind::Reopened,
-    ];
-
-    /// The stored name.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            EventKind::Created => "created",
-            EventKind::Updated => "updated",
-            EventKind::Paused => "paused",
-            EventKind::Resumed => "resumed",
-            EventKind::Archived => "archived",
-            EventKind::Scheduled => "scheduled",
-            EventKind::Closed => "closed",
-            EventKind::Opened => "opened",
-            EventKind::Reopened => "reopened",
-        }
-    }
-
     /// The kind of a stored name.
     pub fn parse(s: &str) -> Option<EventKind> {
-        Self::ALL.into_iter().find(|k| k.as_str() == s)
-    }
-}
-
-impl std::str::FromStr for EventKind {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, String> {
-        EventKind::parse(s).ok_or_else(|| format!("unknown event {s:?}"))
+        s.parse().ok()
     }
 }
 

@@ -1,7 +1,6 @@
 //! What a project keeps of its respondents' IP addresses.
 
 use serde::Serialize;
-use std::str::FromStr;
 
 /// A project's policy for client addresses.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, clap::ValueEnum)]
@@ -17,26 +16,7 @@ pub enum IpPolicy {
     Keep,
 }
 
-impl IpPolicy {
-    /// The name stored in `projects.ip_policy`.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            IpPolicy::Drop => "drop",
-            IpPolicy::Truncate => "truncate",
-            IpPolicy::Keep => "keep",
-        }
-    }
-}
-
-impl FromStr for IpPolicy {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, String> {
-        [IpPolicy::Drop, IpPolicy::Truncate, IpPolicy::Keep]
-            .into_iter()
-            .find(|p| p.as_str() == s)
-            .ok_or_else(|| format!("unknown IP policy {s:?}"))
-    }
-}
+names!(IpPolicy, "IP policy" { Drop => "drop", Truncate => "truncate", Keep => "keep" });
 
 #[cfg(test)]
 mod tests {

@@ -16,30 +16,13 @@ pub enum KeyKind {
     Secret,
 }
 
-impl KeyKind {
-    /// The name stored in the database.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            KeyKind::Publishable => "publishable",
-            KeyKind::Secret => "secret",
-        }
-    }
+names!(KeyKind, "key kind" { Publishable => "publishable", Secret => "secret" });
 
+impl KeyKind {
     fn token_prefix(self) -> &'static str {
         match self {
             KeyKind::Publishable => "fbk_pub_",
             KeyKind::Secret => "fbk_sec_",
-        }
-    }
-}
-
-impl FromStr for KeyKind {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, String> {
-        match s {
-            "publishable" => Ok(KeyKind::Publishable),
-            "secret" => Ok(KeyKind::Secret),
-            other => Err(format!("unknown key kind {other:?}")),
         }
     }
 }
@@ -63,29 +46,15 @@ pub enum Scope {
     Admin,
 }
 
-impl Scope {
-    /// Every scope, in a stable order.
-    pub const ALL: [Scope; 6] = [
-        Scope::SurveysRead,
-        Scope::SurveysWrite,
-        Scope::ResponsesRead,
-        Scope::ResponsesExport,
-        Scope::Privacy,
-        Scope::Admin,
-    ];
-
-    /// The name used on the wire and in the database.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Scope::SurveysRead => "surveys:read",
-            Scope::SurveysWrite => "surveys:write",
-            Scope::ResponsesRead => "responses:read",
-            Scope::ResponsesExport => "responses:export",
-            Scope::Privacy => "privacy",
-            Scope::Admin => "admin",
-        }
-    }
-}
+// Parsed below with a message that lists them all.
+names!(Scope {
+    SurveysRead => "surveys:read",
+    SurveysWrite => "surveys:write",
+    ResponsesRead => "responses:read",
+    ResponsesExport => "responses:export",
+    Privacy => "privacy",
+    Admin => "admin",
+});
 
 impl FromStr for Scope {
     type Err = String;

@@ -1,5 +1,7 @@
 //! Domain types shared by every layer. They can only be built valid.
 
+#[macro_use]
+mod names;
 mod category;
 pub mod fatigue;
 pub mod history;

@@ -50,18 +50,10 @@ impl Score {
     }
 }
 
-impl SurveyKind {
-    /// The name stored in the database and used on the wire.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            SurveyKind::Nps => "nps",
-            SurveyKind::Csat => "csat",
-            SurveyKind::Ces => "ces",
-            SurveyKind::Rating => "rating",
-            SurveyKind::Text => "text",
-        }
-    }
+// Parsed by clap's `ValueEnum`, whose message the CLI and the API share.
+names!(SurveyKind { Nps => "nps", Csat => "csat", Ces => "ces", Rating => "rating", Text => "text" });
 
+impl SurveyKind {
     /// "an NPS survey", "a CSAT survey": for messages.
     pub fn with_article(self) -> &'static str {
         match self {
@@ -123,30 +115,12 @@ pub enum SurveyStatus {
     Archived,
 }
 
-impl SurveyStatus {
-    /// The name stored in the database and used on the wire.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            SurveyStatus::Draft => "draft",
-            SurveyStatus::Active => "active",
-            SurveyStatus::Paused => "paused",
-            SurveyStatus::Archived => "archived",
-        }
-    }
-}
-
-impl FromStr for SurveyStatus {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, String> {
-        match s {
-            "draft" => Ok(SurveyStatus::Draft),
-            "active" => Ok(SurveyStatus::Active),
-            "paused" => Ok(SurveyStatus::Paused),
-            "archived" => Ok(SurveyStatus::Archived),
-            other => Err(format!("unknown survey status {other:?}")),
-        }
-    }
-}
+names!(SurveyStatus, "survey status" {
+    Draft => "draft",
+    Active => "active",
+    Paused => "paused",
+    Archived => "archived",
+});
 
 #[cfg(test)]
 mod tests {
