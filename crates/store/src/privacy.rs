@@ -79,16 +79,10 @@ pub fn delete_contacts_before(
     horizon: DateTime<Utc>,
     limit: i64,
 ) -> Result<u64, StoreError> {
-    let n = diesel::sql_query(
-        "DELETE FROM respondent_contacts c USING (SELECT survey_id, respondent_id FROM respondent_contacts \
+    let sql = "DELETE FROM respondent_contacts c USING (SELECT survey_id, respondent_id FROM respondent_contacts \
          WHERE project_id = $1 AND greatest(last_shown_at, last_answered_at, last_dismissed_at) < $2 LIMIT $3) old \
-         WHERE c.project_id = $1 AND c.survey_id = old.survey_id AND c.respondent_id = old.respondent_id",
-    )
-    .bind::<SqlUuid, _>(project_id)
-    .bind::<Timestamptz, _>(horizon)
-    .bind::<BigInt, _>(limit)
-    .execute(conn)?;
-    Ok(n as u64)
+         WHERE c.project_id = $1 AND c.survey_id = old.survey_id AND c.respondent_id = old.respondent_id";
+    delete_batch(conn, sql, project_id, horizon, limit)
 }
 
 /// Deletes at most `limit` impressions of the project recorded before `horizon`; returns
@@ -99,14 +93,25 @@ pub fn delete_impressions_before(
     horizon: DateTime<Utc>,
     limit: i64,
 ) -> Result<u64, StoreError> {
-    let n = diesel::sql_query(
-        "DELETE FROM survey_impressions i USING (SELECT id FROM survey_impressions \
-         WHERE project_id = $1 AND shown_at < $2 LIMIT $3) old WHERE i.project_id = $1 AND i.id = old.id",
-    )
-    .bind::<SqlUuid, _>(project_id)
-    .bind::<Timestamptz, _>(horizon)
-    .bind::<BigInt, _>(limit)
-    .execute(conn)?;
+    let sql = "DELETE FROM survey_impressions i USING (SELECT id FROM survey_impressions \
+         WHERE project_id = $1 AND shown_at < $2 LIMIT $3) old WHERE i.project_id = $1 AND i.id = old.id";
+    delete_batch(conn, sql, project_id, horizon, limit)
+}
+
+/// One batch of a retention delete: `sql` takes the project ($1), the horizon ($2) and the
+/// batch size ($3); returns how many rows went.
+fn delete_batch(
+    conn: &mut PgConnection,
+    sql: &str,
+    project_id: Uuid,
+    horizon: DateTime<Utc>,
+    limit: i64,
+) -> Result<u64, StoreError> {
+    let n = diesel::sql_query(sql)
+        .bind::<SqlUuid, _>(project_id)
+        .bind::<Timestamptz, _>(horizon)
+        .bind::<BigInt, _>(limit)
+        .execute(conn)?;
     Ok(n as u64)
 }
 
