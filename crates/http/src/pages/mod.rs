@@ -1,6 +1,6 @@
 //! The product review page (`GET /reports/{survey}`): a server-rendered HTML view of the
 //! insights reports, with charts as inline SVG. The numbers come from
-//! [`feedbackd_core::insights::report`] (the JSON API's functions), so the page shows what the API
+//! `feedbackd_core::insights` (the JSON API's functions), so the page shows what the API
 //! answers; this module only lays them out.
 //!
 //! - [`handlers`]: the pages' routes (`/reports/…`);
