@@ -43,14 +43,19 @@ fn server_fatigue_cases() -> (Value, BTreeSet<String>) {
     ];
     // (exempt, recontact_days)
     let candidates = [(false, 0), (false, 30), (true, 0)];
-    let shown = [None, Some(h(1)), Some(h(71)), Some(h(73)), Some(d(15))];
+    // Each rule's span, a moment inside and exactly at its end (14 days between surveys, 72
+    // hours after an ignored survey, 30 days of recontact; 3 days and 24 hours in the last rules).
+    let shown = [None, Some(h(1)), Some(h(24)), Some(h(71)), Some(h(72)), Some(h(73)), Some(d(15))];
     // (answered, dismissed) ago
     let decided = [
         (None, None),
         (Some(h(1)), None),
         (Some(d(13)), None),
+        (Some(d(14)), None),
         (Some(d(15)), None),
+        (Some(d(3)), None),
         (None, Some(d(29))),
+        (None, Some(d(30))),
         (None, Some(d(31))),
     ];
     // Another survey of the project: (exempt, shown, answered) ago
@@ -58,6 +63,7 @@ fn server_fatigue_cases() -> (Value, BTreeSet<String>) {
         None,
         Some((false, Some(d(1)), None)),
         Some((false, None, Some(d(13)))),
+        Some((false, Some(d(14)), None)),
         Some((false, Some(d(20)), Some(d(15)))),
         Some((true, Some(h(1)), Some(d(1)))),
     ];
