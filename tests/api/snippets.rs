@@ -1,9 +1,16 @@
-//! The SDK snippets that are not a browser: the React Native snippet type-checks, and the
-//! curl examples run against the real service.
+//! The SDK snippets that are not a browser: the React Native snippet type-checks, the Android
+//! snippet's Kotlin compiles and its display rules decide as the server does, and the curl
+//! examples run against the real service.
 
 use crate::browser::{repo, run};
 use crate::helpers::spawn_app;
+use chrono::{Duration, TimeZone, Utc};
+use feedbackd_domain::fatigue::{may_show, Candidate, Contact, Refusal};
+use feedbackd_domain::Fatigue;
+use serde_json::{json, Value};
+use std::collections::BTreeSet;
 use tokio::process::Command;
+use uuid::Uuid;
 
 #[tokio::test]
 async fn react_native_snippet_type_checks() {
@@ -14,6 +21,143 @@ async fn react_native_snippet_type_checks() {
         "tsc (React Native snippet)",
     )
     .await;
+}
+
+/// The server's fatigue verdicts (`may_show`) over a grid of situations, in the form the
+/// Android snippet's rules read: the project's rules, the survey's targeting, and what the
+/// device remembers per survey key (last shown `s`, answered `a`, dismissed `d`, in Unix ms,
+/// and whether exempt `x`).
+fn server_fatigue_cases() -> (Value, BTreeSet<String>) {
+    let now = Utc.timestamp_millis_opt(1_790_000_000_000).unwrap();
+    let ms = |ago: Option<Duration>| ago.map(|ago| (now - ago).timestamp_millis());
+    let at = |ago: Option<Duration>| ago.map(|ago| now - ago);
+    let (h, d) = (Duration::hours, Duration::days);
+    let (nps, csat) = (Uuid::from_u128(1), Uuid::from_u128(2));
+    let defaults = Fatigue::default();
+    let rules = [
+        defaults,
+        Fatigue { days_between_surveys: 0, ..defaults },
+        Fatigue { max_per_session: 0, ..defaults },
+        Fatigue { ignored_wait_hours: 0, ..defaults },
+        Fatigue { days_between_surveys: 3, max_per_session: 2, ignored_wait_hours: 24 },
+    ];
+    // (exempt, recontact_days)
+    let candidates = [(false, 0), (false, 30), (true, 0)];
+    // Each rule's span, a moment inside and exactly at its end (14 days between surveys, 72
+    // hours after an ignored survey, 30 days of recontact; 3 days and 24 hours in the last rules).
+    let shown = [None, Some(h(1)), Some(h(24)), Some(h(71)), Some(h(72)), Some(h(73)), Some(d(15))];
+    // (answered, dismissed) ago
+    let decided = [
+        (None, None),
+        (Some(h(1)), None),
+        (Some(d(13)), None),
+        (Some(d(14)), None),
+        (Some(d(15)), None),
+        (Some(d(3)), None),
+        (None, Some(d(29))),
+        (None, Some(d(30))),
+        (None, Some(d(31))),
+    ];
+    // Another survey of the project: (exempt, shown, answered) ago
+    let others = [
+        None,
+        Some((false, Some(d(1)), None)),
+        Some((false, None, Some(d(13)))),
+        Some((false, Some(d(14)), None)),
+        Some((false, Some(d(20)), Some(d(15)))),
+        Some((true, Some(h(1)), Some(d(1)))),
+    ];
+    let device = |exempt: bool, s: Option<Duration>, a: Option<Duration>, dismissed: Option<Duration>| {
+        let mut c = json!({"x": exempt});
+        for (what, ago) in [("s", s), ("a", a), ("d", dismissed)] {
+            if let Some(ms) = ms(ago) {
+                c[what] = ms.into();
+            }
+        }
+        c
+    };
+    let mut cases = Vec::new();
+    let mut verdicts = BTreeSet::new();
+    for rule in &rules {
+        for &(exempt, recontact_days) in &candidates {
+            for &s in &shown {
+                for &(a, dismissed) in &decided {
+                    for other in &others {
+                        for session_shown in 0..3 {
+                            let own = Contact {
+                                survey_id: nps,
+                                exempt,
+                                last_shown_at: at(s),
+                                last_answered_at: at(a),
+                                last_dismissed_at: at(dismissed),
+                            };
+                            let mut contacts = vec![own];
+                            let mut memory = json!({"nps": device(exempt, s, a, dismissed)});
+                            if let Some((x, os, oa)) = *other {
+                                contacts.push(Contact {
+                                    survey_id: csat,
+                                    exempt: x,
+                                    last_shown_at: at(os),
+                                    last_answered_at: at(oa),
+                                    last_dismissed_at: None,
+                                });
+                                memory["csat"] = device(x, os, oa, None);
+                            }
+                            let candidate = Candidate { survey_id: nps, exempt, recontact_days, open: true };
+                            let verdict = may_show(candidate, rule, &contacts, session_shown, now);
+                            let server = verdict.map_or_else(|r| r.as_str().to_string(), |()| "show".into());
+                            verdicts.insert(server.clone());
+                            cases.push(json!({
+                                "key": "nps",
+                                "fatigue": rule,
+                                "targeting": {"fatigue_exempt": exempt, "recontact_days": recontact_days},
+                                "memory": {"surveys": memory},
+                                "session_shown": session_shown,
+                                "now": now.timestamp_millis(),
+                                "show": verdict.is_ok(),
+                                "server": server,
+                            }));
+                        }
+                    }
+                }
+            }
+        }
+    }
+    (json!({"defaults": defaults, "cases": cases}), verdicts)
+}
+
+#[tokio::test]
+async fn android_snippet_compiles_and_its_rules_decide_as_the_server_does() {
+    assert!(
+        std::process::Command::new("java").arg("-version").output().is_ok(),
+        "java is missing (apt-get install default-jre-headless); `scripts/test` installs it"
+    );
+    let json_jar = std::path::Path::new("/usr/share/java/com.android.json.jar");
+    assert!(
+        json_jar.exists(),
+        "Android's org.json is missing (apt-get install libandroid-json-java); `scripts/test` installs it"
+    );
+    let (cases, verdicts) = server_fatigue_cases();
+    // The grid reaches every decision the fatigue rules can take (not `closed`: only the
+    // server knows a survey's status), so agreeing means something.
+    let expected: BTreeSet<String> = [
+        "show",
+        Refusal::ProjectRest.as_str(),
+        Refusal::SurveyRest.as_str(),
+        Refusal::Ignored.as_str(),
+        Refusal::SessionCap.as_str(),
+    ]
+    .map(String::from)
+    .into();
+    assert_eq!(verdicts, expected);
+    let file = std::env::temp_dir().join(format!("feedbackd-fatigue-cases-{}.json", std::process::id()));
+    std::fs::write(&file, cases.to_string()).unwrap();
+    run(
+        Command::new("bash").arg("scripts/compile-kotlin-snippets").arg(&file),
+        "scripts/compile-kotlin-snippets",
+    )
+    .await;
+    std::fs::remove_file(&file).unwrap();
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
