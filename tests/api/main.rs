@@ -12,6 +12,7 @@ mod cli;
 mod cli_manage;
 mod clients;
 mod default_ranges;
+mod demo;
 mod embedded;
 mod exports;
 mod fatigue;
