@@ -82,6 +82,20 @@ pub enum Command {
     /// Maintain the score rollups.
     #[command(subcommand)]
     Rollups(RollupsCommand),
+    /// Print a completion script for a shell to stdout.
+    #[command(
+        after_help = "Examples:\n  feedbackd completions bash > ~/.local/share/bash-completion/completions/feedbackd\n  \
+        feedbackd completions zsh > ~/.zfunc/_feedbackd\n  \
+        feedbackd completions fish > ~/.config/fish/completions/feedbackd.fish"
+    )]
+    Completions {
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print the manual page, feedbackd(1), as roff to stdout.
+    #[command(after_help = "Examples:\n  feedbackd man | man -l -\n  \
+        feedbackd man > /usr/local/share/man/man1/feedbackd.1")]
+    Man,
 }
 
 /// `feedbackd rollups …`

@@ -9,6 +9,7 @@ mod body_errors;
 mod browser;
 mod cache_invalidation;
 mod cli;
+mod cli_generated;
 mod cli_manage;
 mod clients;
 mod default_ranges;
