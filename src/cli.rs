@@ -3,6 +3,7 @@
 //! environment, then default) and one clear message for a wrong value.
 
 mod manage;
+pub mod reference;
 
 pub use manage::{OrNone, ProjectUpdateArgs, SurveyArgs, SurveyCommand, SurveyTarget, SurveyUpdateArgs};
 
@@ -96,6 +97,9 @@ pub enum Command {
     #[command(after_help = "Examples:\n  feedbackd man | man -l -\n  \
         feedbackd man > /usr/local/share/man/man1/feedbackd.1")]
     Man,
+    /// Print docs/configuration.md, the reference of every setting, from these definitions.
+    #[command(hide = true)]
+    ConfigReference,
 }
 
 /// `feedbackd rollups …`

@@ -52,6 +52,10 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
             Ok(std::io::stdout().write_all(&script)?)
         }
         Command::Man => Ok(clap_mangen::Man::new(Cli::command()).render(&mut std::io::stdout())?),
+        Command::ConfigReference => {
+            print!("{}", crate::cli::reference::configuration_reference());
+            Ok(())
+        }
     }
 }
 

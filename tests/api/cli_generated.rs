@@ -1,8 +1,9 @@
-//! What is generated from the command line's own definitions: shell completions and the man
-//! page.
+//! What is generated from the command line's own definitions: shell completions, the man
+//! page, and docs/configuration.md (which must be what the code generates now).
 
 use crate::cli::feedbackd;
-use std::path::PathBuf;
+use feedbackd::cli::reference::REGENERATE;
+use std::path::{Path, PathBuf};
 use std::process::Command;
 
 /// What a successful `feedbackd ARGS` printed on stdout.
@@ -95,4 +96,30 @@ fn the_man_page_is_roff_that_man_renders() {
         assert!(out.status.success() && out.stderr.is_empty(), "{}", String::from_utf8_lossy(&out.stderr));
         let _ = std::fs::remove_file(file);
     }
+}
+
+#[test]
+fn docs_configuration_md_is_what_the_code_generates() {
+    let generated = printed(&["config-reference"]);
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/configuration.md");
+    let committed = std::fs::read_to_string(&path).unwrap_or_default();
+    assert!(
+        committed == generated,
+        "docs/configuration.md is not what the command line's definitions generate; regenerate it with\n  {REGENERATE}"
+    );
+}
+
+#[test]
+fn the_configuration_reference_lists_every_variable_serve_reads() {
+    let reference = printed(&["config-reference"]);
+    let help = printed(&["serve", "--help"]);
+    let variables: Vec<&str> =
+        help.split("[env:").skip(1).map(|rest| rest.trim_start().split(['=', ']']).next().unwrap()).collect();
+    assert!(variables.len() > 30 && variables.contains(&"FEEDBACKD_DEMO"), "{variables:?}");
+    for variable in variables {
+        assert!(reference.contains(&format!("| `{variable}` |")), "{variable} is not in the reference");
+    }
+    // Ranges come from the value parsers themselves.
+    assert!(reference.contains("| `FEEDBACKD_WRITER_BATCH` | `500` | 1 to 2,000 |"), "{reference}");
+    assert!(reference.contains("| `FEEDBACKD_LOG_FORMAT` | `text` | `text`, `json` |"), "{reference}");
 }
