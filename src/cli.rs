@@ -3,6 +3,7 @@
 //! environment, then default) and one clear message for a wrong value.
 
 mod manage;
+pub mod reference;
 
 pub use manage::{OrNone, ProjectUpdateArgs, SurveyArgs, SurveyCommand, SurveyTarget, SurveyUpdateArgs};
 
@@ -82,6 +83,23 @@ pub enum Command {
     /// Maintain the score rollups.
     #[command(subcommand)]
     Rollups(RollupsCommand),
+    /// Print a completion script for a shell to stdout.
+    #[command(
+        after_help = "Examples:\n  feedbackd completions bash > ~/.local/share/bash-completion/completions/feedbackd\n  \
+        feedbackd completions zsh > ~/.zfunc/_feedbackd\n  \
+        feedbackd completions fish > ~/.config/fish/completions/feedbackd.fish"
+    )]
+    Completions {
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print the manual page, feedbackd(1), as roff to stdout.
+    #[command(after_help = "Examples:\n  feedbackd man | man -l -\n  \
+        feedbackd man > /usr/local/share/man/man1/feedbackd.1")]
+    Man,
+    /// Print docs/configuration.md, the reference of every setting, from these definitions.
+    #[command(hide = true)]
+    ConfigReference,
 }
 
 /// `feedbackd rollups …`

@@ -60,6 +60,12 @@ pub struct ServeArgs {
     /// it. Unset: a random one per start, so sessions end when the service restarts.
     #[arg(long, env = "FEEDBACKD_SESSION_SECRET", hide_env_values = true)]
     pub session_secret: Option<SecretString>,
+    /// On a database with no project yet, create a demo project (an NPS survey, a publishable
+    /// and an admin key), keep its keys in `demo.json` under --data-dir and print them, as the
+    /// embedded default always does. For a first try, such as `docker compose up`.
+    #[arg(long, env = "FEEDBACKD_DEMO", action = clap::ArgAction::SetTrue,
+          value_parser = clap::builder::BoolishValueParser::new())]
+    pub demo: bool,
     #[command(flatten)]
     pub limits: LimitArgs,
     #[command(flatten)]

@@ -1,4 +1,5 @@
-//! The demo project of the embedded default, so that a newcomer has keys to try at once.
+//! The demo project of the embedded default (and of `--demo` on any database), so that a
+//! newcomer has keys to try at once.
 
 use feedbackd_core::manage::{self, SurveySpec};
 use feedbackd_domain::{KeyKind, Scope, SurveyKind, SurveyStatus};
@@ -18,21 +19,31 @@ pub struct Demo {
     pub secret_key: String,
 }
 
-/// On first run (no projects, no demo.json) creates a demo project with an NPS survey and
-/// two keys, writes them to `demo.json` (owner-only), and prints them; later, prints where
-/// they are.
+/// On first run (no projects) creates a demo project with an NPS survey and two keys,
+/// writes them to `demo.json` (owner-only), and prints them; later, while that project is
+/// still in the database, prints them again from `demo.json`. A database that already has
+/// projects of its own gets nothing: the demo is for a first try, never beside real data.
 pub async fn announce(db: &Db, data_dir: &Path, base_url: &str) -> anyhow::Result<()> {
     let path = data_dir.join("demo.json");
+    let projects = manage::list_projects(db).await?;
     if let Ok(existing) = std::fs::read_to_string(&path) {
         let mut demo: Demo = serde_json::from_str(&existing)?;
-        if demo.base_url != base_url {
-            demo.base_url = base_url.to_string();
-            feedbackd_store::embedded::write_private(&path, serde_json::to_string_pretty(&demo)?.as_bytes())?;
+        // Keys are stored only as hashes, so the file is the one copy; it is stale when its
+        // database was replaced (a new PostgreSQL volume beside a kept data directory).
+        if projects.iter().any(|p| p.id == demo.project_id) {
+            if demo.base_url != base_url {
+                demo.base_url = base_url.to_string();
+                feedbackd_store::embedded::write_private(
+                    &path,
+                    serde_json::to_string_pretty(&demo)?.as_bytes(),
+                )?;
+            }
+            print(&demo, &path);
+            return Ok(());
         }
-        print(&demo, &path);
-        return Ok(());
     }
-    if !manage::list_projects(db).await?.is_empty() {
+    if !projects.is_empty() {
+        tracing::info!(projects = projects.len(), "the database has projects of its own: no demo project");
         return Ok(());
     }
     let project = manage::create_project(db, "Demo", &["*".to_string()]).await?;
@@ -49,6 +60,7 @@ pub async fn announce(db: &Db, data_dir: &Path, base_url: &str) -> anyhow::Resul
         publishable_key: publishable.token,
         secret_key: secret.token,
     };
+    std::fs::create_dir_all(data_dir)?;
     feedbackd_store::embedded::write_private(&path, serde_json::to_string_pretty(&demo)?.as_bytes())?;
     print(&demo, &path);
     Ok(())

@@ -9,9 +9,11 @@ mod surveys;
 
 use crate::cli::{Cli, Command, GlobalArgs, RollupsCommand};
 use anyhow::Context;
+use clap::CommandFactory;
 use feedbackd_store::embedded::EmbeddedPostgres;
 use feedbackd_store::{migrate_once, Backoff, Db};
 use secrecy::SecretString;
+use std::io::Write;
 use std::time::{Duration, Instant};
 
 /// Runs a parsed command line.
@@ -43,6 +45,17 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::Export(args) => export::run(&cli.global, args),
         Command::Retention(command) => admin::retention(&cli.global, command),
+        Command::Completions { shell } => {
+            // Into memory first: clap_complete panics on a failed write (a closed pipe).
+            let mut script = Vec::new();
+            clap_complete::generate(shell, &mut Cli::command(), "feedbackd", &mut script);
+            Ok(std::io::stdout().write_all(&script)?)
+        }
+        Command::Man => Ok(clap_mangen::Man::new(Cli::command()).render(&mut std::io::stdout())?),
+        Command::ConfigReference => {
+            print!("{}", crate::cli::reference::configuration_reference());
+            Ok(())
+        }
     }
 }
 

@@ -4,11 +4,14 @@ use super::{demo, migrate, Database};
 use crate::cli::GlobalArgs;
 use crate::config::ServeArgs;
 use crate::startup::{migrate_in_background, Application};
+use std::net::SocketAddr;
 
 /// Serves until SIGINT/SIGTERM, migrating in the background (a database that arrives late
 /// is waited for while `/readyz` answers 503). The embedded default is local and started
-/// here, so it is migrated first and gets its demo project on the first run.
+/// here, so it is migrated first and gets its demo project on the first run; another
+/// database gets one with `--demo`, once its migrations are done.
 pub fn run(global: &GlobalArgs, args: ServeArgs) -> anyhow::Result<()> {
+    let want_demo = args.demo;
     let config = args.into_config()?;
     let database = Database::open(global)?;
     if database.is_embedded() {
@@ -17,15 +20,25 @@ pub fn run(global: &GlobalArgs, args: ServeArgs) -> anyhow::Result<()> {
     }
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
     runtime.block_on(async {
-        if !database.is_embedded() {
-            migrate_in_background(database.url().clone());
-        }
+        let migrated = (!database.is_embedded()).then(|| migrate_in_background(database.url().clone()));
         let app = Application::build(&config, database.url())?;
         let base_url = format!("http://{}:{}", config.listen.ip(), app.port());
         tracing::info!(%base_url, "feedbackd listening");
-        if database.is_embedded() {
-            let db = feedbackd_store::Db::new(database.url(), 1);
-            demo::announce(&db, &global.data_dir, &base_url).await?;
+        let demo_url = reachable_url(config.listen, app.port());
+        let db = || feedbackd_store::Db::new(database.url(), 1);
+        match migrated {
+            None => demo::announce(&db(), &global.data_dir, &demo_url).await?,
+            Some(migrated) if want_demo => {
+                let (db, data_dir) = (db(), global.data_dir.clone());
+                tokio::spawn(async move {
+                    // A failed migration has logged why; the demo then fails on the schema.
+                    let _ = migrated.await;
+                    if let Err(error) = demo::announce(&db, &data_dir, &demo_url).await {
+                        tracing::error!(error = format!("{error:#}"), "creating the demo project failed");
+                    }
+                });
+            }
+            Some(_) => {}
         }
         app.run_until_stopped().await?;
         anyhow::Ok(())
@@ -38,4 +51,14 @@ pub fn run(global: &GlobalArgs, args: ServeArgs) -> anyhow::Result<()> {
     // Dropping the database stops an embedded cluster this process started.
     drop(database);
     Ok(())
+}
+
+/// The address to print for people: a service listening on every interface (as in a
+/// container) is reached as `localhost`, not at `0.0.0.0`.
+fn reachable_url(listen: SocketAddr, port: u16) -> String {
+    if listen.ip().is_unspecified() {
+        format!("http://localhost:{port}")
+    } else {
+        format!("http://{}", SocketAddr::new(listen.ip(), port))
+    }
 }
