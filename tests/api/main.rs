@@ -12,6 +12,7 @@ mod cli;
 mod cli_manage;
 mod clients;
 mod default_ranges;
+mod docs_page;
 mod embedded;
 mod exports;
 mod fatigue;
