@@ -14,6 +14,7 @@ mod cli_manage;
 mod clients;
 mod default_ranges;
 mod demo;
+mod docs_page;
 mod embedded;
 mod exports;
 mod fatigue;

@@ -3,7 +3,7 @@
 //! `feedbackd openapi`.
 
 use crate::handlers::{
-    exports, insights, keys, operations, privacy, project, responses, sdk, share_links, surveys, widget,
+    docs, exports, insights, keys, operations, privacy, project, responses, sdk, share_links, surveys, widget,
 };
 use crate::pages::handlers as pages;
 use crate::problem::ProblemSchema;
@@ -34,6 +34,7 @@ use utoipa::{Modify, OpenApi};
     servers((url = "/", description = "the service that serves this document")),
     paths(
         operations::healthz, operations::readyz, operations::metrics, operations::openapi_json,
+        docs::page, docs::boot_js, docs::renderer_js, docs::renderer_css,
         responses::create, responses::create_batch, responses::follow_up,
         widget::config, widget::dismiss, widget::shown, sdk::widget_script, sdk::demo_page,
         surveys::create, surveys::list, surveys::get, surveys::update,
@@ -58,7 +59,7 @@ use utoipa::{Modify, OpenApi};
         (name = "keys", description = "Key management (secret key, `admin`)"),
         (name = "report-links", description = "Share links to one survey's report page (secret key, `admin`)"),
         (name = "reports", description = "HTML report pages for people (session cookie from the login form), not JSON"),
-        (name = "operations", description = "Health and the API description"),
+        (name = "operations", description = "Health, metrics, and the API description and its reference page"),
     )
 )]
 struct ApiDoc;

@@ -2,7 +2,7 @@
 //! that each is documented, and the scope tests walk it, so the three cannot drift apart.
 
 use crate::handlers::{
-    exports, insights, keys, operations, privacy, project, responses, sdk, share_links, surveys, widget,
+    docs, exports, insights, keys, operations, privacy, project, responses, sdk, share_links, surveys, widget,
 };
 use crate::method_not_allowed;
 use crate::middleware::{cors, ratelimit};
@@ -47,7 +47,8 @@ const fn endpoint(method: Method, path: &'static str, access: Access, route: fn(
     Endpoint { method, path, access, cors, compress: false, route }
 }
 
-/// A static file anyone may fetch (the widget, the report page's stylesheet and script).
+/// A static file anyone may fetch (the widget, the report page's stylesheet and script, the
+/// API reference page and its files).
 const fn asset(path: &'static str, route: fn() -> Route) -> Endpoint {
     Endpoint { method: Method::GET, path, access: Access::Open, cors: false, compress: true, route }
 }
@@ -62,6 +63,10 @@ pub static ENDPOINTS: &[Endpoint] = &[
     endpoint(Method::GET, "/readyz", Open, || web::get().to(operations::readyz)),
     endpoint(Method::GET, "/openapi.json", Open, || web::get().to(operations::openapi_json)),
     endpoint(Method::GET, "/metrics", Open, || web::get().to(operations::metrics)),
+    asset("/docs", || web::get().to(docs::page)),
+    asset("/docs/assets/docs.js", || web::get().to(docs::boot_js)),
+    asset("/docs/assets/swagger-ui-bundle.js", || web::get().to(docs::renderer_js)),
+    asset("/docs/assets/swagger-ui.css", || web::get().to(docs::renderer_css)),
     endpoint(Method::GET, "/demo", Open, || web::get().to(sdk::demo_page)),
     asset("/sdk/feedbackd.js", || web::get().to(sdk::widget_script)),
     endpoint(Method::POST, "/v1/responses", Publishable, || web::post().to(responses::create)),

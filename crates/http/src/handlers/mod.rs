@@ -1,6 +1,7 @@
 //! The handlers, one file per resource. Each extracts, converts, calls one service of
 //! `feedbackd-core` and maps the result.
 
+pub mod docs;
 pub mod exports;
 pub mod insights;
 pub mod keys;

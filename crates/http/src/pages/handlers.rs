@@ -6,7 +6,8 @@ use crate::extract::insights_query::Query;
 use crate::middleware::ratelimit::enforce;
 use crate::pages::session::Session;
 use crate::pages::sign_in::{
-    end_session, html, read_form, refused_link, same_origin, secure, start_session, PageError, ReportSession,
+    end_session, html, read_form, refused_link, same_origin, secure, secure_with, start_session, PageError,
+    ReportSession, CSP,
 };
 use crate::pages::view::{self, PageOptions};
 use crate::pages::{layout, page};
@@ -173,19 +174,21 @@ pub async fn logout(req: HttpRequest) -> Result<HttpResponse, PageError> {
 #[utoipa::path(get, path = "/reports/assets/report.css", operation_id = "report_css", tag = "reports",
     responses((status = 200, description = "the report pages' stylesheet", content_type = "text/css")))]
 pub async fn css() -> HttpResponse {
-    asset("text/css; charset=utf-8", crate::pages::CSS)
+    asset(CSP, "text/css; charset=utf-8", crate::pages::CSS)
 }
 
 /// The pages' script.
 #[utoipa::path(get, path = "/reports/assets/report.js", operation_id = "report_js", tag = "reports",
     responses((status = 200, description = "the report pages' script", content_type = "application/javascript")))]
 pub async fn js() -> HttpResponse {
-    asset("application/javascript; charset=utf-8", crate::pages::JS)
+    asset(CSP, "application/javascript; charset=utf-8", crate::pages::JS)
 }
 
-fn asset(content_type: &str, body: &'static str) -> HttpResponse {
+/// A static file with the pages' security headers under `policy`, which browsers may reuse
+/// for five minutes (the report pages' and the API reference's files).
+pub(crate) fn asset(policy: &'static str, content_type: &str, body: &'static str) -> HttpResponse {
     let mut response = HttpResponse::Ok();
-    secure(&mut response).insert_header((header::CACHE_CONTROL, "public, max-age=300"));
+    secure_with(&mut response, policy).insert_header((header::CACHE_CONTROL, "public, max-age=300"));
     response.content_type(content_type).body(body)
 }
 

@@ -30,8 +30,16 @@ pub const CSP: &str = "default-src 'none'; script-src 'self'; style-src 'self'; 
 
 /// Adds the security headers every report answer carries (pages, errors, assets).
 pub fn secure(response: &mut HttpResponseBuilder) -> &mut HttpResponseBuilder {
+    secure_with(response, CSP)
+}
+
+/// The same headers under another Content-Security-Policy (the API reference page's).
+pub fn secure_with<'a>(
+    response: &'a mut HttpResponseBuilder,
+    policy: &'static str,
+) -> &'a mut HttpResponseBuilder {
     response
-        .insert_header((header::CONTENT_SECURITY_POLICY, CSP))
+        .insert_header((header::CONTENT_SECURITY_POLICY, policy))
         .insert_header((header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
         .insert_header((header::REFERRER_POLICY, "no-referrer"))
         .insert_header((header::X_FRAME_OPTIONS, "DENY"))
