@@ -48,8 +48,8 @@ pub async fn set_indexed(
 
 fn index_in(conn: &mut Conn, project_id: Uuid, key: &str, index: bool) -> Result<IndexChange, ManageError> {
     lock_writers(conn)?;
-    let mut list = store::indexed_attributes(conn, project_id)?
-        .ok_or_else(|| ManageError::NotFound(format!("no project {project_id}")))?;
+    let mut list =
+        store::indexed_attributes(conn, project_id)?.ok_or_else(|| super::no_project(project_id))?;
     let mut change = IndexChange {
         project_id,
         key: key.to_string(),

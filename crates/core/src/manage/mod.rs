@@ -28,7 +28,7 @@ use feedbackd_domain::{
 };
 use feedbackd_store::models::{ApiKey, NewApiKey, NewProject, NewSurvey, Project, Survey};
 use feedbackd_store::{keys, projects, survey_counters, surveys, transaction, Conn, Db, StoreError};
-use project_settings::project_zone;
+use project_settings::{no_project, project_zone};
 use serde::Serialize;
 use uuid::Uuid;
 
@@ -269,5 +269,5 @@ fn to_json(value: &impl Serialize) -> Result<serde_json::Value, ManageError> {
 }
 
 fn require_project(conn: &mut Conn, project_id: Uuid) -> Result<Project, ManageError> {
-    projects::find(conn, project_id)?.ok_or_else(|| ManageError::NotFound(format!("no project {project_id}")))
+    projects::find(conn, project_id)?.ok_or_else(|| no_project(project_id))
 }

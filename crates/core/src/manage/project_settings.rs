@@ -213,6 +213,7 @@ pub(super) fn project_zone(conn: &mut Conn, project_id: Uuid) -> Result<Tz, Mana
     }))
 }
 
-fn no_project(project_id: Uuid) -> ManageError {
+/// A project that is not there (or not the caller's).
+pub(super) fn no_project(project_id: Uuid) -> ManageError {
     ManageError::NotFound(format!("no project {project_id}"))
 }

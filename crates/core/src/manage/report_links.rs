@@ -157,7 +157,7 @@ fn link_in(
     hours: u32,
 ) -> Result<CreatedLink, ManageError> {
     if !report_links::lock_project(conn, project_id)? {
-        return Err(ManageError::NotFound(format!("no project {project_id}")));
+        return Err(super::no_project(project_id));
     }
     let found = find_survey(conn, project_id, survey)?;
     if found.kind == SurveyKind::Text {

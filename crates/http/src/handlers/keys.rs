@@ -6,7 +6,7 @@ use crate::handlers::surveys::body_limit;
 use crate::wire::manage::{CreatedKeyOut, KeyIn, KeyListOut, KeyOut};
 use crate::{ApiError, AppState};
 use actix_web::{web, HttpRequest, HttpResponse};
-use feedbackd_core::manage;
+use feedbackd_core::manage::{self, ManageError};
 use feedbackd_domain::Scope;
 use uuid::Uuid;
 
@@ -48,12 +48,11 @@ pub async fn revoke(
 ) -> Result<HttpResponse, ApiError> {
     let project_id = key.project_id(Scope::Admin)?;
     let id = path.into_inner();
-    let revoked =
-        manage::revoke_key(&state.db, project_id, id).await.map_err(ApiError::from).map_err(|e| match e {
-            // Never name another project, even its id.
-            ApiError::NotFound(_) => ApiError::NotFound(format!("no key {id} in this project")),
-            other => other,
-        })?;
+    let revoked = manage::revoke_key(&state.db, project_id, id).await.map_err(|e| match e {
+        // Never name another project, even its id.
+        ManageError::NotFound(_) => ApiError::NotFound(format!("no key {id} in this project")),
+        other => other.into(),
+    })?;
     state.auth.forget_project(project_id);
     Ok(HttpResponse::Ok().json(KeyOut::from(revoked)))
 }
