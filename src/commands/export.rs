@@ -6,7 +6,7 @@ use super::Database;
 use crate::cli::{ExportArgs, GlobalArgs};
 use anyhow::{anyhow, Context};
 use feedbackd_http::{parse_export_query, ApiError};
-use feedbackd_store::{projects, Db};
+use feedbackd_store::projects;
 use futures_util::StreamExt;
 use indicatif::{ProgressBar, ProgressStyle};
 use std::io::{IsTerminal, Write};
@@ -22,16 +22,16 @@ pub fn run(global: &GlobalArgs, args: ExportArgs) -> anyhow::Result<()> {
         other => anyhow!(other.to_string()),
     })?;
     let database = Database::open(global)?;
-    let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(1).enable_all().build()?;
-    runtime.block_on(async {
-        let db = Db::new(database.url(), 2);
+    let services = database.services()?;
+    services.block_on(async {
+        let db = &services.db;
         let project_id = args.project;
         let project = db
             .run(move |conn| projects::find(conn, project_id))
             .await?
             .ok_or_else(|| anyhow!("no project {project_id}"))?;
         let export = feedbackd_core::export::start(
-            &db,
+            db,
             &project,
             request.survey.as_deref(),
             request.params,

@@ -89,9 +89,10 @@ impl Database {
     }
 
     /// The services a one-shot command calls: the same async functions as the API, on a
-    /// small pool and a runtime of the command's own.
+    /// small pool and a runtime of the command's own. One worker thread beside the one
+    /// waiting: an export's producer keeps streaming while the command writes the file.
     pub fn services(&self) -> anyhow::Result<Services> {
-        let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
+        let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(1).enable_all().build()?;
         Ok(Services { db: Db::new(&self.url, 2), runtime })
     }
 }
