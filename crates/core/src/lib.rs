@@ -8,7 +8,8 @@
 //! - [`widget`]: what a widget shows, and to whom;
 //! - [`privacy`]: erasure and retention;
 //! - [`auth`], [`ratelimit`]: who may call, and how often;
-//! - [`cache`]: what the services keep in memory, forgotten on database notification.
+//! - [`cache`]: what the services keep in memory, forgotten on database notification;
+//! - [`webhooks`]: signing, secrets at rest and the SSRF-safe delivery of one attempt.
 
 pub mod auth;
 pub mod background;
@@ -20,6 +21,7 @@ pub mod manage;
 pub mod privacy;
 pub mod ratelimit;
 pub mod settings;
+pub mod webhooks;
 pub mod widget;
 
 /// What the layers above see of the store: the pool, its error, and the rows the services
