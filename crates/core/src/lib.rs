@@ -20,6 +20,7 @@ pub mod manage;
 pub mod privacy;
 pub mod ratelimit;
 pub mod settings;
+pub mod webhooks;
 pub mod widget;
 
 /// What the layers above see of the store: the pool, its error, and the rows the services
