@@ -15,6 +15,7 @@ mod sql;
 mod survey;
 mod targeting;
 mod triggers;
+pub mod webhook;
 
 pub use category::Category;
 pub use fatigue::Fatigue;
