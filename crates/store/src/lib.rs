@@ -6,6 +6,7 @@ pub mod bulk;
 pub mod contacts;
 pub mod embedded;
 mod error;
+pub mod events;
 pub mod impressions;
 pub mod indexing;
 pub mod insights;
@@ -25,6 +26,7 @@ pub mod survey_counters;
 pub mod survey_events;
 pub mod surveys;
 mod tx;
+pub mod webhooks;
 
 pub use error::StoreError;
 pub use migrate::{has_pending_migrations, migrate_once, run_migrations, Backoff};

@@ -7,6 +7,7 @@ use super::StoreError;
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Timestamptz, Uuid as SqlUuid};
+use feedbackd_domain::webhook::EventType;
 use feedbackd_domain::IpPolicy;
 use uuid::Uuid;
 
@@ -18,12 +19,16 @@ pub fn erase_respondent(
     respondent_id: &str,
 ) -> Result<(u64, u64), StoreError> {
     conn.transaction(|conn| {
-        let answers = diesel::delete(
+        let erased: Vec<(Uuid, Uuid, Uuid)> = diesel::delete(
             responses::table
                 .filter(responses::project_id.eq(project_id))
                 .filter(responses::respondent_id.eq(respondent_id)),
         )
-        .execute(conn)?;
+        .returning((responses::project_id, responses::survey_id, responses::id))
+        .get_results(conn)?;
+        // Whoever received the answers hears that they are gone, in this transaction.
+        super::events::record(conn, EventType::ResponseErased, &erased)?;
+        let answers = erased.len();
         let contacts = diesel::delete(
             respondent_contacts::table
                 .filter(respondent_contacts::project_id.eq(project_id))

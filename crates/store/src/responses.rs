@@ -9,6 +9,7 @@ use diesel::pg::Pg;
 use diesel::prelude::*;
 use diesel::query_builder::{AstPass, Query, QueryFragment, QueryId};
 use diesel::sql_types::{self as sql, Array, Nullable};
+use feedbackd_domain::webhook::EventType;
 use feedbackd_domain::{Category, RespondentId, Score};
 use std::collections::{HashMap, HashSet};
 use std::time::Duration;
@@ -192,8 +193,11 @@ impl QueryFragment<Pg> for UnnestInsert {
     fn walk_ast<'b>(&'b self, mut out: AstPass<'_, 'b, Pg>) -> QueryResult<()> {
         // The earlier answer a row repeats: one probe of responses_respondent per row that
         // has a respondent and a comment, and none at all when the window is 0.
+        // A data-modifying CTE: the answers and their `response.created` events (the
+        // change feed's and the webhooks' outbox) in one statement and one round trip.
+        // Flagged repeats are not events, as they are not counted.
         out.push_sql(
-            "INSERT INTO responses (project_id, id, survey_id, survey_version, respondent_id, score, \
+            "WITH ins AS (INSERT INTO responses (project_id, id, survey_id, survey_version, respondent_id, score, \
              comment, category, attributes, context, client_ip, client_time, answered_at, late, \
              duplicate_of) \
              SELECT n.project_id, n.id, n.survey_id, n.survey_version, n.respondent_id, n.score, \
@@ -242,7 +246,10 @@ impl QueryFragment<Pg> for UnnestInsert {
         out.push_sql(
             ") AS n(project_id, id, survey_id, survey_version, respondent_id, score, comment, category, \
              attributes, context, client_ip, client_time, answered_at, late, repeats_in_batch) \
-             ON CONFLICT DO NOTHING RETURNING project_id, id, duplicate_of IS NOT NULL",
+             ON CONFLICT DO NOTHING RETURNING project_id, id, survey_id, duplicate_of IS NOT NULL AS dup), \
+             ev AS (INSERT INTO events (project_id, type, survey_id, response_id) \
+               SELECT project_id, 'response.created', survey_id, id FROM ins WHERE NOT dup) \
+             SELECT project_id, id, dup FROM ins",
         );
         Ok(())
     }
@@ -332,6 +339,7 @@ pub fn add_follow_up(
                     responses::updated_at.eq(diesel::dsl::now),
                 ))
                 .execute(conn)?;
+            super::events::record(conn, EventType::ResponseUpdated, &[(project_id, survey_id, id)])?;
         }
         Ok(FollowUpOutcome::Applied { survey_id })
     })

@@ -4,6 +4,10 @@ pub mod sql_types {
     #[derive(diesel::query_builder::QueryId, Clone, diesel::sql_types::SqlType)]
     #[diesel(postgres_type(name = "tsvector", schema = "pg_catalog"))]
     pub struct Tsvector;
+
+    #[derive(diesel::query_builder::QueryId, Clone, diesel::sql_types::SqlType)]
+    #[diesel(postgres_type(name = "xid8", schema = "pg_catalog"))]
+    pub struct Xid8;
 }
 
 diesel::table! {
@@ -18,6 +22,31 @@ diesel::table! {
         created_at -> Timestamptz,
         last_used_at -> Nullable<Timestamptz>,
         revoked_at -> Nullable<Timestamptz>,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use super::sql_types::Xid8;
+
+    events (project_id, id) {
+        project_id -> Uuid,
+        id -> Int8,
+        position -> Nullable<Int8>,
+        xid -> Xid8,
+        #[sql_name = "type"]
+        type_ -> Text,
+        survey_id -> Nullable<Uuid>,
+        response_id -> Nullable<Uuid>,
+        occurred_at -> Timestamptz,
+        data -> Nullable<Jsonb>,
+    }
+}
+
+diesel::table! {
+    project_feeds (project_id) {
+        project_id -> Uuid,
+        last_position -> Int8,
     }
 }
 
@@ -174,11 +203,63 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    webhook_attempts (project_id, delivery_id, attempt) {
+        project_id -> Uuid,
+        delivery_id -> Uuid,
+        attempt -> Int4,
+        attempted_at -> Timestamptz,
+        outcome -> Text,
+        status -> Nullable<Int2>,
+        latency_ms -> Int4,
+        response -> Text,
+    }
+}
+
+diesel::table! {
+    webhook_deliveries (project_id, id) {
+        project_id -> Uuid,
+        id -> Uuid,
+        endpoint_id -> Uuid,
+        event_id -> Int8,
+        state -> Text,
+        attempts -> Int4,
+        retry_base -> Int4,
+        next_attempt_at -> Nullable<Timestamptz>,
+        created_at -> Timestamptz,
+        settled_at -> Nullable<Timestamptz>,
+    }
+}
+
+diesel::table! {
+    webhook_endpoints (project_id, id) {
+        project_id -> Uuid,
+        id -> Uuid,
+        url -> Text,
+        description -> Text,
+        format -> Text,
+        event_types -> Array<Text>,
+        survey_ids -> Nullable<Array<Uuid>>,
+        condition -> Jsonb,
+        enabled -> Bool,
+        disabled_reason -> Nullable<Text>,
+        secret -> Bytea,
+        previous_secret -> Nullable<Bytea>,
+        previous_secret_expires_at -> Nullable<Timestamptz>,
+        failing_since -> Nullable<Timestamptz>,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
 diesel::joinable!(api_keys -> projects (project_id));
 diesel::joinable!(surveys -> projects (project_id));
+diesel::joinable!(webhook_endpoints -> projects (project_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     api_keys,
+    events,
+    project_feeds,
     projects,
     report_links,
     respondent_contacts,
@@ -190,4 +271,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     survey_counters,
     survey_impressions,
     surveys,
+    webhook_attempts,
+    webhook_deliveries,
+    webhook_endpoints,
 );

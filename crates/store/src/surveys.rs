@@ -89,3 +89,13 @@ pub fn set_status(
         .returning(Survey::as_returning())
         .get_result(conn)?)
 }
+
+/// Surveys by `(project_id, id)`, whatever their project (the webhook dispatcher's).
+pub fn by_keys(conn: &mut PgConnection, keys: &[(Uuid, Uuid)]) -> Result<Vec<Survey>, StoreError> {
+    let (projects, ids): (Vec<Uuid>, Vec<Uuid>) = keys.iter().copied().unzip();
+    Ok(surveys::table
+        .filter(surveys::id.eq_any(ids))
+        .filter(surveys::project_id.eq_any(projects))
+        .select(Survey::as_select())
+        .load(conn)?)
+}

@@ -117,6 +117,20 @@ pub fn list(conn: &mut PgConnection, q: &ListQuery) -> Result<Vec<ListedAnswer>,
     Ok(sql.build().load(conn)?)
 }
 
+/// Answers by `(project_id, id)`, in any order; erased ones are simply absent.
+pub fn by_keys(conn: &mut PgConnection, keys: &[(Uuid, Uuid)]) -> Result<Vec<ListedAnswer>, StoreError> {
+    let (projects, ids): (Vec<Uuid>, Vec<Uuid>) = keys.iter().copied().unzip();
+    Ok(diesel::sql_query(
+        "SELECT r.id, r.survey_id, r.respondent_id, r.score, r.comment, r.category, r.attributes, r.context, \
+         r.answered_at, r.received_at, r.client_time, r.late, r.duplicate_of, r.sentiment, r.sentiment_language, \
+         NULL::text AS highlight FROM unnest($1::uuid[], $2::uuid[]) AS k(project_id, id) \
+         JOIN responses r ON (r.project_id, r.id) = (k.project_id, k.id)",
+    )
+    .bind::<diesel::sql_types::Array<SqlUuid>, _>(&projects)
+    .bind::<diesel::sql_types::Array<SqlUuid>, _>(&ids)
+    .load(conn)?)
+}
+
 #[derive(QueryableByName)]
 struct KeyRow {
     #[diesel(sql_type = Text)]

@@ -5,7 +5,7 @@
 
 mod answers;
 
-pub use answers::{attribute_keys, comments, list, ListQuery, ListedAnswer};
+pub use answers::{attribute_keys, by_keys as answers_by_keys, comments, list, ListQuery, ListedAnswer};
 
 use super::StoreError;
 use chrono::{DateTime, Utc};
