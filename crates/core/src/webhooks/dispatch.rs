@@ -1,0 +1,408 @@
+//! The dispatcher: numbers new events and fans them out (the sequencer), takes due
+//! deliveries with a lease, sends each signed, and records the attempt and what follows
+//! from it (the next try on the retry schedule, a disabled endpoint). Every replica runs
+//! one; the database decides who does what, so they never send the same attempt twice
+//! while a lease holds, and a dead replica's deliveries come back when its lease ends.
+
+use super::egress::{Egress, Outcome};
+use super::payload;
+use super::signing::{message_id, signature_header, EndpointSecret};
+use super::WebhookSettings;
+use chrono::{DateTime, Utc};
+use feedbackd_domain::webhook::{retry_delay, EventType, DISABLE_AFTER_FAILING};
+use feedbackd_store::events::{self, FeedEvent};
+use feedbackd_store::insights::{answers_by_keys, ListedAnswer};
+use feedbackd_store::models::Survey;
+use feedbackd_store::webhooks::{self as rows, Attempt, Claimed, Endpoint, EndpointHealth, Settle};
+use feedbackd_store::{surveys, Db, StoreError};
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+use uuid::Uuid;
+
+/// Events one sequencer transaction numbers at most.
+const SEQUENCE_BATCH: i64 = 5_000;
+
+/// How often the dispatcher prunes the feed and the log, and how many rows per statement.
+const PRUNE_EVERY: Duration = Duration::from_secs(3600);
+const PRUNE_BATCH: i64 = 5_000;
+
+/// What one pass did, for tests and logs.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct PassReport {
+    pub sequenced: u64,
+    pub queued: u64,
+    pub attempted: u64,
+    pub delivered: u64,
+}
+
+/// Sends the deliveries. Cheap to clone: clones share the in-flight counts.
+#[derive(Clone)]
+pub struct Dispatcher {
+    db: Db,
+    settings: WebhookSettings,
+    egress: Arc<Egress>,
+    /// Deliveries this process is sending, by endpoint: the per-endpoint bound.
+    in_flight: Arc<Mutex<HashMap<Uuid, i32>>>,
+}
+
+/// Everything the claimed deliveries of one pass need, read in a few queries.
+struct Batch {
+    endpoints: HashMap<(Uuid, Uuid), Endpoint>,
+    events: HashMap<(Uuid, i64), FeedEvent>,
+    answers: HashMap<(Uuid, Uuid), ListedAnswer>,
+    surveys: HashMap<(Uuid, Uuid), Survey>,
+}
+
+impl Dispatcher {
+    pub fn new(db: Db, settings: WebhookSettings, egress: Egress) -> Self {
+        Dispatcher { db, settings, egress: Arc::new(egress), in_flight: Arc::default() }
+    }
+
+    /// Numbers every committed event and queues its deliveries.
+    pub async fn sequence(&self, now: DateTime<Utc>) -> Result<(u64, u64), StoreError> {
+        self.db
+            .run(move |conn| {
+                let (mut events, mut queued) = (0, 0);
+                loop {
+                    let report = events::sequence(conn, SEQUENCE_BATCH, now)?;
+                    events += report.events;
+                    queued += report.deliveries;
+                    if report.events < SEQUENCE_BATCH as u64 {
+                        return Ok((events, queued));
+                    }
+                }
+            })
+            .await
+    }
+
+    /// One pass at `now`: sequence, claim what is due, send it all, and wait for the
+    /// outcomes. Tests drive time through `now`; the loop ([`Dispatcher::spawn`]) passes
+    /// the clock.
+    pub async fn run_once(&self, now: DateTime<Utc>) -> Result<PassReport, StoreError> {
+        let (sequenced, queued) = self.sequence(now).await?;
+        let claimed = self.claim(now).await?;
+        let attempted = claimed.len() as u64;
+        let outcomes = self.send_all(claimed, now).await?;
+        let delivered = futures_util::future::join_all(outcomes)
+            .await
+            .into_iter()
+            .filter(|d| matches!(d, Ok(true)))
+            .count() as u64;
+        Ok(PassReport { sequenced, queued, attempted, delivered })
+    }
+
+    async fn claim(&self, now: DateTime<Utc>) -> Result<Vec<Claimed>, StoreError> {
+        let in_flight: Vec<(Uuid, i32)> = self.lock_in_flight().iter().map(|(k, v)| (*k, *v)).collect();
+        let lease_until = now + chrono::Duration::from_std(self.settings.lease).unwrap_or_default();
+        let per_endpoint = self.settings.per_endpoint as i32;
+        let limit = self.settings.batch as i64;
+        let claimed = self
+            .db
+            .run(move |conn| rows::claim_due(conn, now, lease_until, limit, per_endpoint, &in_flight))
+            .await?;
+        let mut counts = self.lock_in_flight();
+        for c in &claimed {
+            *counts.entry(c.endpoint_id).or_default() += 1;
+        }
+        Ok(claimed)
+    }
+
+    fn lock_in_flight(&self) -> std::sync::MutexGuard<'_, HashMap<Uuid, i32>> {
+        self.in_flight.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// Starts sending every claimed delivery; each future resolves to whether it was
+    /// delivered, once its attempt is recorded.
+    async fn send_all(
+        &self,
+        claimed: Vec<Claimed>,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<tokio::task::JoinHandle<bool>>, StoreError> {
+        if claimed.is_empty() {
+            return Ok(Vec::new());
+        }
+        let batch = Arc::new(self.load(&claimed).await?);
+        Ok(claimed
+            .into_iter()
+            .map(|c| {
+                let (this, batch) = (self.clone(), batch.clone());
+                tokio::spawn(async move {
+                    let endpoint_id = c.endpoint_id;
+                    let delivered = this.attempt(&batch, c, now).await;
+                    if let Some(n) = this.lock_in_flight().get_mut(&endpoint_id) {
+                        *n -= 1;
+                    }
+                    this.lock_in_flight().retain(|_, n| *n > 0);
+                    delivered
+                })
+            })
+            .collect())
+    }
+
+    async fn load(&self, claimed: &[Claimed]) -> Result<Batch, StoreError> {
+        let mut endpoint_keys: Vec<(Uuid, Uuid)> =
+            claimed.iter().map(|c| (c.project_id, c.endpoint_id)).collect();
+        endpoint_keys.sort_unstable();
+        endpoint_keys.dedup();
+        let event_keys: Vec<(Uuid, i64)> = claimed.iter().map(|c| (c.project_id, c.event_id)).collect();
+        self.db
+            .run(move |conn| {
+                let endpoints = rows::endpoints_by_keys(conn, &endpoint_keys)?;
+                let events = events::by_keys(conn, &event_keys)?;
+                let keys: Vec<(Uuid, Uuid)> =
+                    events.iter().filter_map(|e| Some((e.project_id, e.response_id?))).collect();
+                let answers = answers_by_keys(conn, &keys)?;
+                let survey_keys: Vec<(Uuid, Uuid)> =
+                    events.iter().filter_map(|e| Some((e.project_id, e.survey_id?))).collect();
+                let surveys = surveys::by_keys(conn, &survey_keys)?;
+                let project_of: HashMap<Uuid, Uuid> =
+                    events.iter().filter_map(|e| Some((e.response_id?, e.project_id))).collect();
+                Ok(Batch {
+                    endpoints: endpoints.into_iter().map(|e| ((e.project_id, e.id), e)).collect(),
+                    answers: answers
+                        .into_iter()
+                        .filter_map(|a| Some(((*project_of.get(&a.id)?, a.id), a)))
+                        .collect(),
+                    surveys: surveys.into_iter().map(|s| ((s.project_id, s.id), s)).collect(),
+                    events: events.into_iter().map(|e| ((e.project_id, e.id), e)).collect(),
+                })
+            })
+            .await
+    }
+
+    /// Makes one attempt and records it; whether it was delivered.
+    async fn attempt(&self, batch: &Batch, claimed: Claimed, now: DateTime<Utc>) -> bool {
+        let number = claimed.attempts + 1;
+        let record = |outcome: &str, status: Option<u16>, latency: Duration, response: String| Attempt {
+            project_id: claimed.project_id,
+            delivery_id: claimed.id,
+            attempt: number,
+            attempted_at: now,
+            outcome: outcome.to_string(),
+            status: status.map(|s| s as i16),
+            latency_ms: latency.as_millis().min(i32::MAX as u128) as i32,
+            response,
+        };
+        let prepared = self.prepare(batch, &claimed, now);
+        let (attempt, settle, health) = match prepared {
+            Prepared::Skip(why) => (
+                record("skipped", None, Duration::ZERO, why.into()),
+                Settle::Skipped,
+                EndpointHealth::Unknown,
+            ),
+            Prepared::Fail(why) => {
+                let failures = (number - claimed.retry_base).max(1) as u32;
+                (
+                    record("refused", None, Duration::ZERO, why),
+                    self.after_failure(failures, None, now),
+                    self.failed(now),
+                )
+            }
+            Prepared::Send { url, headers, body } => {
+                let sent = self.egress.send(&url, &headers, body.into()).await;
+                let failures = (number - claimed.retry_base).max(1) as u32;
+                let (name, settle, health) = match &sent.outcome {
+                    Outcome::Delivered => ("delivered", Settle::Delivered, EndpointHealth::Succeeded),
+                    Outcome::Gone => (
+                        "gone",
+                        Settle::Failed,
+                        EndpointHealth::Disable("the endpoint answered 410 Gone".to_string()),
+                    ),
+                    Outcome::RetryLater => {
+                        ("retry_later", self.after_failure(failures, sent.retry_after, now), self.failed(now))
+                    }
+                    Outcome::Failed => ("failed", self.after_failure(failures, None, now), self.failed(now)),
+                    Outcome::Refused { .. } => {
+                        ("refused", self.after_failure(failures, None, now), self.failed(now))
+                    }
+                    Outcome::Unreachable { .. } => {
+                        ("unreachable", self.after_failure(failures, None, now), self.failed(now))
+                    }
+                };
+                let response = match &sent.outcome {
+                    Outcome::Refused { reason } | Outcome::Unreachable { reason } => reason.clone(),
+                    _ => sent.body_prefix.clone(),
+                };
+                metrics::histogram!("feedbackd_webhook_attempt_seconds").record(sent.latency.as_secs_f64());
+                (record(name, sent.status, sent.latency, response), settle, health)
+            }
+        };
+        metrics::counter!("feedbackd_webhook_attempts_total", "outcome" => attempt.outcome.clone())
+            .increment(1);
+        let delivered = settle == Settle::Delivered;
+        let endpoint_id = claimed.endpoint_id;
+        let result =
+            self.db.run(move |conn| rows::record_attempt(conn, &attempt, endpoint_id, settle, &health)).await;
+        match result {
+            Ok(Some(reason)) => tracing::warn!(endpoint = %endpoint_id, reason, "webhook endpoint disabled"),
+            Ok(None) => {}
+            // The lease runs out and the delivery is tried again: at least once, never lost.
+            Err(e) => {
+                tracing::warn!(error = %e, delivery = %claimed.id, "recording a webhook attempt failed")
+            }
+        }
+        delivered
+    }
+
+    fn failed(&self, now: DateTime<Utc>) -> EndpointHealth {
+        let horizon = now - chrono::Duration::from_std(DISABLE_AFTER_FAILING).unwrap_or_default();
+        EndpointHealth::Failed { disable_if_failing_since: horizon }
+    }
+
+    fn after_failure(&self, failures: u32, retry_after: Option<Duration>, now: DateTime<Utc>) -> Settle {
+        match retry_delay(failures, retry_after, rand::random::<f64>()) {
+            Some(wait) => Settle::RetryAt(now + chrono::Duration::from_std(wait).unwrap_or_default()),
+            None => Settle::Failed,
+        }
+    }
+
+    /// The request for one delivery, or why there is none.
+    fn prepare(&self, batch: &Batch, claimed: &Claimed, now: DateTime<Utc>) -> Prepared {
+        let Some(endpoint) = batch.endpoints.get(&(claimed.project_id, claimed.endpoint_id)) else {
+            return Prepared::Skip("the endpoint was deleted");
+        };
+        let Some(event) = batch.events.get(&(claimed.project_id, claimed.event_id)) else {
+            return Prepared::Skip("the event is no longer kept");
+        };
+        let Ok(kind) = event.event_type() else { return Prepared::Skip("unknown event type") };
+        let answer = event.response_id.and_then(|id| batch.answers.get(&(event.project_id, id)));
+        if matches!(kind, EventType::ResponseCreated | EventType::ResponseUpdated) && answer.is_none() {
+            return Prepared::Skip("the answer was erased before it went out");
+        }
+        let survey = event.survey_id.and_then(|id| batch.surveys.get(&(event.project_id, id)));
+        let format = endpoint.format.parse().unwrap_or_default();
+        let public_url = self.settings.public_url.as_deref();
+        let Some(body) = payload::body(format, event, kind, answer, survey, public_url) else {
+            return Prepared::Skip("nothing to say in this format");
+        };
+        let secrets = match self.secrets(endpoint, now) {
+            Ok(secrets) => secrets,
+            Err(why) => return Prepared::Fail(why),
+        };
+        let url = match super::egress::validate_url(&endpoint.url, &self.settings.egress) {
+            Ok(url) => url,
+            Err(problem) => return Prepared::Fail(problem.to_string()),
+        };
+        let id = message_id(claimed.id);
+        let timestamp = now.timestamp();
+        let refs: Vec<&EndpointSecret> = secrets.iter().collect();
+        let signature = signature_header(&refs, &id, timestamp, &body);
+        let headers = vec![
+            ("webhook-id", id),
+            ("webhook-timestamp", timestamp.to_string()),
+            ("webhook-signature", signature),
+        ];
+        Prepared::Send { url, headers, body }
+    }
+
+    /// The secrets that sign for the endpoint now: its own, and the one before a rotation
+    /// while the overlap lasts.
+    fn secrets(&self, endpoint: &Endpoint, now: DateTime<Utc>) -> Result<Vec<EndpointSecret>, String> {
+        let Some(sealer) = self.settings.secrets.as_deref() else {
+            return Err("FEEDBACKD_WEBHOOK_KEY is not set, so nothing can be signed".into());
+        };
+        let open = |sealed: &[u8]| {
+            sealer.open(endpoint.id, sealed).map_err(|e| format!("cannot open the secret: {e}"))
+        };
+        let mut secrets = vec![open(&endpoint.secret)?];
+        if let (Some(previous), Some(until)) =
+            (&endpoint.previous_secret, endpoint.previous_secret_expires_at)
+        {
+            if until > now {
+                secrets.push(open(previous)?);
+            }
+        }
+        Ok(secrets)
+    }
+
+    /// Runs passes until the process ends: every `poll`, or at once after a pass that was
+    /// busy. Sends of one pass overlap the next claim, bounded per endpoint.
+    pub fn spawn(self) {
+        tokio::spawn(async move {
+            let mut last_gauges = std::time::Instant::now() - Duration::from_secs(60);
+            let mut last_prune = std::time::Instant::now();
+            loop {
+                let now = Utc::now();
+                let busy = match self.pass_in_background(now).await {
+                    Ok(busy) => busy,
+                    Err(e) => {
+                        tracing::warn!(error = %e, "webhook dispatch failed; trying again");
+                        false
+                    }
+                };
+                if last_gauges.elapsed() >= Duration::from_secs(10) {
+                    last_gauges = std::time::Instant::now();
+                    self.report_gauges().await;
+                }
+                if last_prune.elapsed() >= PRUNE_EVERY {
+                    last_prune = std::time::Instant::now();
+                    match self.prune(Utc::now()).await {
+                        Ok((events, deliveries)) if events + deliveries > 0 => {
+                            tracing::info!(events, deliveries, "pruned the change feed and the delivery log")
+                        }
+                        Ok(_) => {}
+                        Err(e) => {
+                            tracing::warn!(error = %e, "pruning the change feed failed; trying again later")
+                        }
+                    }
+                }
+                if !busy {
+                    tokio::time::sleep(self.settings.poll).await;
+                }
+            }
+        });
+    }
+
+    async fn pass_in_background(&self, now: DateTime<Utc>) -> Result<bool, StoreError> {
+        let (sequenced, _) = self.sequence(now).await?;
+        let claimed = self.claim(now).await?;
+        let busy = sequenced > 0 || claimed.len() >= self.settings.batch;
+        self.send_all(claimed, now).await?;
+        Ok(busy)
+    }
+
+    /// Deletes events past the feed's retention (never one a pending delivery needs) and
+    /// settled deliveries past the log's; returns how many of each.
+    pub async fn prune(&self, now: DateTime<Utc>) -> Result<(u64, u64), StoreError> {
+        let feed_horizon = now - chrono::Duration::from_std(self.settings.feed_retention).unwrap_or_default();
+        let log_horizon = now - chrono::Duration::from_std(self.settings.log_retention).unwrap_or_default();
+        self.db
+            .run(move |conn| {
+                let events = feedbackd_store::in_batches(PRUNE_BATCH, || {
+                    events::delete_before(conn, feed_horizon, PRUNE_BATCH)
+                })?;
+                let deliveries = feedbackd_store::in_batches(PRUNE_BATCH, || {
+                    rows::delete_settled_before(conn, log_horizon, PRUNE_BATCH)
+                })?;
+                Ok((events, deliveries))
+            })
+            .await
+    }
+
+    async fn report_gauges(&self) {
+        match self.db.run(rows::queue_depth).await {
+            Ok(q) => {
+                metrics::gauge!("feedbackd_webhook_queue_depth").set(q.pending as f64);
+                metrics::gauge!("feedbackd_events_unsequenced").set(q.unsequenced as f64);
+                metrics::gauge!("feedbackd_webhook_failing_endpoints").set(q.failing_endpoints as f64);
+                let age =
+                    q.oldest.map_or(0.0, |t| (Utc::now() - t).num_milliseconds().max(0) as f64 / 1000.0);
+                metrics::gauge!("feedbackd_webhook_oldest_pending_seconds").set(age);
+            }
+            Err(e) => tracing::debug!(error = %e, "reading the webhook queue depth failed"),
+        }
+    }
+}
+
+enum Prepared {
+    Send {
+        url: url::Url,
+        headers: Vec<(&'static str, String)>,
+        body: Vec<u8>,
+    },
+    /// Nothing to send, and nothing will change that.
+    Skip(&'static str),
+    /// Cannot send now (no key, a URL the policy refuses): a failed attempt.
+    Fail(String),
+}
