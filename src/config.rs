@@ -72,6 +72,50 @@ pub struct ServeArgs {
     pub writer: WriterArgs,
     #[command(flatten)]
     pub abuse: AbuseArgs,
+    #[command(flatten)]
+    pub webhooks: WebhookArgs,
+}
+
+/// Webhooks and the change feed.
+#[derive(Debug, Clone, Args)]
+pub struct WebhookArgs {
+    /// 32 random bytes, base64 (`openssl rand -base64 32`), that seal endpoint signing
+    /// secrets in the database, so a dump alone cannot sign; replicas must share it. Unset:
+    /// endpoints cannot be created or sent to, except with the embedded database, which keeps
+    /// a generated key in `webhook.key` under --data-dir.
+    #[arg(long, env = "FEEDBACKD_WEBHOOK_KEY", hide_env_values = true)]
+    pub webhook_key: Option<SecretString>,
+    /// Milliseconds an idle dispatcher waits before looking for new events and due
+    /// deliveries again; 0 turns dispatching off in this process (another replica sends).
+    #[arg(long, env = "FEEDBACKD_WEBHOOK_POLL_MS", default_value_t = 200,
+          value_parser = clap::value_parser!(u64).range(0..=60_000))]
+    pub webhook_poll_ms: u64,
+    /// Deliveries one process sends to one endpoint at once: a slow receiver holds at most
+    /// this many, and never starves the others.
+    #[arg(long, env = "FEEDBACKD_WEBHOOK_CONCURRENCY", default_value_t = 4,
+          value_parser = clap::value_parser!(u32).range(1..=64))]
+    pub webhook_concurrency: u32,
+    /// Allow plain-http endpoints on loopback (development only).
+    #[arg(long, env = "FEEDBACKD_WEBHOOK_ALLOW_HTTP_LOOPBACK", action = clap::ArgAction::SetTrue,
+          value_parser = clap::builder::BoolishValueParser::new())]
+    pub webhook_allow_http_loopback: bool,
+    /// Private networks endpoints may be in (CIDR, comma-separated), e.g. an internal
+    /// receiver at 10.1.2.0/24. Every other private, loopback, link-local or metadata
+    /// address is refused after DNS resolution.
+    #[arg(long, env = "FEEDBACKD_WEBHOOK_ALLOWED_NETWORKS", value_delimiter = ',')]
+    pub webhook_allowed_networks: Vec<ipnet::IpNet>,
+    /// Days the delivery log keeps settled deliveries and their attempts.
+    #[arg(long, env = "FEEDBACKD_WEBHOOK_LOG_DAYS", default_value_t = 30,
+          value_parser = clap::value_parser!(u32).range(1..=365))]
+    pub webhook_log_days: u32,
+    /// Days the change feed keeps events (longer while a delivery still needs them).
+    #[arg(long, env = "FEEDBACKD_EVENT_RETENTION_DAYS", default_value_t = 14,
+          value_parser = clap::value_parser!(u32).range(1..=365))]
+    pub event_retention_days: u32,
+    /// The address people reach this service at (e.g. `https://feedback.example.com`), for
+    /// the report links in Slack, Teams and Discord messages. Unset: no link.
+    #[arg(long, env = "FEEDBACKD_PUBLIC_URL")]
+    pub public_url: Option<url::Url>,
 }
 
 /// Rate limits, trusted proxies and spam signals.
@@ -197,6 +241,22 @@ pub struct Config {
     pub spam: SpamConfig,
     /// Signs report-page sessions; `None`: a random secret per start.
     pub session_secret: Option<SecretString>,
+    pub webhooks: WebhookConfig,
+}
+
+/// How this process handles webhooks.
+#[derive(Debug, Clone)]
+pub struct WebhookConfig {
+    /// Seals endpoint secrets; `None`: webhooks are off.
+    pub key: Option<SecretString>,
+    /// `None`: this process does not dispatch.
+    pub poll: Option<Duration>,
+    pub per_endpoint: usize,
+    pub allow_http_loopback: bool,
+    pub allowed_networks: Vec<ipnet::IpNet>,
+    pub log_retention: Duration,
+    pub feed_retention: Duration,
+    pub public_url: Option<String>,
 }
 
 /// A setting that is valid alone but not with the others.
@@ -263,7 +323,28 @@ impl ServeArgs {
             },
             trusted_proxies: self.abuse.trusted_proxies,
             session_secret: self.session_secret,
+            webhooks: self.webhooks.into_config()?,
             spam: SpamConfig { min_time_to_answer: Duration::from_millis(self.abuse.min_time_to_answer_ms) },
+        })
+    }
+}
+
+impl WebhookArgs {
+    fn into_config(self) -> Result<WebhookConfig, ConfigError> {
+        if let Some(key) = &self.webhook_key {
+            feedbackd_core::webhooks::secrets::MasterKey::from_base64(key.expose_secret())
+                .map_err(|e| ConfigError(format!("FEEDBACKD_WEBHOOK_KEY: {e}")))?;
+        }
+        let days = |d: u32| Duration::from_secs(u64::from(d) * 86_400);
+        Ok(WebhookConfig {
+            key: self.webhook_key,
+            poll: (self.webhook_poll_ms > 0).then(|| Duration::from_millis(self.webhook_poll_ms)),
+            per_endpoint: self.webhook_concurrency as usize,
+            allow_http_loopback: self.webhook_allow_http_loopback,
+            allowed_networks: self.webhook_allowed_networks,
+            log_retention: days(self.webhook_log_days),
+            feed_retention: days(self.event_retention_days),
+            public_url: self.public_url.map(|u| u.as_str().trim_end_matches('/').to_string()),
         })
     }
 }

@@ -63,6 +63,13 @@ impl Application {
                 "FEEDBACKD_SESSION_SECRET is not set: report sessions end when the service restarts"
             );
         }
+        let webhooks = webhook_settings(&config.webhooks)?;
+        if let Some(poll) = config.webhooks.poll {
+            let egress = feedbackd_core::webhooks::egress::Egress::new(webhooks.egress.clone())?;
+            let settings = feedbackd_core::webhooks::WebhookSettings { poll, ..webhooks.clone() };
+            feedbackd_core::webhooks::dispatch::Dispatcher::new(db.clone(), settings, egress).spawn();
+        }
+        let endpoints = feedbackd_core::webhooks::endpoints::Endpoints::new(db.clone(), webhooks);
         let auth = Authenticator::new(db.clone(), config.auth_cache_ttl);
         let widgets = feedbackd_core::widget::Widgets::new(db.clone(), config.auth_cache_ttl);
         let invalidation = CacheBus::default()
@@ -82,6 +89,7 @@ impl Application {
             draining: draining.clone(),
             metrics_token: config.metrics_token.clone(),
             render_metrics: || crate::telemetry::prometheus().render(),
+            webhooks: endpoints,
         });
         let listener = TcpListener::bind(config.listen)?;
         let port = listener.local_addr()?.port();
@@ -193,4 +201,35 @@ async fn wait_for_signal() {
         _ = tokio::signal::ctrl_c() => {}
         _ = term.recv() => {}
     }
+}
+
+/// The webhook services' settings from the configuration.
+pub fn webhook_settings(
+    config: &crate::config::WebhookConfig,
+) -> anyhow::Result<feedbackd_core::webhooks::WebhookSettings> {
+    use feedbackd_core::webhooks::{egress::EgressPolicy, secrets, WebhookSettings};
+    use secrecy::ExposeSecret;
+    let secrets = match &config.key {
+        Some(key) => {
+            Some(Arc::new(secrets::SecretCipher::new(&secrets::MasterKey::from_base64(key.expose_secret())?)))
+        }
+        None => {
+            tracing::info!("FEEDBACKD_WEBHOOK_KEY is not set: webhooks are off");
+            None
+        }
+    };
+    Ok(WebhookSettings {
+        secrets,
+        egress: EgressPolicy {
+            allow_http_loopback: config.allow_http_loopback,
+            allowed_networks: config.allowed_networks.clone(),
+        },
+        per_endpoint: config.per_endpoint,
+        batch: 200,
+        lease: Duration::from_secs(60),
+        poll: config.poll.unwrap_or(Duration::from_millis(200)),
+        log_retention: config.log_retention,
+        feed_retention: config.feed_retention,
+        public_url: config.public_url.clone(),
+    })
 }

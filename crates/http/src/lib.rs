@@ -55,6 +55,8 @@ pub struct AppState {
     pub metrics_token: Option<SecretString>,
     /// This process's metrics in Prometheus's text format (the binary owns the recorder).
     pub render_metrics: fn() -> String,
+    /// Webhook endpoints, their secrets and their delivery log.
+    pub webhooks: feedbackd_core::webhooks::endpoints::Endpoints,
 }
 
 impl AppState {

@@ -3,7 +3,8 @@
 //! `feedbackd openapi`.
 
 use crate::handlers::{
-    docs, exports, insights, keys, operations, privacy, project, responses, sdk, share_links, surveys, widget,
+    docs, exports, insights, keys, operations, privacy, project, responses, sdk, share_links, surveys,
+    webhooks, widget,
 };
 use crate::pages::handlers as pages;
 use crate::problem::ProblemSchema;
@@ -46,6 +47,9 @@ use utoipa::{Modify, OpenApi};
         pages::index, pages::login_form, pages::login, pages::logout, pages::css, pages::js, pages::report_page,
         pages::export_csv, pages::shared_form, pages::open_shared,
         share_links::create, share_links::list, share_links::revoke,
+        webhooks::create, webhooks::list, webhooks::get, webhooks::update, webhooks::delete,
+        webhooks::rotate_secret, webhooks::replay, webhooks::deliveries, webhooks::delivery, webhooks::resend,
+        webhooks::events,
     ),
     components(schemas(ProblemSchema)),
     modifiers(&SecuritySchemes, &Preflights, &CommonProblems, &Descriptions, &Scopes),
@@ -58,6 +62,8 @@ use utoipa::{Modify, OpenApi};
         (name = "project", description = "The key's own project: origins, rate limits, fatigue rules, time zone (secret key, `admin`)"),
         (name = "keys", description = "Key management (secret key, `admin`)"),
         (name = "report-links", description = "Share links to one survey's report page (secret key, `admin`)"),
+        (name = "webhooks", description = "Endpoints that answers flow on to, signed to the Standard Webhooks spec, with their delivery log (secret key, `admin`)"),
+        (name = "events", description = "The change feed to pull: every answer created, updated and erased, in commit order (secret key, `responses:export`)"),
         (name = "reports", description = "HTML report pages for people (session cookie from the login form), not JSON"),
         (name = "operations", description = "Health, metrics, and the API description and its reference page"),
     )

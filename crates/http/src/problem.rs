@@ -8,6 +8,7 @@ use feedbackd_core::auth::AuthError;
 use feedbackd_core::ingest::IngestError;
 use feedbackd_core::manage::ManageError;
 use feedbackd_core::store::StoreError;
+use feedbackd_core::webhooks::WebhookError;
 use feedbackd_domain::FieldError;
 use serde::Serialize;
 
@@ -38,6 +39,9 @@ pub enum ApiError {
     /// The request conflicts with what is stored (409).
     #[error("{0}")]
     Conflict(String),
+    /// What was asked for is no longer kept (410): a change-feed cursor past retention.
+    #[error("{0}")]
+    Gone(String),
     /// The survey takes no answers now (409): its schedule or its response limit closed it.
     #[error("{0}")]
     SurveyClosed(String),
@@ -89,6 +93,7 @@ impl ApiError {
             ApiError::MethodNotAllowed => ("method-not-allowed", "Method not allowed"),
             ApiError::Conflict(_) => ("conflict", "Conflict"),
             ApiError::SurveyClosed(_) => ("survey-closed", "Survey closed"),
+            ApiError::Gone(_) => ("gone", "Gone"),
             ApiError::PayloadTooLarge { .. } => ("payload-too-large", "Payload too large"),
             ApiError::UnsupportedMediaType(_) => ("unsupported-media-type", "Unsupported media type"),
             ApiError::RateLimited { .. } => ("rate-limited", "Too many requests"),
@@ -133,6 +138,7 @@ impl ResponseError for ApiError {
             ApiError::NotFound(_) => StatusCode::NOT_FOUND,
             ApiError::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             ApiError::Conflict(_) | ApiError::SurveyClosed(_) => StatusCode::CONFLICT,
+            ApiError::Gone(_) => StatusCode::GONE,
             ApiError::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             ApiError::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
@@ -194,6 +200,25 @@ impl From<IngestError> for ApiError {
             ),
             IngestError::SurveyClosed(why) => ApiError::SurveyClosed(format!("the survey {why}")),
             IngestError::Store(e) => ApiError::Internal(e.into()),
+        }
+    }
+}
+
+impl From<WebhookError> for ApiError {
+    fn from(error: WebhookError) -> Self {
+        match error {
+            WebhookError::Invalid(errors) => ApiError::Validation(errors),
+            e @ (WebhookError::NotFound(_) | WebhookError::NoDelivery(_)) => {
+                ApiError::NotFound(e.to_string())
+            }
+            WebhookError::Conflict(detail) => ApiError::Conflict(detail),
+            WebhookError::CursorExpired(detail) => ApiError::Gone(detail),
+            WebhookError::NoKey => ApiError::Unavailable {
+                detail: "webhooks are off: the operator has not set FEEDBACKD_WEBHOOK_KEY",
+                retry_after_secs: 3600,
+            },
+            e @ WebhookError::Sealing(_) => ApiError::Internal(e.into()),
+            WebhookError::Store(e) => e.into(),
         }
     }
 }

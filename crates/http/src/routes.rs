@@ -2,7 +2,8 @@
 //! that each is documented, and the scope tests walk it, so the three cannot drift apart.
 
 use crate::handlers::{
-    docs, exports, insights, keys, operations, privacy, project, responses, sdk, share_links, surveys, widget,
+    docs, exports, insights, keys, operations, privacy, project, responses, sdk, share_links, surveys,
+    webhooks, widget,
 };
 use crate::method_not_allowed;
 use crate::middleware::{cors, ratelimit};
@@ -133,6 +134,25 @@ pub static ENDPOINTS: &[Endpoint] = &[
     endpoint(Method::GET, "/v1/keys", Secret(Admin), || web::get().to(keys::list)),
     endpoint(Method::POST, "/v1/keys/{key}/revoke", Secret(Admin), || web::post().to(keys::revoke)),
     endpoint(Method::GET, "/v1/report-links", Secret(Admin), || web::get().to(share_links::list)),
+    endpoint(Method::POST, "/v1/webhooks", Secret(Admin), || web::post().to(webhooks::create)),
+    endpoint(Method::GET, "/v1/webhooks", Secret(Admin), || web::get().to(webhooks::list)),
+    endpoint(Method::GET, "/v1/webhooks/{id}", Secret(Admin), || web::get().to(webhooks::get)),
+    endpoint(Method::PATCH, "/v1/webhooks/{id}", Secret(Admin), || web::patch().to(webhooks::update)),
+    endpoint(Method::DELETE, "/v1/webhooks/{id}", Secret(Admin), || web::delete().to(webhooks::delete)),
+    endpoint(Method::POST, "/v1/webhooks/{id}/rotate-secret", Secret(Admin), || {
+        web::post().to(webhooks::rotate_secret)
+    }),
+    endpoint(Method::POST, "/v1/webhooks/{id}/replay", Secret(Admin), || web::post().to(webhooks::replay)),
+    endpoint(Method::GET, "/v1/webhooks/{id}/deliveries", Secret(Admin), || {
+        web::get().to(webhooks::deliveries)
+    }),
+    endpoint(Method::GET, "/v1/webhooks/{id}/deliveries/{delivery}", Secret(Admin), || {
+        web::get().to(webhooks::delivery)
+    }),
+    endpoint(Method::POST, "/v1/webhooks/{id}/deliveries/{delivery}/resend", Secret(Admin), || {
+        web::post().to(webhooks::resend)
+    }),
+    endpoint(Method::GET, "/v1/events", Secret(ResponsesExport), || web::get().to(webhooks::events)),
     endpoint(Method::POST, "/v1/report-links/{id}/revoke", Secret(Admin), || {
         web::post().to(share_links::revoke)
     }),

@@ -12,4 +12,5 @@ pub mod responses;
 pub mod sdk;
 pub mod share_links;
 pub mod surveys;
+pub mod webhooks;
 pub mod widget;

@@ -4,3 +4,4 @@
 pub mod answers;
 pub mod manage;
 pub mod project;
+pub mod webhooks;
