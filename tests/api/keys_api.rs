@@ -1,16 +1,46 @@
-use crate::helpers::spawn_app;
+use crate::helpers::{spawn_app, TestApp};
 use crate::mgmt_support::{call, json, other_project, secret_key};
+use crate::webhook_support::webhook_app;
 use feedbackd_domain::Scope;
 use feedbackd_http::{Access, ENDPOINTS};
 use reqwest::{Method, StatusCode};
 use serde_json::json;
 use uuid::Uuid;
 
+/// A webhook endpoint of the app's project, and one of its deliveries.
+struct Hook {
+    endpoint: String,
+    delivery: String,
+}
+
+/// Makes a webhook endpoint and waits for its first delivery (to a host that does not
+/// resolve here: it stays in the log as a failed attempt).
+async fn hook(app: &TestApp) -> Hook {
+    let body = json!({"url": "https://hooks.invalid/x", "event_types": ["response.created"]});
+    let made =
+        json(call(app, Method::POST, "/v1/webhooks", &app.fixture.secret_key, Some(&body)).await).await;
+    let endpoint = made["id"].as_str().unwrap().to_string();
+    let answer = json!({"id": Uuid::now_v7(), "survey": "nps-main", "score": 4});
+    assert_eq!(app.post_answer(&answer).await.status(), 201);
+    for _ in 0..200 {
+        let path = format!("/v1/webhooks/{endpoint}/deliveries");
+        let log = json(call(app, Method::GET, &path, &app.fixture.secret_key, None).await).await;
+        if let Some(id) = log["deliveries"][0]["id"].as_str() {
+            return Hook { endpoint, delivery: id.to_string() };
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(25)).await;
+    }
+    panic!("no delivery was queued within 5 s");
+}
+
 /// `path` with its `{parameters}` filled in.
-fn concrete(path: &str, survey: &str, key: &str) -> String {
+fn concrete(path: &str, survey: &str, key: &str, hook: &Hook) -> String {
+    let id =
+        if path.starts_with("/v1/webhooks/") { hook.endpoint.clone() } else { Uuid::now_v7().to_string() };
     path.replace("{survey}", survey)
         .replace("{key}", key)
-        .replace("{id}", &Uuid::now_v7().to_string())
+        .replace("{id}", &id)
+        .replace("{delivery}", &hook.delivery)
         .replace("{respondent_id}", "user-1")
 }
 
@@ -21,9 +51,17 @@ fn body_for(method: &reqwest::Method, path: &str) -> Option<serde_json::Value> {
             Some(json!({"key": format!("s-{}", Uuid::new_v4().simple()), "kind": "nps", "question": "Q?"}))
         }
         ("PATCH", "/v1/project") => Some(json!({"name": "Walked"})),
+        ("PATCH", "/v1/webhooks/{id}") => Some(json!({"description": "walked"})),
         ("PATCH", _) => Some(json!({"question": "Edited?"})),
         ("POST", "/v1/keys") => Some(json!({"kind": "publishable"})),
         ("POST", "/v1/surveys/{survey}/report-links") => Some(json!({"label": "walk"})),
+        ("POST", "/v1/webhooks") => {
+            Some(json!({"url": "https://hooks.invalid/y", "event_types": ["response.erased"]}))
+        }
+        ("POST", "/v1/webhooks/{id}/rotate-secret") => Some(json!({"overlap_hours": 1})),
+        ("POST", "/v1/webhooks/{id}/replay") => {
+            Some(json!({"from": "2026-01-01T00:00:00Z", "to": "2030-01-01T00:00:00Z"}))
+        }
         _ => None,
     }
 }
@@ -86,7 +124,8 @@ async fn secret_keys_are_only_taken_from_the_header_and_widget_keys_are_refused(
 
 #[tokio::test]
 async fn every_secret_route_refuses_a_key_without_its_scope_and_accepts_one_with_it() {
-    let app = spawn_app().await;
+    let app = webhook_app(true).await;
+    let hook = hook(&app).await;
     let survey = app.fixture.nps_survey_id.to_string();
     let spare = json(call(&app, Method::GET, "/v1/keys", &app.fixture.secret_key, None).await).await;
     let key_id = spare["keys"][0]["id"].as_str().unwrap().to_string();
@@ -96,7 +135,7 @@ async fn every_secret_route_refuses_a_key_without_its_scope_and_accepts_one_with
         let others: Vec<Scope> =
             Scope::ALL.into_iter().filter(|&s| s != needed && s != Scope::Admin).collect();
         let without = secret_key(&app, &others);
-        let path = concrete(e.path, &survey, &key_id);
+        let path = concrete(e.path, &survey, &key_id, &hook);
         let r = call(&app, method(&e.method), &path, &without, body_for(&method(&e.method), e.path).as_ref())
             .await;
         assert_eq!(r.status(), StatusCode::FORBIDDEN, "{} {} without {needed}", e.method, e.path);
@@ -104,8 +143,11 @@ async fn every_secret_route_refuses_a_key_without_its_scope_and_accepts_one_with
         assert_eq!(problem["type"], "https://feedbackd.dev/problems/missing-scope");
         assert!(problem["detail"].as_str().unwrap().contains(needed.as_str()), "{problem}");
 
-        // Archive and revoke last: they change what the other routes see.
-        if path.ends_with("/archive") || path.ends_with("/revoke") {
+        // Archive, revoke and delete last: they change what the other routes see.
+        if path.ends_with("/archive")
+            || path.ends_with("/revoke")
+            || (e.method == actix_web::http::Method::DELETE && e.path.starts_with("/v1/webhooks/"))
+        {
             checked += 1;
             continue;
         }
@@ -121,14 +163,15 @@ async fn every_secret_route_refuses_a_key_without_its_scope_and_accepts_one_with
 
 #[tokio::test]
 async fn every_secret_route_treats_another_projects_resources_as_missing() {
-    let app = spawn_app().await;
+    let app = webhook_app(true).await;
+    let hook = hook(&app).await;
     let other = other_project(&app);
     let mine = app.fixture.nps_survey_id.to_string();
     let my_keys = json(call(&app, Method::GET, "/v1/keys", &app.fixture.secret_key, None).await).await;
     let my_key = my_keys["keys"][0]["id"].as_str().unwrap().to_string();
     for e in ENDPOINTS.iter().filter(|e| matches!(e.access, Access::Secret(_))) {
         let m = method(&e.method);
-        let path = concrete(e.path, &mine, &my_key);
+        let path = concrete(e.path, &mine, &my_key, &hook);
         let r = call(&app, m.clone(), &path, &other.secret_key, body_for(&m, e.path).as_ref()).await;
         let status = r.status();
         if r.headers()["content-type"].to_str().unwrap().starts_with("text/csv") {
