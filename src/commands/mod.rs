@@ -31,7 +31,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Survey(command) => surveys::survey(&cli.global, command),
         Command::ReportLink(command) => admin::report_link(&cli.global, command),
         Command::Openapi => {
-            println!("{}", feedbackd_http::openapi_document().to_pretty_json()?);
+            println!("{}", serde_json::to_string_pretty(&feedbackd_http::openapi_document())?);
             Ok(())
         }
         Command::Seed(args) => seed::run(&cli.global, args),

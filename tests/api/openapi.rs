@@ -101,3 +101,25 @@ async fn every_operation_has_a_short_summary_a_description_and_a_url_safe_id() {
         }
     }
 }
+
+#[test]
+fn the_document_describes_what_webhooks_send() {
+    let doc = serde_json::to_value(feedbackd_http::openapi_document()).unwrap();
+    let webhooks = doc["webhooks"].as_object().expect("a webhooks section");
+    let names: Vec<&str> = webhooks.keys().map(String::as_str).collect();
+    assert_eq!(names, ["response.created", "response.erased", "response.updated", "survey.digest"]);
+    for (name, item) in webhooks {
+        let op = &item["post"];
+        let headers: Vec<&str> =
+            op["parameters"].as_array().unwrap().iter().map(|p| p["name"].as_str().unwrap()).collect();
+        assert_eq!(headers, ["webhook-id", "webhook-timestamp", "webhook-signature"], "{name}");
+        let body = &op["requestBody"]["content"]["application/json"]["schema"]["allOf"];
+        assert_eq!(body[0]["$ref"], "#/components/schemas/Envelope");
+        assert_eq!(body[1]["properties"]["type"]["const"], name.as_str());
+        // Every schema it names is in the document.
+        if let Some(reference) = body[1]["properties"]["data"]["$ref"].as_str() {
+            let schema = reference.trim_start_matches("#/components/schemas/");
+            assert!(doc["components"]["schemas"][schema].is_object(), "{name}: {reference}");
+        }
+    }
+}

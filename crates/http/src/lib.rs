@@ -13,6 +13,7 @@ pub mod extract;
 mod handlers;
 pub mod middleware;
 mod openapi;
+mod openapi_webhooks;
 pub mod pages;
 mod problem;
 mod routes;

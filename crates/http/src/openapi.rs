@@ -51,7 +51,11 @@ use utoipa::{Modify, OpenApi};
         webhooks::rotate_secret, webhooks::replay, webhooks::deliveries, webhooks::delivery, webhooks::resend,
         webhooks::events,
     ),
-    components(schemas(ProblemSchema)),
+    components(schemas(
+        ProblemSchema,
+        feedbackd_core::webhooks::payload::Envelope,
+        feedbackd_core::webhooks::digest::Digest,
+    )),
     modifiers(&SecuritySchemes, &Preflights, &CommonProblems, &Descriptions, &Scopes),
     tags(
         (name = "responses", description = "Answers from widgets (publishable key)"),
@@ -70,9 +74,12 @@ use utoipa::{Modify, OpenApi};
 )]
 struct ApiDoc;
 
-/// The document, as served.
-pub fn document() -> utoipa::openapi::OpenApi {
-    ApiDoc::openapi()
+/// The document, as served: the paths, and what webhooks send.
+pub fn document() -> crate::openapi_webhooks::Document {
+    crate::openapi_webhooks::Document {
+        api: ApiDoc::openapi(),
+        webhooks: crate::openapi_webhooks::webhooks(),
+    }
 }
 
 /// The two kinds of key: a secret key only ever in the header; a publishable key in the

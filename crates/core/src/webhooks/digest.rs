@@ -17,7 +17,8 @@ pub struct Digest {
     /// `NPS`, `CSAT`, `CES` or `mean`.
     pub metric: String,
     pub value: Option<f64>,
-    /// The 95 % interval of `value`.
+    /// The 95 % interval of `value`: `[low, high]`.
+    #[schema(value_type = Option<Vec<f64>>, min_items = 2, max_items = 2)]
     pub interval: Option<(f64, f64)>,
     /// `value` minus the period before's.
     pub change: Option<f64>,
