@@ -116,6 +116,16 @@ pub struct WebhookArgs {
     /// the report links in Slack, Teams and Discord messages. Unset: no link.
     #[arg(long, env = "FEEDBACKD_PUBLIC_URL")]
     pub public_url: Option<url::Url>,
+    /// Shrinks the retry schedule by this factor (0.01: 5 min become 3 s) for fault drills
+    /// such as scripts/chaos-webhooks; never for production.
+    #[arg(long, env = "FEEDBACKD_WEBHOOK_RETRY_SCALE", default_value_t = 1.0, hide = true,
+          value_parser = retry_scale)]
+    pub webhook_retry_scale: f64,
+}
+
+fn retry_scale(raw: &str) -> Result<f64, String> {
+    let scale: f64 = raw.parse().map_err(|_| format!("{raw:?} is not a number"))?;
+    (0.001..=1.0).contains(&scale).then_some(scale).ok_or_else(|| "must be from 0.001 to 1".to_string())
 }
 
 /// Rate limits, trusted proxies and spam signals.
@@ -257,6 +267,7 @@ pub struct WebhookConfig {
     pub log_retention: Duration,
     pub feed_retention: Duration,
     pub public_url: Option<String>,
+    pub retry_scale: f64,
 }
 
 /// A setting that is valid alone but not with the others.
@@ -345,6 +356,7 @@ impl WebhookArgs {
             log_retention: days(self.webhook_log_days),
             feed_retention: days(self.event_retention_days),
             public_url: self.public_url.map(|u| u.as_str().trim_end_matches('/').to_string()),
+            retry_scale: self.webhook_retry_scale,
         })
     }
 }

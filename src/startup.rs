@@ -231,5 +231,6 @@ pub fn webhook_settings(
         log_retention: config.log_retention,
         feed_retention: config.feed_retention,
         public_url: config.public_url.clone(),
+        retry_scale: config.retry_scale,
     })
 }

@@ -478,6 +478,15 @@ pub struct QueueDepth {
     pub failing_endpoints: i64,
 }
 
+/// Enabled endpoints whose every attempt has failed since a time: id and since when.
+pub fn failing_endpoints(conn: &mut PgConnection) -> Result<Vec<(Uuid, DateTime<Utc>)>, StoreError> {
+    Ok(webhook_endpoints::table
+        .filter(webhook_endpoints::enabled)
+        .filter(webhook_endpoints::failing_since.is_not_null())
+        .select((webhook_endpoints::id, webhook_endpoints::failing_since.assume_not_null()))
+        .load(conn)?)
+}
+
 pub fn queue_depth(conn: &mut PgConnection) -> Result<QueueDepth, StoreError> {
     Ok(diesel::sql_query(
         "SELECT (SELECT count(*) FROM webhook_deliveries WHERE state = 'pending') AS pending, \

@@ -44,6 +44,8 @@ pub struct Dispatcher {
     egress: Arc<Egress>,
     /// Deliveries this process is sending, by endpoint: the per-endpoint bound.
     in_flight: Arc<Mutex<HashMap<Uuid, i32>>>,
+    /// Endpoints whose failure streak this process last reported, to zero them once healed.
+    reported_failing: Arc<Mutex<Vec<Uuid>>>,
 }
 
 /// Everything the claimed deliveries of one pass need, read in a few queries.
@@ -56,7 +58,13 @@ struct Batch {
 
 impl Dispatcher {
     pub fn new(db: Db, settings: WebhookSettings, egress: Egress) -> Self {
-        Dispatcher { db, settings, egress: Arc::new(egress), in_flight: Arc::default() }
+        Dispatcher {
+            db,
+            settings,
+            egress: Arc::new(egress),
+            in_flight: Arc::default(),
+            reported_failing: Arc::default(),
+        }
     }
 
     /// Numbers every committed event and queues its deliveries.
@@ -252,7 +260,10 @@ impl Dispatcher {
 
     fn after_failure(&self, failures: u32, retry_after: Option<Duration>, now: DateTime<Utc>) -> Settle {
         match retry_delay(failures, retry_after, rand::random::<f64>()) {
-            Some(wait) => Settle::RetryAt(now + chrono::Duration::from_std(wait).unwrap_or_default()),
+            Some(wait) => {
+                let wait = wait.mul_f64(self.settings.retry_scale);
+                Settle::RetryAt(now + chrono::Duration::from_std(wait).unwrap_or_default())
+            }
             None => Settle::Failed,
         }
     }
@@ -391,6 +402,21 @@ impl Dispatcher {
                 metrics::gauge!("feedbackd_webhook_oldest_pending_seconds").set(age);
             }
             Err(e) => tracing::debug!(error = %e, "reading the webhook queue depth failed"),
+        }
+        // Each failing endpoint's streak, in seconds; an endpoint that healed goes back to 0.
+        if let Ok(failing) = self.db.run(rows::failing_endpoints).await {
+            let now = Utc::now();
+            let mut reported = self.reported_failing.lock().unwrap_or_else(|p| p.into_inner());
+            for id in reported.iter().filter(|id| !failing.iter().any(|(f, _)| f == *id)) {
+                metrics::gauge!("feedbackd_webhook_endpoint_failing_seconds", "endpoint" => id.to_string())
+                    .set(0.0);
+            }
+            for (id, since) in &failing {
+                let seconds = (now - *since).num_seconds().max(0) as f64;
+                metrics::gauge!("feedbackd_webhook_endpoint_failing_seconds", "endpoint" => id.to_string())
+                    .set(seconds);
+            }
+            *reported = failing.into_iter().map(|(id, _)| id).collect();
         }
     }
 }

@@ -44,6 +44,8 @@ pub struct WebhookSettings {
     pub feed_retention: Duration,
     /// The service's public address, for links in chat messages.
     pub public_url: Option<String>,
+    /// Multiplies the retry schedule (1 in production; fault drills shrink it).
+    pub retry_scale: f64,
 }
 
 /// Why a webhook operation was refused.
