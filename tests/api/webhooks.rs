@@ -132,6 +132,9 @@ async fn every_acknowledged_answer_is_delivered_once_signed_and_shaped_like_the_
     let deliveries = log["deliveries"].as_array().unwrap();
     assert!(deliveries.len() >= 42, "{log}");
     assert!(deliveries.iter().all(|d| d["state"] == "delivered" || d["state"] == "skipped"), "{log}");
+    let delivered = deliveries.iter().find(|d| d["state"] == "delivered").unwrap();
+    assert_eq!(delivered["last_attempt"]["status"], 200, "{delivered}");
+    assert_eq!(delivered["last_attempt"]["response"], "ok");
     let one = deliveries[0]["id"].as_str().unwrap();
     let detail = json(
         call(

@@ -368,6 +368,15 @@ pub struct LoggedDelivery {
     pub created_at: DateTime<Utc>,
     #[diesel(sql_type = Nullable<Timestamptz>)]
     pub settled_at: Option<DateTime<Utc>>,
+    /// The last attempt's outcome, status, latency and answer (none before the first).
+    #[diesel(sql_type = Nullable<Text>)]
+    pub last_outcome: Option<String>,
+    #[diesel(sql_type = Nullable<diesel::sql_types::Int2>)]
+    pub last_status: Option<i16>,
+    #[diesel(sql_type = Nullable<Int4>)]
+    pub last_latency_ms: Option<i32>,
+    #[diesel(sql_type = Nullable<Text>)]
+    pub last_response: Option<String>,
 }
 
 /// Which deliveries of an endpoint the log lists.
@@ -393,8 +402,11 @@ pub fn deliveries(
     let (at, id) = before.map_or((None, None), |(at, id)| (Some(at), Some(id)));
     Ok(diesel::sql_query(
         "SELECT d.id, d.event_id, e.type AS event_type, e.position AS event_position, e.response_id, d.state, \
-           d.attempts, d.next_attempt_at, d.created_at, d.settled_at \
+           d.attempts, d.next_attempt_at, d.created_at, d.settled_at, a.outcome AS last_outcome, \
+           a.status AS last_status, a.latency_ms AS last_latency_ms, a.response AS last_response \
          FROM webhook_deliveries d LEFT JOIN events e ON (e.project_id, e.id) = (d.project_id, d.event_id) \
+         LEFT JOIN LATERAL (SELECT outcome, status, latency_ms, response FROM webhook_attempts w \
+           WHERE (w.project_id, w.delivery_id) = (d.project_id, d.id) ORDER BY w.attempt DESC LIMIT 1) a ON true \
          WHERE d.project_id = $7 AND d.endpoint_id = $1 AND ($2::text IS NULL OR d.state = $2) AND ($6::uuid IS NULL OR d.id = $6) \
            AND ($3::timestamptz IS NULL OR (d.created_at, d.id) < ($3, $4)) \
          ORDER BY d.created_at DESC, d.id DESC LIMIT $5",

@@ -99,6 +99,20 @@ pub struct DeliveryView {
     pub created_at: DateTime<Utc>,
     #[schema(required)]
     pub settled_at: Option<DateTime<Utc>>,
+    /// The last attempt (null before the first): outcome, HTTP status, latency and the
+    /// first KiB of the receiver's answer.
+    #[schema(required)]
+    pub last_attempt: Option<LastAttempt>,
+}
+
+/// What a delivery's last attempt came to.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct LastAttempt {
+    pub outcome: String,
+    #[schema(required)]
+    pub status: Option<i16>,
+    pub latency_ms: i32,
+    pub response: String,
 }
 
 impl From<LoggedDelivery> for DeliveryView {
@@ -113,6 +127,12 @@ impl From<LoggedDelivery> for DeliveryView {
             next_attempt_at: d.next_attempt_at,
             created_at: d.created_at,
             settled_at: d.settled_at,
+            last_attempt: d.last_outcome.map(|outcome| LastAttempt {
+                outcome,
+                status: d.last_status,
+                latency_ms: d.last_latency_ms.unwrap_or_default(),
+                response: d.last_response.unwrap_or_default(),
+            }),
         }
     }
 }
