@@ -132,13 +132,18 @@ pub fn insert_sealed(app: &TestApp, survey_id: Uuid, rows: Vec<Row>, seal_before
 
 /// The id of the fixture's survey with `key`.
 pub fn survey_id(app: &TestApp, key: &str) -> Uuid {
+    survey_id_in(app, app.fixture.project_id, key)
+}
+
+/// The id of the survey with `key` in `project_id`.
+pub fn survey_id_in(app: &TestApp, project_id: Uuid, key: &str) -> Uuid {
     #[derive(diesel::QueryableByName)]
     struct Id {
         #[diesel(sql_type = SqlUuid)]
         id: Uuid,
     }
     diesel::sql_query("SELECT id FROM surveys WHERE project_id = $1 AND key = $2")
-        .bind::<SqlUuid, _>(app.fixture.project_id)
+        .bind::<SqlUuid, _>(project_id)
         .bind::<Text, _>(key)
         .get_result::<Id>(&mut app.db.connect())
         .expect("survey")

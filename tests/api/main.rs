@@ -47,6 +47,7 @@ mod survey_schedule;
 mod surveys;
 mod targeting;
 mod typed_rows;
+mod webhook_digest;
 mod webhook_support;
 mod webhooks;
 mod webhooks_delivery;

@@ -3,6 +3,10 @@
 
 use crate::helpers::{spawn_app_with, without_rate_limits, TestApp};
 use actix_web::{web, App, HttpRequest, HttpResponse, HttpServer};
+use chrono::{DateTime, Utc};
+use feedbackd::config::Config;
+use feedbackd_core::webhooks::dispatch::Dispatcher;
+use feedbackd_core::webhooks::egress::{Egress, Timeouts};
 use secrecy::SecretString;
 use std::collections::VecDeque;
 use std::sync::{Arc, Mutex};
@@ -142,4 +146,29 @@ pub async fn webhook_app(dispatch: bool) -> TestApp {
 pub fn verifies(secret: &str, delivery: &Received) -> bool {
     let verifier = standardwebhooks::Webhook::new(secret).expect("a whsec_ secret");
     verifier.verify(&delivery.body, &delivery.header_map()).is_ok()
+}
+
+/// A dispatcher on the app's database; `allow_loopback: false` is production's policy.
+pub fn dispatcher(app: &TestApp, allow_loopback: bool) -> Dispatcher {
+    let mut config = Config::for_tests();
+    config.webhooks.key = Some(SecretString::from(TEST_KEY));
+    config.webhooks.allow_http_loopback = allow_loopback;
+    let settings = feedbackd::startup::webhook_settings(&config.webhooks).unwrap();
+    let timeouts = Timeouts { total: Duration::from_secs(2), connect: Duration::from_secs(1) };
+    let egress = Egress::with_timeouts(settings.egress.clone(), timeouts).unwrap();
+    Dispatcher::new(app.db.services(), settings, egress)
+}
+
+/// Numbers every committed event, fanned out as of `now`. The sequencer only takes events
+/// once no older write transaction of the cluster is still running (tests of other
+/// databases run beside this one), so it is asked until none is left.
+pub async fn settle(app: &TestApp, d: &Dispatcher, now: DateTime<Utc>) {
+    for _ in 0..200 {
+        d.sequence(now).await.unwrap();
+        if app.count("SELECT count(*) FROM events WHERE position IS NULL") == 0 {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+    panic!("events were not sequenced within 5 s");
 }

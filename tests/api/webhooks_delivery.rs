@@ -5,29 +5,14 @@
 
 use crate::helpers::TestApp;
 use crate::mgmt_support::{call, json};
-use crate::webhook_support::{webhook_app, Receiver, Reply, TEST_KEY};
+use crate::webhook_support::{dispatcher, settle, webhook_app, Receiver, Reply};
 use chrono::{DateTime, Duration as Span, Utc};
 use diesel::prelude::*;
 use diesel::sql_types::{Nullable, Text, Timestamptz, Uuid as SqlUuid};
-use feedbackd::config::Config;
-use feedbackd_core::webhooks::dispatch::{Dispatcher, PassReport};
-use feedbackd_core::webhooks::egress::{Egress, Timeouts};
+use feedbackd_core::webhooks::dispatch::PassReport;
 use reqwest::Method;
-use secrecy::SecretString;
 use serde_json::{json, Value};
-use std::time::Duration;
 use uuid::Uuid;
-
-/// A dispatcher on the app's database; `allow_loopback: false` is production's policy.
-fn dispatcher(app: &TestApp, allow_loopback: bool) -> Dispatcher {
-    let mut config = Config::for_tests();
-    config.webhooks.key = Some(SecretString::from(TEST_KEY));
-    config.webhooks.allow_http_loopback = allow_loopback;
-    let settings = feedbackd::startup::webhook_settings(&config.webhooks).unwrap();
-    let timeouts = Timeouts { total: Duration::from_secs(2), connect: Duration::from_secs(1) };
-    let egress = Egress::with_timeouts(settings.egress.clone(), timeouts).unwrap();
-    Dispatcher::new(app.db.services(), settings, egress)
-}
 
 async fn endpoint(app: &TestApp, url: &str) -> Value {
     let body = json!({"url": url, "event_types": ["response.created"]});
@@ -76,20 +61,6 @@ fn endpoint_row(app: &TestApp, id: &str) -> EndpointRow {
 
 fn attempted(report: PassReport) -> u64 {
     report.attempted
-}
-
-/// Numbers every committed event, fanned out as of `now`. The sequencer only takes events
-/// once no older write transaction of the cluster is still running (tests of other
-/// databases run beside this one), so it is asked until none is left.
-async fn settle(app: &TestApp, d: &Dispatcher, now: DateTime<Utc>) {
-    for _ in 0..200 {
-        d.sequence(now).await.unwrap();
-        if app.count("SELECT count(*) FROM events WHERE position IS NULL") == 0 {
-            return;
-        }
-        tokio::time::sleep(Duration::from_millis(25)).await;
-    }
-    panic!("events were not sequenced within 5 s");
 }
 
 #[tokio::test]

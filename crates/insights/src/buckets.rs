@@ -59,7 +59,8 @@ pub fn local_date(tz: Tz, t: DateTime<Utc>) -> NaiveDate {
     t.with_timezone(&tz).date_naive()
 }
 
-fn floor_date(interval: Interval, date: NaiveDate) -> NaiveDate {
+/// The first local date of the day, ISO week (a Monday) or month that `date` is in.
+pub fn floor_date(interval: Interval, date: NaiveDate) -> NaiveDate {
     match interval {
         Interval::Day => date,
         Interval::Week => date - Duration::days(i64::from(date.weekday().num_days_from_monday())),

@@ -43,6 +43,36 @@ pub fn metrics(kind: SurveyKind, scale: Scale, counts: &ScoreCounts) -> Metrics 
     }
 }
 
+/// A survey's headline figure: the NPS, the CSAT satisfied share in percent, the mean
+/// effort (CES) or the mean score (ratings), with its 95% interval where one is defined.
+/// What a report page leads with and a digest sends, so both say the same number.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Headline {
+    pub value: f64,
+    pub interval: Option<(f64, f64)>,
+}
+
+/// The headline of `m` for a survey of `kind`; `None` without answers (and for text
+/// surveys, which have no scores).
+pub fn headline(kind: SurveyKind, m: &Metrics) -> Option<Headline> {
+    match kind {
+        SurveyKind::Nps => m.nps.as_ref().map(|n| Headline {
+            value: n.score,
+            interval: Some((n.score - n.margin_of_error, n.score + n.margin_of_error)),
+        }),
+        SurveyKind::Csat => m.csat.as_ref().map(|c| Headline {
+            value: 100.0 * c.satisfied_share,
+            interval: Some((100.0 * c.satisfied_interval.low, 100.0 * c.satisfied_interval.high)),
+        }),
+        SurveyKind::Ces => m.ces.as_ref().map(|c| Headline {
+            value: c.mean,
+            interval: c.mean_standard_error.map(|se| (c.mean - stats::Z95 * se, c.mean + stats::Z95 * se)),
+        }),
+        SurveyKind::Rating => m.mean.map(|mean| Headline { value: mean, interval: None }),
+        SurveyKind::Text => None,
+    }
+}
+
 /// How the headline metric moved from the previous period, and whether that is more than
 /// chance would do.
 #[derive(Clone, Debug, PartialEq, Serialize, ToSchema)]
@@ -115,6 +145,27 @@ mod tests {
         let test = c.test.unwrap();
         assert_eq!(test.test, significance::SignificanceTest::WelchT);
         assert!(test.significant);
+    }
+
+    #[test]
+    fn headlines_are_nps_points_csat_percent_and_mean_effort() {
+        let nps =
+            metrics(SurveyKind::Nps, Scale { min: 0, max: 10 }, &ScoreCounts::from_scores([10, 10, 3, 8]));
+        let h = headline(SurveyKind::Nps, &nps).unwrap();
+        let moe = nps.nps.as_ref().unwrap().margin_of_error;
+        assert_eq!((h.value, h.interval), (25.0, Some((25.0 - moe, 25.0 + moe))));
+        let scale = Scale { min: 1, max: 5 };
+        let csat = metrics(SurveyKind::Csat, scale, &ScoreCounts::from_scores([5, 4, 2, 1]));
+        let h = headline(SurveyKind::Csat, &csat).unwrap();
+        let i = csat.csat.as_ref().unwrap().satisfied_interval;
+        assert_eq!((h.value, h.interval), (50.0, Some((100.0 * i.low, 100.0 * i.high))));
+        let ces = metrics(SurveyKind::Ces, Scale { min: 1, max: 7 }, &ScoreCounts::from_scores([2, 4]));
+        let h = headline(SurveyKind::Ces, &ces).unwrap();
+        let se = ces.ces.as_ref().unwrap().mean_standard_error.unwrap();
+        assert_eq!((h.value, h.interval), (3.0, Some((3.0 - stats::Z95 * se, 3.0 + stats::Z95 * se))));
+        let rating = metrics(SurveyKind::Rating, scale, &ScoreCounts::from_scores([4, 5]));
+        assert_eq!(headline(SurveyKind::Rating, &rating), Some(Headline { value: 4.5, interval: None }));
+        assert_eq!(headline(SurveyKind::Nps, &metrics(SurveyKind::Nps, scale, &ScoreCounts::new())), None);
     }
 
     #[test]

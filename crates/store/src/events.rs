@@ -351,6 +351,25 @@ pub fn record(
     Ok(())
 }
 
+/// Writes a `survey.digest` event carrying `data` (the digest's figures: unlike an
+/// answer, a digest has no row of its own to read them from when it is sent).
+pub fn record_digest(
+    conn: &mut PgConnection,
+    project_id: Uuid,
+    survey_id: Uuid,
+    data: &serde_json::Value,
+) -> Result<(), StoreError> {
+    diesel::insert_into(events::table)
+        .values((
+            events::project_id.eq(project_id),
+            events::type_.eq(EventType::SurveyDigest.as_str()),
+            events::survey_id.eq(survey_id),
+            events::data.eq(data),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
 /// Deletes the oldest events of each project, at most `limit` in all: those before the
 /// first that occurred at or after `horizon` or that a pending delivery still needs. Only
 /// ever a prefix of a project's feed goes, so what is left has no gaps and a cursor is

@@ -4,6 +4,7 @@
 
 pub mod bulk;
 pub mod contacts;
+pub mod digests;
 pub mod embedded;
 mod error;
 pub mod events;

@@ -169,6 +169,16 @@ diesel::table! {
 }
 
 diesel::table! {
+    survey_digests (project_id, survey_id, period, period_start) {
+        project_id -> Uuid,
+        survey_id -> Uuid,
+        period -> Text,
+        period_start -> Date,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
     survey_impressions (project_id, id) {
         project_id -> Uuid,
         id -> Uuid,
@@ -269,6 +279,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     score_rollups_daily,
     score_rollups_quarter,
     survey_counters,
+    survey_digests,
     survey_impressions,
     surveys,
     webhook_attempts,

@@ -13,8 +13,8 @@ mod surveys_edit;
 
 pub use history::survey_history;
 pub use project_settings::{
-    project_settings, update_project_settings, FatigueChange, PrivacyChange, ProjectChange, ProjectSettings,
-    RateOverrides,
+    project_settings, time_zone_of, update_project_settings, FatigueChange, PrivacyChange, ProjectChange,
+    ProjectSettings, RateOverrides,
 };
 pub use schedule::{ScheduleChange, MAX_RESPONSE_LIMIT};
 pub(crate) use surveys_edit::find_survey;

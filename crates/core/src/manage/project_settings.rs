@@ -203,14 +203,20 @@ fn rate(
     }
 }
 
-/// The zone a project's schedule times without an offset are read in. A zone stored by
-/// hand that chrono-tz does not know falls back to UTC rather than failing every edit.
+/// The zone a project's schedule times without an offset are read in.
 pub(super) fn project_zone(conn: &mut Conn, project_id: Uuid) -> Result<Tz, ManageError> {
     let project = projects::find(conn, project_id)?.ok_or_else(|| no_project(project_id))?;
-    Ok(parse_time_zone(&project.time_zone).unwrap_or_else(|message| {
-        tracing::warn!(project = %project_id, message, "stored time zone unreadable; using UTC");
+    Ok(time_zone_of(&project))
+}
+
+/// The project's time zone, in which its schedules are read and its digests' weeks run. A
+/// zone stored by hand that chrono-tz does not know falls back to UTC rather than failing
+/// every edit or digest.
+pub fn time_zone_of(project: &Project) -> Tz {
+    parse_time_zone(&project.time_zone).unwrap_or_else(|message| {
+        tracing::warn!(project = %project.id, message, "stored time zone unreadable; using UTC");
         Tz::UTC
-    }))
+    })
 }
 
 /// A project that is not there (or not the caller's).

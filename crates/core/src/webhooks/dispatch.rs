@@ -328,8 +328,10 @@ impl Dispatcher {
     }
 
     /// Runs passes until the process ends: every `poll`, or at once after a pass that was
-    /// busy. Sends of one pass overlap the next claim, bounded per endpoint.
+    /// busy. Sends of one pass overlap the next claim, bounded per endpoint. Survey digests
+    /// are made in a task of their own, so computing figures never holds up deliveries.
     pub fn spawn(self) {
+        tokio::spawn(super::digest::run_every(self.db.clone()));
         tokio::spawn(async move {
             let mut last_gauges = std::time::Instant::now() - Duration::from_secs(60);
             let mut last_prune = std::time::Instant::now();

@@ -5,6 +5,7 @@
 //!   and sends each delivery with retries;
 //! - [`endpoints`] manages endpoints, their secrets, the delivery log, resends and replays;
 //! - [`feed`] lists the events to pull, with an opaque cursor;
+//! - [`digest`] makes each survey's weekly `survey.digest` event, once, from the dispatcher's loop;
 //! - [`payload`] says what an event looks like, [`integrations`] as a chat message;
 //! - [`signing`], [`secrets`] and [`egress`] sign, keep secrets sealed, and send safely.
 

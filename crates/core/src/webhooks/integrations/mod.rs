@@ -88,7 +88,7 @@ pub struct DigestView<'a> {
     pub survey_name: &'a str,
     /// For example "week of 2026-11-23 (Europe/Berlin)".
     pub period_label: &'a str,
-    /// "NPS", "CSAT" or "CES".
+    /// "NPS", "CSAT", "CES", "mean", or "responses" (a text survey's, without a value).
     pub metric_name: &'a str,
     /// The metric over the period; `None` when nobody answered.
     pub value: Option<f64>,
@@ -207,10 +207,14 @@ fn metric_value(metric: &str, v: f64) -> Option<String> {
     })
 }
 
-/// "42.0 (95% interval 35.1 to 48.9)", or "no answers yet".
+/// "42.0 (95% interval 35.1 to 48.9)", "no answers yet", or the count of a text
+/// survey's answers (it has no score; its digest's metric is the responses).
 fn digest_value(d: &DigestView) -> String {
     let Some(value) = d.value.and_then(|v| metric_value(d.metric_name, v)) else {
-        return "no answers yet".to_string();
+        return match d.responses {
+            0 => "no answers yet".to_string(),
+            n => n.to_string(),
+        };
     };
     match d
         .interval

@@ -192,9 +192,11 @@ fn digests_print_values_as_the_reports_do() {
     let csat = DigestView { metric_name: "CSAT", interval: None, change: Some(-1.04), ..d };
     assert_eq!(digest_value(&csat), "42.0%");
     assert_eq!(digest_change(&csat), "−1.0");
-    let empty = DigestView { value: None, change: Some(f64::NAN), ..d };
+    let empty = DigestView { value: None, change: Some(f64::NAN), responses: 0, ..d };
     assert_eq!(digest_value(&empty), "no answers yet");
     assert_eq!(digest_change(&empty), "no earlier period");
+    let text = DigestView { metric_name: "responses", value: None, interval: None, change: None, ..d };
+    assert_eq!(digest_value(&text), "1234");
 }
 
 #[test]
