@@ -3,7 +3,7 @@
 //! numbers derived for display: the headline metric with its interval, and the change.
 
 use super::svg::Axis;
-use feedbackd_core::insights::metrics::{Change, Metrics};
+use feedbackd_core::insights::metrics::Change;
 use feedbackd_core::insights::shapes::{Breakdown, Page, Summary, Terms, TimeSeries};
 use feedbackd_core::insights::{self, Cursor, Filter, InsightsError, Interval, ReportParams};
 use feedbackd_core::store::Db;
@@ -104,15 +104,7 @@ pub async fn gather(
     Ok(ReportData { summary, series, breakdown, terms, comments })
 }
 
-/// The survey's headline metric: NPS, CSAT % or the mean score, with its 95% interval.
-#[derive(Clone, Copy, Debug, PartialEq)]
-pub struct Headline {
-    pub value: f64,
-    pub interval: Option<(f64, f64)>,
-}
-
-/// 1.96: the normal quantile of a two-sided 95% interval.
-const Z95: f64 = 1.96;
+pub use feedbackd_core::insights::metrics::{headline, Headline};
 
 /// The name of a kind's headline metric.
 pub fn metric_name(kind: SurveyKind) -> &'static str {
@@ -130,25 +122,6 @@ pub fn axis(kind: SurveyKind, scale: Scale) -> Axis {
         SurveyKind::Nps => Axis { min: -100.0, max: 100.0, unit: "" },
         SurveyKind::Csat => Axis { min: 0.0, max: 100.0, unit: "%" },
         _ => Axis { min: f64::from(scale.min), max: f64::from(scale.max), unit: "" },
-    }
-}
-
-/// The headline of `m`; `None` without answers.
-pub fn headline(kind: SurveyKind, m: &Metrics) -> Option<Headline> {
-    match kind {
-        SurveyKind::Nps => m.nps.as_ref().map(|n| Headline {
-            value: n.score,
-            interval: Some((n.score - n.margin_of_error, n.score + n.margin_of_error)),
-        }),
-        SurveyKind::Csat => m.csat.as_ref().map(|c| Headline {
-            value: 100.0 * c.satisfied_share,
-            interval: Some((100.0 * c.satisfied_interval.low, 100.0 * c.satisfied_interval.high)),
-        }),
-        SurveyKind::Ces => m.ces.as_ref().map(|c| Headline {
-            value: c.mean,
-            interval: c.mean_standard_error.map(|se| (c.mean - Z95 * se, c.mean + Z95 * se)),
-        }),
-        _ => m.mean.map(|mean| Headline { value: mean, interval: None }),
     }
 }
 
