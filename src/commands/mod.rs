@@ -6,6 +6,7 @@ mod export;
 mod seed;
 mod serve;
 mod surveys;
+mod webhooks;
 
 use crate::cli::{Cli, Command, GlobalArgs, RollupsCommand};
 use anyhow::Context;
@@ -31,6 +32,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Key(command) => admin::key(&cli.global, command),
         Command::Survey(command) => surveys::survey(&cli.global, command),
         Command::ReportLink(command) => admin::report_link(&cli.global, command),
+        Command::Webhook(webhook) => webhooks::run(&cli.global, webhook),
         Command::Openapi => {
             println!("{}", serde_json::to_string_pretty(&feedbackd_http::openapi_document())?);
             Ok(())
