@@ -4,8 +4,13 @@
 
 mod manage;
 pub mod reference;
+mod webhooks;
 
 pub use manage::{OrNone, ProjectUpdateArgs, SurveyArgs, SurveyCommand, SurveyTarget, SurveyUpdateArgs};
+pub use webhooks::{
+    ConditionArgs, DeliveryArgs, DeliveryState, EndpointArgs, EndpointOptions, EndpointTarget, WebhookCli,
+    WebhookCommand, WebhookUpdateArgs,
+};
 
 use crate::config::ServeArgs;
 use crate::telemetry::LogFormat;
@@ -63,6 +68,9 @@ pub enum Command {
     /// Manage share links to a survey's report page (read-only, expiring, revocable).
     #[command(subcommand)]
     ReportLink(ReportLinkCommand),
+    /// Manage webhook endpoints: where answers are sent, signed, as they arrive; their
+    /// delivery log, resends and replays.
+    Webhook(WebhookCli),
     /// Print the HTTP API's OpenAPI 3.1 document (JSON) and exit; needs no database.
     #[command(after_help = "Example:\n  feedbackd openapi > openapi.json")]
     Openapi,

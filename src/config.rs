@@ -341,7 +341,9 @@ impl ServeArgs {
 }
 
 impl WebhookArgs {
-    fn into_config(self) -> Result<WebhookConfig, ConfigError> {
+    /// Checks the key and builds the [`WebhookConfig`]; `feedbackd webhook` builds its
+    /// own from the same variables this way.
+    pub fn into_config(self) -> Result<WebhookConfig, ConfigError> {
         if let Some(key) = &self.webhook_key {
             feedbackd_core::webhooks::secrets::MasterKey::from_base64(key.expose_secret())
                 .map_err(|e| ConfigError(format!("FEEDBACKD_WEBHOOK_KEY: {e}")))?;

@@ -6,6 +6,7 @@ mod export;
 mod seed;
 mod serve;
 mod surveys;
+mod webhooks;
 
 use crate::cli::{Cli, Command, GlobalArgs, RollupsCommand};
 use anyhow::Context;
@@ -14,6 +15,7 @@ use feedbackd_store::embedded::EmbeddedPostgres;
 use feedbackd_store::{migrate_once, Backoff, Db};
 use secrecy::SecretString;
 use std::io::Write;
+use std::path::Path;
 use std::time::{Duration, Instant};
 
 /// Runs a parsed command line.
@@ -30,6 +32,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Key(command) => admin::key(&cli.global, command),
         Command::Survey(command) => surveys::survey(&cli.global, command),
         Command::ReportLink(command) => admin::report_link(&cli.global, command),
+        Command::Webhook(webhook) => webhooks::run(&cli.global, webhook),
         Command::Openapi => {
             println!("{}", serde_json::to_string_pretty(&feedbackd_http::openapi_document())?);
             Ok(())
@@ -88,6 +91,21 @@ impl Database {
         self.embedded.is_some()
     }
 
+    /// The key that seals webhook secrets: `configured` (FEEDBACKD_WEBHOOK_KEY) if given;
+    /// otherwise the embedded default's, kept under the data directory, so that `serve` and
+    /// `feedbackd webhook` seal and open secrets with the same key. Another database without
+    /// a configured key has none (webhooks are off).
+    pub fn webhook_key(
+        &self,
+        configured: Option<SecretString>,
+        data_dir: &Path,
+    ) -> anyhow::Result<Option<SecretString>> {
+        match configured {
+            None if self.is_embedded() => Ok(Some(local_webhook_key(data_dir)?)),
+            key => Ok(key),
+        }
+    }
+
     /// The services a one-shot command calls: the same async functions as the API, on a
     /// small pool and a runtime of the command's own. One worker thread beside the one
     /// waiting: an export's producer keeps streaming while the command writes the file.
@@ -123,4 +141,25 @@ pub fn migrate(url: &SecretString) -> anyhow::Result<usize> {
             Err(e) => return Err(e).context("migrating the database"),
         }
     }
+}
+
+/// The embedded default's webhook key: generated on the first start and kept beside the
+/// database (readable by this user only), so endpoints made in one run still sign in the
+/// next. A deployment sets FEEDBACKD_WEBHOOK_KEY instead.
+fn local_webhook_key(data_dir: &Path) -> anyhow::Result<SecretString> {
+    use std::os::unix::fs::OpenOptionsExt;
+    let path = data_dir.join("webhook.key");
+    if let Ok(existing) = std::fs::read_to_string(&path) {
+        return Ok(existing.trim().to_string().into());
+    }
+    std::fs::create_dir_all(data_dir).with_context(|| format!("creating {}", data_dir.display()))?;
+    let key = feedbackd_core::webhooks::secrets::MasterKey::generate().expose_base64();
+    let mut file = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(&path)
+        .with_context(|| format!("writing {}", path.display()))?;
+    file.write_all(key.as_bytes())?;
+    Ok(key.into())
 }

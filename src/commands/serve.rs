@@ -14,9 +14,7 @@ pub fn run(global: &GlobalArgs, args: ServeArgs) -> anyhow::Result<()> {
     let want_demo = args.demo;
     let mut config = args.into_config()?;
     let database = Database::open(global)?;
-    if database.is_embedded() && config.webhooks.key.is_none() {
-        config.webhooks.key = Some(local_webhook_key(&global.data_dir)?);
-    }
+    config.webhooks.key = database.webhook_key(config.webhooks.key.take(), &global.data_dir)?;
     if database.is_embedded() {
         let applied = migrate(database.url())?;
         tracing::info!(applied, "database schema is current");
@@ -64,27 +62,4 @@ fn reachable_url(listen: SocketAddr, port: u16) -> String {
     } else {
         format!("http://{}", SocketAddr::new(listen.ip(), port))
     }
-}
-
-/// The embedded default's webhook key: generated on the first start and kept beside the
-/// database (readable by this user only), so endpoints made in one run still sign in the
-/// next. A deployment sets FEEDBACKD_WEBHOOK_KEY instead.
-fn local_webhook_key(data_dir: &std::path::Path) -> anyhow::Result<secrecy::SecretString> {
-    use anyhow::Context;
-    use std::io::Write;
-    use std::os::unix::fs::OpenOptionsExt;
-    let path = data_dir.join("webhook.key");
-    if let Ok(existing) = std::fs::read_to_string(&path) {
-        return Ok(existing.trim().to_string().into());
-    }
-    std::fs::create_dir_all(data_dir).with_context(|| format!("creating {}", data_dir.display()))?;
-    let key = feedbackd_core::webhooks::secrets::MasterKey::generate().expose_base64();
-    let mut file = std::fs::OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .mode(0o600)
-        .open(&path)
-        .with_context(|| format!("writing {}", path.display()))?;
-    file.write_all(key.as_bytes())?;
-    Ok(key.into())
 }

@@ -5,8 +5,13 @@ use std::process::{Command, Output};
 
 /// Runs the binary against `db` (or no database).
 pub(crate) fn feedbackd(db: Option<&TestDb>, args: &[&str]) -> Output {
+    feedbackd_with(db, &[], args)
+}
+
+/// Runs the binary against `db` with these environment variables too.
+pub(crate) fn feedbackd_with(db: Option<&TestDb>, env: &[(&str, &str)], args: &[&str]) -> Output {
     let mut command = Command::new(env!("CARGO_BIN_EXE_feedbackd"));
-    command.args(args).env_remove("DATABASE_URL").env("RUST_LOG", "warn");
+    command.args(args).env_remove("DATABASE_URL").env("RUST_LOG", "warn").envs(env.iter().copied());
     if let Some(db) = db {
         command.env("DATABASE_URL", &db.url);
     }

@@ -47,6 +47,7 @@ mod survey_schedule;
 mod surveys;
 mod targeting;
 mod typed_rows;
+mod webhook_cli;
 mod webhook_digest;
 mod webhook_support;
 mod webhooks;

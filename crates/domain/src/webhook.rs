@@ -6,19 +6,25 @@ use serde::{Deserialize, Serialize};
 use std::time::Duration;
 
 /// What happened, as the change feed and the webhooks name it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, clap::ValueEnum, utoipa::ToSchema,
+)]
 pub enum EventType {
     /// An answer was stored.
     #[serde(rename = "response.created")]
+    #[value(name = "response.created")]
     ResponseCreated,
     /// An answer got its follow-up (comment or category).
     #[serde(rename = "response.updated")]
+    #[value(name = "response.updated")]
     ResponseUpdated,
     /// An answer was erased (a respondent's erasure): erase your copy too.
     #[serde(rename = "response.erased")]
+    #[value(name = "response.erased")]
     ResponseErased,
     /// A survey's figures for the day or week just ended.
     #[serde(rename = "survey.digest")]
+    #[value(name = "survey.digest")]
     SurveyDigest,
 }
 
@@ -30,7 +36,9 @@ names!(EventType, "event type" {
 });
 
 /// The body an endpoint receives: Standard Webhooks JSON, or a chat tool's message.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, utoipa::ToSchema)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, clap::ValueEnum, utoipa::ToSchema,
+)]
 #[serde(rename_all = "lowercase")]
 pub enum Format {
     /// `{type, timestamp, data}`, signed to the Standard Webhooks spec.
@@ -47,7 +55,7 @@ pub enum Format {
 names!(Format, "format" { Standard => "standard", Slack => "slack", Teams => "teams", Discord => "discord" });
 
 /// A band of a score: NPS's three, or low/high on the other scales.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum, utoipa::ToSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum Band {
     /// NPS 0–6.
@@ -301,6 +309,17 @@ mod tests {
         }
         for f in Format::ALL {
             assert_eq!(f.as_str().parse::<Format>(), Ok(f));
+        }
+        // The CLI's names are the wire names.
+        use clap::ValueEnum;
+        for t in EventType::ALL {
+            assert_eq!(t.to_possible_value().map(|v| v.get_name().to_string()), Some(t.as_str().to_string()));
+        }
+        for f in Format::ALL {
+            assert_eq!(f.to_possible_value().map(|v| v.get_name().to_string()), Some(f.as_str().to_string()));
+        }
+        for b in Band::value_variants() {
+            assert_eq!(b.to_possible_value().map(|v| v.get_name().to_string()), Some(b.as_str().to_string()));
         }
     }
 }
