@@ -37,6 +37,8 @@ static HANDLE: OnceLock<PrometheusHandle> = OnceLock::new();
 /// Latency buckets in seconds: fine below 10 ms, where ingest lives.
 const LATENCY_BUCKETS: &[f64] =
     &[0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0];
+/// A webhook attempt may take up to its 15 s timeout: the receivers' side of the range.
+const WEBHOOK_BUCKETS: &[f64] = &[0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 15.0];
 const BATCH_BUCKETS: &[f64] = &[1.0, 2.0, 5.0, 10.0, 20.0, 50.0, 100.0, 200.0, 500.0, 1000.0, 2000.0];
 
 /// The process's recorder, installed on first call.
@@ -44,6 +46,11 @@ pub fn prometheus() -> &'static PrometheusHandle {
     HANDLE.get_or_init(|| {
         PrometheusBuilder::new()
             .set_buckets_for_metric(Matcher::Suffix("_seconds".into()), LATENCY_BUCKETS)
+            .expect("valid buckets")
+            .set_buckets_for_metric(
+                Matcher::Full("feedbackd_webhook_attempt_seconds".into()),
+                WEBHOOK_BUCKETS,
+            )
             .expect("valid buckets")
             .set_buckets_for_metric(Matcher::Full("feedbackd_writer_batch_rows".into()), BATCH_BUCKETS)
             .expect("valid buckets")

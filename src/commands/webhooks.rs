@@ -10,7 +10,7 @@ use crate::cli::{
 use chrono::{DateTime, SecondsFormat, Utc};
 use feedbackd_core::webhooks::endpoints::{
     DeliveryDetail, DeliveryView, EndpointSpec, EndpointView, EndpointWithSecret, Endpoints, LogFilter,
-    MAX_REPLAY,
+    Replayed, MAX_REPLAY,
 };
 use feedbackd_domain::webhook::{Condition, EventType};
 use serde::Serialize;
@@ -77,9 +77,8 @@ pub fn run(global: &GlobalArgs, cli: WebhookCli) -> anyhow::Result<()> {
             print(output, &resent, || format!("{} queued to be sent again now", resent.delivery))
         }
         WebhookCommand::Replay { target, from, to, output } => {
-            let queued = services.block_on(endpoints.replay(target.project, target.id, from, to))?;
-            let replayed = Replayed { queued };
-            print(output, &replayed, || replay_text(queued, from, to))
+            let replayed = services.block_on(endpoints.replay(target.project, target.id, from, to))?;
+            print(output, &replayed, || replay_text(&replayed, from, to))
         }
     }
 }
@@ -96,12 +95,6 @@ struct Deleted {
 struct Resent {
     delivery: String,
     queued: bool,
-}
-
-/// `webhook replay --json`, as `POST /v1/webhooks/{id}/replay` answers.
-#[derive(Serialize)]
-struct Replayed {
-    queued: u64,
 }
 
 /// The flags as the service's spec: what is not given stays `None`.
@@ -241,11 +234,13 @@ fn at(t: DateTime<Utc>) -> String {
     t.to_rfc3339_opts(SecondsFormat::Secs, true)
 }
 
-fn replay_text(queued: u64, from: DateTime<Utc>, to: DateTime<Utc>) -> String {
-    let mut text = format!("queued {queued} deliveries of the events from {} to {}", at(from), at(to));
-    if queued >= MAX_REPLAY {
+fn replay_text(replayed: &Replayed, from: DateTime<Utc>, to: DateTime<Utc>) -> String {
+    let mut text =
+        format!("queued {} deliveries of the events from {} to {}", replayed.queued, at(from), at(to));
+    if let Some(resume) = replayed.resume_from {
         text.push_str(&format!(
-            "\nA replay queues at most {MAX_REPLAY}; replay the rest of the range in shorter ranges."
+            "\nA replay looks at {MAX_REPLAY} events at most; replay the rest with --from {}.",
+            at(resume)
         ));
     }
     text

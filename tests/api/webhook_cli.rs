@@ -128,7 +128,7 @@ async fn webhook_cli_creates_an_endpoint_the_service_signs_for_and_manages_its_l
         (chrono::Utc::now() - chrono::Duration::hours(1), chrono::Utc::now() + chrono::Duration::minutes(1));
     let replayed =
         json(&run(&["replay", &id, "--from", &from.to_rfc3339(), "--to", &to.to_rfc3339(), "--json"]));
-    assert_eq!(replayed, json!({"queued": 1}));
+    assert_eq!(replayed, json!({"queued": 1, "resume_from": null}));
     let got = receiver.wait_for(3, Duration::from_secs(20)).await;
     assert_eq!(got[2].header("webhook-id"), Some(message.as_str()));
 

@@ -170,14 +170,22 @@ async fn a_resend_and_a_replay_keep_the_webhook_id() {
     assert_eq!(again[3].header("webhook-id"), Some(msg.as_str()));
     assert_eq!(again[3].body, first[0].body, "the same event, the same body");
 
-    // A replay of the last hour queues all three again, with their ids.
+    // A replay of the last hour queues all three again, with their ids (once the resend
+    // is recorded: a replay leaves a delivery that is still on its way alone).
+    for _ in 0..200 {
+        if app.count("SELECT count(*) FROM webhook_deliveries WHERE state = 'pending'") == 0 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
     let now = chrono::Utc::now();
     let range = json!({"from": now - chrono::Duration::hours(1), "to": now + chrono::Duration::minutes(1)});
     let replayed =
         call(&app, Method::POST, &format!("/v1/webhooks/{id}/replay"), &app.fixture.secret_key, Some(&range))
             .await;
     assert_eq!(replayed.status(), 202);
-    assert_eq!(json(replayed).await["queued"], 3);
+    let replayed = json(replayed).await;
+    assert_eq!((replayed["queued"].clone(), replayed["resume_from"].clone()), (json!(3), Value::Null));
     let all = receiver.wait_for(7, Duration::from_secs(20)).await;
     let original: HashSet<_> = first.iter().map(|r| r.header("webhook-id").unwrap().to_string()).collect();
     let replay: HashSet<_> = all[4..].iter().map(|r| r.header("webhook-id").unwrap().to_string()).collect();

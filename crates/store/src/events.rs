@@ -265,9 +265,13 @@ pub fn feed(
     .load(conn)?)
 }
 
+/// An event's place: its position and when it occurred.
+pub type FeedMark = (i64, DateTime<Utc>);
+
 /// Queues to one endpoint again the events of its project that occurred in
 /// `[from, to)` and that it wants, at most `limit` of them after position `after`;
-/// returns how many were queued and where the next batch starts (`None`: no more).
+/// returns how many were queued and the last event looked at, its position and time, when
+/// the batch was full (`None`: no more).
 #[allow(clippy::too_many_arguments)]
 pub fn replay(
     conn: &mut PgConnection,
@@ -278,7 +282,7 @@ pub fn replay(
     after: i64,
     limit: i64,
     now: DateTime<Utc>,
-) -> Result<(u64, Option<i64>), StoreError> {
+) -> Result<(u64, Option<FeedMark>), StoreError> {
     conn.transaction(|conn| {
         let batch: Vec<FeedEvent> = diesel::sql_query(
             "SELECT id, position, project_id, type AS kind, survey_id, response_id, occurred_at, data FROM events \
@@ -291,7 +295,7 @@ pub fn replay(
         .bind::<Timestamptz, _>(from)
         .bind::<Timestamptz, _>(to)
         .load(conn)?;
-        let last = batch.last().map(|e| e.position).filter(|_| batch.len() as i64 == limit);
+        let last = batch.last().map(|e| (e.position, e.occurred_at)).filter(|_| batch.len() as i64 == limit);
         let queued = if batch.is_empty() { 0 } else { fan_out(conn, &batch, Some(endpoint_id), now)? };
         Ok((queued, last))
     })
@@ -371,7 +375,9 @@ pub fn record_digest(
 }
 
 /// Deletes the oldest events of each project, at most `limit` in all: those before the
-/// first that occurred at or after `horizon` or that a pending delivery still needs. Only
+/// first that occurred at or after `horizon` or that a pending delivery of an enabled
+/// endpoint still needs (a disabled endpoint holds no project's feed hostage; what it
+/// misses is skipped when it is on again, and a replay brings what is still kept). Only
 /// ever a prefix of a project's feed goes, so what is left has no gaps and a cursor is
 /// either still good or plainly too old.
 pub fn delete_before(conn: &mut PgConnection, horizon: DateTime<Utc>, limit: i64) -> Result<u64, StoreError> {
@@ -381,7 +387,9 @@ pub fn delete_before(conn: &mut PgConnection, horizon: DateTime<Utc>, limit: i64
                AND e.position IS NOT NULL AND e.occurred_at >= $1 ORDER BY e.position LIMIT 1), f.last_position + 1), \
              coalesce((SELECT min(e.position) FROM webhook_deliveries d \
                JOIN events e ON (e.project_id, e.id) = (d.project_id, d.event_id) \
-               WHERE d.project_id = f.project_id AND d.state = 'pending'), f.last_position + 1)) AS keep_from \
+               JOIN webhook_endpoints ep ON (ep.project_id, ep.id) = (d.project_id, d.endpoint_id) \
+               WHERE d.project_id = f.project_id AND d.state = 'pending' AND ep.enabled), \
+               f.last_position + 1)) AS keep_from \
            FROM project_feeds f), \
          doomed AS (SELECT e.project_id, e.id FROM bounds b \
            JOIN events e ON e.project_id = b.project_id AND e.position < b.keep_from LIMIT $2) \

@@ -241,10 +241,10 @@ pub enum EndpointHealth {
 }
 
 /// Records an attempt and its consequences in one transaction. Returns the reason the
-/// endpoint was disabled, if this attempt disabled it. Only the dispatcher holding the
-/// lease records, so `attempt` numbers do not collide; a late record after a lease ran out
-/// is kept all the same (the receiver did get it), and the row is settled by whoever
-/// records last.
+/// endpoint was disabled, if this attempt disabled it. The attempt's number is the
+/// delivery's count plus one, taken under the row's lock (`attempt.attempt` is only the
+/// fallback for a delivery deleted meanwhile); a late record after a lease ran out is kept
+/// all the same (the receiver did get it), and the row is settled by whoever records last.
 pub fn record_attempt(
     conn: &mut PgConnection,
     attempt: &Attempt,
@@ -253,17 +253,24 @@ pub fn record_attempt(
     health: &EndpointHealth,
 ) -> Result<Option<String>, StoreError> {
     conn.transaction(|conn| {
+        // Numbered by the row lock's holder, after the others: two sends of one delivery at
+        // once (a resend while a lease holds) are both kept, as attempts n and n + 1.
+        let number: i32 =
+            diesel::update(webhook_deliveries::table.find((attempt.project_id, attempt.delivery_id)))
+                .set(webhook_deliveries::attempts.eq(webhook_deliveries::attempts + 1))
+                .returning(webhook_deliveries::attempts)
+                .get_result(conn)
+                .optional()?
+                .unwrap_or(attempt.attempt);
         diesel::insert_into(webhook_attempts::table)
-            .values(attempt)
+            .values(Attempt { attempt: number, ..attempt.clone() })
             .on_conflict_do_nothing()
             .execute(conn)?;
         let delivery = webhook_deliveries::table.find((attempt.project_id, attempt.delivery_id));
-        let attempts = webhook_deliveries::attempts
-            .eq(diesel::dsl::sql::<Int4>("greatest(attempts, ").bind::<Int4, _>(attempt.attempt).sql(")"));
         match settle {
             Settle::RetryAt(at) => {
                 diesel::update(delivery.filter(webhook_deliveries::state.eq("pending")))
-                    .set((attempts, webhook_deliveries::next_attempt_at.eq(at)))
+                    .set(webhook_deliveries::next_attempt_at.eq(at))
                     .execute(conn)?;
             }
             Settle::Delivered | Settle::Failed | Settle::Skipped => {
@@ -274,7 +281,6 @@ pub fn record_attempt(
                 };
                 diesel::update(delivery)
                     .set((
-                        attempts,
                         webhook_deliveries::state.eq(state),
                         webhook_deliveries::next_attempt_at.eq(None::<DateTime<Utc>>),
                         webhook_deliveries::settled_at.eq(attempt.attempted_at),
@@ -501,8 +507,10 @@ pub fn failing_endpoints(conn: &mut PgConnection) -> Result<Vec<(Uuid, DateTime<
 
 pub fn queue_depth(conn: &mut PgConnection) -> Result<QueueDepth, StoreError> {
     Ok(diesel::sql_query(
-        "SELECT (SELECT count(*) FROM webhook_deliveries WHERE state = 'pending') AS pending, \
-           (SELECT min(created_at) FROM webhook_deliveries WHERE state = 'pending') AS oldest, \
+        "SELECT (SELECT count(*) FROM webhook_deliveries d JOIN webhook_endpoints ep \
+             ON (ep.project_id, ep.id) = (d.project_id, d.endpoint_id) WHERE d.state = 'pending' AND ep.enabled) AS pending, \
+           (SELECT min(d.created_at) FROM webhook_deliveries d JOIN webhook_endpoints ep \
+             ON (ep.project_id, ep.id) = (d.project_id, d.endpoint_id) WHERE d.state = 'pending' AND ep.enabled) AS oldest, \
            (SELECT count(*) FROM events WHERE position IS NULL) AS unsequenced, \
            (SELECT count(*) FROM webhook_endpoints WHERE enabled AND failing_since IS NOT NULL) AS failing_endpoints",
     )

@@ -18,8 +18,20 @@ use uuid::Uuid;
 const MAX_ENDPOINTS: usize = 50;
 /// Surveys one endpoint may name.
 const MAX_SURVEYS: usize = 100;
-/// Events one replay call queues at most; a longer range is replayed in several calls.
+/// Events one replay call looks at, at most; a longer range is replayed in several calls.
 pub const MAX_REPLAY: u64 = 100_000;
+const REPLAY_BATCH: i64 = 5_000;
+
+/// What a replay queued, and where to go on when the range held more than one call takes.
+#[derive(Debug, Clone, Copy, Serialize, utoipa::ToSchema)]
+pub struct Replayed {
+    /// Deliveries queued (events the endpoint wants; conditions are checked).
+    pub queued: u64,
+    /// Null when the whole range was replayed; otherwise call again with this as `from`
+    /// (the last event looked at: replaying it twice keeps its webhook-id).
+    #[schema(required)]
+    pub resume_from: Option<DateTime<Utc>>,
+}
 
 /// An endpoint as the API shows it: never its secret.
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
@@ -440,32 +452,35 @@ impl Endpoints {
 
     /// Queues again every event of `[from, to)` the endpoint wants (a receiver that was
     /// down, or one just added); returns how many. Deliveries it already had keep their
-    /// `webhook-id`. At most [`MAX_REPLAY`] per call.
+    /// `webhook-id`. At most [`MAX_REPLAY`] events are looked at per call.
     pub async fn replay(
         &self,
         project_id: Uuid,
         id: Uuid,
         from: DateTime<Utc>,
         to: DateTime<Utc>,
-    ) -> Result<u64, WebhookError> {
+    ) -> Result<Replayed, WebhookError> {
         if from >= to {
             return Err(WebhookError::Invalid(vec![FieldError::new("to", "must be after from")]));
         }
         self.find(project_id, id).await?;
         let now = Utc::now();
-        let (mut queued, mut after) = (0, 0);
-        while queued < MAX_REPLAY {
+        let (mut queued, mut looked_at, mut after) = (0, 0, 0);
+        loop {
             let (n, next) = self
                 .db
-                .run(move |conn| events::replay(conn, project_id, id, from, to, after, 5_000, now))
+                .run(move |conn| events::replay(conn, project_id, id, from, to, after, REPLAY_BATCH, now))
                 .await?;
             queued += n;
+            looked_at += REPLAY_BATCH as u64;
             match next {
-                Some(position) => after = position,
-                None => break,
+                None => return Ok(Replayed { queued, resume_from: None }),
+                Some((_, at)) if looked_at >= MAX_REPLAY => {
+                    return Ok(Replayed { queued, resume_from: Some(at) })
+                }
+                Some((position, _)) => after = position,
             }
         }
-        Ok(queued)
     }
 }
 

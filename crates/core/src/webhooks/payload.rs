@@ -28,7 +28,7 @@ pub struct Envelope {
     pub timestamp: String,
     /// Of the envelope and of `data`.
     pub version: u32,
-    /// For `response.*`: the answer as `GET /v1/responses` lists it (`ResponseData`); once
+    /// For `response.*`: the answer as `GET /v1/responses` lists it (`ListedAnswer`); once
     /// erased, only `id`, `survey_id` and `"erased": true`. For `survey.digest`: the digest.
     #[schema(value_type = Object)]
     pub data: Value,

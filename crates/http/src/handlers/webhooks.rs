@@ -6,13 +6,14 @@ use crate::extract::SecretKey;
 use crate::handlers::surveys::body_limit;
 use crate::problem::ProblemSchema;
 use crate::wire::webhooks::{
-    DeliveryListOut, DeliveryListQuery, EndpointIn, EndpointListOut, FeedOut, FeedQuery, ReplayIn, ReplayOut,
-    RotateIn,
+    DeliveryListOut, DeliveryListQuery, EndpointIn, EndpointListOut, FeedOut, FeedQuery, ReplayIn, RotateIn,
 };
 use crate::{ApiError, AppState};
 use actix_web::{web, HttpRequest, HttpResponse};
 use feedbackd_core::insights::Cursor;
-use feedbackd_core::webhooks::endpoints::{DeliveryDetail, EndpointView, EndpointWithSecret, LogFilter};
+use feedbackd_core::webhooks::endpoints::{
+    DeliveryDetail, EndpointView, EndpointWithSecret, LogFilter, Replayed,
+};
 use feedbackd_core::webhooks::feed;
 use feedbackd_domain::Scope;
 use std::time::Duration;
@@ -193,7 +194,7 @@ pub async fn resend(
 /// was down, or one just added. Deliveries it had keep their `webhook-id`.
 #[utoipa::path(post, path = "/v1/webhooks/{id}/replay", operation_id = "replay_webhook", tag = "webhooks",
     params(("id" = Uuid, Path, description = "the endpoint's id")), request_body = ReplayIn,
-    security(("secret_key" = ["admin"])), responses((status = 202, body = ReplayOut)))]
+    security(("secret_key" = ["admin"])), responses((status = 202, body = Replayed)))]
 pub async fn replay(
     req: HttpRequest,
     key: SecretKey,
@@ -203,8 +204,8 @@ pub async fn replay(
 ) -> Result<HttpResponse, ApiError> {
     let project_id = key.project_id(Scope::Admin)?;
     let input: ReplayIn = read_json(&req, body, body_limit(&state)).await?;
-    let queued = state.webhooks.replay(project_id, path.into_inner(), input.from, input.to).await?;
-    Ok(HttpResponse::Accepted().json(ReplayOut { queued }))
+    let replayed = state.webhooks.replay(project_id, path.into_inner(), input.from, input.to).await?;
+    Ok(HttpResponse::Accepted().json(replayed))
 }
 
 /// The project's events in commit order, after a cursor: answers created and updated,

@@ -29,8 +29,8 @@ pub struct EndpointIn {
     pub survey_ids: Option<Option<Vec<String>>>,
     /// Only answers that meet it, e.g. `{"band": "detractor"}`; erasures always pass.
     pub condition: Option<Condition>,
-    /// Off: deliveries wait, queued, until it is on again. Turning it on clears why the
-    /// service turned it off.
+    /// Off: nothing new is queued for it, and what was queued waits. Turning it on clears
+    /// why the service turned it off and sends what waited; a replay brings what it missed.
     pub enabled: Option<bool>,
 }
 
@@ -69,13 +69,6 @@ pub struct RotateIn {
 pub struct ReplayIn {
     pub from: DateTime<Utc>,
     pub to: DateTime<Utc>,
-}
-
-/// What a replay queued.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct ReplayOut {
-    /// Deliveries queued; at most 100000 per call (call again from the last one's time).
-    pub queued: u64,
 }
 
 /// `GET /v1/webhooks/{id}/deliveries` filters.
