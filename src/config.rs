@@ -92,7 +92,7 @@ pub struct WebhookArgs {
     pub webhook_poll_ms: u64,
     /// Deliveries one process sends to one endpoint at once: a slow receiver holds at most
     /// this many, and never starves the others.
-    #[arg(long, env = "FEEDBACKD_WEBHOOK_CONCURRENCY", default_value_t = 4,
+    #[arg(long, env = "FEEDBACKD_WEBHOOK_CONCURRENCY", default_value_t = 16,
           value_parser = clap::value_parser!(u32).range(1..=64))]
     pub webhook_concurrency: u32,
     /// Allow plain-http endpoints on loopback (development only).

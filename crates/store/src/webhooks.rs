@@ -240,56 +240,81 @@ pub enum EndpointHealth {
     Unknown,
 }
 
-/// Records an attempt and its consequences in one transaction. Returns the reason the
-/// endpoint was disabled, if this attempt disabled it. The attempt's number is the
-/// delivery's count plus one, taken under the row's lock (`attempt.attempt` is only the
-/// fallback for a delivery deleted meanwhile); a late record after a lease ran out is kept
-/// all the same (the receiver did get it), and the row is settled by whoever records last.
-pub fn record_attempt(
+/// One attempt to record, with what follows from it.
+#[derive(Debug, Clone)]
+pub struct Record {
+    pub attempt: Attempt,
+    pub endpoint_id: Uuid,
+    pub settle: Settle,
+    pub health: EndpointHealth,
+}
+
+/// Records attempts and their consequences in one transaction (one commit for a whole
+/// batch of sends). Returns the endpoints these attempts disabled, with why. Each
+/// attempt's number is its delivery's count plus one, taken under the row's lock
+/// (`attempt.attempt` is only the fallback for a delivery deleted meanwhile): two sends of
+/// one delivery at once (a resend while a lease holds) are both kept, as n and n + 1. A
+/// late record after a lease ran out is kept all the same (the receiver did get it); the
+/// row is settled by whoever records last, and a settled row is never made pending again.
+pub fn record_attempts(
     conn: &mut PgConnection,
-    attempt: &Attempt,
-    endpoint_id: Uuid,
-    settle: Settle,
-    health: &EndpointHealth,
-) -> Result<Option<String>, StoreError> {
+    records: &[Record],
+) -> Result<Vec<(Uuid, String)>, StoreError> {
     conn.transaction(|conn| {
-        // Numbered by the row lock's holder, after the others: two sends of one delivery at
-        // once (a resend while a lease holds) are both kept, as attempts n and n + 1.
-        let number: i32 =
-            diesel::update(webhook_deliveries::table.find((attempt.project_id, attempt.delivery_id)))
-                .set(webhook_deliveries::attempts.eq(webhook_deliveries::attempts + 1))
-                .returning(webhook_deliveries::attempts)
-                .get_result(conn)
-                .optional()?
-                .unwrap_or(attempt.attempt);
-        diesel::insert_into(webhook_attempts::table)
-            .values(Attempt { attempt: number, ..attempt.clone() })
-            .on_conflict_do_nothing()
-            .execute(conn)?;
-        let delivery = webhook_deliveries::table.find((attempt.project_id, attempt.delivery_id));
-        match settle {
-            Settle::RetryAt(at) => {
-                diesel::update(delivery.filter(webhook_deliveries::state.eq("pending")))
-                    .set(webhook_deliveries::next_attempt_at.eq(at))
-                    .execute(conn)?;
-            }
-            Settle::Delivered | Settle::Failed | Settle::Skipped => {
-                let state = match settle {
-                    Settle::Delivered => "delivered",
-                    Settle::Failed => "failed",
-                    _ => "skipped",
-                };
-                diesel::update(delivery)
-                    .set((
-                        webhook_deliveries::state.eq(state),
-                        webhook_deliveries::next_attempt_at.eq(None::<DateTime<Utc>>),
-                        webhook_deliveries::settled_at.eq(attempt.attempted_at),
-                    ))
-                    .execute(conn)?;
+        for r in records {
+            let a = &r.attempt;
+            let (state, next) = match r.settle {
+                Settle::RetryAt(at) => ("pending", Some(at)),
+                Settle::Delivered => ("delivered", None),
+                Settle::Failed => ("failed", None),
+                Settle::Skipped => ("skipped", None),
+            };
+            let number: Option<Numbered> = diesel::sql_query(
+                "UPDATE webhook_deliveries SET attempts = attempts + 1, \
+                   state = CASE WHEN $3 = 'pending' THEN state ELSE $3 END, \
+                   next_attempt_at = CASE WHEN $3 <> 'pending' THEN NULL \
+                     WHEN state = 'pending' THEN $4 ELSE next_attempt_at END, \
+                   settled_at = CASE WHEN $3 = 'pending' THEN settled_at ELSE $5 END \
+                 WHERE (project_id, id) = ($1, $2) RETURNING attempts",
+            )
+            .bind::<SqlUuid, _>(a.project_id)
+            .bind::<SqlUuid, _>(a.delivery_id)
+            .bind::<Text, _>(state)
+            .bind::<Nullable<Timestamptz>, _>(next)
+            .bind::<Timestamptz, _>(a.attempted_at)
+            .get_result(conn)
+            .optional()?;
+            let attempt = number.map_or(a.attempt, |n| n.attempts);
+            diesel::insert_into(webhook_attempts::table)
+                .values(Attempt { attempt, ..a.clone() })
+                .on_conflict_do_nothing()
+                .execute(conn)?;
+        }
+        // An endpoint's health once per batch: the last word of its attempts, a 410 first.
+        let mut last: Vec<(Uuid, Uuid, DateTime<Utc>, &EndpointHealth)> = Vec::new();
+        for r in records.iter().rev() {
+            let key = (r.attempt.project_id, r.endpoint_id);
+            let disables = matches!(r.health, EndpointHealth::Disable(_));
+            match last.iter_mut().find(|(p, e, ..)| (*p, *e) == key) {
+                Some(entry) if disables => entry.3 = &r.health,
+                Some(_) => {}
+                None => last.push((key.0, key.1, r.attempt.attempted_at, &r.health)),
             }
         }
-        update_health(conn, attempt.project_id, endpoint_id, attempt.attempted_at, health)
+        let mut disabled = Vec::new();
+        for (project_id, endpoint_id, at, health) in last {
+            if let Some(reason) = update_health(conn, project_id, endpoint_id, at, health)? {
+                disabled.push((endpoint_id, reason));
+            }
+        }
+        Ok(disabled)
     })
+}
+
+#[derive(QueryableByName)]
+struct Numbered {
+    #[diesel(sql_type = Int4)]
+    attempts: i32,
 }
 
 fn update_health(

@@ -6,6 +6,7 @@
 
 use super::egress::{Egress, Outcome};
 use super::payload;
+use super::recorder::Recorder;
 use super::signing::{message_id, signature_header, EndpointSecret};
 use super::WebhookSettings;
 use chrono::{DateTime, Utc};
@@ -13,7 +14,7 @@ use feedbackd_domain::webhook::{retry_delay, EventType, DISABLE_AFTER_FAILING};
 use feedbackd_store::events::{self, FeedEvent};
 use feedbackd_store::insights::{answers_by_keys, ListedAnswer};
 use feedbackd_store::models::Survey;
-use feedbackd_store::webhooks::{self as rows, Attempt, Claimed, Endpoint, EndpointHealth, Settle};
+use feedbackd_store::webhooks::{self as rows, Attempt, Claimed, Endpoint, EndpointHealth, Record, Settle};
 use feedbackd_store::{surveys, Db, StoreError};
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -46,6 +47,9 @@ pub struct Dispatcher {
     in_flight: Arc<Mutex<HashMap<Uuid, i32>>>,
     /// Endpoints whose failure streak this process last reported, to zero them once healed.
     reported_failing: Arc<Mutex<Vec<Uuid>>>,
+    /// Rung when a send ends: an endpoint that was at its bound has room again.
+    slot_freed: Arc<tokio::sync::Notify>,
+    recorder: Recorder,
 }
 
 /// Everything the claimed deliveries of one pass need, read in a few queries.
@@ -59,11 +63,13 @@ struct Batch {
 impl Dispatcher {
     pub fn new(db: Db, settings: WebhookSettings, egress: Egress) -> Self {
         Dispatcher {
+            recorder: Recorder::start(db.clone()),
             db,
             settings,
             egress: Arc::new(egress),
             in_flight: Arc::default(),
             reported_failing: Arc::default(),
+            slot_freed: Arc::default(),
         }
     }
 
@@ -142,6 +148,7 @@ impl Dispatcher {
                         *n -= 1;
                     }
                     this.lock_in_flight().retain(|_, n| *n > 0);
+                    this.slot_freed.notify_one();
                     delivered
                 })
             })
@@ -239,17 +246,7 @@ impl Dispatcher {
         metrics::counter!("feedbackd_webhook_attempts_total", "outcome" => attempt.outcome.clone())
             .increment(1);
         let delivered = settle == Settle::Delivered;
-        let endpoint_id = claimed.endpoint_id;
-        let result =
-            self.db.run(move |conn| rows::record_attempt(conn, &attempt, endpoint_id, settle, &health)).await;
-        match result {
-            Ok(Some(reason)) => tracing::warn!(endpoint = %endpoint_id, reason, "webhook endpoint disabled"),
-            Ok(None) => {}
-            // The lease runs out and the delivery is tried again: at least once, never lost.
-            Err(e) => {
-                tracing::warn!(error = %e, delivery = %claimed.id, "recording a webhook attempt failed")
-            }
-        }
+        self.recorder.record(Record { attempt, endpoint_id: claimed.endpoint_id, settle, health }).await;
         delivered
     }
 
@@ -335,9 +332,16 @@ impl Dispatcher {
         tokio::spawn(async move {
             let mut last_gauges = std::time::Instant::now() - Duration::from_secs(60);
             let mut last_prune = std::time::Instant::now();
+            let mut last_sequenced = std::time::Instant::now() - self.settings.poll;
             loop {
                 let now = Utc::now();
-                let busy = match self.pass_in_background(now).await {
+                // New events are numbered every `poll`; due deliveries are claimed as soon as
+                // an endpoint has room, so a busy endpoint is sent to back to back.
+                let sequence = last_sequenced.elapsed() >= self.settings.poll;
+                if sequence {
+                    last_sequenced = std::time::Instant::now();
+                }
+                let busy = match self.pass_in_background(now, sequence).await {
                     Ok(busy) => busy,
                     Err(e) => {
                         tracing::warn!(error = %e, "webhook dispatch failed; trying again");
@@ -361,16 +365,22 @@ impl Dispatcher {
                     }
                 }
                 if !busy {
-                    tokio::time::sleep(self.settings.poll).await;
+                    let wait = self.settings.poll.saturating_sub(last_sequenced.elapsed());
+                    tokio::select! {
+                        _ = self.slot_freed.notified() => {}
+                        _ = tokio::time::sleep(wait.max(Duration::from_millis(1))) => {}
+                    }
                 }
             }
         });
     }
 
-    async fn pass_in_background(&self, now: DateTime<Utc>) -> Result<bool, StoreError> {
-        let (sequenced, _) = self.sequence(now).await?;
+    /// Numbers new events if asked, then claims and starts sending what is due; whether
+    /// there may be more to claim at once.
+    async fn pass_in_background(&self, now: DateTime<Utc>, sequence: bool) -> Result<bool, StoreError> {
+        let queued = if sequence { self.sequence(now).await?.1 } else { 0 };
         let claimed = self.claim(now).await?;
-        let busy = sequenced > 0 || claimed.len() >= self.settings.batch;
+        let busy = queued > 0 || !claimed.is_empty();
         self.send_all(claimed, now).await?;
         Ok(busy)
     }

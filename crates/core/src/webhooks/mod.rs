@@ -16,6 +16,7 @@ pub mod endpoints;
 pub mod feed;
 pub mod integrations;
 pub mod payload;
+mod recorder;
 pub mod secrets;
 pub mod signing;
 
