@@ -147,6 +147,17 @@ struct FactsRow {
     has_comment: bool,
 }
 
+/// The id of the delivery of `event_id` to `endpoint_id`: the same whoever fans it out and
+/// however often it is replayed (a name-based UUID: SHA-256 of both, version 8).
+pub fn delivery_id(endpoint_id: Uuid, event_id: i64) -> Uuid {
+    use sha2::{Digest, Sha256};
+    let digest =
+        Sha256::new().chain_update(endpoint_id.as_bytes()).chain_update(event_id.to_be_bytes()).finalize();
+    let mut bytes = [0u8; 16];
+    bytes.copy_from_slice(&digest[..16]);
+    uuid::Builder::from_custom_bytes(bytes).into_uuid()
+}
+
 /// Queues one delivery per (event, enabled endpoint that wants it), or only for endpoint
 /// `only` (a replay: then a delivery already made is queued again, keeping its id);
 /// returns how many were queued.
@@ -183,7 +194,7 @@ fn fan_out(
         for (endpoint_id, sub) in subs {
             if sub.wants(event_type, event.survey_id, answer) {
                 project_ids.push(event.project_id);
-                ids.push(Uuid::now_v7());
+                ids.push(delivery_id(*endpoint_id, event.id));
                 endpoint_ids.push(*endpoint_id);
                 event_ids.push(event.id);
             }
@@ -203,7 +214,7 @@ fn fan_out(
         "INSERT INTO webhook_deliveries (project_id, id, endpoint_id, event_id, next_attempt_at, created_at) \
          SELECT d.project_id, d.id, d.endpoint_id, d.event_id, $5, $5 \
          FROM unnest($1, $2, $3, $4) AS d(project_id, id, endpoint_id, event_id) \
-         ON CONFLICT (project_id, endpoint_id, event_id) {on_conflict}"
+         ON CONFLICT (project_id, id) {on_conflict}"
     ))
     .bind::<Array<SqlUuid>, _>(&project_ids)
     .bind::<Array<SqlUuid>, _>(&ids)
