@@ -326,6 +326,40 @@ oha_phase() {
   o_rate_ok=$(jq --argjson ok "$o_ok" '$ok / .summary.total | floor' "$json")
 }
 
+# ---------------------------------------------------------------- ingest at saturation
+# (scripts/bench-ingest, scripts/bench-webhooks: they set CONNECTIONS, DURATION and TOKEN)
+rows() { psql "$DATABASE_URL" -X -Atq -c 'SELECT count(*) FROM responses'; }
+
+# answers_per_commit SINCE: rows per transaction since SINCE (received_at defaults to now(),
+# the start time of the writer's transaction, so each distinct value is one commit).
+answers_per_commit() {
+  psql "$DATABASE_URL" -X -Atq -c "SELECT round(count(*)::numeric / greatest(count(DISTINCT received_at), 1), 1)
+    FROM responses WHERE received_at >= '$1'"
+}
+db_now() { psql "$DATABASE_URL" -X -Atq -c 'SELECT now()'; }
+
+# post_saturation_phase NAME LABEL: durable answers at saturation, checked against the table.
+post_saturation_phase() {
+  local name=$1 label=$2 before_rows after_rows added settle since per_commit
+  before_rows=$(rows)
+  since=$(db_now)
+  wrk_phase "$name" scripts/bench/post-answers.lua "$CONNECTIONS" "$DURATION" -- "$TOKEN" nps-main
+  # Requests still in flight when wrk stopped may commit after it: give them a moment.
+  sleep 1
+  after_rows=$(rows)
+  added=$((after_rows - before_rows))
+  settle=""
+  if [ "$added" -lt "$w_ok" ]; then
+    settle=" MISMATCH"
+    verify_failed=1
+  fi
+  per_commit=$(answers_per_commit "$since")
+  checks+=("$label: wrk counted $w_ok 2xx ($w_non2xx non-2xx, $w_socket socket errors); rows added to responses: $added$settle; $per_commit answers per commit")
+  add_row "$label" "$w_rate" "$(ms "$w_p50")" "$(ms "$w_p99")" "$w_non2xx non-2xx, $w_socket socket; rows $added >= 2xx $w_ok"
+  add_cpu "$label" "$phase_cpu"
+  log "$label: $w_rate answers/s, p50 $(ms "$w_p50") ms, p99 $(ms "$w_p99") ms; 2xx $w_ok, rows +$added"
+}
+
 # ---------------------------------------------------------------- results
 # Table rows, filled in as the phases run.
 table=()

@@ -47,7 +47,7 @@ impl Application {
         crate::telemetry::spawn_metrics_upkeep();
         let ingest = Ingestor::new(
             db.clone(),
-            writer_handle,
+            writer_handle.clone(),
             config.limits.clone(),
             config.spam.clone(),
             config.auth_cache_ttl,
@@ -67,7 +67,9 @@ impl Application {
         if let Some(poll) = config.webhooks.poll {
             let egress = feedbackd_core::webhooks::egress::Egress::new(webhooks.egress.clone())?;
             let settings = feedbackd_core::webhooks::WebhookSettings { poll, ..webhooks.clone() };
-            feedbackd_core::webhooks::dispatch::Dispatcher::new(db.clone(), settings, egress).spawn();
+            feedbackd_core::webhooks::dispatch::Dispatcher::new(db.clone(), settings, egress)
+                .yielding_to(writer_handle)
+                .spawn();
         }
         let endpoints = feedbackd_core::webhooks::endpoints::Endpoints::new(db.clone(), webhooks);
         let auth = Authenticator::new(db.clone(), config.auth_cache_ttl);

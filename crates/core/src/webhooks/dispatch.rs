@@ -28,6 +28,11 @@ const SEQUENCE_BATCH: i64 = 5_000;
 const PRUNE_EVERY: Duration = Duration::from_secs(3600);
 const PRUNE_BATCH: i64 = 5_000;
 
+/// Requests waiting in the ingest queue from which the dispatcher gives way.
+const INGEST_BUSY: usize = 4;
+/// While it gives way, it still sends a batch this often.
+const WHILE_BUSY: Duration = Duration::from_secs(1);
+
 /// What one pass did, for tests and logs.
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
 pub struct PassReport {
@@ -50,6 +55,8 @@ pub struct Dispatcher {
     /// Rung when a send ends: an endpoint that was at its bound has room again.
     slot_freed: Arc<tokio::sync::Notify>,
     recorder: Recorder,
+    /// This process's ingest: while answers wait to be written, sends wait (see `spawn`).
+    ingest: Option<crate::ingest::WriterHandle>,
 }
 
 /// Everything the claimed deliveries of one pass need, read in a few queries.
@@ -70,7 +77,20 @@ impl Dispatcher {
             in_flight: Arc::default(),
             reported_failing: Arc::default(),
             slot_freed: Arc::default(),
+            ingest: None,
         }
+    }
+
+    /// Gives way to `ingest`: while its queue holds answers waiting to be written, the
+    /// loop sends at most one batch a second, so webhooks never slow the acknowledgement
+    /// of answers; what waits is sent once the burst is over (delayed, never lost).
+    pub fn yielding_to(self, ingest: crate::ingest::WriterHandle) -> Self {
+        Dispatcher { ingest: Some(ingest), ..self }
+    }
+
+    /// Whether answers are waiting to be written.
+    fn ingest_busy(&self) -> bool {
+        self.ingest.as_ref().is_some_and(|w| w.queued() >= INGEST_BUSY)
     }
 
     /// Numbers every committed event and queues its deliveries.
@@ -333,7 +353,13 @@ impl Dispatcher {
             let mut last_gauges = std::time::Instant::now() - Duration::from_secs(60);
             let mut last_prune = std::time::Instant::now();
             let mut last_sequenced = std::time::Instant::now() - self.settings.poll;
+            let mut last_sent = std::time::Instant::now();
             loop {
+                if self.ingest_busy() && last_sent.elapsed() < WHILE_BUSY {
+                    tokio::time::sleep(self.settings.poll.min(Duration::from_millis(50))).await;
+                    continue;
+                }
+                last_sent = std::time::Instant::now();
                 let now = Utc::now();
                 // New events are numbered every `poll`; due deliveries are claimed as soon as
                 // an endpoint has room, so a busy endpoint is sent to back to back.
