@@ -51,7 +51,10 @@ try {
     assert.equal(r.status(), 200);
     const doc = await (await fetch(`${base}/openapi.json`)).json();
     const methods = ['get', 'put', 'post', 'delete', 'options', 'head', 'patch', 'trace'];
-    const expected = Object.values(doc.paths).flatMap((item) => Object.keys(item)).filter((k) => methods.includes(k)).length;
+    // The paths' operations and what webhooks send (the document's `webhooks` section).
+    const operations = (items) => Object.values(items).flatMap((item) => Object.keys(item)).filter((k) => methods.includes(k)).length;
+    const expected = operations(doc.paths) + operations(doc.webhooks ?? {});
+    assert.equal(operations(doc.webhooks ?? {}), 4);
     await page.locator('#operations-insights-survey_summary').waitFor();
     const summary = await page.locator('#operations-insights-survey_summary').textContent();
     assert.match(summary, /survey_summary/);
