@@ -90,14 +90,21 @@ async fn the_docs_page_renders_every_operation_and_tries_one_in_a_real_browser()
     let doc: Value =
         app.client.get(format!("{}/openapi.json", app.address)).send().await.unwrap().json().await.unwrap();
     let methods = ["get", "put", "post", "delete", "options", "head", "patch", "trace"];
-    let operations = doc["paths"]
-        .as_object()
-        .unwrap()
-        .values()
-        .flat_map(|item| item.as_object().unwrap().keys())
-        .filter(|k| methods.contains(&k.as_str()))
-        .count();
-    assert_eq!(shown["operations"], operations, "one block per operation of the document");
+    let operations = |section: &str| {
+        doc[section]
+            .as_object()
+            .unwrap()
+            .values()
+            .flat_map(|item| item.as_object().unwrap().keys())
+            .filter(|k| methods.contains(&k.as_str()))
+            .count()
+    };
+    assert_eq!(operations("webhooks"), 4, "what webhooks send: one entry per event type");
+    assert_eq!(
+        shown["operations"],
+        operations("paths") + operations("webhooks"),
+        "one block per operation of the document, and per webhook"
+    );
     assert_eq!(shown["tried"], 200, "Try it out: GET /healthz");
     assert_eq!(shown["csp_violations"], serde_json::json!([]));
     assert_eq!(shown["outside_requests"], serde_json::json!([]));
