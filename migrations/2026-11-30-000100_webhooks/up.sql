@@ -7,10 +7,10 @@
 --
 -- Writers insert with `position` null. A sequencer (one at a time, under an advisory
 -- lock) gives positions, per project, to the rows of transactions older than every
--- running one (`xid < pg_snapshot_xmin`), in insertion order, and fans each out to the
--- endpoints that want it in the same transaction. A reader of `position > cursor` therefore never misses
--- a row that commits later with a smaller number: the change feed has no gaps and never
--- reorders, and every event is fanned out exactly once.
+-- running one (`xid < pg_snapshot_xmin`), in insertion order. A reader of
+-- `position > cursor` therefore never misses a row that commits later with a smaller
+-- number: the change feed has no gaps and never reorders. Webhook endpoints are such
+-- readers (`webhook_endpoints.stream_position`), so an answer costs ingest no delivery row.
 CREATE TABLE events (
     -- No foreign key: checking one per answer would cost ingest, and the rows of a deleted
     -- project go with the feed's retention.
@@ -59,15 +59,22 @@ CREATE TABLE webhook_endpoints (
     previous_secret_expires_at timestamptz,
     -- Since when every attempt has failed (null after a success): five days disable it.
     failing_since timestamptz,
+    -- The endpoint's place in its project's feed: every event up to here has had its first
+    -- attempt, and those that need another have a delivery row. One dispatcher at a time
+    -- moves it on, holding the stream until `stream_lease_until` (a dead one's comes back).
+    -- Set to the feed's end when the endpoint is made or enabled again.
+    stream_position    bigint NOT NULL DEFAULT 0,
+    stream_lease_until timestamptz,
     created_at   timestamptz NOT NULL DEFAULT now(),
     updated_at   timestamptz NOT NULL DEFAULT now(),
     PRIMARY KEY (project_id, id)
 );
 
--- One event owed to one endpoint. Its id is the `webhook-id`, the same on every retry, a
--- resend and a replay: receivers deduplicate on it. It is derived from (endpoint, event),
--- so the primary key is also what keeps an event from being owed twice to one endpoint:
--- one index less to write per delivery (the write path's cost at one row per answer).
+-- One event sent (or owed) to one endpoint: written with its first attempt, by the
+-- dispatcher that streams the feed to the endpoint, or queued by a replay. Its id is the
+-- `webhook-id`, the same on every retry, a resend and a replay: receivers deduplicate on
+-- it. It is derived from (endpoint, event), so the primary key is also what keeps an event
+-- from being owed twice to one endpoint.
 CREATE TABLE webhook_deliveries (
     project_id   uuid NOT NULL,
     id           uuid NOT NULL,

@@ -287,7 +287,7 @@ async fn the_dispatcher_delivers_digests_signed_and_as_chat_messages() {
     assert_eq!(make_digests(&app, NOW).await, 1);
 
     let d = dispatcher(&app, true);
-    settle(&app, &d, Utc::now()).await;
+    settle(&app, &d).await;
     assert_eq!(d.run_once(Utc::now()).await.unwrap().delivered, 2);
     let digest = &digests(&app, app.fixture.project_id)["nps-main"];
     let got = standard.received();

@@ -3,7 +3,6 @@
 
 use crate::helpers::{spawn_app_with, without_rate_limits, TestApp};
 use actix_web::{web, App, HttpRequest, HttpResponse, HttpServer};
-use chrono::{DateTime, Utc};
 use feedbackd::config::Config;
 use feedbackd_core::webhooks::dispatch::Dispatcher;
 use feedbackd_core::webhooks::egress::{Egress, Timeouts};
@@ -159,12 +158,12 @@ pub fn dispatcher(app: &TestApp, allow_loopback: bool) -> Dispatcher {
     Dispatcher::new(app.db.services(), settings, egress)
 }
 
-/// Numbers every committed event, fanned out as of `now`. The sequencer only takes events
-/// once no older write transaction of the cluster is still running (tests of other
-/// databases run beside this one), so it is asked until none is left.
-pub async fn settle(app: &TestApp, d: &Dispatcher, now: DateTime<Utc>) {
+/// Numbers every committed event. The sequencer only takes events once no older write
+/// transaction of the cluster is still running (tests of other databases run beside this
+/// one), so it is asked until none is left.
+pub async fn settle(app: &TestApp, d: &Dispatcher) {
     for _ in 0..200 {
-        d.sequence(now).await.unwrap();
+        d.sequence().await.unwrap();
         if app.count("SELECT count(*) FROM events WHERE position IS NULL") == 0 {
             return;
         }

@@ -72,7 +72,7 @@ async fn failed_deliveries_follow_the_retry_schedule_then_fail() {
     answer(&app).await;
     let d = dispatcher(&app, true);
     let t0 = trunc(Utc::now());
-    settle(&app, &d, t0).await;
+    settle(&app, &d).await;
     assert_eq!(attempted(d.run_once(t0).await.unwrap()), 1);
     let schedule = [5, 300, 1_800, 7_200, 18_000, 36_000, 36_000];
     let mut at = t0;
@@ -112,7 +112,7 @@ async fn retry_after_is_honoured_and_a_success_heals_the_endpoint() {
     answer(&app).await;
     let d = dispatcher(&app, true);
     let t0 = Utc::now();
-    settle(&app, &d, t0).await;
+    settle(&app, &d).await;
     d.run_once(t0).await.unwrap();
     let next = deliveries(&app)[0].next_attempt_at.unwrap();
     assert!((next - trunc(t0)).num_seconds() >= 120, "Retry-After: 120 beats the 5 s retry");
@@ -141,7 +141,7 @@ async fn gone_disables_the_endpoint_and_enabling_it_sends_what_waited() {
     answer(&app).await;
     let d = dispatcher(&app, true);
     let t0 = Utc::now();
-    settle(&app, &d, t0).await;
+    settle(&app, &d).await;
     d.run_once(t0).await.unwrap();
     let row = endpoint_row(&app, id);
     assert!(!row.enabled);
@@ -150,7 +150,7 @@ async fn gone_disables_the_endpoint_and_enabling_it_sends_what_waited() {
     // A disabled endpoint is sent nothing new; once it is on again, a replay of the time it
     // was off brings what it missed (and the answer it refused), with the same ids.
     answer(&app).await;
-    settle(&app, &d, t0 + Span::seconds(1)).await;
+    settle(&app, &d).await;
     assert_eq!(attempted(d.run_once(t0 + Span::seconds(1)).await.unwrap()), 0);
     assert_eq!(deliveries(&app).len(), 1, "nothing queued for a disabled endpoint");
     let on = call(
@@ -186,15 +186,15 @@ async fn five_days_of_failures_disable_the_endpoint() {
     answer(&app).await;
     let d = dispatcher(&app, true);
     let t0 = Utc::now();
-    settle(&app, &d, t0).await;
+    settle(&app, &d).await;
     d.run_once(t0).await.unwrap();
     // Four days later it still fails, and stays on.
     answer(&app).await;
-    settle(&app, &d, t0 + Span::days(4)).await;
+    settle(&app, &d).await;
     d.run_once(t0 + Span::days(4)).await.unwrap();
     assert!(endpoint_row(&app, id).enabled);
     answer(&app).await;
-    settle(&app, &d, t0 + Span::days(5) + Span::minutes(1)).await;
+    settle(&app, &d).await;
     d.run_once(t0 + Span::days(5) + Span::minutes(1)).await.unwrap();
     let row = endpoint_row(&app, id);
     assert!(!row.enabled, "failing for five days disables it");
@@ -210,7 +210,7 @@ async fn addresses_that_resolve_inside_are_refused_at_delivery() {
     endpoint(&app, &url).await;
     answer(&app).await;
     let d = dispatcher(&app, false);
-    settle(&app, &d, Utc::now()).await;
+    settle(&app, &d).await;
     d.run_once(Utc::now()).await.unwrap();
     assert!(receiver.received().is_empty(), "nothing was sent");
     assert_eq!(app.count("SELECT count(*) FROM webhook_attempts WHERE outcome = 'refused'"), 1);
@@ -218,19 +218,19 @@ async fn addresses_that_resolve_inside_are_refused_at_delivery() {
 }
 
 #[tokio::test]
-async fn a_lease_hides_a_claimed_delivery_until_it_runs_out() {
+async fn a_lease_hides_a_claimed_stream_until_it_runs_out() {
     let app = webhook_app(false).await;
     let receiver = Receiver::start().await;
     endpoint(&app, &receiver.url).await;
     answer(&app).await;
     let (a, b) = (dispatcher(&app, true), dispatcher(&app, true));
     let t0 = Utc::now();
-    // Replica A numbers the event and claims the delivery, then dies before sending.
-    settle(&app, &a, t0).await;
+    // Replica A numbers the event and takes the endpoint's stream, then dies before sending.
+    settle(&app, &a).await;
     let claimed = app
         .db
         .services()
-        .run(move |conn| feedbackd_store::webhooks::claim_due(conn, t0, t0 + Span::seconds(60), 10, 4, &[]))
+        .run(move |conn| feedbackd_store::webhook_streams::claim(conn, t0, t0 + Span::seconds(60), 10))
         .await
         .unwrap();
     assert_eq!(claimed.len(), 1);
@@ -241,27 +241,51 @@ async fn a_lease_hides_a_claimed_delivery_until_it_runs_out() {
         "B takes it once the lease is over"
     );
     assert_eq!(receiver.received().len(), 1);
+    // A comes back and ends its batch late: its lease is gone, so it moves nothing.
+    let late = app
+        .db
+        .services()
+        .run(move |conn| feedbackd_store::webhook_streams::advance(conn, &claimed[0], 1, &[]))
+        .await
+        .unwrap();
+    assert!(late.is_none(), "a lost lease writes nothing");
+    assert_eq!(app.count("SELECT count(*) FROM webhook_deliveries WHERE state = 'delivered'"), 1);
 }
 
 #[tokio::test]
 async fn one_endpoint_with_a_backlog_does_not_starve_another() {
     let app = webhook_app(false).await;
     let (slow, fast) = (Receiver::start().await, Receiver::start().await);
+    slow.script((0..11).map(|_| Reply::from(503)));
+    fast.script([Reply::from(503)]);
     endpoint(&app, &slow.url).await;
     for _ in 0..10 {
         answer(&app).await;
     }
     let d = dispatcher(&app, true);
+    settle(&app, &d).await;
+    // Each endpoint reads the feed through its own stream: both are taken at once.
     let now = Utc::now();
-    settle(&app, &d, now).await;
     endpoint(&app, &fast.url).await;
     answer(&app).await;
-    settle(&app, &d, now).await;
+    settle(&app, &d).await;
+    let streams = app
+        .db
+        .services()
+        .run(move |conn| feedbackd_store::webhook_streams::claim(conn, now, now, 10))
+        .await
+        .unwrap();
+    assert_eq!(streams.len(), 2, "one stream per endpoint, whatever the other's backlog");
+    // Every first attempt fails (503), so the retries are rows: a claim takes at most four
+    // of the busy endpoint's and still gives the other its turn.
+    let report = d.run_once(now).await.unwrap();
+    assert_eq!((report.attempted, report.delivered), (12, 0));
+    let later = now + Span::seconds(10);
     let claimed = app
         .db
         .services()
         .run(move |conn| {
-            feedbackd_store::webhooks::claim_due(conn, now, now + Span::seconds(60), 100, 4, &[])
+            feedbackd_store::webhooks::claim_due(conn, later, later + Span::seconds(60), 100, 4, &[])
         })
         .await
         .unwrap();
@@ -289,7 +313,7 @@ async fn a_chat_endpoint_gets_a_slack_message() {
     );
     answer(&app).await;
     let d = dispatcher(&app, true);
-    settle(&app, &d, Utc::now()).await;
+    settle(&app, &d).await;
     d.run_once(Utc::now()).await.unwrap();
     let got = receiver.received();
     let message = got[0].json();

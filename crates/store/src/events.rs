@@ -1,20 +1,21 @@
 //! The change feed (migration `2026-11-30-000100_webhooks`). Writers add rows without a
 //! position in the transactions that change answers; [`sequence`] numbers them, one
-//! sequencer at a time, once no older transaction can still commit, and fans each new
-//! event out to the webhook endpoints that want it in the same transaction.
+//! sequencer at a time, once no older transaction can still commit. Webhook endpoints read
+//! the numbered feed through cursors of their own (`webhook_streams`).
 
 use super::schema::{events, project_feeds};
+use super::webhooks::Endpoint;
 use super::StoreError;
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use diesel::sql_types::{Array, BigInt, Bool, Int2, Jsonb, Nullable, Text, Timestamptz, Uuid as SqlUuid};
-use feedbackd_domain::webhook::{AnswerFacts, Condition, EventType, Subscription};
+use feedbackd_domain::webhook::{AnswerFacts, EventType, Subscription};
 use feedbackd_domain::{Scale, SurveyKind};
 use std::collections::HashMap;
 use uuid::Uuid;
 
 /// The advisory lock key of the sequencer: one numbers events at a time, so positions are
-/// handed out in one order and every event is fanned out once.
+/// handed out in one order.
 const SEQUENCER_LOCK: i64 = 0x6662_6b73_6571; // "fbkseq"
 
 /// An event that has its position.
@@ -51,7 +52,6 @@ pub struct SequenceReport {
     /// Whether this pass held the sequencer's lock (another replica's pass may).
     pub ran: bool,
     pub events: u64,
-    pub deliveries: u64,
 }
 
 #[derive(QueryableByName)]
@@ -60,13 +60,9 @@ struct Locked {
     locked: bool,
 }
 
-/// Numbers at most `limit` events, the oldest first, and queues their deliveries (due at
-/// `now`), all in one transaction. Does nothing when another sequencer holds the lock.
-pub fn sequence(
-    conn: &mut PgConnection,
-    limit: i64,
-    now: DateTime<Utc>,
-) -> Result<SequenceReport, StoreError> {
+/// Numbers at most `limit` events, the oldest first, in one transaction. Does nothing when
+/// another sequencer holds the lock.
+pub fn sequence(conn: &mut PgConnection, limit: i64) -> Result<SequenceReport, StoreError> {
     conn.transaction(|conn| {
         let lock: Locked = diesel::sql_query("SELECT pg_try_advisory_xact_lock($1) AS locked")
             .bind::<BigInt, _>(SEQUENCER_LOCK)
@@ -94,39 +90,8 @@ pub fn sequence(
         )
         .bind::<BigInt, _>(limit)
         .load(conn)?;
-        if numbered.is_empty() {
-            return Ok(SequenceReport { ran: true, ..SequenceReport::default() });
-        }
-        let deliveries = fan_out(conn, &numbered, None, now)?;
-        Ok(SequenceReport { ran: true, events: numbered.len() as u64, deliveries })
+        Ok(SequenceReport { ran: true, events: numbered.len() as u64 })
     })
-}
-
-#[derive(QueryableByName)]
-struct EndpointRow {
-    #[diesel(sql_type = SqlUuid)]
-    id: Uuid,
-    #[diesel(sql_type = SqlUuid)]
-    project_id: Uuid,
-    #[diesel(sql_type = Array<Text>)]
-    event_types: Vec<String>,
-    #[diesel(sql_type = Nullable<Array<SqlUuid>>)]
-    survey_ids: Option<Vec<Uuid>>,
-    #[diesel(sql_type = Jsonb)]
-    condition: serde_json::Value,
-}
-
-impl EndpointRow {
-    fn subscription(&self) -> Subscription {
-        Subscription {
-            // Unknown names cannot be stored (the API parses them), so none are dropped here.
-            event_types: self.event_types.iter().filter_map(|t| t.parse().ok()).collect(),
-            survey_ids: self.survey_ids.clone(),
-            // A condition that no longer parses takes nothing rather than everything.
-            condition: serde_json::from_value(self.condition.clone())
-                .unwrap_or(Condition { max_score: Some(-1), ..Condition::default() }),
-        }
-    }
 }
 
 #[derive(QueryableByName)]
@@ -147,7 +112,7 @@ struct FactsRow {
     has_comment: bool,
 }
 
-/// The id of the delivery of `event_id` to `endpoint_id`: the same whoever fans it out and
+/// The id of the delivery of `event_id` to `endpoint_id`: the same whoever sends it and
 /// however often it is replayed (a name-based UUID: SHA-256 of both, version 8).
 pub fn delivery_id(endpoint_id: Uuid, event_id: i64) -> Uuid {
     use sha2::{Digest, Sha256};
@@ -158,67 +123,48 @@ pub fn delivery_id(endpoint_id: Uuid, event_id: i64) -> Uuid {
     uuid::Builder::from_custom_bytes(bytes).into_uuid()
 }
 
-/// Queues one delivery per (event, enabled endpoint that wants it), or only for endpoint
-/// `only` (a replay: then a delivery already made is queued again, keeping its id);
-/// returns how many were queued.
-fn fan_out(
+/// The events of `events` that `subscription` wants, in their order, judged on the
+/// answers as they are now (read once for the lot): an answer erased before its event is
+/// sent is not sent.
+pub fn wanted(
     conn: &mut PgConnection,
-    numbered: &[FeedEvent],
-    only: Option<Uuid>,
+    subscription: &Subscription,
+    events: Vec<FeedEvent>,
+) -> Result<Vec<FeedEvent>, StoreError> {
+    let facts = answer_facts(conn, events.iter())?;
+    let mut wanted = Vec::with_capacity(events.len());
+    for event in events {
+        let answer = event.response_id.and_then(|id| facts.get(&(event.project_id, id)));
+        if subscription.wants(event.event_type()?, event.survey_id, answer) {
+            wanted.push(event);
+        }
+    }
+    Ok(wanted)
+}
+
+/// Queues the events an endpoint wants to it again (a replay), due at `now`: a delivery
+/// already made is queued again under its id, one never made is added; returns how many.
+fn queue_again(
+    conn: &mut PgConnection,
+    endpoint: &Endpoint,
+    events: Vec<FeedEvent>,
     now: DateTime<Utc>,
 ) -> Result<u64, StoreError> {
-    let mut projects: Vec<Uuid> = numbered.iter().map(|e| e.project_id).collect();
-    projects.sort_unstable();
-    projects.dedup();
-    let endpoints: Vec<EndpointRow> = diesel::sql_query(
-        "SELECT id, project_id, event_types, survey_ids, condition FROM webhook_endpoints \
-         WHERE project_id = ANY($1) AND CASE WHEN $2::uuid IS NULL THEN enabled ELSE id = $2 END",
-    )
-    .bind::<Array<SqlUuid>, _>(&projects)
-    .bind::<Nullable<SqlUuid>, _>(only)
-    .load(conn)?;
-    if endpoints.is_empty() {
+    let events = wanted(conn, &endpoint.subscription(), events)?;
+    if events.is_empty() {
         return Ok(0);
     }
-    let mut by_project: HashMap<Uuid, Vec<(Uuid, Subscription)>> = HashMap::new();
-    for e in &endpoints {
-        by_project.entry(e.project_id).or_default().push((e.id, e.subscription()));
-    }
-    let facts = answer_facts(conn, numbered.iter().filter(|e| by_project.contains_key(&e.project_id)))?;
-    let (mut project_ids, mut ids, mut endpoint_ids, mut event_ids) =
-        (Vec::new(), Vec::new(), Vec::new(), Vec::new());
-    for event in numbered {
-        let Some(subs) = by_project.get(&event.project_id) else { continue };
-        let event_type = event.event_type()?;
-        let answer = event.response_id.and_then(|id| facts.get(&(event.project_id, id)));
-        for (endpoint_id, sub) in subs {
-            if sub.wants(event_type, event.survey_id, answer) {
-                project_ids.push(event.project_id);
-                ids.push(delivery_id(*endpoint_id, event.id));
-                endpoint_ids.push(*endpoint_id);
-                event_ids.push(event.id);
-            }
-        }
-    }
-    if ids.is_empty() {
-        return Ok(0);
-    }
-    let on_conflict = match only {
-        None => "DO NOTHING",
-        Some(_) => {
-            "DO UPDATE SET state = 'pending', next_attempt_at = $5, settled_at = NULL, \
-             retry_base = webhook_deliveries.attempts WHERE webhook_deliveries.state <> 'pending'"
-        }
-    };
-    let n = diesel::sql_query(format!(
+    let ids: Vec<Uuid> = events.iter().map(|e| delivery_id(endpoint.id, e.id)).collect();
+    let event_ids: Vec<i64> = events.iter().map(|e| e.id).collect();
+    let n = diesel::sql_query(
         "INSERT INTO webhook_deliveries (project_id, id, endpoint_id, event_id, next_attempt_at, created_at) \
-         SELECT d.project_id, d.id, d.endpoint_id, d.event_id, $5, $5 \
-         FROM unnest($1, $2, $3, $4) AS d(project_id, id, endpoint_id, event_id) \
-         ON CONFLICT (project_id, id) {on_conflict}"
-    ))
-    .bind::<Array<SqlUuid>, _>(&project_ids)
+         SELECT $1, d.id, $2, d.event_id, $5, $5 FROM unnest($3, $4) AS d(id, event_id) \
+         ON CONFLICT (project_id, id) DO UPDATE SET state = 'pending', next_attempt_at = $5, settled_at = NULL, \
+           retry_base = webhook_deliveries.attempts WHERE webhook_deliveries.state <> 'pending'",
+    )
+    .bind::<SqlUuid, _>(endpoint.project_id)
+    .bind::<SqlUuid, _>(endpoint.id)
     .bind::<Array<SqlUuid>, _>(&ids)
-    .bind::<Array<SqlUuid>, _>(&endpoint_ids)
     .bind::<Array<BigInt>, _>(&event_ids)
     .bind::<Timestamptz, _>(now)
     .execute(conn)?;
@@ -307,7 +253,10 @@ pub fn replay(
         .bind::<Timestamptz, _>(to)
         .load(conn)?;
         let last = batch.last().map(|e| (e.position, e.occurred_at)).filter(|_| batch.len() as i64 == limit);
-        let queued = if batch.is_empty() { 0 } else { fan_out(conn, &batch, Some(endpoint_id), now)? };
+        let Some(endpoint) = super::webhooks::endpoint(conn, project_id, endpoint_id)? else {
+            return Ok((0, None));
+        };
+        let queued = if batch.is_empty() { 0 } else { queue_again(conn, &endpoint, batch, now)? };
         Ok((queued, last))
     })
 }
@@ -386,9 +335,10 @@ pub fn record_digest(
 }
 
 /// Deletes the oldest events of each project, at most `limit` in all: those before the
-/// first that occurred at or after `horizon` or that a pending delivery of an enabled
-/// endpoint still needs (a disabled endpoint holds no project's feed hostage; what it
-/// misses is skipped when it is on again, and a replay brings what is still kept). Only
+/// first that occurred at or after `horizon` or that an enabled endpoint still needs (a
+/// pending delivery's, or one its stream has not reached; a disabled endpoint holds no
+/// project's feed hostage: what it misses is skipped when it is on again, and a replay
+/// brings what is still kept). Only
 /// ever a prefix of a project's feed goes, so what is left has no gaps and a cursor is
 /// either still good or plainly too old.
 pub fn delete_before(conn: &mut PgConnection, horizon: DateTime<Utc>, limit: i64) -> Result<u64, StoreError> {
@@ -400,7 +350,9 @@ pub fn delete_before(conn: &mut PgConnection, horizon: DateTime<Utc>, limit: i64
                JOIN events e ON (e.project_id, e.id) = (d.project_id, d.event_id) \
                JOIN webhook_endpoints ep ON (ep.project_id, ep.id) = (d.project_id, d.endpoint_id) \
                WHERE d.project_id = f.project_id AND d.state = 'pending' AND ep.enabled), \
-               f.last_position + 1)) AS keep_from \
+               f.last_position + 1), \
+             coalesce((SELECT min(ep.stream_position) + 1 FROM webhook_endpoints ep \
+               WHERE ep.project_id = f.project_id AND ep.enabled), f.last_position + 1)) AS keep_from \
            FROM project_feeds f), \
          doomed AS (SELECT e.project_id, e.id FROM bounds b \
            JOIN events e ON e.project_id = b.project_id AND e.position < b.keep_from LIMIT $2) \

@@ -27,6 +27,7 @@ pub mod survey_counters;
 pub mod survey_events;
 pub mod surveys;
 mod tx;
+pub mod webhook_streams;
 pub mod webhooks;
 
 pub use error::StoreError;

@@ -257,6 +257,8 @@ diesel::table! {
         previous_secret -> Nullable<Bytea>,
         previous_secret_expires_at -> Nullable<Timestamptz>,
         failing_since -> Nullable<Timestamptz>,
+        stream_position -> Int8,
+        stream_lease_until -> Nullable<Timestamptz>,
         created_at -> Timestamptz,
         updated_at -> Timestamptz,
     }

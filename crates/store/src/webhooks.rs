@@ -7,6 +7,7 @@ use super::StoreError;
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use diesel::sql_types::{Array, BigInt, Int4, Nullable, Text, Timestamptz, Uuid as SqlUuid};
+use feedbackd_domain::webhook::{Condition, Subscription};
 use uuid::Uuid;
 
 /// An endpoint as stored; the secrets are sealed.
@@ -29,6 +30,20 @@ pub struct Endpoint {
     pub failing_since: Option<DateTime<Utc>>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+}
+
+impl Endpoint {
+    /// What the endpoint takes.
+    pub fn subscription(&self) -> Subscription {
+        Subscription {
+            // Unknown names cannot be stored (the API parses them), so none are dropped here.
+            event_types: self.event_types.iter().filter_map(|t| t.parse().ok()).collect(),
+            survey_ids: self.survey_ids.clone(),
+            // A condition that no longer parses takes nothing rather than everything.
+            condition: serde_json::from_value(self.condition.clone())
+                .unwrap_or(Condition { max_score: Some(-1), ..Condition::default() }),
+        }
+    }
 }
 
 #[derive(Debug, Clone, Insertable)]
@@ -60,11 +75,15 @@ pub struct EndpointChanges {
     pub disabled_reason: Option<Option<String>>,
 }
 
+/// Adds an endpoint; its stream starts at the end of the project's feed (what came before
+/// it is a replay's to send).
 pub fn insert_endpoint(conn: &mut PgConnection, new: &NewEndpoint) -> Result<Endpoint, StoreError> {
-    Ok(diesel::insert_into(webhook_endpoints::table)
+    let endpoint = diesel::insert_into(webhook_endpoints::table)
         .values(new)
         .returning(Endpoint::as_returning())
-        .get_result(conn)?)
+        .get_result(conn)?;
+    super::webhook_streams::restart_at_feed_end(conn, new.project_id, new.id)?;
+    Ok(endpoint)
 }
 
 /// The project's endpoints, oldest first.
@@ -112,8 +131,19 @@ pub fn update_endpoint(
         .optional()?)
 }
 
-/// Re-enabling an endpoint also forgets its failure streak.
-pub fn reset_failures(conn: &mut PgConnection, project_id: Uuid, id: Uuid) -> Result<(), StoreError> {
+/// Enabling an endpoint forgets its failure streak and, if it was off, moves its stream to
+/// the end of the feed: what came while it was off is a replay's to send. Call it before
+/// the update that sets `enabled`.
+pub fn before_enabling(conn: &mut PgConnection, project_id: Uuid, id: Uuid) -> Result<(), StoreError> {
+    let was_enabled: Option<bool> = webhook_endpoints::table
+        .find((project_id, id))
+        .select(webhook_endpoints::enabled)
+        .for_update()
+        .first(conn)
+        .optional()?;
+    if was_enabled == Some(false) {
+        super::webhook_streams::restart_at_feed_end(conn, project_id, id)?;
+    }
     diesel::update(webhook_endpoints::table.find((project_id, id)))
         .set(webhook_endpoints::failing_since.eq(None::<DateTime<Utc>>))
         .execute(conn)?;
@@ -226,6 +256,18 @@ pub enum Settle {
     Skipped,
 }
 
+impl Settle {
+    /// The delivery's `state`, and when it is tried next.
+    pub fn state(self) -> (&'static str, Option<DateTime<Utc>>) {
+        match self {
+            Settle::RetryAt(at) => ("pending", Some(at)),
+            Settle::Delivered => ("delivered", None),
+            Settle::Failed => ("failed", None),
+            Settle::Skipped => ("skipped", None),
+        }
+    }
+}
+
 /// What an attempt says about its endpoint.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum EndpointHealth {
@@ -263,12 +305,7 @@ pub fn record_attempts(
     conn.transaction(|conn| {
         for r in records {
             let a = &r.attempt;
-            let (state, next) = match r.settle {
-                Settle::RetryAt(at) => ("pending", Some(at)),
-                Settle::Delivered => ("delivered", None),
-                Settle::Failed => ("failed", None),
-                Settle::Skipped => ("skipped", None),
-            };
+            let (state, next) = r.settle.state();
             let number: Option<Numbered> = diesel::sql_query(
                 "UPDATE webhook_deliveries SET attempts = attempts + 1, \
                    state = CASE WHEN $3 = 'pending' THEN state ELSE $3 END, \
@@ -290,25 +327,33 @@ pub fn record_attempts(
                 .on_conflict_do_nothing()
                 .execute(conn)?;
         }
-        // An endpoint's health once per batch: the last word of its attempts, a 410 first.
-        let mut last: Vec<(Uuid, Uuid, DateTime<Utc>, &EndpointHealth)> = Vec::new();
-        for r in records.iter().rev() {
-            let key = (r.attempt.project_id, r.endpoint_id);
-            let disables = matches!(r.health, EndpointHealth::Disable(_));
-            match last.iter_mut().find(|(p, e, ..)| (*p, *e) == key) {
-                Some(entry) if disables => entry.3 = &r.health,
-                Some(_) => {}
-                None => last.push((key.0, key.1, r.attempt.attempted_at, &r.health)),
-            }
-        }
-        let mut disabled = Vec::new();
-        for (project_id, endpoint_id, at, health) in last {
-            if let Some(reason) = update_health(conn, project_id, endpoint_id, at, health)? {
-                disabled.push((endpoint_id, reason));
-            }
-        }
-        Ok(disabled)
+        apply_health(conn, records)
     })
+}
+
+/// What a batch of attempts says about their endpoints, once per endpoint: the last word
+/// of its attempts, a 410 first. Returns the endpoints it disabled, with why.
+pub(crate) fn apply_health(
+    conn: &mut PgConnection,
+    records: &[Record],
+) -> Result<Vec<(Uuid, String)>, StoreError> {
+    let mut last: Vec<(Uuid, Uuid, DateTime<Utc>, &EndpointHealth)> = Vec::new();
+    for r in records.iter().rev() {
+        let key = (r.attempt.project_id, r.endpoint_id);
+        let disables = matches!(r.health, EndpointHealth::Disable(_));
+        match last.iter_mut().find(|(p, e, ..)| (*p, *e) == key) {
+            Some(entry) if disables => entry.3 = &r.health,
+            Some(_) => {}
+            None => last.push((key.0, key.1, r.attempt.attempted_at, &r.health)),
+        }
+    }
+    let mut disabled = Vec::new();
+    for (project_id, endpoint_id, at, health) in last {
+        if let Some(reason) = update_health(conn, project_id, endpoint_id, at, health)? {
+            disabled.push((endpoint_id, reason));
+        }
+    }
+    Ok(disabled)
 }
 
 #[derive(QueryableByName)]
@@ -517,6 +562,9 @@ pub struct QueueDepth {
     pub oldest: Option<DateTime<Utc>>,
     #[diesel(sql_type = BigInt)]
     pub unsequenced: i64,
+    /// Numbered events the enabled endpoints' streams have not reached.
+    #[diesel(sql_type = BigInt)]
+    pub stream_backlog: i64,
     #[diesel(sql_type = BigInt)]
     pub failing_endpoints: i64,
 }
@@ -534,9 +582,13 @@ pub fn queue_depth(conn: &mut PgConnection) -> Result<QueueDepth, StoreError> {
     Ok(diesel::sql_query(
         "SELECT (SELECT count(*) FROM webhook_deliveries d JOIN webhook_endpoints ep \
              ON (ep.project_id, ep.id) = (d.project_id, d.endpoint_id) WHERE d.state = 'pending' AND ep.enabled) AS pending, \
-           (SELECT min(d.created_at) FROM webhook_deliveries d JOIN webhook_endpoints ep \
-             ON (ep.project_id, ep.id) = (d.project_id, d.endpoint_id) WHERE d.state = 'pending' AND ep.enabled) AS oldest, \
+           least((SELECT min(d.created_at) FROM webhook_deliveries d JOIN webhook_endpoints ep \
+             ON (ep.project_id, ep.id) = (d.project_id, d.endpoint_id) WHERE d.state = 'pending' AND ep.enabled), \
+             (SELECT min(e.occurred_at) FROM webhook_endpoints ep JOIN events e \
+               ON e.project_id = ep.project_id AND e.position = ep.stream_position + 1 WHERE ep.enabled)) AS oldest, \
            (SELECT count(*) FROM events WHERE position IS NULL) AS unsequenced, \
+           (SELECT coalesce(sum(f.last_position - ep.stream_position), 0)::int8 FROM webhook_endpoints ep \
+             JOIN project_feeds f ON f.project_id = ep.project_id WHERE ep.enabled) AS stream_backlog, \
            (SELECT count(*) FROM webhook_endpoints WHERE enabled AND failing_since IS NOT NULL) AS failing_endpoints",
     )
     .get_result(conn)?)

@@ -1,8 +1,11 @@
-//! The dispatcher: numbers new events and fans them out (the sequencer), takes due
-//! deliveries with a lease, sends each signed, and records the attempt and what follows
-//! from it (the next try on the retry schedule, a disabled endpoint). Every replica runs
-//! one; the database decides who does what, so they never send the same attempt twice
-//! while a lease holds, and a dead replica's deliveries come back when its lease ends.
+//! The dispatcher: numbers new events (the sequencer), streams each endpoint's feed to it
+//! ([`stream`]: first attempts), takes due retries with a lease, sends each signed, and
+//! records the attempt and what follows from it (the next try on the retry schedule, a
+//! disabled endpoint). Every replica runs one; the database decides who does what, so they
+//! never send the same attempt twice while a lease holds, and a dead replica's work comes
+//! back when its lease ends.
+
+mod stream;
 
 use super::egress::{Egress, Outcome};
 use super::payload;
@@ -37,7 +40,7 @@ const WHILE_BUSY: Duration = Duration::from_secs(1);
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
 pub struct PassReport {
     pub sequenced: u64,
-    pub queued: u64,
+    /// First attempts and retries.
     pub attempted: u64,
     pub delivered: u64,
 }
@@ -93,37 +96,48 @@ impl Dispatcher {
         self.ingest.as_ref().is_some_and(|w| w.queued() >= INGEST_BUSY)
     }
 
-    /// Numbers every committed event and queues its deliveries.
-    pub async fn sequence(&self, now: DateTime<Utc>) -> Result<(u64, u64), StoreError> {
+    /// Numbers every committed event; how many.
+    pub async fn sequence(&self) -> Result<u64, StoreError> {
         self.db
             .run(move |conn| {
-                let (mut events, mut queued) = (0, 0);
+                let mut numbered = 0;
                 loop {
-                    let report = events::sequence(conn, SEQUENCE_BATCH, now)?;
-                    events += report.events;
-                    queued += report.deliveries;
+                    let report = events::sequence(conn, SEQUENCE_BATCH)?;
+                    numbered += report.events;
                     if report.events < SEQUENCE_BATCH as u64 {
-                        return Ok((events, queued));
+                        return Ok(numbered);
                     }
                 }
             })
             .await
     }
 
-    /// One pass at `now`: sequence, claim what is due, send it all, and wait for the
-    /// outcomes. Tests drive time through `now`; the loop ([`Dispatcher::spawn`]) passes
-    /// the clock.
+    /// One pass at `now`: sequence, stream every endpoint's feed until it is caught up,
+    /// then claim the retries that are due, send them, and wait for the outcomes. Tests
+    /// drive time through `now`; the loop ([`Dispatcher::spawn`]) passes the clock.
     pub async fn run_once(&self, now: DateTime<Utc>) -> Result<PassReport, StoreError> {
-        let (sequenced, queued) = self.sequence(now).await?;
+        let sequenced = self.sequence().await?;
+        let (mut attempted, mut delivered) = (0, 0);
+        loop {
+            let streams = self.claim_streams(now).await?;
+            if streams.is_empty() {
+                break;
+            }
+            for claim in streams {
+                let (a, d) = self.stream_batch(claim, now).await?;
+                attempted += a;
+                delivered += d;
+            }
+        }
         let claimed = self.claim(now).await?;
-        let attempted = claimed.len() as u64;
+        attempted += claimed.len() as u64;
         let outcomes = self.send_all(claimed, now).await?;
-        let delivered = futures_util::future::join_all(outcomes)
+        delivered += futures_util::future::join_all(outcomes)
             .await
             .into_iter()
             .filter(|d| matches!(d, Ok(true)))
             .count() as u64;
-        Ok(PassReport { sequenced, queued, attempted, delivered })
+        Ok(PassReport { sequenced, attempted, delivered })
     }
 
     async fn claim(&self, now: DateTime<Utc>) -> Result<Vec<Claimed>, StoreError> {
@@ -208,6 +222,14 @@ impl Dispatcher {
 
     /// Makes one attempt and records it; whether it was delivered.
     async fn attempt(&self, batch: &Batch, claimed: Claimed, now: DateTime<Utc>) -> bool {
+        let record = self.try_once(batch, &claimed, now).await;
+        let delivered = record.settle == Settle::Delivered;
+        self.recorder.record(record).await;
+        delivered
+    }
+
+    /// Makes one attempt; what to record.
+    async fn try_once(&self, batch: &Batch, claimed: &Claimed, now: DateTime<Utc>) -> Record {
         let number = claimed.attempts + 1;
         let record = |outcome: &str, status: Option<u16>, latency: Duration, response: String| Attempt {
             project_id: claimed.project_id,
@@ -219,7 +241,7 @@ impl Dispatcher {
             latency_ms: latency.as_millis().min(i32::MAX as u128) as i32,
             response,
         };
-        let prepared = self.prepare(batch, &claimed, now);
+        let prepared = self.prepare(batch, claimed, now);
         let (attempt, settle, health) = match prepared {
             Prepared::Skip(why) => (
                 record("skipped", None, Duration::ZERO, why.into()),
@@ -265,9 +287,7 @@ impl Dispatcher {
         };
         metrics::counter!("feedbackd_webhook_attempts_total", "outcome" => attempt.outcome.clone())
             .increment(1);
-        let delivered = settle == Settle::Delivered;
-        self.recorder.record(Record { attempt, endpoint_id: claimed.endpoint_id, settle, health }).await;
-        delivered
+        Record { attempt, endpoint_id: claimed.endpoint_id, settle, health }
     }
 
     fn failed(&self, now: DateTime<Utc>) -> EndpointHealth {
@@ -401,13 +421,23 @@ impl Dispatcher {
         });
     }
 
-    /// Numbers new events if asked, then claims and starts sending what is due; whether
-    /// there may be more to claim at once.
+    /// Numbers new events if asked, then claims and starts sending the due retries and the
+    /// next batch of each stream that is behind; whether there may be more to claim at once.
     async fn pass_in_background(&self, now: DateTime<Utc>, sequence: bool) -> Result<bool, StoreError> {
-        let queued = if sequence { self.sequence(now).await?.1 } else { 0 };
+        let sequenced = if sequence { self.sequence().await? } else { 0 };
         let claimed = self.claim(now).await?;
-        let busy = queued > 0 || !claimed.is_empty();
+        let streams = self.claim_streams(now).await?;
+        let busy = sequenced > 0 || !claimed.is_empty() || !streams.is_empty();
         self.send_all(claimed, now).await?;
+        for claim in streams {
+            let this = self.clone();
+            tokio::spawn(async move {
+                if let Err(e) = this.stream_batch(claim, now).await {
+                    tracing::warn!(error = %e, "streaming to a webhook endpoint failed; its lease will bring the batch back");
+                }
+                this.slot_freed.notify_one();
+            });
+        }
         Ok(busy)
     }
 
@@ -433,6 +463,7 @@ impl Dispatcher {
         match self.db.run(rows::queue_depth).await {
             Ok(q) => {
                 metrics::gauge!("feedbackd_webhook_queue_depth").set(q.pending as f64);
+                metrics::gauge!("feedbackd_webhook_stream_backlog").set(q.stream_backlog as f64);
                 metrics::gauge!("feedbackd_events_unsequenced").set(q.unsequenced as f64);
                 metrics::gauge!("feedbackd_webhook_failing_endpoints").set(q.failing_endpoints as f64);
                 let age =

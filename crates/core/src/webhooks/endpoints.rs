@@ -364,10 +364,10 @@ impl Endpoints {
             .db
             .run(move |conn| {
                 feedbackd_store::transaction(conn, |conn| {
-                    let updated = rows::update_endpoint(conn, project_id, id, &changes)?;
-                    if enabling && updated.is_some() {
-                        rows::reset_failures(conn, project_id, id)?;
+                    if enabling {
+                        rows::before_enabling(conn, project_id, id)?;
                     }
+                    let updated = rows::update_endpoint(conn, project_id, id, &changes)?;
                     Ok::<_, WebhookError>(updated)
                 })
             })

@@ -1,8 +1,8 @@
 //! Webhooks and the change feed: every answer can flow on, signed, retried, never lost.
 //!
 //! - the outbox is the `events` table, written in the answers' own transactions (see
-//!   `feedbackd_store::events`); [`dispatch`] numbers events, fans them out to endpoints,
-//!   and sends each delivery with retries;
+//!   `feedbackd_store::events`); [`dispatch`] numbers events, streams each endpoint's
+//!   feed to it through a cursor of its own, and retries what failed;
 //! - [`endpoints`] manages endpoints, their secrets, the delivery log, resends and replays;
 //! - [`feed`] lists the events to pull, with an opaque cursor;
 //! - [`digest`] makes each survey's weekly `survey.digest` event, once, from the dispatcher's loop;

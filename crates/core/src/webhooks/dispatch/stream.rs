@@ -1,0 +1,110 @@
+//! First attempts: each endpoint's stream over its project's feed. A batch is at most two
+//! rounds of the endpoint's concurrency, so even at the 15 s timeout it ends well inside
+//! its lease; what fails goes on the retry schedule as a delivery row.
+
+use super::{Dispatcher, StoreError};
+use chrono::{DateTime, Utc};
+use feedbackd_store::events::delivery_id;
+use feedbackd_store::webhook_streams::{self as streams, FirstAttempt, StreamClaim};
+use feedbackd_store::webhooks::{Claimed, Settle};
+use futures_util::StreamExt;
+use std::sync::Arc;
+
+/// Events a batch reads from the feed at most (those the endpoint does not want are passed
+/// over cheaply).
+const READ: i64 = 2_000;
+/// Rounds of the endpoint's concurrency one batch sends at most.
+const ROUNDS: usize = 2;
+/// Streams one pass takes at most.
+const STREAMS_PER_PASS: i64 = 16;
+
+impl Dispatcher {
+    pub(super) async fn claim_streams(&self, now: DateTime<Utc>) -> Result<Vec<StreamClaim>, StoreError> {
+        let lease_until = now + chrono::Duration::from_std(self.settings.lease).unwrap_or_default();
+        self.db.run(move |conn| streams::claim(conn, now, lease_until, STREAMS_PER_PASS)).await
+    }
+
+    /// Sends the next batch of a claimed stream and moves it on; how many were attempted
+    /// and delivered.
+    pub(super) async fn stream_batch(
+        &self,
+        claim: StreamClaim,
+        now: DateTime<Utc>,
+    ) -> Result<(u64, u64), StoreError> {
+        // The endpoint's room beside the retries this process is sending to it, held for
+        // the batch so retries claimed meanwhile see it taken.
+        let room = {
+            let mut counts = self.lock_in_flight();
+            let used = counts.get(&claim.endpoint_id).copied().unwrap_or(0).max(0) as usize;
+            let room = self.settings.per_endpoint.saturating_sub(used).max(1);
+            *counts.entry(claim.endpoint_id).or_default() += room as i32;
+            room
+        };
+        let sent = self.send_stream_batch(&claim, room, now).await;
+        {
+            let mut counts = self.lock_in_flight();
+            if let Some(n) = counts.get_mut(&claim.endpoint_id) {
+                *n -= room as i32;
+            }
+            counts.retain(|_, n| *n > 0);
+        }
+        let (reached, sent) = sent?;
+        let attempted = sent.len() as u64;
+        let delivered = sent.iter().filter(|s| s.record.settle == Settle::Delivered).count() as u64;
+        let endpoint_id = claim.endpoint_id;
+        match self.db.run(move |conn| streams::advance(conn, &claim, reached, &sent)).await? {
+            None => tracing::info!(
+                endpoint = %endpoint_id,
+                "a webhook stream's lease ran out during its batch; the next holder sends it again"
+            ),
+            Some(disabled) => {
+                for (endpoint, reason) in disabled {
+                    tracing::warn!(%endpoint, reason, "webhook endpoint disabled");
+                }
+            }
+        }
+        Ok((attempted, delivered))
+    }
+
+    /// Reads the batch and sends it, `room` at a time; the position reached and the attempts.
+    async fn send_stream_batch(
+        &self,
+        claim: &StreamClaim,
+        room: usize,
+        now: DateTime<Utc>,
+    ) -> Result<(i64, Vec<FirstAttempt>), StoreError> {
+        let c = claim.clone();
+        let Some((endpoint, events, reached)) =
+            self.db.run(move |conn| streams::next_batch(conn, &c, READ, room * ROUNDS)).await?
+        else {
+            return Ok((claim.position, Vec::new()));
+        };
+        let claimed: Vec<Claimed> = events
+            .iter()
+            .map(|e| Claimed {
+                project_id: claim.project_id,
+                id: delivery_id(endpoint.id, e.id),
+                endpoint_id: endpoint.id,
+                event_id: e.id,
+                attempts: 0,
+                retry_base: 0,
+            })
+            .collect();
+        if claimed.is_empty() {
+            return Ok((reached, Vec::new()));
+        }
+        let batch = Arc::new(self.load(&claimed).await?);
+        let sent = futures_util::stream::iter(claimed)
+            .map(|c| {
+                let batch = batch.clone();
+                async move {
+                    let record = self.try_once(&batch, &c, now).await;
+                    FirstAttempt { event_id: c.event_id, record }
+                }
+            })
+            .buffer_unordered(room)
+            .collect()
+            .await;
+        Ok((reached, sent))
+    }
+}
