@@ -65,6 +65,12 @@ async fn metrics_count_answers_requests_and_writer_batches() {
     assert!(delta("feedbackd_writer_batch_rows_count") >= 1.0, "{after}");
     assert!(after.contains("feedbackd_http_request_duration_seconds_bucket"));
     assert!(after.contains("feedbackd_writer_queue_depth"));
+    // What the webhook dispatcher gives way to: requests waiting for their commit, none once
+    // every answer is acknowledged.
+    let answer = json!({"survey": "nps-main", "score": 7});
+    let burst = (0..40).map(|_| app.post_answer(&answer));
+    assert!(futures_util::future::join_all(burst).await.iter().all(|r| r.status() == 201));
+    assert_eq!(sample(&metrics().await, "feedbackd_writer_in_flight"), 0.0);
 }
 
 async fn get_metrics(app: &crate::helpers::TestApp, token: Option<&str>) -> reqwest::Response {

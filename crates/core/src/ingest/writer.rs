@@ -13,7 +13,7 @@ use feedbackd_store::StoreError;
 use feedbackd_store::{connect, Conn};
 use secrecy::SecretString;
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
@@ -35,6 +35,25 @@ pub struct WriterStats {
     pub failures: AtomicU64,
     /// Whether the last attempt to reach the database failed.
     pub database_down: AtomicBool,
+    /// Requests handed to the writer and not answered yet (queued or being written).
+    pub in_flight: AtomicUsize,
+}
+
+/// Counts a request in flight for as long as it lives (a handler whose client went away
+/// drops it too).
+struct InFlight<'a>(&'a AtomicUsize);
+
+impl<'a> InFlight<'a> {
+    fn enter(count: &'a AtomicUsize) -> Self {
+        count.fetch_add(1, Ordering::Relaxed);
+        InFlight(count)
+    }
+}
+
+impl Drop for InFlight<'_> {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::Relaxed);
+    }
 }
 
 /// The handlers' side of the writer. Cheap to clone.
@@ -102,6 +121,7 @@ impl WriterHandle {
     /// when the commit does not come within the configured time.
     pub async fn write(&self, rows: Vec<NewAnswer>) -> Result<Vec<Stored>, IngestError> {
         let (reply, outcome) = oneshot::channel();
+        let _in_flight = InFlight::enter(&self.stats.in_flight);
         let refused = |reason: &'static str| {
             metrics::counter!("feedbackd_writer_refused_total", "reason" => reason).increment(1);
         };
@@ -131,6 +151,11 @@ impl WriterHandle {
     /// Requests waiting in the queue.
     pub fn queued(&self) -> usize {
         self.tx.len()
+    }
+
+    /// Requests waiting for their commit: queued, or in a batch being written.
+    pub fn in_flight(&self) -> usize {
+        self.stats.in_flight.load(Ordering::Relaxed)
     }
 
     /// Requests the queue holds before new ones are refused.

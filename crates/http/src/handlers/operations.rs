@@ -63,6 +63,7 @@ pub async fn metrics(req: HttpRequest, state: web::Data<AppState>) -> Result<Htt
     }
     let writer = state.ingest.writer();
     metrics::gauge!("feedbackd_writer_queue_depth").set(writer.queued() as f64);
+    metrics::gauge!("feedbackd_writer_in_flight").set(writer.in_flight() as f64);
     metrics::gauge!("feedbackd_writer_queue_capacity").set(writer.capacity() as f64);
     metrics::gauge!("feedbackd_rate_limit_tracked_keys").set(state.limiters.tracked_keys() as f64);
     let pool = state.db.pool_state();
