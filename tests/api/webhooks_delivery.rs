@@ -321,3 +321,54 @@ async fn a_chat_endpoint_gets_a_slack_message() {
     assert!(message["blocks"].as_array().is_some_and(|b| !b.is_empty()));
     assert!(message.to_string().contains("slow"), "the comment is in the message");
 }
+
+#[tokio::test]
+async fn a_stream_passes_over_what_its_endpoint_does_not_want_and_stops_before_what_it_left_out() {
+    let app = webhook_app(false).await;
+    let body = json!({"url": "http://127.0.0.1:9/", "event_types": ["response.created"],
+                      "condition": {"band": "detractor"}});
+    let made = call(&app, Method::POST, "/v1/webhooks", &app.fixture.secret_key, Some(&body)).await;
+    assert_eq!(made.status(), 201);
+    // Feed positions 1..=10; the detractors (score 2) are at 5, 6 and 8.
+    for score in [9, 9, 9, 9, 2, 2, 9, 2, 9, 9] {
+        let answer = json!({"id": Uuid::now_v7(), "survey": "nps-main", "score": score});
+        assert_eq!(app.post_answer(&answer).await.status(), 201);
+    }
+    settle(&app, &dispatcher(&app, true)).await;
+    let batch = |read: i64, send: usize| {
+        let db = app.db.services();
+        async move {
+            let now = Utc::now();
+            db.run(move |conn| {
+                let mut claims = feedbackd_store::webhook_streams::claim(conn, now, now, 1)?;
+                let claim = claims.pop().expect("the stream is behind");
+                let (_, events, reached) =
+                    feedbackd_store::webhook_streams::next_batch(conn, &claim, read, send)?.unwrap();
+                feedbackd_store::webhook_streams::advance(conn, &claim, reached, &[])?;
+                Ok::<_, feedbackd_store::StoreError>((
+                    events.iter().map(|e| e.position).collect::<Vec<_>>(),
+                    reached,
+                ))
+            })
+            .await
+            .unwrap()
+        }
+    };
+    // Reading at most 4 events (chunks of 2 × send) finds none wanted, and moves past them.
+    assert_eq!(batch(4, 2).await, (vec![], 4));
+    // One at a time: 5 fills the batch, and the stream stops just before 6, left out.
+    assert_eq!(batch(100, 1).await, (vec![5], 5));
+    assert_eq!(batch(100, 1).await, (vec![6], 7));
+    // The rest in one chunk, to the end of the feed.
+    assert_eq!(batch(100, 5).await, (vec![8], 10));
+    let caught_up = app
+        .db
+        .services()
+        .run(|conn| {
+            let now = Utc::now();
+            feedbackd_store::webhook_streams::claim(conn, now, now, 1)
+        })
+        .await
+        .unwrap();
+    assert!(caught_up.is_empty(), "nothing left behind");
+}

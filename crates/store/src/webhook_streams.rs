@@ -68,9 +68,12 @@ pub fn claim(
     .load(conn)?)
 }
 
-/// The next events of a claimed stream: of the `read` events after its position, those the
-/// endpoint wants, at most `send` of them; and the position the stream reaches once they
-/// are sent (the last event looked at). `None` when the endpoint is gone.
+/// The next events of a claimed stream: those the endpoint wants among the events after its
+/// position, at most `send` of them, looking at no more than `read` events; and the
+/// position the stream reaches once they are sent (the last event looked at). The feed is
+/// read in chunks of twice `send`, so an endpoint that wants most events reads little more
+/// than it sends, and one that wants few passes over the rest in a few queries. `None`
+/// when the endpoint is gone.
 pub fn next_batch(
     conn: &mut PgConnection,
     claim: &StreamClaim,
@@ -80,17 +83,27 @@ pub fn next_batch(
     let Some(endpoint) = super::webhooks::endpoint(conn, claim.project_id, claim.endpoint_id)? else {
         return Ok(None);
     };
-    let read = events::feed(conn, claim.project_id, claim.position, read)?;
-    let Some(last) = read.last().map(|e| e.position) else {
-        return Ok(Some((endpoint, Vec::new(), claim.position)));
-    };
-    let mut wanted = events::wanted(conn, &endpoint.subscription(), read)?;
-    // Past `send` wanted events, the stream stops before the first one left out.
-    let reached = match wanted.get(send) {
-        Some(first_left) => first_left.position - 1,
-        None => last,
-    };
-    wanted.truncate(send);
+    let subscription = endpoint.subscription();
+    let chunk = (send as i64 * 2).max(1);
+    let (mut wanted, mut reached, mut looked) = (Vec::new(), claim.position, 0);
+    while wanted.len() < send && looked < read {
+        let events = events::feed(conn, claim.project_id, reached, chunk)?;
+        let Some(last) = events.last().map(|e| e.position) else { break };
+        let full = events.len() as i64 == chunk;
+        looked += events.len() as i64;
+        for event in events::wanted(conn, &subscription, events)? {
+            if wanted.len() == send {
+                // Stop before the first one left out.
+                reached = event.position - 1;
+                return Ok(Some((endpoint, wanted, reached)));
+            }
+            wanted.push(event);
+        }
+        reached = last;
+        if !full {
+            break;
+        }
+    }
     Ok(Some((endpoint, wanted, reached)))
 }
 

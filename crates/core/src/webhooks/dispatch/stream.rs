@@ -1,6 +1,7 @@
-//! First attempts: each endpoint's stream over its project's feed. A batch is at most two
-//! rounds of the endpoint's concurrency, so even at the 15 s timeout it ends well inside
-//! its lease; what fails goes on the retry schedule as a delivery row.
+//! First attempts: each endpoint's stream over its project's feed. A batch starts no send
+//! after a third of its lease, so even at the 15 s timeout it ends well inside the lease;
+//! what was not started is the next batch's, and what fails goes on the retry schedule as
+//! a delivery row.
 
 use super::{Dispatcher, StoreError};
 use chrono::{DateTime, Utc};
@@ -14,7 +15,7 @@ use std::sync::Arc;
 /// over cheaply).
 const READ: i64 = 2_000;
 /// Rounds of the endpoint's concurrency one batch sends at most.
-const ROUNDS: usize = 2;
+const ROUNDS: usize = 8;
 /// Streams one pass takes at most.
 const STREAMS_PER_PASS: i64 = 16;
 
@@ -94,17 +95,27 @@ impl Dispatcher {
             return Ok((reached, Vec::new()));
         }
         let batch = Arc::new(self.load(&claimed).await?);
-        let sent = futures_util::stream::iter(claimed)
-            .map(|c| {
-                let batch = batch.clone();
-                async move {
-                    let record = self.try_once(&batch, &c, now).await;
-                    FirstAttempt { event_id: c.event_id, record }
-                }
-            })
-            .buffer_unordered(room)
-            .collect()
-            .await;
-        Ok((reached, sent))
+        let started = std::time::Instant::now();
+        let budget = self.settings.lease / 3;
+        let results: Vec<(i64, Option<FirstAttempt>)> =
+            futures_util::stream::iter(claimed.into_iter().zip(events))
+                .map(|(c, event)| {
+                    let batch = batch.clone();
+                    async move {
+                        // Sends start in order, so those past the budget are the batch's tail.
+                        if started.elapsed() > budget {
+                            return (event.position, None);
+                        }
+                        let record = self.try_once(&batch, &c, now).await;
+                        (event.position, Some(FirstAttempt { event_id: c.event_id, record }))
+                    }
+                })
+                .buffer_unordered(room)
+                .collect()
+                .await;
+        // The stream stops before the first event not sent.
+        let reached =
+            results.iter().filter(|(_, a)| a.is_none()).map(|(p, _)| p - 1).min().unwrap_or(reached);
+        Ok((reached, results.into_iter().filter_map(|(_, a)| a).collect()))
     }
 }
