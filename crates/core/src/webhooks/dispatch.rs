@@ -20,6 +20,7 @@ use feedbackd_store::models::Survey;
 use feedbackd_store::webhooks::{self as rows, Attempt, Claimed, Endpoint, EndpointHealth, Record, Settle};
 use feedbackd_store::{surveys, Db, StoreError};
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use uuid::Uuid;
@@ -31,11 +32,16 @@ const SEQUENCE_BATCH: i64 = 5_000;
 const PRUNE_EVERY: Duration = Duration::from_secs(3600);
 const PRUNE_BATCH: i64 = 5_000;
 
-/// Ingest requests waiting for their commit from which the dispatcher gives way. By
-/// Little's law that is ingest's rate times its latency: 32 is 3,200 answers/s waiting
-/// 10 ms each, the latency at which answers start to queue on a small machine. (The
-/// queue's own length is no signal: the writers empty it into each batch.)
-const INGEST_BUSY: usize = 32;
+/// Ingest requests waiting for their commit, on average, from which the dispatcher gives
+/// way. By Little's law that is ingest's rate times its latency: 32 is 3,200 answers/s
+/// waiting 10 ms each, the latency at which answers start to queue on a small machine.
+/// (The queue's own length is no signal: the writers empty it into each batch.)
+const INGEST_BUSY: f64 = 32.0;
+/// How often that count is sampled, and each sample's weight in the average: about the
+/// last 100 ms, so a passing spike at a steady rate does not hold deliveries back while a
+/// burst at ingest's limit does.
+const LOAD_SAMPLE: Duration = Duration::from_millis(10);
+const LOAD_WEIGHT: f64 = 0.1;
 /// While it gives way, it still sends a batch this often.
 const WHILE_BUSY: Duration = Duration::from_secs(1);
 
@@ -63,6 +69,8 @@ pub struct Dispatcher {
     recorder: Recorder,
     /// This process's ingest: while answers wait to be written, sends wait (see `spawn`).
     ingest: Option<crate::ingest::WriterHandle>,
+    /// The average number of answers waiting for their commit (an `f64`'s bits).
+    ingest_load: Arc<AtomicU64>,
 }
 
 /// Everything the claimed deliveries of one pass need, read in a few queries.
@@ -84,6 +92,7 @@ impl Dispatcher {
             reported_failing: Arc::default(),
             slot_freed: Arc::default(),
             ingest: None,
+            ingest_load: Arc::default(),
         }
     }
 
@@ -94,9 +103,23 @@ impl Dispatcher {
         Dispatcher { ingest: Some(ingest), ..self }
     }
 
-    /// Whether answers are waiting to be written.
+    /// Whether answers are waiting to be written, on average over the last moments.
     fn ingest_busy(&self) -> bool {
-        self.ingest.as_ref().is_some_and(|w| w.in_flight() >= INGEST_BUSY)
+        f64::from_bits(self.ingest_load.load(Ordering::Relaxed)) >= INGEST_BUSY
+    }
+
+    /// Keeps `ingest_load` up to date while the process runs.
+    fn sample_ingest_load(&self) {
+        let (Some(writer), load) = (self.ingest.clone(), self.ingest_load.clone()) else { return };
+        tokio::spawn(async move {
+            let mut tick = tokio::time::interval(LOAD_SAMPLE);
+            let mut average = 0.0;
+            loop {
+                tick.tick().await;
+                average += LOAD_WEIGHT * (writer.in_flight() as f64 - average);
+                load.store(average.to_bits(), Ordering::Relaxed);
+            }
+        });
     }
 
     /// Numbers every committed event; how many.
@@ -371,6 +394,7 @@ impl Dispatcher {
     /// busy. Sends of one pass overlap the next claim, bounded per endpoint. Survey digests
     /// are made in a task of their own, so computing figures never holds up deliveries.
     pub fn spawn(self) {
+        self.sample_ingest_load();
         tokio::spawn(super::digest::run_every(self.db.clone()));
         tokio::spawn(async move {
             let mut last_gauges = std::time::Instant::now() - Duration::from_secs(60);
