@@ -81,6 +81,35 @@ struct Batch {
     surveys: HashMap<(Uuid, Uuid), Survey>,
 }
 
+/// Rows named by `(project_id, id)`.
+type Keys = Vec<(Uuid, Uuid)>;
+
+impl Batch {
+    /// The (project, id) keys of the answers and of the surveys `events` name: what a
+    /// batch reads besides its endpoints and events.
+    fn named_by(events: &[FeedEvent]) -> (Keys, Keys) {
+        let answers = events.iter().filter_map(|e| Some((e.project_id, e.response_id?))).collect();
+        let surveys = events.iter().filter_map(|e| Some((e.project_id, e.survey_id?))).collect();
+        (answers, surveys)
+    }
+
+    fn new(
+        endpoints: Vec<Endpoint>,
+        events: Vec<FeedEvent>,
+        answers: Vec<ListedAnswer>,
+        surveys: Vec<Survey>,
+    ) -> Batch {
+        let project_of: HashMap<Uuid, Uuid> =
+            events.iter().filter_map(|e| Some((e.response_id?, e.project_id))).collect();
+        Batch {
+            endpoints: endpoints.into_iter().map(|e| ((e.project_id, e.id), e)).collect(),
+            answers: answers.into_iter().filter_map(|a| Some(((*project_of.get(&a.id)?, a.id), a))).collect(),
+            surveys: surveys.into_iter().map(|s| ((s.project_id, s.id), s)).collect(),
+            events: events.into_iter().map(|e| ((e.project_id, e.id), e)).collect(),
+        }
+    }
+}
+
 impl Dispatcher {
     pub fn new(db: Db, settings: WebhookSettings, egress: Egress) -> Self {
         Dispatcher {
@@ -204,10 +233,7 @@ impl Dispatcher {
                 tokio::spawn(async move {
                     let endpoint_id = c.endpoint_id;
                     let delivered = this.attempt(&batch, c, now).await;
-                    if let Some(n) = this.lock_in_flight().get_mut(&endpoint_id) {
-                        *n -= 1;
-                    }
-                    this.lock_in_flight().retain(|_, n| *n > 0);
+                    this.release_in_flight(endpoint_id, 1);
                     this.slot_freed.notify_one();
                     delivered
                 })
@@ -225,25 +251,21 @@ impl Dispatcher {
             .run(move |conn| {
                 let endpoints = rows::endpoints_by_keys(conn, &endpoint_keys)?;
                 let events = events::by_keys(conn, &event_keys)?;
-                let keys: Vec<(Uuid, Uuid)> =
-                    events.iter().filter_map(|e| Some((e.project_id, e.response_id?))).collect();
-                let answers = answers_by_keys(conn, &keys)?;
-                let survey_keys: Vec<(Uuid, Uuid)> =
-                    events.iter().filter_map(|e| Some((e.project_id, e.survey_id?))).collect();
+                let (answer_keys, survey_keys) = Batch::named_by(&events);
+                let answers = answers_by_keys(conn, &answer_keys)?;
                 let surveys = surveys::by_keys(conn, &survey_keys)?;
-                let project_of: HashMap<Uuid, Uuid> =
-                    events.iter().filter_map(|e| Some((e.response_id?, e.project_id))).collect();
-                Ok(Batch {
-                    endpoints: endpoints.into_iter().map(|e| ((e.project_id, e.id), e)).collect(),
-                    answers: answers
-                        .into_iter()
-                        .filter_map(|a| Some(((*project_of.get(&a.id)?, a.id), a)))
-                        .collect(),
-                    surveys: surveys.into_iter().map(|s| ((s.project_id, s.id), s)).collect(),
-                    events: events.into_iter().map(|e| ((e.project_id, e.id), e)).collect(),
-                })
+                Ok(Batch::new(endpoints, events, answers, surveys))
             })
             .await
+    }
+
+    /// Gives back `n` of the endpoint's places in this process's bound.
+    fn release_in_flight(&self, endpoint_id: Uuid, n: i32) {
+        let mut counts = self.lock_in_flight();
+        if let Some(count) = counts.get_mut(&endpoint_id) {
+            *count -= n;
+        }
+        counts.retain(|_, count| *count > 0);
     }
 
     /// Makes one attempt and records it; whether it was delivered.

@@ -3,9 +3,11 @@
 //! what was not started is the next batch's, and what fails goes on the retry schedule as
 //! a delivery row.
 
-use super::{Dispatcher, StoreError};
+use super::{Batch, Dispatcher, StoreError};
 use chrono::{DateTime, Utc};
 use feedbackd_store::events::delivery_id;
+use feedbackd_store::insights::answers_by_keys;
+use feedbackd_store::surveys;
 use feedbackd_store::webhook_streams::{self as streams, FirstAttempt, StreamClaim};
 use feedbackd_store::webhooks::{Claimed, Settle};
 use futures_util::StreamExt;
@@ -42,13 +44,7 @@ impl Dispatcher {
             room
         };
         let sent = self.send_stream_batch(&claim, room, now).await;
-        {
-            let mut counts = self.lock_in_flight();
-            if let Some(n) = counts.get_mut(&claim.endpoint_id) {
-                *n -= room as i32;
-            }
-            counts.retain(|_, n| *n > 0);
-        }
+        self.release_in_flight(claim.endpoint_id, room as i32);
         let (reached, sent) = sent?;
         let attempted = sent.len() as u64;
         let delivered = sent.iter().filter(|s| s.record.settle == Settle::Delivered).count() as u64;
@@ -74,45 +70,61 @@ impl Dispatcher {
         room: usize,
         now: DateTime<Utc>,
     ) -> Result<(i64, Vec<FirstAttempt>), StoreError> {
+        // The endpoint and the events the stream read are the batch's own: only the answers
+        // and surveys they name are read besides.
         let c = claim.clone();
-        let Some((endpoint, events, reached)) =
-            self.db.run(move |conn| streams::next_batch(conn, &c, READ, room * ROUNDS)).await?
-        else {
+        let read = self
+            .db
+            .run(move |conn| {
+                let Some((endpoint, events, reached)) = streams::next_batch(conn, &c, READ, room * ROUNDS)?
+                else {
+                    return Ok::<_, StoreError>(None);
+                };
+                let places: Vec<(i64, i64)> = events.iter().map(|e| (e.id, e.position)).collect();
+                let (answer_keys, survey_keys) = Batch::named_by(&events);
+                let answers = answers_by_keys(conn, &answer_keys)?;
+                let surveys = surveys::by_keys(conn, &survey_keys)?;
+                Ok(Some((Batch::new(vec![endpoint], events, answers, surveys), places, reached)))
+            })
+            .await?;
+        let Some((batch, places, reached)) = read else {
             return Ok((claim.position, Vec::new()));
         };
-        let claimed: Vec<Claimed> = events
-            .iter()
-            .map(|e| Claimed {
-                project_id: claim.project_id,
-                id: delivery_id(endpoint.id, e.id),
-                endpoint_id: endpoint.id,
-                event_id: e.id,
-                attempts: 0,
-                retry_base: 0,
-            })
-            .collect();
-        if claimed.is_empty() {
+        if places.is_empty() {
             return Ok((reached, Vec::new()));
         }
-        let batch = Arc::new(self.load(&claimed).await?);
+        let claimed: Vec<(Claimed, i64)> = places
+            .into_iter()
+            .map(|(event_id, position)| {
+                let c = Claimed {
+                    project_id: claim.project_id,
+                    id: delivery_id(claim.endpoint_id, event_id),
+                    endpoint_id: claim.endpoint_id,
+                    event_id,
+                    attempts: 0,
+                    retry_base: 0,
+                };
+                (c, position)
+            })
+            .collect();
+        let batch = Arc::new(batch);
         let started = std::time::Instant::now();
         let budget = self.settings.lease / 3;
-        let results: Vec<(i64, Option<FirstAttempt>)> =
-            futures_util::stream::iter(claimed.into_iter().zip(events))
-                .map(|(c, event)| {
-                    let batch = batch.clone();
-                    async move {
-                        // Sends start in order, so those past the budget are the batch's tail.
-                        if started.elapsed() > budget {
-                            return (event.position, None);
-                        }
-                        let record = self.try_once(&batch, &c, now).await;
-                        (event.position, Some(FirstAttempt { event_id: c.event_id, record }))
+        let results: Vec<(i64, Option<FirstAttempt>)> = futures_util::stream::iter(claimed)
+            .map(|(c, position)| {
+                let batch = batch.clone();
+                async move {
+                    // Sends start in order, so those past the budget are the batch's tail.
+                    if started.elapsed() > budget {
+                        return (position, None);
                     }
-                })
-                .buffer_unordered(room)
-                .collect()
-                .await;
+                    let record = self.try_once(&batch, &c, now).await;
+                    (position, Some(FirstAttempt { event_id: c.event_id, record }))
+                }
+            })
+            .buffer_unordered(room)
+            .collect()
+            .await;
         // The stream stops before the first event not sent.
         let reached =
             results.iter().filter(|(_, a)| a.is_none()).map(|(p, _)| p - 1).min().unwrap_or(reached);
