@@ -5,7 +5,7 @@
 use super::{parse_retention_days, OutputArgs, RetentionDays};
 use clap::{ArgAction, Args, Subcommand};
 use feedbackd_core::ingest::ip::IpPolicy;
-use feedbackd_domain::{Presentation, ScheduleTime, SurveyKind, Targeting};
+use feedbackd_domain::{Presentation, Questions, ScheduleTime, SurveyKind, Targeting};
 use serde::de::DeserializeOwned;
 use std::fmt::Display;
 use std::str::FromStr;
@@ -76,6 +76,10 @@ pub enum SurveyCommand {
         /// Highest score (default by kind: NPS 10, CSAT 5, CES 7, rating 5).
         #[arg(long)]
         scale_max: Option<i16>,
+        /// Questions beyond the score, as the API takes them: [{"key": "reason", "kind":
+        /// "choice", "text": "…", "options": […]}]. A choice survey's first is `main`.
+        #[arg(long, value_parser = json_arg::<Questions>, value_name = "JSON|@FILE")]
+        questions: Option<Questions>,
         #[command(flatten)]
         output: OutputArgs,
     },
@@ -132,6 +136,9 @@ pub struct SurveyUpdateArgs {
     /// Labels, follow-up questions and translations (`locales`), replaced whole.
     #[arg(long, value_parser = json_arg::<Presentation>, value_name = "JSON|@FILE")]
     pub presentation: Option<Presentation>,
+    /// The questions as they should be; what is left out stays, retired.
+    #[arg(long, value_parser = json_arg::<Questions>, value_name = "JSON|@FILE")]
+    pub questions: Option<Questions>,
     /// Whether the survey escapes the project's fatigue rules (a feedback button).
     #[arg(long, action = ArgAction::Set, value_name = "true|false")]
     pub fatigue_exempt: Option<bool>,

@@ -15,10 +15,11 @@ pub fn survey(global: &GlobalArgs, command: SurveyCommand) -> anyhow::Result<()>
     let services = database.services()?;
     let db = &services.db;
     match command {
-        SurveyCommand::Create { project, kind, key, question, scale_min, scale_max, output } => {
+        SurveyCommand::Create { project, kind, key, question, scale_min, scale_max, questions, output } => {
             let spec = SurveySpec {
                 scale_min,
                 scale_max,
+                questions: questions.unwrap_or_default(),
                 ..SurveySpec::new(key, kind, question, SurveyStatus::Active)
             };
             let survey = services.block_on(manage::create_survey(db, project, spec))?;
@@ -78,6 +79,7 @@ fn update(services: &Services, args: SurveyUpdateArgs) -> anyhow::Result<SurveyV
         presentation: args.presentation,
         targeting: args.targeting,
         fatigue_exempt: args.fatigue_exempt,
+        questions: args.questions,
         schedule: ScheduleChange {
             opens_at: args.opens_at.map(|t| t.0),
             closes_at: args.closes_at.map(|t| t.0),

@@ -141,7 +141,7 @@ fn rows() -> Vec<Row> {
             r#"{"survey": "nps-main", "score": 9, "bogus": 1}"#,
             "bogus",
             "is not a known field; known fields: id, survey, score, comment, category, respondent_id, \
-             attributes, context, client_time, hp, time_to_answer_ms",
+             attributes, answers, context, client_time, hp, time_to_answer_ms",
         ),
         row(
             ANSWER,
@@ -223,7 +223,7 @@ fn rows() -> Vec<Row> {
             "/v1/surveys",
             r#"{"key": "k", "kind": "xyz", "question": "Q?"}"#,
             "kind",
-            r#"must be one of "nps", "csat", "ces", "rating", "text""#,
+            r#"must be one of "nps", "csat", "ces", "rating", "text", "choice""#,
         ),
         row(
             "/v1/surveys",

@@ -209,6 +209,7 @@ fn a_rolled_back_write_leaves_no_event() {
         client_time: None,
         answered_at: chrono::Utc::now(),
         late: false,
+        answers: None,
     };
     let stored = feedbackd_store::responses::insert_batch(&mut conn, &[row], Duration::ZERO).unwrap();
     assert!(stored[0].created);

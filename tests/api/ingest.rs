@@ -74,8 +74,12 @@ async fn free_text_feedback_goes_to_a_text_survey_with_a_category() {
         app.count("SELECT count(*) FROM responses WHERE category = 'bug' AND score IS NULL AND comment = 'Export is broken'"),
         1
     );
-    // Text answers have no score, so they add nothing to the score rollups.
-    assert_eq!(app.count("SELECT count(*) FROM score_rollups"), 0);
+    // Text answers have no score: the rollups count them as score -1 (totals only).
+    assert_eq!(app.count("SELECT count(*) FROM score_rollups WHERE score <> -1"), 0);
+    assert_eq!(
+        app.count("SELECT sum(count)::int8 AS n FROM score_rollups WHERE dimension = '' AND score = -1"),
+        1
+    );
 }
 
 #[tokio::test]

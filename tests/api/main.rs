@@ -36,6 +36,7 @@ mod openapi_params;
 mod operations;
 mod privacy;
 mod project_settings;
+mod questions;
 mod report;
 mod report_browser;
 mod report_links;

@@ -8,6 +8,7 @@ pub mod history;
 mod ip_policy;
 mod keys;
 mod presentation;
+pub mod questions;
 mod respondent;
 mod schedule_time;
 #[cfg(feature = "diesel")]
@@ -23,6 +24,7 @@ pub use history::{EventKind, SurveyEvent};
 pub use ip_policy::IpPolicy;
 pub use keys::{hash_token, parse_share_token, KeyKind, NewToken, Scope, StoredScope, SHARE_TOKEN_PREFIX};
 pub use presentation::{FollowUpQuestion, Labels, LocalizedTexts, Presentation};
+pub use questions::{Answer, Answers, Question, QuestionKind, Questions};
 pub use respondent::{RespondentId, RespondentIdError};
 pub use schedule_time::{parse_time_zone, ScheduleTime};
 pub use survey::{Scale, Schedule, Score, SurveyKind, SurveyStatus};

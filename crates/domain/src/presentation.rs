@@ -40,7 +40,7 @@ pub struct Labels {
 }
 
 impl Labels {
-    fn is_empty(&self) -> bool {
+    pub(crate) fn is_empty(&self) -> bool {
         self.low.is_none() && self.high.is_none()
     }
 }
@@ -134,7 +134,7 @@ fn check_follow_up(f: &FollowUpQuestion, kind: SurveyKind, path: &str, errors: &
     }
 }
 
-fn check_text(text: &str, max: usize, path: &str, errors: &mut Vec<FieldError>) {
+pub(crate) fn check_text(text: &str, max: usize, path: &str, errors: &mut Vec<FieldError>) {
     let chars = text.chars().count();
     if text.trim().is_empty() || chars > max {
         errors.push(FieldError::new(path, format!("must be 1 to {max} characters")));
@@ -142,7 +142,7 @@ fn check_text(text: &str, max: usize, path: &str, errors: &mut Vec<FieldError>) 
 }
 
 /// A BCP 47-like tag: a 2–3 letter language, then up to three 1–8 character subtags.
-fn is_locale_tag(tag: &str) -> bool {
+pub(crate) fn is_locale_tag(tag: &str) -> bool {
     let mut parts = tag.split('-');
     let language = parts.next().unwrap_or("");
     let language_ok = (2..=3).contains(&language.len()) && language.chars().all(|c| c.is_ascii_lowercase());

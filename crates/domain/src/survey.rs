@@ -19,6 +19,9 @@ pub enum SurveyKind {
     Rating,
     /// Free-text feedback: a comment and a category, no score.
     Text,
+    /// A choice question (its `main` question's options), no score: a product-market-fit
+    /// survey, a churn reason.
+    Choice,
 }
 
 /// An inclusive score range, `min < max`.
@@ -51,7 +54,7 @@ impl Score {
 }
 
 // Parsed by clap's `ValueEnum`, whose message the CLI and the API share.
-names!(SurveyKind { Nps => "nps", Csat => "csat", Ces => "ces", Rating => "rating", Text => "text" });
+names!(SurveyKind { Nps => "nps", Csat => "csat", Ces => "ces", Rating => "rating", Text => "text", Choice => "choice" });
 
 impl SurveyKind {
     /// "an NPS survey", "a CSAT survey": for messages.
@@ -62,6 +65,7 @@ impl SurveyKind {
             SurveyKind::Ces => "a CES survey",
             SurveyKind::Rating => "a rating survey",
             SurveyKind::Text => "a text survey",
+            SurveyKind::Choice => "a choice survey",
         }
     }
 
@@ -71,7 +75,7 @@ impl SurveyKind {
             SurveyKind::Nps => (0, 10),
             SurveyKind::Csat | SurveyKind::Rating => (1, 5),
             SurveyKind::Ces => (1, 7),
-            SurveyKind::Text => return None,
+            SurveyKind::Text | SurveyKind::Choice => return None,
         };
         Some(Scale { min, max })
     }
@@ -82,7 +86,7 @@ impl SurveyKind {
         let Some(default) = self.default_scale() else {
             return match (min, max) {
                 (None, None) => Ok(None),
-                _ => Err("a text survey has no scale".into()),
+                _ => Err(format!("{} has no scale", self.with_article())),
             };
         };
         if self == SurveyKind::Nps && (min.is_some() || max.is_some()) {

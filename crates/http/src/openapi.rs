@@ -42,7 +42,7 @@ use utoipa::{Modify, OpenApi};
         surveys::pause, surveys::resume, surveys::archive, surveys::history,
         project::get, project::update,
         keys::create, keys::list, keys::revoke,
-        insights::summary, insights::timeseries, insights::breakdown, insights::terms, insights::list,
+        insights::summary, insights::timeseries, insights::breakdown, insights::questions, insights::terms, insights::list,
         exports::responses, privacy::erase,
         pages::index, pages::login_form, pages::login, pages::logout, pages::css, pages::js, pages::report_page,
         pages::export_csv, pages::shared_form, pages::open_shared,

@@ -101,6 +101,9 @@ pub static ENDPOINTS: &[Endpoint] = &[
     endpoint(Method::GET, "/v1/surveys/{survey}/timeseries", Secret(ResponsesRead), || {
         web::get().to(insights::timeseries)
     }),
+    endpoint(Method::GET, "/v1/surveys/{survey}/questions", Secret(ResponsesRead), || {
+        web::get().to(insights::questions)
+    }),
     endpoint(Method::GET, "/v1/surveys/{survey}/breakdown", Secret(ResponsesRead), || {
         web::get().to(insights::breakdown)
     }),

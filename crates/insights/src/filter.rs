@@ -31,6 +31,8 @@ pub struct Filter {
     pub band: Option<Band>,
     /// Attribute key and the values it may have (one value: equality).
     pub attributes: Vec<(String, Vec<String>)>,
+    /// Question key and the options (or ratings, as text) of which the answer has one.
+    pub answers: Vec<(String, Vec<String>)>,
     pub has_comment: Option<bool>,
     pub categories: Vec<String>,
     /// A web-search style full-text query on comments.
@@ -44,6 +46,29 @@ pub struct Filter {
 
 /// Values longer than this are cut in the rollups, so equality on them needs raw rows.
 pub const ROLLUP_VALUE_CHARS: usize = 128;
+
+/// What counts are split by: the values of an attribute, or the options of a question.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Segmenting {
+    Attribute(String),
+    Question(String),
+}
+
+impl Segmenting {
+    /// The rollups' dimension: the attribute's name, or `?` and the question's key (no
+    /// attribute name holds a `?`).
+    pub fn dimension(&self) -> String {
+        match self {
+            Segmenting::Attribute(key) => key.clone(),
+            Segmenting::Question(key) => question_dimension(key),
+        }
+    }
+}
+
+/// The rollups' dimension of a question's answers.
+pub fn question_dimension(key: &str) -> String {
+    format!("?{key}")
+}
 
 /// Which rollup rows can answer a filter exactly.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -66,11 +91,16 @@ impl Filter {
             return Some(RollupSelection::Total);
         }
         let only_attribute = Filter { attributes: vec![], ..self.clone() }.is_empty();
-        match self.attributes.as_slice() {
-            [(key, values)] if only_attribute && values.len() == 1 => {
+        let only_answer = Filter { answers: vec![], ..self.clone() }.is_empty();
+        match (self.attributes.as_slice(), self.answers.as_slice()) {
+            ([(key, values)], []) if only_attribute && values.len() == 1 => {
                 let value = &values[0];
                 (indexed.contains(key) && value.chars().count() < ROLLUP_VALUE_CHARS)
                     .then(|| RollupSelection::Value { dimension: key.clone(), value: value.clone() })
+            }
+            // Every answered question is in the rollups, by option.
+            ([], [(key, values)]) if only_answer && values.len() == 1 => {
+                Some(RollupSelection::Value { dimension: question_dimension(key), value: values[0].clone() })
             }
             _ => None,
         }

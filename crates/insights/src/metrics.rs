@@ -69,7 +69,8 @@ pub fn headline(kind: SurveyKind, m: &Metrics) -> Option<Headline> {
             interval: c.mean_standard_error.map(|se| (c.mean - stats::Z95 * se, c.mean + stats::Z95 * se)),
         }),
         SurveyKind::Rating => m.mean.map(|mean| Headline { value: mean, interval: None }),
-        SurveyKind::Text => None,
+        // A choice survey's headline is its questions' (the PMF score), not a score's.
+        SurveyKind::Text | SurveyKind::Choice => None,
     }
 }
 

@@ -132,6 +132,8 @@ pub struct Survey {
     pub response_limit: Option<i32>,
     /// When the response limit closed it.
     pub closed_at: Option<DateTime<Utc>>,
+    /// The questions beyond the score (`feedbackd_domain::Questions`), checked on write.
+    pub questions: Value,
 }
 
 impl Survey {
@@ -170,6 +172,7 @@ pub struct NewSurvey<'a> {
     pub opens_at: Option<DateTime<Utc>>,
     pub closes_at: Option<DateTime<Utc>>,
     pub response_limit: Option<i32>,
+    pub questions: Value,
 }
 
 /// New content, rules and schedule for a survey; `version` is the survey's version after
@@ -182,6 +185,7 @@ pub struct SurveyChanges<'a> {
     pub scale_max: Option<i16>,
     pub presentation: &'a Value,
     pub targeting: &'a Value,
+    pub questions: &'a Value,
     pub version: i32,
     pub opens_at: Option<DateTime<Utc>>,
     pub closes_at: Option<DateTime<Utc>>,
@@ -208,6 +212,8 @@ pub struct NewAnswer {
     pub answered_at: DateTime<Utc>,
     /// The client's time was older than the backdate limit: `answered_at` is the server's.
     pub late: bool,
+    /// The answers to the survey's questions (`feedbackd_domain::Answers`), if any.
+    pub answers: Option<Value>,
 }
 
 /// A stored answer.
@@ -230,4 +236,5 @@ pub struct Answer {
     pub answered_at: DateTime<Utc>,
     pub received_at: DateTime<Utc>,
     pub updated_at: Option<DateTime<Utc>>,
+    pub answers: Option<Value>,
 }

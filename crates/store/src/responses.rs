@@ -142,6 +142,7 @@ struct UnnestInsert {
     client_time: Vec<Option<DateTime<Utc>>>,
     answered_at: Vec<DateTime<Utc>>,
     late: Vec<bool>,
+    answers: Vec<Option<serde_json::Value>>,
     repeats_in_batch: Vec<Option<Uuid>>,
     /// Seconds; 0 turns the repeat check off.
     duplicate_window: f64,
@@ -173,6 +174,7 @@ impl UnnestInsert {
             q.client_time.push(r.client_time);
             q.answered_at.push(r.answered_at);
             q.late.push(r.late);
+            q.answers.push(r.answers.clone());
         }
         q
     }
@@ -199,10 +201,10 @@ impl QueryFragment<Pg> for UnnestInsert {
         out.push_sql(
             "WITH ins AS (INSERT INTO responses (project_id, id, survey_id, survey_version, respondent_id, score, \
              comment, category, attributes, context, client_ip, client_time, answered_at, late, \
-             duplicate_of) \
+             answers, duplicate_of) \
              SELECT n.project_id, n.id, n.survey_id, n.survey_version, n.respondent_id, n.score, \
              n.comment, n.category, n.attributes, n.context, n.client_ip, n.client_time, n.answered_at, \
-             n.late, coalesce((SELECT p.id FROM responses p \
+             n.late, n.answers, coalesce((SELECT p.id FROM responses p \
                WHERE w.secs > 0 AND n.respondent_id IS NOT NULL AND n.comment IS NOT NULL \
                AND p.project_id = n.project_id AND p.respondent_id = n.respondent_id \
                AND p.survey_id = n.survey_id AND p.score IS NOT DISTINCT FROM n.score \
@@ -242,10 +244,12 @@ impl QueryFragment<Pg> for UnnestInsert {
         out.push_sql(", ");
         out.push_bind_param::<Array<sql::Bool>, _>(&self.late)?;
         out.push_sql(", ");
+        out.push_bind_param::<Array<Nullable<sql::Jsonb>>, _>(&self.answers)?;
+        out.push_sql(", ");
         out.push_bind_param::<Array<Nullable<sql::Uuid>>, _>(&self.repeats_in_batch)?;
         out.push_sql(
             ") AS n(project_id, id, survey_id, survey_version, respondent_id, score, comment, category, \
-             attributes, context, client_ip, client_time, answered_at, late, repeats_in_batch) \
+             attributes, context, client_ip, client_time, answered_at, late, answers, repeats_in_batch) \
              ON CONFLICT DO NOTHING RETURNING project_id, id, survey_id, duplicate_of IS NOT NULL AS dup), \
              ev AS (INSERT INTO events (project_id, type, survey_id, response_id) \
                SELECT project_id, 'response.created', survey_id, id FROM ins WHERE NOT dup) \
@@ -281,6 +285,9 @@ fn existing_surveys<'a>(
 pub struct FollowUp {
     pub comment: Option<String>,
     pub category: Option<Category>,
+    /// Answers by question key, in the stored form (`feedbackd_domain::Answers`): checked
+    /// against the survey before they get here.
+    pub answers: serde_json::Map<String, serde_json::Value>,
 }
 
 /// What [`add_follow_up`] found.
@@ -294,8 +301,45 @@ pub enum FollowUpOutcome {
     NotFound,
 }
 
-/// survey_id, comment, category, received_at of an answer being followed up.
-type FollowUpTarget = (Uuid, Option<String>, Option<Category>, DateTime<Utc>);
+/// survey_id, comment, category, received_at, answers of an answer being followed up.
+type FollowUpTarget = (Uuid, Option<String>, Option<Category>, DateTime<Utc>, Option<serde_json::Value>);
+
+/// survey_id, score and answers of an answer whose follow-up answers are being checked.
+pub type AnswerSoFar = (Uuid, Option<i16>, Option<serde_json::Value>);
+
+/// What the questions of a follow-up are checked against: the answer's survey, its score
+/// and its answers so far. Neither the score nor an answer ever changes once stored, so
+/// the check needs no lock.
+pub fn follow_up_target(
+    conn: &mut PgConnection,
+    project_id: Uuid,
+    id: Uuid,
+) -> Result<Option<AnswerSoFar>, StoreError> {
+    Ok(responses::table
+        .find((project_id, id))
+        .select((responses::survey_id, responses::score, responses::answers))
+        .first(conn)
+        .optional()?)
+}
+
+/// `old` with the answers of `new` to questions not answered yet; `None` when one of them
+/// was answered differently (a follow-up fills in, never overwrites).
+fn merge_answers(
+    old: Option<&serde_json::Value>,
+    new: &serde_json::Map<String, serde_json::Value>,
+) -> Option<serde_json::Map<String, serde_json::Value>> {
+    let mut merged = old.and_then(|v| v.as_object()).cloned().unwrap_or_default();
+    for (key, answer) in new {
+        match merged.get(key) {
+            Some(stored) if stored != answer => return None,
+            Some(_) => {}
+            None => {
+                merged.insert(key.clone(), answer.clone());
+            }
+        }
+    }
+    Some(merged)
+}
 
 /// Whether a follow-up's value may be stored over `old`: it says nothing, there is nothing
 /// yet, or it says the same.
@@ -316,18 +360,29 @@ pub fn add_follow_up(
     conn.transaction(|conn| {
         let current: Option<FollowUpTarget> = responses::table
             .find((project_id, id))
-            .select((responses::survey_id, responses::comment, responses::category, responses::received_at))
+            .select((
+                responses::survey_id,
+                responses::comment,
+                responses::category,
+                responses::received_at,
+                responses::answers,
+            ))
             .for_update()
             .first(conn)
             .optional()?;
-        let Some((survey_id, comment, category, received_at)) = current else {
+        let Some((survey_id, comment, category, received_at, answers)) = current else {
             return Ok(FollowUpOutcome::NotFound);
+        };
+        let Some(merged) = merge_answers(answers.as_ref(), &follow_up.answers) else {
+            return Ok(FollowUpOutcome::Conflict);
         };
         if !fits(&comment, &follow_up.comment) || !fits(&category, &follow_up.category) {
             return Ok(FollowUpOutcome::Conflict);
         }
+        let new_answers = merged.len() != answers.as_ref().and_then(|a| a.as_object()).map_or(0, |a| a.len());
         let changes = (follow_up.comment.is_some() && comment.is_none())
-            || (follow_up.category.is_some() && category.is_none());
+            || (follow_up.category.is_some() && category.is_none())
+            || new_answers;
         if changes {
             if received_at < not_before {
                 return Ok(FollowUpOutcome::Conflict);
@@ -336,6 +391,11 @@ pub fn add_follow_up(
                 .set((
                     responses::comment.eq(comment.or_else(|| follow_up.comment.clone())),
                     responses::category.eq(category.or(follow_up.category)),
+                    responses::answers.eq(if merged.is_empty() {
+                        None
+                    } else {
+                        Some(serde_json::Value::Object(merged))
+                    }),
                     responses::updated_at.eq(diesel::dsl::now),
                 ))
                 .execute(conn)?;

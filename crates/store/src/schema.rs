@@ -115,6 +115,7 @@ diesel::table! {
         late -> Bool,
         sentiment -> Nullable<Float4>,
         sentiment_language -> Nullable<Text>,
+        answers -> Nullable<Jsonb>,
     }
 }
 
@@ -210,6 +211,7 @@ diesel::table! {
         closes_at -> Nullable<Timestamptz>,
         response_limit -> Nullable<Int4>,
         closed_at -> Nullable<Timestamptz>,
+        questions -> Jsonb,
     }
 }
 

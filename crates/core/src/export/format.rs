@@ -2,7 +2,8 @@
 
 use chrono::SecondsFormat;
 use chrono_tz::Tz;
-use feedbackd_domain::Category;
+use feedbackd_domain::questions::QuestionKind;
+use feedbackd_domain::{Category, Questions};
 use feedbackd_store::insights::ListedAnswer;
 use serde_json::Value;
 use std::borrow::Cow;
@@ -61,17 +62,90 @@ fn value_cell(v: Option<&Value>) -> Cow<'_, str> {
     }
 }
 
+/// One CSV column of a survey's questions, in the survey's order (retired ones included,
+/// so a column never moves): a choice question has one per option, `1` when picked, `0`
+/// when the question was answered without it, empty when it was not answered, and one for
+/// the `other` text; a rating or a text question has one.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum QuestionColumn {
+    Option { question: String, option: String },
+    Other { question: String },
+    Value { question: String },
+}
+
+impl QuestionColumn {
+    /// Every column of `questions`, in order.
+    pub fn all(questions: &Questions) -> Vec<QuestionColumn> {
+        let mut columns = Vec::new();
+        for q in &questions.0 {
+            let question = q.key.clone();
+            match q.kind {
+                QuestionKind::Choice => {
+                    for o in &q.options {
+                        columns.push(QuestionColumn::Option {
+                            question: question.clone(),
+                            option: o.key.clone(),
+                        });
+                    }
+                    if q.other {
+                        columns.push(QuestionColumn::Other { question });
+                    }
+                }
+                QuestionKind::Rating | QuestionKind::Text => columns.push(QuestionColumn::Value { question }),
+            }
+        }
+        columns
+    }
+
+    fn header(&self) -> String {
+        match self {
+            QuestionColumn::Option { question, option } => format!("answers.{question}.{option}"),
+            QuestionColumn::Other { question } => format!("answers.{question}.other_text"),
+            QuestionColumn::Value { question } => format!("answers.{question}"),
+        }
+    }
+
+    fn cell<'a>(&self, answers: Option<&'a Value>) -> Cow<'a, str> {
+        let answer = |q: &str| answers.and_then(|a| a.get(q));
+        match self {
+            QuestionColumn::Option { question, option } => match answer(question)
+                .and_then(|a| a.get("options"))
+            {
+                Some(Value::Array(picked)) if picked.iter().any(|p| p.as_str() == Some(option)) => "1".into(),
+                Some(_) => "0".into(),
+                None => "".into(),
+            },
+            QuestionColumn::Other { question } => neutralise(
+                answer(question).and_then(|a| a.get("other")).and_then(Value::as_str).unwrap_or(""),
+            ),
+            QuestionColumn::Value { question } => match answer(question) {
+                Some(a) => match (a.get("rating"), a.get("text")) {
+                    (Some(rating), _) => Cow::Owned(rating.to_string()),
+                    (None, Some(Value::String(t))) => neutralise(t),
+                    _ => "".into(),
+                },
+                None => "".into(),
+            },
+        }
+    }
+}
+
 /// Writes rows of one format into an in-memory buffer that the caller drains in chunks.
 pub enum Encoder {
     /// RFC 4180: CRLF line ends, fields quoted when they need it.
-    Csv { writer: Box<csv::Writer<Vec<u8>>>, keys: Vec<String>, tz: Tz },
+    Csv { writer: Box<csv::Writer<Vec<u8>>>, keys: Vec<String>, questions: Vec<QuestionColumn>, tz: Tz },
     /// One JSON object per line, as the list API shows an answer.
     Ndjson { buffer: Vec<u8> },
 }
 
 impl Encoder {
     /// A CSV encoder whose header (after an optional UTF-8 BOM) is already written.
-    pub fn csv(keys: Vec<String>, tz: Tz, bom: bool) -> Result<Self, csv::Error> {
+    pub fn csv(
+        keys: Vec<String>,
+        questions: Vec<QuestionColumn>,
+        tz: Tz,
+        bom: bool,
+    ) -> Result<Self, csv::Error> {
         let mut buffer = Vec::with_capacity(CHUNK_BYTES + 8 * 1024);
         if bom {
             buffer.extend_from_slice("\u{feff}".as_bytes());
@@ -83,8 +157,11 @@ impl Encoder {
         for key in &keys {
             writer.write_field(format!("attributes.{key}"))?;
         }
+        for column in &questions {
+            writer.write_field(column.header())?;
+        }
         writer.write_record(None::<&[u8]>)?;
-        Ok(Encoder::Csv { writer: Box::new(writer), keys, tz })
+        Ok(Encoder::Csv { writer: Box::new(writer), keys, questions, tz })
     }
 
     /// An NDJSON encoder.
@@ -95,7 +172,7 @@ impl Encoder {
     /// Appends one answer.
     pub fn row(&mut self, a: &ListedAnswer) -> Result<(), csv::Error> {
         match self {
-            Encoder::Csv { writer, keys, tz } => {
+            Encoder::Csv { writer, keys, questions, tz } => {
                 let mut uuid = uuid::Uuid::encode_buffer();
                 writer.write_field(a.id.hyphenated().encode_lower(&mut uuid).as_bytes())?;
                 writer.write_field(a.survey_id.hyphenated().encode_lower(&mut uuid).as_bytes())?;
@@ -121,6 +198,9 @@ impl Encoder {
                 }
                 for key in keys.iter() {
                     writer.write_field(neutralise(&value_cell(a.attributes.get(key))).as_bytes())?;
+                }
+                for column in questions.iter() {
+                    writer.write_field(column.cell(a.answers.as_ref()).as_bytes())?;
                 }
                 writer.write_record(None::<&[u8]>)
             }

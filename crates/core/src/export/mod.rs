@@ -14,11 +14,12 @@ use crate::insights::InsightsError;
 use crate::insights::{self, ReportParams};
 use bytes::Bytes;
 use chrono::Duration;
+use feedbackd_domain::Questions;
 use feedbackd_store::insights::{self as q, ListQuery};
 use feedbackd_store::models::Project;
 use feedbackd_store::{read_snapshot, Conn};
 use feedbackd_store::{Db, StoreError};
-use format::Encoder;
+use format::{Encoder, QuestionColumn};
 use futures_util::stream::{self, BoxStream, StreamExt};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
@@ -116,10 +117,16 @@ pub async fn start(
     let rows = Arc::new(AtomicU64::new(0));
     let (tx, mut rx) = mpsc::channel(CHANNEL_CHUNKS);
     let (counter, tz) = (rows.clone(), params.tz);
+    // The columns of one survey's questions; an export of every survey has none.
+    let questions = found
+        .as_ref()
+        .and_then(|s| serde_json::from_value::<Questions>(s.questions.clone()).ok())
+        .map(|q| QuestionColumn::all(&q))
+        .unwrap_or_default();
     let db = db.clone();
     let producer = async move {
         db.run(move |conn| {
-            if let Err(e) = produce(conn, query, tz, options, &counter, &tx) {
+            if let Err(e) = produce(conn, query, questions, tz, options, &counter, &tx) {
                 tracing::error!(error = %e, rows = counter.load(Ordering::Relaxed), "export failed");
                 // The receiver may be gone already (client left); then nobody needs to know.
                 let _ = tx.blocking_send(Err(e));
@@ -149,6 +156,7 @@ pub async fn start(
 fn produce(
     conn: &mut Conn,
     mut query: ListQuery,
+    questions: Vec<QuestionColumn>,
     tz: chrono_tz::Tz,
     options: ExportOptions,
     rows: &AtomicU64,
@@ -158,7 +166,8 @@ fn produce(
     read_snapshot(conn, |conn| {
         let mut encoder = match options.format {
             ExportFormat::Csv => {
-                Encoder::csv(q::attribute_keys(conn, &query, MAX_ATTRIBUTE_COLUMNS)?, tz, options.bom)?
+                let keys = q::attribute_keys(conn, &query, MAX_ATTRIBUTE_COLUMNS)?;
+                Encoder::csv(keys, questions, tz, options.bom)?
             }
             ExportFormat::Ndjson => Encoder::ndjson(),
         };

@@ -16,7 +16,10 @@ use crate::auth::Principal;
 use crate::cache::{ProjectCache, Subscriber};
 use crate::settings::{Limits, SpamConfig};
 use chrono::{DateTime, Utc};
-use feedbackd_domain::{FieldError, RespondentId, Scale, Schedule, SurveyKind, SurveyStatus};
+use feedbackd_domain::questions::{self, MainAnswer};
+use feedbackd_domain::{
+    Answers, FieldError, Questions, RespondentId, Scale, Schedule, SurveyKind, SurveyStatus,
+};
 use feedbackd_store::models::{NewAnswer, Survey};
 use feedbackd_store::notify::Table;
 pub use feedbackd_store::responses::FollowUp;
@@ -41,6 +44,7 @@ struct SurveyRules {
     status: SurveyStatus,
     created_at: DateTime<Utc>,
     schedule: Schedule,
+    questions: Arc<Questions>,
 }
 
 impl From<&Survey> for SurveyRules {
@@ -53,6 +57,9 @@ impl From<&Survey> for SurveyRules {
             status: s.status,
             created_at: s.created_at,
             schedule: s.schedule(),
+            // Checked on every write; unreadable would be a bug, and then no question is
+            // answerable rather than every answer refused.
+            questions: Arc::new(serde_json::from_value(s.questions.clone()).unwrap_or_default()),
         }
     }
 }
@@ -208,6 +215,7 @@ impl Ingestor {
     ) -> Result<Recorded, IngestError> {
         let project_id = principal.project.id;
         let not_before = Utc::now() - FOLLOW_UP_WINDOW;
+        let follow_up = self.check_follow_up_answers(project_id, id, follow_up).await?;
         let outcome = self
             .db
             .run(move |conn| responses::add_follow_up(conn, project_id, id, &follow_up, not_before))
@@ -217,6 +225,35 @@ impl Ingestor {
             FollowUpOutcome::Conflict => Err(IngestError::Conflict),
             FollowUpOutcome::NotFound => Err(IngestError::NotFound),
         }
+    }
+
+    /// The follow-up with its answers checked against the survey and put in their stored
+    /// form, judged by what the answer already says (its score, its main options).
+    async fn check_follow_up_answers(
+        &self,
+        project_id: Uuid,
+        id: Uuid,
+        mut follow_up: FollowUp,
+    ) -> Result<FollowUp, IngestError> {
+        if follow_up.answers.is_empty() {
+            return Ok(follow_up);
+        }
+        let target = self.db.run(move |conn| responses::follow_up_target(conn, project_id, id)).await?;
+        let Some((survey_id, score, stored)) = target else { return Err(IngestError::NotFound) };
+        let rules =
+            self.survey_rules(project_id, &survey_id.to_string()).await?.ok_or(IngestError::NotFound)?;
+        let stored: Answers = stored.and_then(|v| serde_json::from_value(v).ok()).unwrap_or_default();
+        let main_options = stored.get(questions::MAIN).map(|a| a.options.clone()).unwrap_or_default();
+        let main = MainAnswer { kind: rules.kind, scale: rules.scale, score, options: &main_options };
+        let checked = rules
+            .questions
+            .check_answers(&follow_up.answers, main, self.limits.max_comment_chars)
+            .map_err(IngestError::Invalid)?;
+        follow_up.answers = match serde_json::to_value(checked) {
+            Ok(Value::Object(map)) => map,
+            _ => serde_json::Map::new(),
+        };
+        Ok(follow_up)
     }
 
     /// Runs every check that needs the survey and builds the row.
@@ -274,6 +311,15 @@ impl Ingestor {
         let time = submission::answered_at(s.client_time, now, created_at, &self.limits)
             .map_err(|e| errors.push(e))
             .unwrap_or(AnswerTime { counted_at: now, late: false });
+        let answers = survey.as_ref().and_then(|rules| {
+            let main = MainAnswer {
+                kind: rules.kind,
+                scale: rules.scale,
+                score: score.map(|s| s.get()),
+                options: &[],
+            };
+            check_answers(&rules.questions, &s.answers, main, self.limits.max_comment_chars, &mut errors)
+        });
         let Some(survey) = survey.filter(|_| errors.is_empty()) else {
             errors.sort_by(|a, b| a.field.cmp(&b.field));
             return Err(IngestError::Invalid(errors));
@@ -293,6 +339,7 @@ impl Ingestor {
             client_time: s.client_time,
             answered_at: time.counted_at,
             late: time.late,
+            answers,
         })
     }
 
@@ -309,6 +356,30 @@ impl Ingestor {
                 Ok(survey.as_ref().map(SurveyRules::from))
             })
             .await
+    }
+}
+
+/// The answers to store (`None`: none given), checked against the survey's questions;
+/// problems go to `errors`. A choice survey's main answer is required.
+fn check_answers(
+    questions: &Questions,
+    sent: &serde_json::Map<String, Value>,
+    main: MainAnswer<'_>,
+    max_text_chars: usize,
+    errors: &mut Vec<FieldError>,
+) -> Option<Value> {
+    if main.kind == SurveyKind::Choice && !sent.contains_key(questions::MAIN) {
+        errors.push(FieldError::new("answers.main", "is required for a choice survey"));
+    }
+    if sent.is_empty() {
+        return None;
+    }
+    match questions.check_answers(sent, main, max_text_chars) {
+        Ok(answers) => serde_json::to_value(answers).ok(),
+        Err(e) => {
+            errors.extend(e);
+            None
+        }
     }
 }
 

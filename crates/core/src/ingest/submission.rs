@@ -25,6 +25,8 @@ pub struct Submission {
     /// As sent: [`super::Ingestor`] checks it while building the row (`RespondentId`).
     pub respondent_id: Option<String>,
     pub attributes: Map<String, Value>,
+    /// Answers to the survey's questions by key, as sent; checked against the survey.
+    pub answers: Map<String, Value>,
     pub context: Map<String, Value>,
     pub client_time: Option<DateTime<Utc>>,
 }
@@ -37,6 +39,10 @@ pub fn check_against_survey(
     comment: Option<&str>,
 ) -> Result<Option<Score>, FieldError> {
     match (kind, scale, score) {
+        (SurveyKind::Choice, _, Some(_)) => {
+            Err(FieldError::new("score", "a choice survey takes `answers.main`, not a score"))
+        }
+        (SurveyKind::Choice, _, None) => Ok(None),
         (SurveyKind::Text, _, Some(_)) => {
             Err(FieldError::new("score", "a text survey takes a comment, not a score"))
         }
@@ -90,6 +96,18 @@ pub fn answered_at(
     }
     // A clock a little ahead is skew, not the future: count the answer now.
     Ok(on_time(t.min(now)))
+}
+
+/// More answers than a survey can have questions is refused before anything else.
+pub fn check_answer_count(answers: &Map<String, Value>) -> Vec<FieldError> {
+    let max = feedbackd_domain::questions::MAX_QUESTIONS;
+    if answers.len() > max {
+        return vec![FieldError::new(
+            "answers",
+            format!("has {} entries; a survey has at most {max} questions", answers.len()),
+        )];
+    }
+    vec![]
 }
 
 /// Checks attributes: count, key shape and length, scalar values of bounded length, and the

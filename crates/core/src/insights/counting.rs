@@ -1,7 +1,7 @@
 //! Counting answers per score over a range: the read plan decides which rollups and raw rows
 //! answer it (pieces added and subtracted), and the tally adds them up, exactly.
 
-use super::filter::{Filter, RollupSelection};
+use super::filter::{Filter, RollupSelection, Segmenting};
 use super::pieces::{decompose, Grains, Piece, ReadPlan, Source};
 use super::shapes::Plan;
 use super::stats::ScoreCounts;
@@ -30,6 +30,7 @@ pub(super) fn raw_filter(filter: &Filter, kind: Option<SurveyKind>) -> Result<Ra
         score_min,
         score_max,
         attributes: filter.attributes.clone(),
+        answers: filter.answers.clone(),
         has_comment: filter.has_comment,
         categories: filter.categories.clone(),
         text: filter.text.clone(),
@@ -82,7 +83,7 @@ pub(super) fn count_ranges(
     ranges: &[(DateTime<Utc>, DateTime<Utc>)],
     filter: &Filter,
     raw: &RawFilter,
-    group: Option<&str>,
+    group: Option<&Segmenting>,
 ) -> Result<(BucketCounts, Plan), StoreError> {
     let mut out = Tally::new(ranges.len());
     // Read in the snapshot, not from the cached project: the list must match the rollups
@@ -125,7 +126,15 @@ pub(super) fn count_ranges(
                 Plan::Raw
             }
         },
-        Some(key) if filter.is_empty() && indexed.iter().any(|k| k == key) => {
+        // Every question's options are in the rollups, and an answer may have several: the
+        // question's `''` value (answered) stands for "has an answer", so nothing is derived.
+        Some(seg @ Segmenting::Question(_)) if filter.is_empty() => {
+            let pieces = pieces(false);
+            out.add(&pieces, rollups(conn, &RollupRows::Group(seg.dimension()), &pieces)?);
+            out.add(&pieces, q::raw_counts(conn, project_id, survey_id, raw, group, &pieces.reads)?);
+            Plan::Rollups
+        }
+        Some(Segmenting::Attribute(key)) if filter.is_empty() && indexed.iter().any(|k| k == key) => {
             let pieces = pieces(false);
             out.add(&pieces, rollups(conn, &RollupRows::Group(key.to_string()), &pieces)?);
             // Answers without the attribute have no row of their own in the rollups: they
@@ -144,11 +153,11 @@ pub(super) fn count_ranges(
                     *bucket.entry((None, score)).or_default() += n;
                 }
             }
-            out.add(&pieces, q::raw_counts(conn, project_id, survey_id, raw, Some(key), &pieces.reads)?);
+            out.add(&pieces, q::raw_counts(conn, project_id, survey_id, raw, group, &pieces.reads)?);
             Plan::Rollups
         }
-        Some(key) => {
-            out.add(&whole, q::raw_counts(conn, project_id, survey_id, raw, Some(key), &whole.reads)?);
+        Some(_) => {
+            out.add(&whole, q::raw_counts(conn, project_id, survey_id, raw, group, &whole.reads)?);
             Plan::Raw
         }
     };

@@ -5,6 +5,7 @@
 
 use super::buckets::{self, Interval};
 use super::counting::{count_ranges, raw_filter};
+use super::filter::Segmenting;
 use super::metrics;
 use super::params::ReportParams;
 use super::shapes::{Breakdown, Point, Segment, Summary, SurveyInfo, Terms, TimeSeries};
@@ -121,7 +122,16 @@ pub async fn timeseries(
     Ok(TimeSeries { survey: info, interval, tz: p.tz.name().to_string(), range, points, plan })
 }
 
-/// The metrics per value of an attribute (`by` is the attribute key).
+/// What `by` of a breakdown names: `answers.KEY` a question, anything else an attribute.
+pub fn segmenting(by: &str) -> Segmenting {
+    match by.strip_prefix("answers.") {
+        Some(key) => Segmenting::Question(key.to_string()),
+        None => Segmenting::Attribute(by.to_string()),
+    }
+}
+
+/// The metrics per value of an attribute (`by` is the attribute key), or per option of a
+/// question (`by` is `answers.KEY`: "NPS among those who chose *price*").
 pub async fn breakdown(
     db: &Db,
     project: Arc<Project>,
@@ -135,19 +145,39 @@ pub async fn breakdown(
     let raw = raw_filter(&p.filter, Some(info.kind))?;
     let range = p.report_range();
     let ranges = [(range.from, range.to)];
-    let (sid, filter, key) = (info.id, p.filter.clone(), by.clone());
-    let (mut counts, plan) = db
+    let (sid, filter, seg) = (info.id, p.filter.clone(), segmenting(&by));
+    let question = matches!(seg, Segmenting::Question(_));
+    let ((mut counts, plan), all) = db
         .run(move |conn| {
             read_snapshot(conn, |conn| {
-                count_ranges(conn, project.id, sid, &ranges, &filter, &raw, Some(&key))
+                let grouped = count_ranges(conn, project.id, sid, &ranges, &filter, &raw, Some(&seg))?;
+                // A question's options overlap (several picks) and leave out those who
+                // did not answer it: the total is counted for itself.
+                let all = match seg {
+                    Segmenting::Question(_) => {
+                        Some(count_ranges(conn, project.id, sid, &ranges, &filter, &raw, None)?.0)
+                    }
+                    Segmenting::Attribute(_) => None,
+                };
+                Ok::<_, StoreError>((grouped, all))
             })
         })
         .await?;
     let mut groups = counts.pop().unwrap_or_default();
-    let not_set_counts = groups.remove(&None);
+    let mut not_set_counts = groups.remove(&None);
     let mut total = ScoreCounts::new();
-    for c in groups.values().chain(not_set_counts.iter()) {
-        total.merge(c);
+    if let Some(mut all) = all.filter(|_| question) {
+        total = all.pop().and_then(|mut b| b.remove(&None)).unwrap_or_default();
+        let answered = groups.remove(&Some(String::new())).unwrap_or_default();
+        let mut missing = ScoreCounts::new();
+        for (score, n) in total.iter() {
+            missing.add(score, n.saturating_sub(answered.get(score)));
+        }
+        not_set_counts = Some(missing);
+    } else {
+        for c in groups.values().chain(not_set_counts.iter()) {
+            total.merge(c);
+        }
     }
     let n = total.total();
     let segment = |value: Option<String>, values: Option<usize>, c: &ScoreCounts| Segment {

@@ -23,8 +23,8 @@ pub use surveys_edit::{
 };
 
 use feedbackd_domain::{
-    parse_origin, EventKind, FieldError, KeyKind, NewToken, Presentation, Schedule, Scope, SurveyKind,
-    SurveyStatus, Targeting,
+    parse_origin, EventKind, FieldError, KeyKind, NewToken, Presentation, Questions, Schedule, Scope,
+    SurveyKind, SurveyStatus, Targeting,
 };
 use feedbackd_store::models::{ApiKey, NewApiKey, NewProject, NewSurvey, Project, Survey};
 use feedbackd_store::{keys, projects, survey_counters, surveys, transaction, Conn, Db, StoreError};
@@ -174,6 +174,8 @@ pub struct SurveySpec {
     pub targeting: Targeting,
     /// Times without an offset are read in the project's zone.
     pub schedule: ScheduleChange,
+    /// The questions beyond the score; a choice survey's `main` first.
+    pub questions: Questions,
 }
 
 impl SurveySpec {
@@ -189,6 +191,7 @@ impl SurveySpec {
             presentation: Presentation::default(),
             targeting: Targeting::default(),
             schedule: ScheduleChange::default(),
+            questions: Questions::default(),
         }
     }
 }
@@ -222,6 +225,7 @@ fn create_survey_in(conn: &mut Conn, project_id: Uuid, spec: &SurveySpec) -> Res
         .flatten();
     errors.extend(presentation.check(spec.kind));
     errors.extend(targeting.check());
+    errors.extend(spec.questions.check(spec.kind));
     let schedule = schedule.apply(&Schedule::default(), zone, &mut errors);
     if !errors.is_empty() {
         return Err(ManageError::Invalid(errors));
@@ -239,6 +243,7 @@ fn create_survey_in(conn: &mut Conn, project_id: Uuid, spec: &SurveySpec) -> Res
         opens_at: schedule.opens_at,
         closes_at: schedule.closes_at,
         response_limit: schedule.response_limit,
+        questions: to_json(&spec.questions)?,
     };
     transaction(conn, |conn| {
         let survey = surveys::create(conn, &new).map_err(|e| {

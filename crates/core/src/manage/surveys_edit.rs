@@ -6,7 +6,7 @@ use super::schedule::{lock_counter, settle_limit, LimitMove, ScheduleChange};
 use super::{project_zone, to_json, ManageError};
 use chrono::{DateTime, Utc};
 use feedbackd_domain::{
-    EventKind, FieldError, Presentation, Scale, Schedule, SurveyKind, SurveyStatus, Targeting,
+    EventKind, FieldError, Presentation, Questions, Scale, Schedule, SurveyKind, SurveyStatus, Targeting,
 };
 use feedbackd_store::models::{Survey, SurveyChanges};
 use feedbackd_store::{surveys, StoreError};
@@ -28,6 +28,8 @@ pub struct SurveyView {
     pub scale: Option<Scale>,
     pub presentation: Presentation,
     pub targeting: Targeting,
+    /// The questions beyond the score, retired ones included; a choice survey's `main` first.
+    pub questions: Questions,
     pub status: SurveyStatus,
     #[serde(flatten)]
     pub schedule: Schedule,
@@ -61,6 +63,7 @@ impl TryFrom<Survey> for SurveyView {
             presentation: serde_json::from_value(s.presentation.clone())
                 .map_err(|e| broken("presentation", &e))?,
             targeting: serde_json::from_value(s.targeting.clone()).map_err(|e| broken("targeting", &e))?,
+            questions: serde_json::from_value(s.questions.clone()).map_err(|e| broken("questions", &e))?,
             id: s.id,
             key: s.key,
             question: s.question,
@@ -86,6 +89,8 @@ pub struct SurveyPatch {
     /// CLI can flip it without rewriting the rest.
     pub fatigue_exempt: Option<bool>,
     pub schedule: ScheduleChange,
+    /// The questions as they should be; what it leaves out of the current ones stays, retired.
+    pub questions: Option<Questions>,
 }
 
 /// A lifecycle move.
@@ -176,12 +181,22 @@ fn update_in(
     targeting.fatigue_exempt = patch.fatigue_exempt.unwrap_or(targeting.fatigue_exempt);
     errors.extend(presentation.check(current.kind));
     errors.extend(targeting.check());
+    let questions = match patch.questions {
+        None => current.questions.clone(),
+        Some(q) => q.updating(&current.questions).unwrap_or_else(|e| {
+            errors.push(e);
+            current.questions.clone()
+        }),
+    };
+    errors.extend(questions.check(current.kind));
     let schedule = patch.schedule.apply(&current.schedule, zone, &mut errors);
     if !errors.is_empty() {
         return Err(ManageError::Invalid(errors));
     }
-    let content_changed =
-        question != current.question || scale != current.scale || presentation != current.presentation;
+    let content_changed = question != current.question
+        || scale != current.scale
+        || presentation != current.presentation
+        || questions != current.questions;
     let version = if content_changed { current.version + 1 } else { current.version };
     let limit_move =
         settle_limit(conn, project_id, current.id, &current.schedule, schedule.response_limit, answers)?;
@@ -190,6 +205,7 @@ fn update_in(
         ("question", question != current.question),
         ("scale", scale != current.scale),
         ("presentation", presentation != current.presentation),
+        ("questions", questions != current.questions),
         ("targeting", targeting != current.targeting),
         ("response_limit", schedule.response_limit != current.schedule.response_limit),
     ]
@@ -229,6 +245,7 @@ fn update_in(
         scale_max: scale.map(|s| s.max),
         presentation: &to_json(&presentation)?,
         targeting: &to_json(&targeting)?,
+        questions: &to_json(&questions)?,
         version,
         opens_at: schedule.opens_at,
         closes_at: schedule.closes_at,

@@ -166,6 +166,19 @@ async fn digest_of(
         // Every text answer has its comment, so the terms counted them all (up to the
         // newest MAX_TERM_COMMENTS, as the terms API reads).
         SurveyKind::Text => Figures { responses: terms.comments, ..Figures::default() },
+        // The PMF score, from the main question's counts.
+        SurveyKind::Choice => {
+            let report = insights::questions(db, project.clone(), &reference, params(week.range)).await?;
+            let before = insights::questions(db, project, &reference, params(week.previous)).await?;
+            let pmf = |r: &insights::QuestionsReport| r.pmf.as_ref().map(|p| (100.0 * p.share, p.interval));
+            let (now, then) = (pmf(&report), pmf(&before));
+            Figures {
+                value: now.map(|(v, _)| v),
+                interval: now.map(|(_, i)| (100.0 * i.low, 100.0 * i.high)),
+                change: now.zip(then).map(|(now, then)| now.0 - then.0),
+                responses: report.responses,
+            }
+        }
         kind => {
             let summary = insights::summary(db, project.clone(), &reference, params(week.range)).await?;
             // The summary's previous range has the week's length; across a daylight-saving
@@ -218,6 +231,7 @@ fn metric_name(kind: SurveyKind) -> &'static str {
         SurveyKind::Ces => "CES",
         SurveyKind::Rating => "mean",
         SurveyKind::Text => "responses",
+        SurveyKind::Choice => "PMF",
     }
 }
 

@@ -25,13 +25,18 @@ const COMMON: &[&str] =
 /// Longest full-text query.
 const MAX_QUERY_CHARS: usize = 256;
 
-/// `attributes[KEY]` (an `attributes` object in OpenAPI's `deepObject` style, which
-/// generated clients can send) as `attributes.KEY`, the form the read API documents first.
+/// `attributes[KEY]` and `answers[KEY]` (objects in OpenAPI's `deepObject` style, which
+/// generated clients can send) as `attributes.KEY` and `answers.KEY`, the form the read
+/// API documents first.
 fn dotted_attribute(name: std::borrow::Cow<'_, str>) -> std::borrow::Cow<'_, str> {
-    match name.strip_prefix("attributes[").and_then(|rest| rest.strip_suffix(']')) {
-        Some(key) => format!("attributes.{key}").into(),
-        None => name,
+    for object in ["attributes", "answers"] {
+        let inner =
+            name.strip_prefix(object).and_then(|r| r.strip_prefix('[')).and_then(|r| r.strip_suffix(']'));
+        if let Some(key) = inner {
+            return format!("{object}.{key}").into();
+        }
     }
+    name
 }
 
 /// A read of the insights API: the key's project (the key must hold `responses:read`) and
@@ -87,7 +92,8 @@ impl Query {
             let name = dotted_attribute(name);
             let known = COMMON.contains(&name.as_ref())
                 || extra.contains(&name.as_ref())
-                || name.strip_prefix("attributes.").is_some_and(|k| !k.is_empty() && k.len() <= 64);
+                || name.strip_prefix("attributes.").is_some_and(|k| !k.is_empty() && k.len() <= 64)
+                || name.strip_prefix("answers.").is_some_and(|k| !k.is_empty() && k.len() <= 40);
             if !known {
                 errors.push(FieldError::new(name.as_ref(), "is not a parameter of this endpoint"));
                 continue;
@@ -127,6 +133,12 @@ impl Query {
     /// the segment most reviews start with, by default.
     pub fn breakdown_key(&mut self) -> String {
         let Some(by) = self.one("by") else { return "platform".to_string() };
+        if let Some(question) = by.strip_prefix("answers.") {
+            if question.is_empty() || question.len() > 40 {
+                self.error("by", "must name a question key of 1 to 40 characters");
+            }
+            return by;
+        }
         match by.strip_prefix("attributes.").unwrap_or(&by) {
             k if k.is_empty() || k.len() > 64 => {
                 self.error("by", "must name an attribute key of 1 to 64 characters");
@@ -222,6 +234,13 @@ impl Query {
             })
             .collect();
         filter.attributes = attributes;
+        filter.answers = self
+            .params
+            .iter()
+            .filter_map(|(name, values)| {
+                name.strip_prefix("answers.").map(|k| (k.to_string(), values.clone()))
+            })
+            .collect();
         ReportParams { from, to, tz, filter }
     }
 

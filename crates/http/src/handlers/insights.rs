@@ -61,6 +61,12 @@ pub struct ReportFilters {
     /// (`attributes.plan=pro&attributes.plan=team`).
     #[param(style = DeepObject, explode)]
     attributes: Option<std::collections::BTreeMap<String, String>>,
+    /// Answers whose question KEY has the option (or, for a rating, the point) V:
+    /// `answers[KEY]=V` or `answers.KEY=V`; repeat for any of several options
+    /// (`answers.reason=price&answers.reason=bugs`). `answers[reason]=price` on the summary
+    /// is the NPS among those who chose *price*.
+    #[param(style = DeepObject, explode)]
+    answers: Option<std::collections::BTreeMap<String, String>>,
 }
 
 impl From<InsightsError> for ApiError {
@@ -109,7 +115,7 @@ pub async fn timeseries(
 /// A survey's figures per segment (platform, app version, country, locale or an
 /// attribute), the largest first; segments under `min_count` answers are left out.
 #[utoipa::path(get, path = "/v1/surveys/{survey}/breakdown", operation_id = "survey_breakdown", tag = "insights",
-    params(("survey" = String, Path, description = "the survey's id or key"), ("by" = Option<String>, Query, description = "platform (default), app_version, country, locale or attributes.KEY"), ("min_count" = Option<u64>, Query), ("limit" = Option<u32>, Query, minimum = 1, maximum = 100, description = "segments to return, 1 to 100, default 20"), ReportFrom, ReportFilters),
+    params(("survey" = String, Path, description = "the survey's id or key"), ("by" = Option<String>, Query, description = "platform (default), app_version, country, locale, attributes.KEY, or answers.KEY (per option of a question)"), ("min_count" = Option<u64>, Query), ("limit" = Option<u32>, Query, minimum = 1, maximum = 100, description = "segments to return, 1 to 100, default 20"), ReportFrom, ReportFilters),
     security(("secret_key" = ["responses:read"])),
     responses((status = 200, description = "The summary per segment value, largest first, with an other row", body = shapes::Breakdown)))]
 pub async fn breakdown(
@@ -126,6 +132,22 @@ pub async fn breakdown(
     })?;
     let out = insights::breakdown(&state.db, read.project, &survey, by, min_count, limit, params).await?;
     Ok(HttpResponse::Ok().json(out))
+}
+
+/// A survey's questions over a period: per question, how many answered it and the
+/// distribution over its options (or scale) with shares and 95% Wilson intervals; the
+/// product-market-fit score of a PMF survey.
+#[utoipa::path(get, path = "/v1/surveys/{survey}/questions", operation_id = "survey_questions", tag = "insights",
+    params(("survey" = String, Path, description = "the survey's id or key"), ReportFrom, ReportFilters),
+    security(("secret_key" = ["responses:read"])),
+    responses((status = 200, description = "Per question: answered, options with counts, shares and intervals (retired ones marked), rating mean; the PMF score", body = insights::QuestionsReport)))]
+pub async fn questions(
+    read: InsightsRequest,
+    survey: web::Path<String>,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    let ((), params) = read.params(&[], |_| ())?;
+    Ok(HttpResponse::Ok().json(insights::questions(&state.db, read.project, &survey, params).await?))
 }
 
 /// The terms most frequent in a survey's comments over a period, with how many comments

@@ -31,6 +31,12 @@ pub struct AnswerIn {
     pub respondent_id: Option<String>,
     #[serde(default, deserialize_with = "unique_keys")]
     pub attributes: Map<String, Value>,
+    /// Answers to the survey's questions, by question key: a `choice` is an option key, a
+    /// list of them, or `{"options": [...], "other": "..."}`; a `rating` a whole number; a
+    /// `text` a string. A choice survey's main answer is `main`.
+    #[serde(default, deserialize_with = "unique_keys")]
+    #[schema(value_type = Object)]
+    pub answers: Map<String, Value>,
     #[validate(nested)]
     pub context: Option<ContextIn>,
     pub client_time: Option<DateTime<Utc>>,
@@ -89,6 +95,7 @@ impl AnswerIn {
             }
         }
         errors.extend(feedbackd_core::ingest::submission::check_attributes(&self.attributes, limits));
+        errors.extend(feedbackd_core::ingest::submission::check_answer_count(&self.answers));
         let context = match self.context.map(serde_json::to_value) {
             Some(Ok(Value::Object(map))) => map,
             _ => Map::new(),
@@ -104,6 +111,7 @@ impl AnswerIn {
             category: self.category,
             respondent_id: self.respondent_id,
             attributes: self.attributes,
+            answers: self.answers,
             context,
             client_time: self.client_time,
         }
@@ -181,14 +189,25 @@ pub struct BatchIn {
 pub struct FollowUpIn {
     pub comment: Option<String>,
     pub category: Option<Category>,
+    /// Answers to questions not answered yet, shaped as in `POST /v1/responses`.
+    #[serde(default, deserialize_with = "unique_keys")]
+    #[schema(value_type = Object)]
+    pub answers: Map<String, Value>,
 }
 
 impl FollowUpIn {
     /// Checks the follow-up's size and that it says something.
     pub fn into_follow_up(self, limits: &Limits) -> Result<FollowUp, Vec<FieldError>> {
         let comment = self.comment.filter(|c| !c.trim().is_empty());
-        if comment.is_none() && self.category.is_none() {
-            return Err(vec![FieldError::new("comment", "a follow-up needs a comment or a category")]);
+        if comment.is_none() && self.category.is_none() && self.answers.is_empty() {
+            return Err(vec![FieldError::new(
+                "comment",
+                "a follow-up needs a comment, a category or answers",
+            )]);
+        }
+        let too_many = feedbackd_core::ingest::submission::check_answer_count(&self.answers);
+        if !too_many.is_empty() {
+            return Err(too_many);
         }
         if let Some(chars) = comment.as_ref().map(|c| c.chars().count()) {
             if chars > limits.max_comment_chars {
@@ -198,7 +217,7 @@ impl FollowUpIn {
                 )]);
             }
         }
-        Ok(FollowUp { comment, category: self.category })
+        Ok(FollowUp { comment, category: self.category, answers: self.answers })
     }
 }
 

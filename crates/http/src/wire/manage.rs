@@ -6,8 +6,8 @@ use feedbackd_core::manage::{CreatedKey, ScheduleChange, SurveyPatch, SurveySpec
 use feedbackd_core::store::ApiKey;
 use feedbackd_domain::fatigue::Refusal;
 use feedbackd_domain::{
-    Fatigue, KeyKind, Presentation, RespondentId, Scale, ScheduleTime, Scope, StoredScope, SurveyEvent,
-    SurveyKind, SurveyStatus, Targeting,
+    Fatigue, KeyKind, Presentation, Questions, RespondentId, Scale, ScheduleTime, Scope, StoredScope,
+    SurveyEvent, SurveyKind, SurveyStatus, Targeting,
 };
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -32,6 +32,10 @@ pub struct SurveyIn {
     pub status: Option<SurveyStatus>,
     pub presentation: Option<Presentation>,
     pub targeting: Option<Targeting>,
+    /// Questions beyond the score (at most 5 asked): `choice`, `rating` or `text`, each
+    /// optionally shown only for a band of the main answer. A `choice` survey's first
+    /// question is its main one, key `main`. See docs/design/0019-questions.md.
+    pub questions: Option<Questions>,
     /// Takes answers from this time on: RFC 3339 with an offset, or a local time without
     /// one, read in the project's `time_zone` (a time the clocks skip is refused; one they
     /// repeat is the earlier).
@@ -57,6 +61,7 @@ impl SurveyIn {
             status,
             presentation: self.presentation.unwrap_or_default(),
             targeting: self.targeting.unwrap_or_default(),
+            questions: self.questions.unwrap_or_default(),
             schedule: ScheduleChange {
                 opens_at: self.opens_at.map(Some),
                 closes_at: self.closes_at.map(Some),
@@ -77,6 +82,10 @@ pub struct SurveyPatchIn {
     pub scale_max: Option<i16>,
     pub presentation: Option<Presentation>,
     pub targeting: Option<Targeting>,
+    /// The questions as they should be. A question or option left out is kept, retired
+    /// (its answers stay in the reports); listing it again brings it back. Keys and kinds
+    /// never change.
+    pub questions: Option<Questions>,
     /// As for a new survey; `null`: open from now on (as far as the schedule goes).
     #[serde(default, deserialize_with = "crate::extract::body::nullable")]
     #[schema(value_type = Option<String>, example = "2026-12-01T09:00")]
@@ -101,6 +110,7 @@ impl From<SurveyPatchIn> for SurveyPatch {
             presentation: p.presentation,
             targeting: p.targeting,
             fatigue_exempt: None,
+            questions: p.questions,
             schedule: ScheduleChange {
                 opens_at: p.opens_at,
                 closes_at: p.closes_at,
@@ -279,6 +289,10 @@ pub struct WidgetSurveyOut {
     pub scale: Option<Scale>,
     pub presentation: Presentation,
     pub targeting: Targeting,
+    /// The questions asked (retired questions and options left out); absent when none.
+    #[serde(skip_serializing_if = "Questions::is_empty")]
+    #[schema(value_type = Option<Questions>)]
+    pub questions: Questions,
     pub version: i32,
 }
 
@@ -292,6 +306,7 @@ impl From<SurveyView> for WidgetSurveyOut {
             scale: s.scale,
             presentation: s.presentation,
             targeting: s.targeting,
+            questions: s.questions.asked(),
             version: s.version,
         }
     }

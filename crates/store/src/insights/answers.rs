@@ -35,6 +35,11 @@ pub struct ListedAnswer {
     #[diesel(sql_type = Jsonb)]
     #[schema(value_type = Object)]
     pub attributes: Value,
+    /// The answers to the survey's questions by key: `{"options": [...], "other": "..."}`,
+    /// `{"rating": n}` or `{"text": "..."}`; null when none.
+    #[diesel(sql_type = Nullable<Jsonb>)]
+    #[schema(required, value_type = Option<Object>)]
+    pub answers: Option<Value>,
     /// Where the answer was given (page URL, user agent, device, screen).
     #[diesel(sql_type = Jsonb)]
     #[schema(value_type = Object)]
@@ -94,7 +99,7 @@ pub struct ListQuery {
 pub fn list(conn: &mut PgConnection, q: &ListQuery) -> Result<Vec<ListedAnswer>, StoreError> {
     let mut sql = Sql::default();
     sql.push(
-        "SELECT r.id, r.survey_id, r.respondent_id, r.score, r.comment, r.category, r.attributes, r.context, \
+        "SELECT r.id, r.survey_id, r.respondent_id, r.score, r.comment, r.category, r.attributes, r.answers, r.context, \
          r.answered_at, r.received_at, r.client_time, r.late, r.duplicate_of, r.sentiment, r.sentiment_language, ",
     );
     match &q.filter.text {
@@ -121,7 +126,7 @@ pub fn list(conn: &mut PgConnection, q: &ListQuery) -> Result<Vec<ListedAnswer>,
 pub fn by_keys(conn: &mut PgConnection, keys: &[(Uuid, Uuid)]) -> Result<Vec<ListedAnswer>, StoreError> {
     let (projects, ids): (Vec<Uuid>, Vec<Uuid>) = keys.iter().copied().unzip();
     Ok(diesel::sql_query(
-        "SELECT r.id, r.survey_id, r.respondent_id, r.score, r.comment, r.category, r.attributes, r.context, \
+        "SELECT r.id, r.survey_id, r.respondent_id, r.score, r.comment, r.category, r.attributes, r.answers, r.context, \
          r.answered_at, r.received_at, r.client_time, r.late, r.duplicate_of, r.sentiment, r.sentiment_language, \
          NULL::text AS highlight FROM unnest($1::uuid[], $2::uuid[]) AS k(project_id, id) \
          JOIN responses r ON (r.project_id, r.id) = (k.project_id, k.id)",

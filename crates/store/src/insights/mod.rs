@@ -13,7 +13,7 @@ use diesel::pg::Pg;
 use diesel::prelude::*;
 use diesel::query_builder::{BoxedSqlQuery, SqlQuery};
 use diesel::sql_types::{Array, Int2, Int4, Int8, Nullable, Text, Timestamptz, Uuid as SqlUuid};
-use feedbackd_insights::filter::RollupSelection;
+use feedbackd_insights::filter::{RollupSelection, Segmenting};
 use feedbackd_insights::pieces::{Piece, Source};
 use feedbackd_insights::text::sentiment::Tone;
 use uuid::Uuid;
@@ -38,6 +38,8 @@ pub struct RawFilter {
     pub score_min: Option<i16>,
     pub score_max: Option<i16>,
     pub attributes: Vec<(String, Vec<String>)>,
+    /// Question key and options (or ratings as text), one of which the answer has.
+    pub answers: Vec<(String, Vec<String>)>,
     pub has_comment: Option<bool>,
     pub categories: Vec<String>,
     pub text: Option<String>,
@@ -150,6 +152,12 @@ impl Sql {
         for (key, values) in &f.attributes {
             self.push(" AND r.attributes ->> ").bind(Bind::Text(key.clone()));
             self.push(" = ANY(").bind(Bind::Texts(values.clone())).push(")");
+        }
+        for (key, values) in &f.answers {
+            self.push(" AND (r.answers -> ").bind(Bind::Text(key.clone()));
+            self.push(" -> 'options' ?| ").bind(Bind::Texts(values.clone()));
+            let (k, v) = (self.binds.len() - 1, self.binds.len());
+            self.push(&format!(" OR r.answers -> ${k} ->> 'rating' = ANY(${v}))"));
         }
         match f.has_comment {
             Some(true) => self.push(" AND coalesce(r.comment, '') <> ''"),
@@ -277,13 +285,15 @@ fn grouped_counts(
 }
 
 /// Counts per score from raw rows in the raw pieces, filtered, optionally grouped by an
-/// attribute (cut to 128 characters, as the rollups are).
+/// attribute (cut to 128 characters, as the rollups are) or by a question's options (an
+/// answer counts once under `''`, answered, and once under each option or its rating, as
+/// the rollups count it). Answers without a score count as score -1, as in the rollups.
 pub fn raw_counts(
     conn: &mut PgConnection,
     project_id: Uuid,
     survey_id: Uuid,
     filter: &RawFilter,
-    group: Option<&str>,
+    group: Option<&Segmenting>,
     pieces: &[Piece],
 ) -> Result<Vec<CountRow>, StoreError> {
     let pieces: Vec<&Piece> = pieces.iter().filter(|p| p.source == Source::Raw).collect();
@@ -294,13 +304,27 @@ pub fn raw_counts(
     sql.push("SELECT p.i AS bucket, x.segment, x.score, sum(x.count * p.g)::int8 AS count FROM ");
     sql.pieces(&pieces).push(" CROSS JOIN LATERAL (SELECT ");
     match group {
-        Some(key) => sql.push("left(r.attributes ->> ").bind(Bind::Text(key.to_string())).push(", 128)"),
+        Some(Segmenting::Attribute(key)) => {
+            sql.push("left(r.attributes ->> ").bind(Bind::Text(key.to_string())).push(", 128)")
+        }
+        Some(Segmenting::Question(_)) => sql.push("o.value"),
         None => sql.push("NULL::text"),
     };
-    sql.push(" AS segment, r.score, count(*) AS count FROM responses r WHERE r.project_id = ")
-        .bind(Bind::Uuid(project_id));
+    sql.push(" AS segment, coalesce(r.score, -1::int2) AS score, count(*) AS count FROM responses r");
+    if let Some(Segmenting::Question(key)) = group {
+        sql.push(" CROSS JOIN LATERAL (SELECT ''::text AS value UNION ALL SELECT jsonb_array_elements_text(r.answers -> ")
+            .bind(Bind::Text(key.clone()));
+        let k = sql.binds.len();
+        sql.push(&format!(
+            " -> 'options') UNION ALL SELECT r.answers -> ${k} ->> 'rating' WHERE r.answers -> ${k} ? 'rating') o"
+        ));
+        sql.push(&format!(" WHERE r.answers ? ${k} AND r.project_id = "));
+    } else {
+        sql.push(" WHERE r.project_id = ");
+    }
+    sql.bind(Bind::Uuid(project_id));
     sql.push(" AND r.survey_id = ").bind(Bind::Uuid(survey_id));
-    sql.push(" AND r.answered_at >= p.s AND r.answered_at < p.e AND r.score IS NOT NULL");
+    sql.push(" AND r.answered_at >= p.s AND r.answered_at < p.e");
     sql.filter(filter).push(" GROUP BY 1, 2) x GROUP BY 1, 2, 3");
     Ok(sql.build().load(conn)?)
 }

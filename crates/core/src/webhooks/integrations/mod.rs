@@ -170,6 +170,7 @@ fn kind_label(kind: SurveyKind) -> &'static str {
         SurveyKind::Ces => "CES",
         SurveyKind::Rating => "Rating",
         SurveyKind::Text => "Feedback",
+        SurveyKind::Choice => "Survey",
     }
 }
 
