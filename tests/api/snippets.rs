@@ -1,6 +1,7 @@
 //! The SDK snippets that are not a browser: the React Native snippet type-checks and its
-//! question rules pass the shared cases, the Android snippet's Kotlin compiles and its display
-//! rules decide as the server does, and the curl examples run against the real service.
+//! question rules pass the shared cases, the Android snippet's Kotlin compiles, its display rules
+//! decide as the server does and its question rules pass the same cases, and the curl examples
+//! run against the real service.
 
 use crate::browser::{repo, run};
 use crate::helpers::spawn_app;
