@@ -118,7 +118,8 @@ object FeedbackdRules {
     /** `text` in `locale` (a tag such as `de-CH`): the exact tag, then its language, else `text`. */
     fun localized(text: String, locales: JSONObject?, locale: String?): String {
         if (locale.isNullOrEmpty() || locales == null) return text
-        return locales.optString(locale).ifEmpty { locales.optString(locale.substringBefore('-')) }.ifEmpty { text }
+        fun at(tag: String) = (locales.opt(tag) as? String).orEmpty()
+        return at(locale).ifEmpty { at(locale.substringBefore('-')) }.ifEmpty { text }
     }
 
     /**
