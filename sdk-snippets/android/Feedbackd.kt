@@ -154,8 +154,12 @@ class Feedbackd(context: Context, host: String, private val key: String) {
         c.inputStream.bufferedReader().use { return JSONObject(it.readText()) }
     }
 
-    /** Queues an answer (persisted first) and sends it; returns its id for the follow-up. */
-    fun answer(survey: String, score: Int?, comment: String? = null, category: String? = null, timeToAnswerMs: Long? = null): String {
+    /**
+     * Queues an answer (persisted first) and sends it; returns its id for the follow-up.
+     * `answers` maps question keys to answers: a choice survey sends `{"main": …}` and no score.
+     */
+    fun answer(survey: String, score: Int?, comment: String? = null, category: String? = null, timeToAnswerMs: Long? = null,
+               answers: JSONObject? = null): String {
         val id = uuidv7()
         val body = JSONObject().put("id", id).put("survey", survey).put("hp", "")
             .put("client_time", Instant.now().toString()).put("attributes", JSONObject(attributes))
@@ -164,6 +168,7 @@ class Feedbackd(context: Context, host: String, private val key: String) {
         category?.let { body.put("category", it) }
         respondentId?.let { body.put("respondent_id", it) }
         timeToAnswerMs?.let { body.put("time_to_answer_ms", it) }
+        answers?.let { body.put("answers", it) }
         remember(survey, "a")
         push(JSONObject().put("kind", "answer").put("id", id).put("body", body))
         return id
@@ -181,6 +186,16 @@ class Feedbackd(context: Context, host: String, private val key: String) {
             save(q); flushNow()
         }
     }
+
+    /**
+     * The answer to the additional question `key` of answer `id`: a JSONArray of option keys or
+     * `{"options", "other"}` for a choice (FeedbackdRules.choiceAnswer), an Int for a rating, a
+     * String for a text. Sent as PATCH /v1/responses/{id} `{"answers": {key: value}}`, queued
+     * behind the answer itself so it never arrives first.
+     */
+    fun answerQuestion(id: String, key: String, value: Any) = push(
+        JSONObject().put("kind", "follow_up").put("id", id).put("body", JSONObject().put("answers", JSONObject().put(key, value))),
+    )
 
     /** The person closed the survey without answering: its recontact period starts. */
     fun dismiss(survey: String) {

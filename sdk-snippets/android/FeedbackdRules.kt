@@ -4,6 +4,7 @@
 // web widget's and the server's (src/domain/fatigue.rs), so most screens need no server decision.
 package dev.feedbackd
 
+import org.json.JSONArray
 import org.json.JSONObject
 
 object FeedbackdRules {
@@ -61,4 +62,106 @@ object FeedbackdRules {
         val wait = f.optLong("ignored_wait_hours") * 3_600_000
         return wait > 0 && shown > decided(own) && within(shown, wait)
     }
+
+    // Questions beyond the score (docs/design/0019-questions.md): which additional questions
+    // follow the main answer, in the person's language, with their options in the order to
+    // show. The same functions as the React Native and iOS snippets' (the cases all of them
+    // are checked with: tests/data/snippet-questions.json).
+
+    /** The key of a choice survey's main question. */
+    const val MAIN = "main"
+    /** The key of the option that takes free text when the question has `other: true`. */
+    const val OTHER = "other"
+
+    /**
+     * The band of `score` in a survey of `kind` whose scale is `scale` (`{"min", "max"}`): NPS
+     * `detractor` (0–6), `passive` (7–8), `promoter` (9–10); CSAT, CES and rating `high` (the
+     * top two points of the scale) or `low`; null for kinds without bands.
+     */
+    fun band(kind: String, scale: JSONObject?, score: Int): String? = when (kind) {
+        "nps" -> if (score >= 9) "promoter" else if (score >= 7) "passive" else "detractor"
+        "csat", "ces", "rating" -> {
+            val max = scale?.optInt("max", -1)?.takeIf { it >= 0 } ?: if (kind == "ces") 7 else 5
+            if (score >= max - 1) "high" else "low"
+        }
+        else -> null
+    }
+
+    /** A survey's `questions`, as a list (none in an old configuration). */
+    fun questions(survey: JSONObject): List<JSONObject> {
+        val list = survey.optJSONArray("questions") ?: return emptyList()
+        return (0 until list.length()).map { list.getJSONObject(it) }
+    }
+
+    /** A choice survey's main question (key `main`), if the survey is one. */
+    fun mainQuestion(survey: JSONObject): JSONObject? =
+        if (survey.optString("kind") == "choice") questions(survey).firstOrNull { it.optString("key") == MAIN } else null
+
+    /**
+     * The additional questions to ask after the main answer, `score` or in a choice survey the
+     * keys `chosen` in its main question, in the survey's order: not retired, and every
+     * `show_if` condition given holds (an empty list is no condition): the main answer's band
+     * is one of `bands`; one of `options` was chosen.
+     */
+    fun shownQuestions(survey: JSONObject, score: Int?, chosen: Collection<String>): List<JSONObject> {
+        val kind = survey.optString("kind")
+        val b = score?.let { band(kind, survey.optJSONObject("scale"), it) }
+        return questions(survey).filter { q ->
+            if (q.optString("key") == MAIN || q.optBoolean("retired")) return@filter false
+            val showIf = q.optJSONObject("show_if")
+            val bands = strings(showIf?.optJSONArray("bands"))
+            val options = strings(showIf?.optJSONArray("options"))
+            (bands.isEmpty() || (b != null && b in bands)) && (options.isEmpty() || options.any { it in chosen })
+        }
+    }
+
+    /** `text` in `locale` (a tag such as `de-CH`): the exact tag, then its language, else `text`. */
+    fun localized(text: String, locales: JSONObject?, locale: String?): String {
+        if (locale.isNullOrEmpty() || locales == null) return text
+        fun at(tag: String) = (locales.opt(tag) as? String).orEmpty()
+        return at(locale).ifEmpty { at(locale.substringBefore('-')) }.ifEmpty { text }
+    }
+
+    /**
+     * The options to offer, in the order to show them: the active ones; with `shuffle`,
+     * shuffled (Fisher–Yates with `random`, a number in [0, 1)) and the `other` option last.
+     */
+    fun optionOrder(question: JSONObject, random: () -> Double = Math::random): List<JSONObject> {
+        val list = question.optJSONArray("options") ?: JSONArray()
+        val active = (0 until list.length()).map { list.getJSONObject(it) }.filter { !it.optBoolean("retired") }
+        if (!question.optBoolean("shuffle")) return active
+        val rest = active.filter { it.optString("key") != OTHER }.toMutableList()
+        for (i in rest.size - 1 downTo 1) {
+            val j = (random() * (i + 1)).toInt()
+            rest[i] = rest[j].also { rest[j] = rest[i] }
+        }
+        return rest + active.filter { it.optString("key") == OTHER }
+    }
+
+    /**
+     * The keys picked after the person taps `key`: a single-select question keeps only it; a
+     * multiple one toggles it, never past `max_picks`.
+     */
+    fun pick(question: JSONObject, picked: List<String>, key: String): List<String> {
+        if (!question.optBoolean("multiple")) return listOf(key)
+        if (key in picked) return picked - key
+        val max = question.optInt("max_picks", Int.MAX_VALUE)
+        return if (picked.size >= max) picked else picked + key
+    }
+
+    /**
+     * What to send for a choice question (a JSONArray of keys, or `{"options", "other"}`), or
+     * null while it cannot be sent: nothing picked, more than one in a single-select question or
+     * more than `max_picks`, or `other` picked in a question with `other: true` and no text.
+     */
+    fun choiceAnswer(question: JSONObject, picked: List<String>, otherText: String?): Any? {
+        val keys = picked.distinct()
+        val max = if (question.optBoolean("multiple")) question.optInt("max_picks", Int.MAX_VALUE) else 1
+        if (keys.isEmpty() || keys.size > max) return null
+        if (!question.optBoolean("other") || OTHER !in keys) return JSONArray(keys)
+        val other = otherText?.trim().orEmpty()
+        return if (other.isEmpty()) null else JSONObject().put("options", JSONArray(keys)).put("other", other)
+    }
+
+    private fun strings(a: JSONArray?): List<String> = if (a == null) emptyList() else (0 until a.length()).map { a.getString(it) }
 }

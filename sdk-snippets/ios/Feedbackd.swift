@@ -18,11 +18,14 @@ public struct Survey: Decodable, Identifiable {
     }
     public let id: String
     public let key: String
-    public let kind: String          // nps | csat | ces | rating | text
+    public let kind: String          // nps | csat | ces | rating | text | choice
     public let question: String
     public let scale: Scale?
     public let presentation: Presentation
     public let targeting: Targeting?
+    /// Questions beyond the score (issue 19): a choice survey's main question (key `main`) and
+    /// the additional questions asked after the main answer. Absent in older configurations.
+    public let questions: [Question]?
 }
 
 public struct WidgetConfig: Decodable {
@@ -205,9 +208,10 @@ public actor Feedbackd {
     }
 
     /// Queues an answer (saved to disk first) and sends it; returns its id for the follow-up.
+    /// `answers` maps question keys to answers: a choice survey sends `["main": …]` and no score.
     @discardableResult
     public func answer(survey: String, score: Int?, comment: String? = nil, category: String? = nil,
-                       timeToAnswer: TimeInterval? = nil) -> String {
+                       timeToAnswer: TimeInterval? = nil, answers: [String: JSONValue]? = nil) -> String {
         let id = uuidv7()
         var body: [String: JSONValue] = [
             "id": .string(id), "survey": .string(survey), "hp": .string(""),
@@ -219,6 +223,7 @@ public actor Feedbackd {
         if let category { body["category"] = .string(category) }
         if let respondentId { body["respondent_id"] = .string(respondentId) }
         if let timeToAnswer { body["time_to_answer_ms"] = .number((timeToAnswer * 1000).rounded()) }
+        if let answers { body["answers"] = .object(answers) }
         remember(survey, "a")
         push(Item(kind: "answer", id: id, body: body))
         return id
@@ -233,6 +238,13 @@ public actor Feedbackd {
         } else {
             push(Item(kind: "follow_up", id: id, body: ["comment": .string(comment)]))
         }
+    }
+
+    /// The answer to the additional question `key` of answer `id` (a choice's `ChoiceAnswer.json`,
+    /// a rating's `.number`, a text's `.string`): PATCH /v1/responses/{id}
+    /// `{"answers": {key: value}}`, queued behind the answer itself so it never arrives first.
+    public func answerQuestion(id: String, key: String, value: JSONValue) {
+        push(Item(kind: "follow_up", id: id, body: ["answers": .object([key: value])]))
     }
 
     /// The person closed the survey without answering: its recontact period starts.
@@ -307,11 +319,12 @@ public actor Feedbackd {
 
 /// Enough JSON to keep queued bodies on disk.
 public enum JSONValue: Codable {
-    case string(String), number(Double), object([String: JSONValue])
+    case string(String), number(Double), array([JSONValue]), object([String: JSONValue])
     public init(from decoder: Decoder) throws {
         let c = try decoder.singleValueContainer()
         if let s = try? c.decode(String.self) { self = .string(s) }
         else if let n = try? c.decode(Double.self) { self = .number(n) }
+        else if let a = try? c.decode([JSONValue].self) { self = .array(a) }
         else { self = .object(try c.decode([String: JSONValue].self)) }
     }
     public func encode(to encoder: Encoder) throws {
@@ -319,7 +332,17 @@ public enum JSONValue: Codable {
         switch self {
         case .string(let s): try c.encode(s)
         case .number(let n): if n == n.rounded() { try c.encode(Int(n)) } else { try c.encode(n) }
+        case .array(let a): try c.encode(a)
         case .object(let o): try c.encode(o)
         }
+    }
+}
+
+extension ChoiceAnswer {
+    /// As `answers` carries it: `["price"]`, or `{"options": ["other"], "other": "Too slow"}`.
+    public var json: JSONValue {
+        let keys = JSONValue.array(options.map { JSONValue.string($0) })
+        guard let other else { return keys }
+        return .object(["options": keys, "other": .string(other)])
     }
 }

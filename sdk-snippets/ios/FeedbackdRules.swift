@@ -88,3 +88,140 @@ public func resting(_ key: String, _ targeting: Targeting?, _ f: Fatigue, _ memo
     let shown = own.s ?? 0
     return f.ignored_wait_hours > 0 && shown > decided(own) && within(shown, Double(f.ignored_wait_hours) * 3600)
 }
+
+// MARK: Questions beyond the score
+// (docs/design/0019-questions.md) Which additional questions follow the main answer, in the
+// person's language, with their options in the order to show. The same functions as the React
+// Native and Android snippets' (the cases all of them are checked with:
+// tests/data/snippet-questions.json, run here by tests/swift/main.swift).
+
+/// The key of a choice survey's main question.
+public let mainQuestionKey = "main"
+/// The key of the option that takes free text when the question has `other: true`.
+public let otherOptionKey = "other"
+
+/// An option of a `choice` question: a stable key and a label per locale.
+public struct QuestionOption: Decodable, Identifiable {
+    public let key: String
+    public let label: String
+    public let locales: [String: String]?
+    /// No longer offered (still in reports).
+    public let retired: Bool?
+    public var id: String { key }
+}
+
+/// A question of the survey's `questions`: a choice survey's main one (key `main`), or an
+/// additional one, asked after the main answer.
+public struct Question: Decodable, Identifiable {
+    public struct Scale: Decodable { public let min: Int; public let max: Int }
+    public struct Labels: Decodable { public let low: String?; public let high: String? }
+    /// Asked only for these bands of the main answer (`detractor`, `passive`, `promoter`,
+    /// `low`, `high`) and/or when any of these options of a choice survey's main question was
+    /// chosen. Absent: always asked.
+    public struct ShowIf: Decodable { public let bands: [String]?; public let options: [String]? }
+    public let key: String
+    public let kind: String          // choice | rating | text
+    /// Absent on a choice survey's main question: the survey's `question` is its text.
+    public let text: String?
+    public let locales: [String: String]?
+    public let options: [QuestionOption]?
+    public let multiple: Bool?
+    public let max_picks: Int?
+    /// The option keyed `other` takes free text.
+    public let other: Bool?
+    /// Shuffle the options for each person, `other` last.
+    public var shuffle: Bool?
+    public let scale: Scale?
+    public let labels: Labels?
+    public let show_if: ShowIf?
+    /// No longer asked (still in reports).
+    public let retired: Bool?
+    public var id: String { key }
+}
+
+/// A choice answer as sent: the keys chosen, with the text typed for `other`
+/// (`["price"]`, or `{"options": ["other"], "other": "Too slow"}`).
+public struct ChoiceAnswer: Equatable {
+    public let options: [String]
+    public let other: String?
+}
+
+/// The band of `score` in a survey of `kind` whose scale ends at `scaleMax`: NPS `detractor`
+/// (0–6), `passive` (7–8), `promoter` (9–10); CSAT, CES and rating `high` (the top two points
+/// of the scale) or `low`; nil for kinds without bands.
+public func band(kind: String, scaleMax: Int?, score: Int) -> String? {
+    switch kind {
+    case "nps": return score >= 9 ? "promoter" : score >= 7 ? "passive" : "detractor"
+    case "csat", "ces", "rating":
+        let max = scaleMax ?? (kind == "ces" ? 7 : 5)
+        return score >= max - 1 ? "high" : "low"
+    default: return nil
+    }
+}
+
+/// A choice survey's main question (key `main`), if the survey is one.
+public func mainQuestion(kind: String, questions: [Question]?) -> Question? {
+    kind == "choice" ? questions?.first(where: { $0.key == mainQuestionKey }) : nil
+}
+
+/// The additional questions to ask after the main answer, `score` or in a choice survey the
+/// keys `chosen` in its main question, in the survey's order: not retired, and every `show_if`
+/// condition given holds (an empty list is no condition): the main answer's band is one of
+/// `bands`; one of `options` was chosen.
+public func shownQuestions(_ questions: [Question]?, kind: String, scaleMax: Int?, score: Int?,
+                           chosen: [String]) -> [Question] {
+    let b = score.flatMap { band(kind: kind, scaleMax: scaleMax, score: $0) }
+    return (questions ?? []).filter { q in
+        if q.key == mainQuestionKey || q.retired == true { return false }
+        let bands = q.show_if?.bands ?? []
+        let options = q.show_if?.options ?? []
+        let bandHolds = bands.isEmpty || (b.map { bands.contains($0) } ?? false)
+        let optionHolds = options.isEmpty || options.contains { chosen.contains($0) }
+        return bandHolds && optionHolds
+    }
+}
+
+/// `text` in the first of `languages` (tags such as `de-CH`, the person's preferred first)
+/// that `locales` has: the exact tag, then its language; else `text`.
+public func localized(_ text: String, _ locales: [String: String]?, languages: [String]) -> String {
+    guard let locales else { return text }
+    for tag in languages {
+        if let t = locales[tag], !t.isEmpty { return t }
+        if let language = tag.split(separator: "-").first, let t = locales[String(language)], !t.isEmpty { return t }
+    }
+    return text
+}
+
+/// The options to offer, in the order to show them: the active ones; with `shuffle`, shuffled
+/// (Fisher–Yates with `random`, a number in [0, 1)) and the `other` option last.
+public func optionOrder(_ q: Question, random: () -> Double = { Double.random(in: 0..<1) }) -> [QuestionOption] {
+    let active = (q.options ?? []).filter { $0.retired != true }
+    guard q.shuffle == true else { return active }
+    var rest = active.filter { $0.key != otherOptionKey }
+    for i in stride(from: rest.count - 1, to: 0, by: -1) {
+        rest.swapAt(i, Int(random() * Double(i + 1)))
+    }
+    return rest + active.filter { $0.key == otherOptionKey }
+}
+
+/// The keys picked after the person taps `key`: a single-select question keeps only it; a
+/// multiple one toggles it, never past `max_picks`.
+public func pick(_ q: Question, _ picked: [String], _ key: String) -> [String] {
+    guard q.multiple == true else { return [key] }
+    if picked.contains(key) { return picked.filter { $0 != key } }
+    if let max = q.max_picks, picked.count >= max { return picked }
+    return picked + [key]
+}
+
+/// What to send for a choice question, or nil while it cannot be sent: nothing picked, more
+/// than one in a single-select question or more than `max_picks`, or `other` picked in a
+/// question with `other: true` and no text typed for it.
+public func choiceAnswer(_ q: Question, _ picked: [String], otherText: String = "") -> ChoiceAnswer? {
+    var keys: [String] = []
+    for k in picked where !keys.contains(k) { keys.append(k) }
+    let max = q.multiple == true ? (q.max_picks ?? Int.max) : 1
+    if keys.isEmpty || keys.count > max { return nil }
+    guard q.other == true, keys.contains(otherOptionKey) else { return ChoiceAnswer(options: keys, other: nil) }
+    let other = otherText.trimmingCharacters(in: .whitespacesAndNewlines)
+    return other.isEmpty ? nil : ChoiceAnswer(options: keys, other: other)
+}

@@ -5,9 +5,11 @@
 // Only ever a publishable key (fbk_pub_…) here: this code ships inside your app.
 import AsyncStorage from '@react-native-async-storage/async-storage';
 import { AppState } from 'react-native';
-import { DEFAULT_FATIGUE, due, resting, type Fatigue, type Memory, type Targeting } from './rules';
+import {
+  DEFAULT_FATIGUE, due, resting, type AnswerValue, type Answers, type Fatigue, type Memory, type Question, type Targeting,
+} from './rules';
 
-export type SurveyKind = 'nps' | 'csat' | 'ces' | 'rating' | 'text';
+export type SurveyKind = 'nps' | 'csat' | 'ces' | 'rating' | 'text' | 'choice';
 export type Category = 'bug' | 'idea' | 'praise' | 'other';
 
 export interface Survey {
@@ -22,6 +24,9 @@ export interface Survey {
     locales?: Record<string, { question?: string; labels?: { low?: string; high?: string } }>;
   };
   targeting?: Targeting;
+  /** Questions beyond the score (issue 19): a choice survey's main question (key `main`) and
+   *  the additional questions asked after the main answer. Absent in older configurations. */
+  questions?: Question[];
   version: number;
 }
 
@@ -46,6 +51,8 @@ export interface Answer {
   id: string;
   survey: string;
   score?: number;
+  /** Answers by question key; a choice survey sends `answers.main` and no score. */
+  answers?: Answers;
   comment?: string;
   category?: Category;
   respondent_id?: string;
@@ -56,7 +63,11 @@ export interface Answer {
   hp?: string;
 }
 
-type Item = { kind: 'answer'; id: string; body: Answer } | { kind: 'follow_up'; id: string; body: { comment: string } };
+/** A queued request: the answer (POST), or what is added to it later (PATCH: the comment, or
+ *  the answer to an additional question). */
+type Item =
+  | { kind: 'answer'; id: string; body: Answer }
+  | { kind: 'follow_up'; id: string; body: { comment?: string; answers?: Answers } };
 
 const QUEUE_MAX = 50;
 const BACKOFF_MAX_MS = 5 * 60 * 1000;
@@ -244,6 +255,12 @@ export class Feedbackd {
       return this.flush();
     }
     await this.push({ kind: 'follow_up', id, body: { comment } });
+  }
+
+  /** The answer to the additional question `key` of answer `id`: PATCH /v1/responses/{id}
+   *  `{"answers": {key: value}}`, queued behind the answer itself so it never arrives first. */
+  async answerQuestion(id: string, key: string, value: AnswerValue): Promise<void> {
+    await this.push({ kind: 'follow_up', id, body: { answers: { [key]: value } } });
   }
 
   /** Records that the person closed the survey without answering. */

@@ -1,6 +1,7 @@
-//! The SDK snippets that are not a browser: the React Native snippet type-checks, the Android
-//! snippet's Kotlin compiles and its display rules decide as the server does, and the curl
-//! examples run against the real service.
+//! The SDK snippets that are not a browser: the React Native snippet type-checks and its
+//! question rules pass the shared cases, the Android snippet's Kotlin compiles, its display rules
+//! decide as the server does and its question rules pass the same cases, and the curl examples
+//! run against the real service.
 
 use crate::browser::{repo, run};
 use crate::helpers::spawn_app;
@@ -19,6 +20,25 @@ async fn react_native_snippet_type_checks() {
     run(
         Command::new(tsc).args(["-p", "sdk-snippets/react-native/tsconfig.json"]),
         "tsc (React Native snippet)",
+    )
+    .await;
+}
+
+/// The React Native snippet's question rules (`rules.ts`: which additional questions follow a
+/// main answer, bands, localized labels, option order, choice answers), compiled with the
+/// pinned tsc and run by node on `tests/data/snippet-questions.json`, the cases the app
+/// snippets' question rules share.
+#[tokio::test]
+async fn react_native_question_rules_pass_the_shared_cases() {
+    let tsc = repo().join("tests/browser/node_modules/.bin/tsc");
+    assert!(tsc.exists(), "tsc is missing: run `npm ci --prefix tests/browser` (scripts/test does)");
+    let out = repo().join("target/react-native-rules");
+    let _ = std::fs::remove_dir_all(&out);
+    run(Command::new(tsc).args(["-p", "tests/react-native/tsconfig.json"]), "tsc (React Native rules test)")
+        .await;
+    run(
+        Command::new("node").arg(out.join("tests/react-native/rules.test.mjs")),
+        "node tests/react-native/rules.test.mts",
     )
     .await;
 }

@@ -4,6 +4,9 @@
 //     (tests/browser/triggers.test.mjs), as the app sees them: an event, page views (screens),
 //     days seen; the web-only triggers (URL, delay, scroll, exit intent) never hold in an app;
 //   - the fatigue rules, on the cases of the server's own tests (crates/domain/src/fatigue.rs);
+//   - the question rules of issue 19 (which additional questions follow a main answer, bands,
+//     localized labels, option order, taps, choice answers), on the cases the React Native
+//     snippet's are tested with too (tests/data/snippet-questions.json);
 //   - with a cases file (written by tests/api/snippets.rs from the server's `may_show`), every
 //     case there, so the app's verdict is the server's.
 package dev.feedbackd.test
@@ -112,6 +115,72 @@ private fun fatigue() {
     check("a fresh device sees the survey", shows("nps", memory()))
 }
 
+/** The question rules on the shared cases (read from the repository: this runs from its root). */
+private fun questions() {
+    val file = JSONObject(File("tests/data/snippet-questions.json").readText())
+    val surveys = file.getJSONObject("surveys")
+    fun question(ref: String): JSONObject {
+        val (survey, key) = ref.split("/")
+        return FeedbackdRules.questions(surveys.getJSONObject(survey)).first { it.getString("key") == key }
+    }
+    fun strings(a: JSONArray?) = if (a == null) emptyList() else (0 until a.length()).map { a.getString(it) }
+    fun each(name: String, f: (JSONObject) -> Unit) {
+        val list = file.getJSONArray(name)
+        for (i in 0 until list.length()) f(list.getJSONObject(i))
+    }
+
+    each("bands") { c ->
+        val got = FeedbackdRules.band(c.getString("kind"), c.optJSONObject("scale"), c.getInt("score"))
+        val want = if (c.isNull("band")) null else c.getString("band")
+        check("band of ${c.getInt("score")} in ${c.getString("kind")} ${c.opt("scale")}: $got, not $want", got == want)
+    }
+    each("shown") { c ->
+        val score = if (c.has("score")) c.getInt("score") else null
+        val got = FeedbackdRules.shownQuestions(surveys.getJSONObject(c.getString("survey")), score,
+            strings(c.optJSONArray("options"))).map { it.getString("key") }
+        val want = strings(c.getJSONArray("keys"))
+        check("${c.getString("survey")} after ${c.opt("score") ?: c.opt("options")}: $got, not $want", got == want)
+    }
+    each("localized") { c ->
+        val locale = if (c.isNull("locale")) null else c.getString("locale")
+        val got = FeedbackdRules.localized(c.getString("text"), c.optJSONObject("locales"), locale)
+        check("${c.getString("text")} in $locale with ${c.opt("locales")}: $got, not ${c.getString("expect")}", got == c.getString("expect"))
+    }
+    each("order") { c ->
+        val q = JSONObject(question(c.getString("question")).toString()).put("shuffle", c.getBoolean("shuffle"))
+        val draws = ArrayDeque((0 until (c.optJSONArray("random")?.length() ?: 0)).map { c.getJSONArray("random").getDouble(it) })
+        val got = FeedbackdRules.optionOrder(q) {
+            draws.removeFirstOrNull() ?: error("${c.getString("question")}: the shuffle drew more numbers than the case gives")
+        }.map { it.getString("key") }
+        val want = strings(c.getJSONArray("keys"))
+        check("order of ${c.getString("question")} (shuffle ${c.getBoolean("shuffle")}, random ${c.opt("random")}): $got, not $want", got == want)
+    }
+    each("picks") { c ->
+        val got = FeedbackdRules.pick(question(c.getString("question")), strings(c.getJSONArray("picked")), c.getString("tap"))
+        val want = strings(c.getJSONArray("keys"))
+        check("${c.getString("question")}: ${c.getString("tap")} tapped with ${c.get("picked")} picked: $got, not $want", got == want)
+    }
+    each("answers") { c ->
+        val got = FeedbackdRules.choiceAnswer(question(c.getString("question")), strings(c.getJSONArray("picked")), c.getString("other"))
+        val want = if (c.isNull("answer")) null else c.get("answer").toString()
+        check("${c.getString("question")} answer of ${c.get("picked")} + \"${c.getString("other")}\": $got, not $want", got?.toString() == want)
+    }
+
+    // With the platform's randomness: every order is a permutation of the active options with
+    // `other` last, and shuffling really moves them.
+    val reason = question("nps/reason")
+    val firsts = mutableSetOf<String>()
+    repeat(200) {
+        val keys = FeedbackdRules.optionOrder(reason).map { it.getString("key") }
+        firsts.add(keys[0])
+        check("a shuffled order keeps every active option, other last: $keys",
+            keys.size == 3 && keys[2] == "other" && keys.sorted() == listOf("bugs", "other", "price"))
+    }
+    check("shuffling puts each option first sometimes: $firsts", firsts.size == 2)
+    check("a choice survey has its main question", FeedbackdRules.mainQuestion(surveys.getJSONObject("pmf"))?.getString("key") == "main")
+    check("a scored survey has none", FeedbackdRules.mainQuestion(surveys.getJSONObject("nps")) == null)
+}
+
 /** Every case the server decided (tests/api/snippets.rs): the device must decide the same. */
 private fun serverCases(path: String) {
     val file = JSONObject(File(path).readText())
@@ -133,6 +202,7 @@ private fun serverCases(path: String) {
 fun main(args: Array<String>) {
     triggers()
     fatigue()
+    questions()
     args.firstOrNull()?.let(::serverCases)
     failures.take(20).forEach { System.err.println("FAILED: $it") }
     println("kotlin-rules: $passed passed, ${failures.size} failed")

@@ -5,18 +5,18 @@ declare module 'react-native' {
   import type * as React from 'react';
   type Style = Record<string, unknown>;
   interface A11y {
-    accessibilityRole?: 'button' | 'header' | 'radio' | 'radiogroup' | 'text';
+    accessibilityRole?: 'button' | 'checkbox' | 'header' | 'radio' | 'radiogroup' | 'text';
     accessibilityLabel?: string;
     accessibilityState?: { checked?: boolean; selected?: boolean; disabled?: boolean };
     accessibilityViewIsModal?: boolean;
     accessibilityLabelledBy?: string;
     nativeID?: string;
-    style?: Style;
+    style?: Style | (Style | false | null | undefined)[];
     children?: React.ReactNode;
   }
   export const View: React.ComponentType<A11y>;
   export const Text: React.ComponentType<A11y>;
-  export const Pressable: React.ComponentType<A11y & { onPress?: () => void }>;
+  export const Pressable: React.ComponentType<A11y & { onPress?: () => void; disabled?: boolean }>;
   export const TextInput: React.ComponentType<A11y & {
     value?: string; onChangeText?: (t: string) => void; multiline?: boolean; maxLength?: number; autoFocus?: boolean;
   }>;
