@@ -153,3 +153,71 @@ fn cli_shows_and_updates_project_settings_with_the_api_rules() {
     let text = run(&["show"]);
     assert!(String::from_utf8_lossy(&text.stdout).contains("Europe/Berlin"));
 }
+
+#[test]
+fn cli_creates_and_edits_a_survey_with_questions_by_the_api_rules() {
+    let db = TestDb::new();
+    let project = fixture(&db.url, &[]).project_id.to_string();
+    let run = |args: &[&str]| {
+        let mut all = vec![args[0], args[1], "--project", project.as_str()];
+        all.extend_from_slice(&args[2..]);
+        feedbackd(Some(&db), &all)
+    };
+    let pmf = r#"[{"key": "main", "kind": "choice", "options": [
+        {"key": "very_disappointed", "label": "Very"}, {"key": "not_disappointed", "label": "Not"}]},
+        {"key": "why", "kind": "text", "text": "Why?", "show_if": {"options": ["not_disappointed"]}}]"#;
+    let created = run(&[
+        "survey",
+        "create",
+        "--kind",
+        "choice",
+        "--key",
+        "pmf",
+        "--question",
+        "How would you feel?",
+        "--questions",
+        pmf,
+        "--json",
+    ]);
+    assert!(created.status.success(), "{}", String::from_utf8_lossy(&created.stderr));
+    assert_eq!(json(&created)["kind"], "choice");
+    // An option left out is retired, not lost; a kind change is refused, naming the field.
+    let edited = json(&run(&[
+        "survey",
+        "update",
+        "--survey",
+        "pmf",
+        "--json",
+        "--questions",
+        r#"[{"key": "main", "kind": "choice", "options": [{"key": "very_disappointed", "label": "Very"},
+            {"key": "somewhat", "label": "Somewhat"}]}]"#,
+    ]));
+    let options = &edited["questions"][0]["options"];
+    assert_eq!(
+        (options[2]["key"].as_str(), options[2]["retired"].as_bool()),
+        (Some("not_disappointed"), Some(true))
+    );
+    assert_eq!(edited["questions"][1]["retired"], true);
+    let kind = run(&[
+        "survey",
+        "update",
+        "--survey",
+        "pmf",
+        "--questions",
+        r#"[{"key": "why", "kind": "rating", "text": "?", "scale": {"min": 1, "max": 5}}]"#,
+    ]);
+    failed_naming(&kind, &["questions[0].kind"]);
+    let bad = run(&[
+        "survey",
+        "create",
+        "--kind",
+        "nps",
+        "--key",
+        "q2",
+        "--question",
+        "Q?",
+        "--questions",
+        r#"[{"key": "r", "kind": "choice", "text": "Why?", "options": [{"key": "a", "label": "A"}]}]"#,
+    ]);
+    failed_naming(&bad, &["questions[0].options"]);
+}
