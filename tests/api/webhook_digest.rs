@@ -302,3 +302,48 @@ async fn the_dispatcher_delivers_digests_signed_and_as_chat_messages() {
     assert!(text.ends_with("3 responses"), "{text}");
     assert!(message["blocks"].as_array().is_some_and(|b| !b.is_empty()));
 }
+
+#[tokio::test]
+async fn a_pmf_survey_digest_states_its_pmf_score_and_change() {
+    let app = webhook_app(false).await;
+    let receiver = Receiver::start().await;
+    let secret = app.fixture.secret_key.clone();
+    endpoint(&app, &secret, json!({"url": receiver.url, "event_types": ["survey.digest"]})).await;
+    create_survey(
+        &app,
+        json!({"key": "pmf", "kind": "choice", "question": "How would you feel?",
+        "questions": [{"key": "main", "kind": "choice", "options": [
+            {"key": "very_disappointed", "label": "Very"}, {"key": "not_disappointed", "label": "Not"}]}]}),
+    )
+    .await;
+    let (pid, sid) = (app.fixture.project_id, survey_id(&app, "pmf"));
+    // The week: 3 of 4 very disappointed; the week before: 1 of 2.
+    let picks = [
+        ("very", "2025-03-05T10:00:00Z"),
+        ("very", "2025-03-06T10:00:00Z"),
+        ("very", "2025-03-07T10:00:00Z"),
+        ("not", "2025-03-07T11:00:00Z"),
+        ("very", "2025-02-26T10:00:00Z"),
+        ("not", "2025-02-27T10:00:00Z"),
+    ];
+    for (pick, when) in picks {
+        let option = if pick == "very" { "very_disappointed" } else { "not_disappointed" };
+        diesel::sql_query(
+            "INSERT INTO responses (project_id, id, survey_id, survey_version, attributes, answers, answered_at) \
+             VALUES ($1, gen_random_uuid(), $2, 1, '{}', $3, $4)",
+        )
+        .bind::<SqlUuid, _>(pid)
+        .bind::<SqlUuid, _>(sid)
+        .bind::<Jsonb, _>(json!({"main": {"options": [option]}}))
+        .bind::<Timestamptz, _>(at(when))
+        .execute(&mut app.db.connect())
+        .unwrap();
+    }
+    make_digests(&app, NOW).await;
+    let made = digests(&app, pid);
+    let d = &made["pmf"];
+    assert_eq!((d.metric.as_str(), d.responses), ("PMF", 4));
+    assert!(close(d.value, Some(75.0)) && close(d.change, Some(25.0)), "{d:?}");
+    let (low, high) = d.interval.expect("a Wilson interval");
+    assert!(low < 75.0 && 75.0 < high, "{d:?}");
+}
