@@ -3,7 +3,7 @@
 //!
 //! Run: `cargo bench --bench limiter_memory`. Prints the figures BENCHMARKS.md records.
 
-use feedbackd_core::ratelimit::{Limiters, RateLimitConfig};
+use feedbackd_core::ratelimit::{Limiters, RateLimitConfig, Subject};
 use feedbackd_store::models::Project;
 use std::net::{IpAddr, Ipv6Addr};
 use std::time::{Duration, Instant};
@@ -24,8 +24,8 @@ fn drive(limiters: &Limiters, project: &Project, keys: u32) -> Duration {
     for i in 0..keys {
         // Distinct IPv6 addresses (the worst case for key size) and distinct respondents.
         let ip = IpAddr::V6(Ipv6Addr::from(0x2001_0db8_0000_0000_0000_0000_0000_0000u128 + u128::from(i)));
-        limiters.check_ip(ip);
-        limiters.check_respondent(project, &format!("respondent-{i}"));
+        limiters.early_ip(ip);
+        limiters.check_in_process(&[Subject::Respondent(project, &format!("respondent-{i}"))]);
     }
     started.elapsed()
 }

@@ -143,6 +143,15 @@ pub struct AbuseArgs {
     /// Requests per secret key on the read and management API.
     #[arg(long, env = "FEEDBACKD_RATE_LIMIT_SECRET_KEY", default_value = "50/s:100")]
     pub rate_limit_secret_key: RateSpec,
+    /// Redis shared by every replica, for rate limits enforced across all of them
+    /// (`redis://host:6379/0`); without it each replica limits alone.
+    #[arg(long, env = "FEEDBACKD_REDIS_URL", hide_env_values = true)]
+    pub redis_url: Option<SecretString>,
+    /// How long a rate-limit call to Redis may take before this replica decides alone
+    /// with its share of the limit (milliseconds).
+    #[arg(long, env = "FEEDBACKD_REDIS_TIMEOUT_MS", default_value_t = 50,
+          value_parser = clap::value_parser!(u64).range(1..=5000))]
+    pub redis_timeout_ms: u64,
     /// Keys each limiter tracks before new ones share overflow buckets (bounds memory).
     #[arg(long, env = "FEEDBACKD_RATE_LIMIT_MAX_KEYS", default_value_t = 200_000,
           value_parser = clap::value_parser!(u64).range(1000..=100_000_000))]
@@ -247,6 +256,8 @@ pub struct Config {
     pub limits: Limits,
     pub writer: WriterConfig,
     pub rate_limits: RateLimitConfig,
+    /// Redis for limits shared across replicas, and how long a call may take.
+    pub redis: Option<(SecretString, Duration)>,
     pub trusted_proxies: Vec<ipnet::IpNet>,
     pub spam: SpamConfig,
     /// Signs report-page sessions; `None`: a random secret per start.
@@ -332,6 +343,7 @@ impl ServeArgs {
                 secret_key: self.abuse.rate_limit_secret_key,
                 max_keys: self.abuse.rate_limit_max_keys as usize,
             },
+            redis: self.abuse.redis_url.map(|url| (url, Duration::from_millis(self.abuse.redis_timeout_ms))),
             trusted_proxies: self.abuse.trusted_proxies,
             session_secret: self.session_secret,
             webhooks: self.webhooks.into_config()?,

@@ -9,13 +9,13 @@ use feedbackd_core::auth::Authenticator;
 use feedbackd_core::background;
 use feedbackd_core::cache::CacheBus;
 use feedbackd_core::ingest::{Ingestor, Writer};
-use feedbackd_core::ratelimit::Limiters;
+use feedbackd_core::ratelimit::{Limiters, SharedLimits, HEARTBEAT};
 use feedbackd_http::extract::client_ip::TrustedProxies;
 use feedbackd_http::pages::session::SessionKeys;
 use feedbackd_http::{self as http, AppState};
 use feedbackd_store::notify::Listener;
 use feedbackd_store::{migrate_once, Backoff, Db};
-use secrecy::SecretString;
+use secrecy::{ExposeSecret, SecretString};
 use std::net::TcpListener;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Weak};
@@ -30,6 +30,8 @@ pub struct Application {
     invalidation: Listener,
     draining: Arc<AtomicBool>,
     drain_delay: Duration,
+    /// The limits shared with other replicas, left at shutdown so their shares grow.
+    shared_limits: Option<Arc<SharedLimits>>,
 }
 
 impl Application {
@@ -39,8 +41,16 @@ impl Application {
         let db = Db::new(database_url, config.db_pool_size);
         let (writer, writer_handle) = Writer::start(db.url().clone(), &config.writer);
         let draining = Arc::new(AtomicBool::new(false));
-        let limiters = Arc::new(Limiters::new(config.rate_limits.clone()));
+        let limiters = Arc::new(match &config.redis {
+            None => Limiters::new(config.rate_limits.clone()),
+            Some((url, timeout)) => {
+                let shared = SharedLimits::new(url.expose_secret(), *timeout).map_err(anyhow::Error::msg)?;
+                spawn_heartbeat(Arc::downgrade(&shared));
+                Limiters::shared(config.rate_limits.clone(), shared)
+            }
+        });
         spawn_limiter_janitor(Arc::downgrade(&limiters));
+        let shared_limits = limiters.shared_limits().cloned();
         if let Some(every) = config.seal_interval {
             background::spawn_sealer(db.clone(), every);
         }
@@ -110,7 +120,15 @@ impl Application {
         .shutdown_timeout(config.shutdown_grace.as_secs())
         .listen(listener)?
         .run();
-        Ok(Application { server, port, writer, invalidation, draining, drain_delay: config.drain_delay })
+        Ok(Application {
+            server,
+            port,
+            writer,
+            invalidation,
+            draining,
+            drain_delay: config.drain_delay,
+            shared_limits,
+        })
     }
 
     /// The port actually bound (useful with port 0).
@@ -143,6 +161,9 @@ impl Application {
     /// Serves until stopped through [`Application::handle`].
     pub async fn run(self) -> std::io::Result<()> {
         let result = self.server.await;
+        if let Some(shared) = &self.shared_limits {
+            shared.leave().await;
+        }
         // The server's workers are gone, and with them every writer handle: the writers
         // finish the queue and exit. Nothing reads the caches any more either.
         let (writer, invalidation) = (self.writer, self.invalidation);
@@ -184,6 +205,19 @@ pub fn migrate_in_background(url: SecretString) -> tokio::task::JoinHandle<()> {
     })
 }
 
+/// Announces this replica to the others sharing the limits, and counts them, until the
+/// limiters are dropped (then it leaves the count).
+fn spawn_heartbeat(shared: Weak<SharedLimits>) {
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(HEARTBEAT);
+        loop {
+            tick.tick().await;
+            let Some(shared) = shared.upgrade() else { return };
+            shared.heartbeat().await;
+        }
+    });
+}
+
 /// Sweeps idle keys out of the rate limiters every few seconds, until they are dropped.
 fn spawn_limiter_janitor(limiters: Weak<Limiters>) {
     tokio::spawn(async move {
@@ -210,7 +244,6 @@ pub fn webhook_settings(
     config: &crate::config::WebhookConfig,
 ) -> anyhow::Result<feedbackd_core::webhooks::WebhookSettings> {
     use feedbackd_core::webhooks::{egress::EgressPolicy, secrets, WebhookSettings};
-    use secrecy::ExposeSecret;
     let secrets = match &config.key {
         Some(key) => {
             Some(Arc::new(secrets::SecretCipher::new(&secrets::MasterKey::from_base64(key.expose_secret())?)))

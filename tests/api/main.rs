@@ -43,6 +43,7 @@ mod report_links;
 mod report_segments;
 mod rollup_seals;
 mod sentiment;
+mod shared_limits;
 mod snippets;
 mod survey_schedule;
 mod surveys;

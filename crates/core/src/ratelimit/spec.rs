@@ -25,6 +25,15 @@ impl RateSpec {
             .allow_burst(NonZeroU32::new(self.burst).expect("burst is positive"))
     }
 
+    /// One of `replicas` equal shares of this rate (at least one request per period and a
+    /// burst of one): what each replica enforces alone while the shared limits are down.
+    pub fn share(self, replicas: u32) -> RateSpec {
+        if replicas <= 1 {
+            return self;
+        }
+        RateSpec { count: self.count, unit: self.unit * replicas, burst: (self.burst / replicas).max(1) }
+    }
+
     /// Seconds for an empty bucket to refill (the `w` of the RateLimit-Policy header).
     pub fn window_secs(&self) -> u64 {
         let period = self.unit.as_secs_f64() / f64::from(self.count);

@@ -7,12 +7,13 @@ pub mod insights_query;
 pub mod json;
 pub mod origin;
 
-use crate::middleware::ratelimit::enforce;
+use crate::middleware::ratelimit::{enforce, limit};
 use crate::{ApiError, AppState};
 use actix_web::dev::Payload;
 use actix_web::http::header;
 use actix_web::{web, FromRequest, HttpMessage, HttpRequest};
 use feedbackd_core::auth::Principal;
+use feedbackd_core::ratelimit::Subject;
 use feedbackd_domain::{KeyKind, Scope};
 use std::future::Future;
 use std::net::IpAddr;
@@ -33,7 +34,8 @@ pub fn presented_token(req: &HttpRequest) -> Option<(String, bool)> {
         .map(|(_, token)| (token.into_owned(), true))
 }
 
-/// A publishable key of a project whose allowed origins include the request's `Origin`.
+/// A publishable key of a project whose allowed origins include the request's `Origin`,
+/// within the per-address and per-project limits.
 pub struct PublishableKey(pub Arc<Principal>);
 
 impl FromRequest for PublishableKey {
@@ -43,38 +45,77 @@ impl FromRequest for PublishableKey {
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
         let req = req.clone();
         Box::pin(async move {
-            let state = req.app_data::<web::Data<AppState>>().expect("AppState is registered");
-            // Before anything else, so a flood costs no key lookup and no database work.
-            if let Some(ip) = state.proxies.client_ip(&req) {
-                tarpit(enforce(&req, state.limiters.check_ip(ip))).await?;
-            }
-            let (token, _) = presented_token(&req).ok_or(ApiError::Unauthorized(
-                "send the publishable key as `Authorization: Bearer fbk_pub_…`",
-            ))?;
-            if !token.starts_with("fbk_pub_") {
-                return Err(ApiError::Forbidden {
-                    kind: "wrong-key-kind",
-                    detail: "this endpoint takes a publishable key (fbk_pub_…); never put a secret key in a widget"
+            let key = AnswerKey::authenticate(&req).await?;
+            Ok(PublishableKey(key.settle(&req, &[]).await?.clone()))
+        })
+    }
+}
+
+/// A publishable key whose rate limits are not checked yet: the answer endpoints know the
+/// respondents only once the body is read, and check them with the address and the
+/// project in one call ([`AnswerKey::settle`]), one round trip when limits are shared.
+/// The key's principal is reached only through `settle`, so no handler can skip it.
+pub struct AnswerKey {
+    principal: Arc<Principal>,
+    ip: Option<IpAddr>,
+}
+
+impl AnswerKey {
+    /// The address's early limit, the key, and the origin.
+    async fn authenticate(req: &HttpRequest) -> Result<AnswerKey, ApiError> {
+        let state = req.app_data::<web::Data<AppState>>().expect("AppState is registered");
+        // Before anything else, so a flood costs no key lookup and no database work.
+        let ip = state.proxies.client_ip(req);
+        if let Some(ip) = ip {
+            tarpit(enforce(req, state.limiters.early_ip(ip))).await?;
+        }
+        let (token, _) = presented_token(req)
+            .ok_or(ApiError::Unauthorized("send the publishable key as `Authorization: Bearer fbk_pub_…`"))?;
+        if !token.starts_with("fbk_pub_") {
+            return Err(ApiError::Forbidden {
+                kind: "wrong-key-kind",
+                detail:
+                    "this endpoint takes a publishable key (fbk_pub_…); never put a secret key in a widget"
                         .into(),
+            });
+        }
+        let principal = state.auth.authenticate(&token).await?;
+        if principal.kind != KeyKind::Publishable {
+            return Err(ApiError::Unauthorized("the key is not valid"));
+        }
+        if let Some(origin) = origin::request_origin(req) {
+            if !origin::origin_allowed(req, &origin, &principal) {
+                return Err(ApiError::Forbidden {
+                    kind: "origin-not-allowed",
+                    detail: format!("origin {origin} is not allowed for this project"),
                 });
             }
-            let principal = state.auth.authenticate(&token).await?;
-            if principal.kind != KeyKind::Publishable {
-                return Err(ApiError::Unauthorized("the key is not valid"));
-            }
-            if let Some(origin) = origin::request_origin(&req) {
-                if !origin::origin_allowed(&req, &origin, &principal) {
-                    return Err(ApiError::Forbidden {
-                        kind: "origin-not-allowed",
-                        detail: format!("origin {origin} is not allowed for this project"),
-                    });
-                }
-            }
-            enforce(&req, state.limiters.check_project(&principal.project))?;
-            // The CORS layer reads it to add Access-Control-Allow-Origin to the answer.
-            req.extensions_mut().insert(principal.clone());
-            Ok(PublishableKey(principal))
-        })
+        }
+        // The CORS layer reads it to add Access-Control-Allow-Origin to the answer.
+        req.extensions_mut().insert(principal.clone());
+        Ok(AnswerKey { principal, ip })
+    }
+
+    /// Checks the address, the project and `respondents` at once; the key's principal
+    /// once they all allow.
+    pub async fn settle(&self, req: &HttpRequest, respondents: &[&str]) -> Result<&Arc<Principal>, ApiError> {
+        let state = req.app_data::<web::Data<AppState>>().expect("AppState is registered");
+        let project = &self.principal.project;
+        let mut subjects: Vec<Subject<'_>> = self.ip.map(Subject::Ip).into_iter().collect();
+        subjects.push(Subject::Project(project));
+        subjects.extend(respondents.iter().map(|r| Subject::Respondent(project, r)));
+        tarpit(limit(req, &state.limiters, &subjects).await).await?;
+        Ok(&self.principal)
+    }
+}
+
+impl FromRequest for AnswerKey {
+    type Error = ApiError;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, ApiError>>>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let req = req.clone();
+        Box::pin(async move { AnswerKey::authenticate(&req).await })
     }
 }
 
@@ -127,7 +168,7 @@ impl FromRequest for SecretKey {
             if principal.kind != KeyKind::Secret {
                 return Err(ApiError::Unauthorized("the key is not valid"));
             }
-            enforce(&req, state.limiters.check_secret_key(principal.key_id))?;
+            limit(&req, &state.limiters, &[Subject::SecretKey(principal.key_id)]).await?;
             Ok(SecretKey(principal))
         })
     }
@@ -141,7 +182,7 @@ const TARPIT_MAX: std::time::Duration = std::time::Duration::from_secs(1);
 /// instead of as many as it can send, so the flood stops eating the CPU that honest clients
 /// need; waiting costs a timer, not a thread.
 async fn tarpit(result: Result<(), ApiError>) -> Result<(), ApiError> {
-    if let Err(ApiError::RateLimited { wait, .. }) = &result {
+    if let Err(ApiError::RateLimited { limiter: "ip", wait, .. }) = &result {
         tokio::time::sleep((*wait).min(TARPIT_MAX)).await;
     }
     result

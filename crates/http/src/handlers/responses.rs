@@ -1,8 +1,7 @@
 //! Ingest endpoints for widgets: one answer, a batch, and the follow-up.
 
 use crate::extract::body::{parse_item, read_json, BodyLimit};
-use crate::extract::{client_ip, PublishableKey};
-use crate::middleware::ratelimit::enforce;
+use crate::extract::{client_ip, AnswerKey, PublishableKey};
 use crate::problem::ProblemSchema;
 use crate::wire::answers::{AnswerIn, BatchIn, FollowUpIn, RecordedOut};
 use crate::{ApiError, AppState};
@@ -12,19 +11,6 @@ use feedbackd_core::ingest::IngestError;
 use feedbackd_domain::FieldError;
 use serde::Serialize;
 use uuid::Uuid;
-
-/// One request per respondent it answers for, before anything is written.
-fn limit_respondents<'a>(
-    req: &HttpRequest,
-    state: &AppState,
-    key: &PublishableKey,
-    respondents: impl Iterator<Item = &'a String>,
-) -> Result<(), ApiError> {
-    for respondent in respondents {
-        enforce(req, state.limiters.check_respondent(&key.0.project, respondent))?;
-    }
-    Ok(())
-}
 
 fn answer_limit(state: &AppState) -> BodyLimit {
     BodyLimit { bytes: state.ingest.limits().max_body_bytes, setting: "FEEDBACKD_MAX_BODY_BYTES" }
@@ -36,14 +22,16 @@ fn answer_limit(state: &AppState) -> BodyLimit {
         (status = 200, description = "a replay of a stored id", body = RecordedOut)))]
 pub async fn create(
     req: HttpRequest,
-    key: PublishableKey,
+    key: AnswerKey,
     body: web::Payload,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     let input: AnswerIn = read_json(&req, body, answer_limit(&state)).await?;
     let submission = input.into_submission(state.ingest.limits());
-    limit_respondents(&req, &state, &key, submission.respondent_id.iter())?;
-    let recorded = state.ingest.record(&key.0, submission, client_ip(&req)).await?;
+    // The address, the project and the respondent, at once, before anything is written.
+    let principal =
+        key.settle(&req, &submission.respondent_id.iter().map(String::as_str).collect::<Vec<_>>()).await?;
+    let recorded = state.ingest.record(principal, submission, client_ip(&req)).await?;
     let status = if recorded.created { StatusCode::CREATED } else { StatusCode::OK };
     Ok(HttpResponse::build(status).json(RecordedOut::from(recorded)))
 }
@@ -81,7 +69,7 @@ struct BatchOut {
     responses((status = 200, description = "a result per answer", body = BatchOut)))]
 pub async fn create_batch(
     req: HttpRequest,
-    key: PublishableKey,
+    key: AnswerKey,
     body: web::Payload,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
@@ -103,12 +91,13 @@ pub async fn create_batch(
         .into_iter()
         .map(|item| parse_item::<AnswerIn>(&item).map(|answer| answer.into_submission(limits)))
         .collect();
-    let mut respondents: Vec<&String> =
-        submissions.iter().flatten().filter_map(|s| s.respondent_id.as_ref()).collect();
+    // One request per respondent it answers for, with the address and the project.
+    let mut respondents: Vec<&str> =
+        submissions.iter().flatten().filter_map(|s| s.respondent_id.as_deref()).collect();
     respondents.sort();
     respondents.dedup();
-    limit_respondents(&req, &state, &key, respondents.into_iter())?;
-    let results = state.ingest.record_batch(&key.0, submissions, client_ip(&req)).await?;
+    let principal = key.settle(&req, &respondents).await?;
+    let results = state.ingest.record_batch(principal, submissions, client_ip(&req)).await?;
     let results = results
         .into_iter()
         .enumerate()

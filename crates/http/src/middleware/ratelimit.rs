@@ -7,7 +7,8 @@ use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::header::{HeaderName, HeaderValue};
 use actix_web::middleware::Next;
 use actix_web::{HttpMessage, HttpRequest};
-use feedbackd_core::ratelimit::{Check, Outcome};
+use feedbackd_core::ratelimit::{Check, Limiters, Outcome, Subject};
+use std::net::IpAddr;
 
 /// The outcomes of a request's limiters, kept in its extensions for the headers.
 #[derive(Default, Clone)]
@@ -24,6 +25,21 @@ pub fn enforce(req: &HttpRequest, outcome: Outcome) -> Result<(), ApiError> {
             wait: retry_after,
         }),
     }
+}
+
+/// Checks `subjects` (one round trip when the limits are shared) and records every
+/// outcome on the request; a refusal becomes a 429.
+pub async fn limit(req: &HttpRequest, limiters: &Limiters, subjects: &[Subject<'_>]) -> Result<(), ApiError> {
+    for outcome in limiters.check(subjects).await {
+        enforce(req, outcome)?;
+    }
+    Ok(())
+}
+
+/// The per-address limit alone: this replica's pre-check, then the shared limit.
+pub async fn limit_ip(req: &HttpRequest, limiters: &Limiters, ip: IpAddr) -> Result<(), ApiError> {
+    enforce(req, limiters.early_ip(ip))?;
+    limit(req, limiters, &[Subject::Ip(ip)]).await
 }
 
 /// Writes the headers of whatever limiters the request went through

@@ -3,7 +3,7 @@
 //! from `crate::pages`.
 
 use crate::extract::insights_query::Query;
-use crate::middleware::ratelimit::enforce;
+use crate::middleware::ratelimit::limit_ip;
 use crate::pages::session::Session;
 use crate::pages::sign_in::{
     end_session, html, read_form, refused_link, same_origin, secure, secure_with, start_session, PageError,
@@ -138,7 +138,7 @@ pub async fn open_shared(
     let form = read_form(&req, &body)?;
     // Tokens cannot be guessed, but each try costs a lookup: the per-address limit applies.
     if let Some(ip) = state.proxies.client_ip(&req) {
-        enforce(&req, state.limiters.check_ip(ip))?;
+        limit_ip(&req, &state.limiters, ip).await?;
     }
     let pasted = form.into_iter().find(|(name, _)| name == "link").map(|(_, v)| v).unwrap_or_default();
     let refuse = |status: StatusCode, message: &str| html(status, layout::shared(Some(message)));

@@ -2,7 +2,7 @@
 //! against its key or share link on every request), the forms' CSRF check, the session
 //! cookie, and HTML answers, errors included, with the pages' security headers.
 
-use crate::middleware::ratelimit::enforce;
+use crate::middleware::ratelimit::limit;
 use crate::pages::layout;
 use crate::pages::session::{Grant, Session, SessionKeys, COOKIE};
 use crate::{ApiError, AppState};
@@ -12,6 +12,7 @@ use actix_web::http::{header, StatusCode};
 use actix_web::{web, FromRequest, HttpRequest, HttpResponse, HttpResponseBuilder, ResponseError};
 use feedbackd_core::auth::Principal;
 use feedbackd_core::manage::report_links::{self, LinkError};
+use feedbackd_core::ratelimit::Subject;
 use feedbackd_core::store::Project;
 use feedbackd_domain::Scope;
 use maud::Markup;
@@ -212,7 +213,7 @@ impl FromRequest for ReportSession {
                     (ReportSession { project: Arc::new(link.project), reader }, link_id)
                 }
             };
-            enforce(&req, state.limiters.check_secret_key(limited_by))?;
+            limit(&req, &state.limiters, &[Subject::SecretKey(limited_by)]).await?;
             // A share link opens its own survey's pages and no other (as if there were none).
             if let Some(reference) = req.match_info().get("survey") {
                 if !session.may_open(reference) {
