@@ -491,7 +491,7 @@
     var box = el('div', { class: 'fb', role: 'dialog', 'aria-labelledby': 'fbq', 'aria-modal': 'false' }, [
       el('button', { type: 'button', class: 'x', 'aria-label': ui('close'), text: '×', onclick: function () { close(true); } }),
       body,
-      o.live = el('p', { class: 'hp', role: 'status' }),
+      o.live = el('p', { class: 'hp', 'aria-live': 'polite' }),
       el('div', { class: 'hp', 'aria-hidden': 'true' }, [
         el('label', { for: 'fbhp', text: ui('hp') }),
         o.hp = el('input', { id: 'fbhp', name: 'hp', tabindex: '-1', autocomplete: 'off' })
