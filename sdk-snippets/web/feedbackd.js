@@ -356,7 +356,8 @@
   }
   /** After the main answer: the survey's active additional questions whose `show_if` holds
    *  for its band (a score) or its chosen options (a choice survey), one step each, then the
-   *  follow-up comment as before. Each answer is its own PATCH, sent as soon as it is given. */
+   *  follow-up comment as before (a text survey's answer is its comment: thanks instead).
+   *  Each answer is its own PATCH, sent as soon as it is given. */
   function questions(b, picks) {
     var o = state.open;
     o.steps = (o.survey.questions || []).filter(function (q) {
@@ -366,13 +367,14 @@
         && (!(c.options || '').length || c.options.some(function (k) { return picks.indexOf(k) >= 0; }));
     });
     o.n = 1; // the main question was the first step, the follow-up comment is the last
-    o.of = o.steps.length + 2;
+    o.of = o.steps.length + (o.survey.kind === 'text' ? 1 : 2);
     next();
   }
   function next() {
     var o = state.open, q = o.steps[o.n++ - 1];
+    if (!q && o.survey.kind === 'text') return thanks();
     // Announced politely with each step, only where there are questions (old surveys as before).
-    if (o.of > 2) o.live.textContent = ui('step').replace('{n}', o.n).replace('{max}', o.of);
+    if (o.steps.length) o.live.textContent = ui('step').replace('{n}', o.n).replace('{max}', o.of);
     step(q ? questionStep(q) : followUpStep(o.survey, o.score));
   }
   function questionStep(q) {
@@ -609,7 +611,7 @@
     function submit() {
       if (!ta.value.trim()) return ta.focus();
       main(s, { comment: ta.value.trim(), category: cat.value });
-      thanks();
+      questions(null, []);
     }
     return [el('label', { id: 'fbq', for: 'fbc', text: q }), ta,
       el('label', { for: 'fbk', text: ui('category') }), cat].concat(actions(null, submit, ui('send')));
