@@ -47,7 +47,7 @@ try {
   const context = await browser.newContext({ locale: 'en-US', viewport: { width: 1024, height: 720 } });
   const page = await context.newPage();
   const problems = [];
-  page.on('console', (m) => { if (m.type() === 'error') problems.push(m.text()); });
+  page.on('console', (m) => { if (m.type() === 'error') problems.push(`${m.text()} ${m.location().url}`); });
   page.on('pageerror', (e) => problems.push(String(e)));
   const sent = []; // what the widget sent: method, path and body
   page.on('request', (r) => {
@@ -65,6 +65,8 @@ try {
   const title = () => widget.locator('#fbq').textContent();
   const status = () => widget.locator('p.hp[aria-live]').textContent();
   const clean = async (step) => {
+    // Not while the dialog fades in: half-transparent colours would fail the contrast rule.
+    await dialog.evaluate((e) => Promise.all(e.getAnimations().map((a) => a.finished)));
     const found = await axeViolations(page);
     assert.deepEqual(found, [], `${step}: ${JSON.stringify(found, null, 2)}`);
   };
@@ -190,7 +192,7 @@ try {
     result.pmf = { id: post.body.id, answers: { main: { options: ['very_disappointed'] } } };
   });
 
-  assert.deepEqual(problems, [], 'no console errors (CSP included)');
+  assert.deepEqual(problems.filter((p) => !/favicon\.ico/.test(p)), [], 'no console errors (CSP included)');
   writeFileSync(resultPath, JSON.stringify(result, null, 2));
   console.log(`questions: ${passed()} passed, 0 failed`);
 } finally {
