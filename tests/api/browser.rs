@@ -1,5 +1,6 @@
 //! The web widget in headless Chromium (tests/browser/widget.test.mjs, questions.test.mjs and
-//! triggers.test.mjs: playwright-core and axe-core) against the real service on a fresh database. Missing tools fail the test with
+//! triggers.test.mjs: playwright-core and axe-core) against the real service on a fresh database,
+//! and on the snippets' shared question cases (questions-cases.test.mjs). Missing tools fail the test with
 //! what to install: `scripts/test` installs them, and a skipped check could hide a broken widget.
 
 use crate::helpers::{spawn_app, TestApp};
@@ -149,4 +150,16 @@ async fn web_widget_asks_additional_questions_with_the_keyboard_in_a_real_browse
         text(&app, &format!("SELECT answers::text AS t FROM responses WHERE id = '{id}' AND score IS NULL"));
     let stored: Value = serde_json::from_str(&stored.expect("the PMF answer, without a score")).unwrap();
     assert_eq!(stored, pmf["answers"]);
+}
+
+/// The shared question cases of the app snippets (tests/data/snippet-questions.json) hold for
+/// the web widget too: the served file against a stubbed configuration, no service needed.
+#[tokio::test]
+async fn web_widget_asks_the_questions_the_shared_snippet_cases_expect() {
+    require_browser_tools();
+    run(
+        Command::new("node").arg("tests/browser/questions-cases.test.mjs"),
+        "node tests/browser/questions-cases.test.mjs",
+    )
+    .await;
 }
