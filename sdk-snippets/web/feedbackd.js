@@ -25,22 +25,22 @@
       followUp: 'What is the main reason for your score?', feedback: 'Send us feedback',
       feedbackQ: 'What would you like to tell us?', category: 'Kind of feedback',
       bug: 'Problem', idea: 'Idea', praise: 'Praise', other: 'Other', of: '{n} of {max}',
-      hp: 'Leave this empty' },
+      hp: 'Leave this empty', next: 'Next', step: 'Question {n} of {max}' },
     de: { close: 'Schließen', send: 'Senden', skip: 'Überspringen', thanks: 'Danke für Ihr Feedback!',
       followUp: 'Was ist der wichtigste Grund für Ihre Bewertung?', feedback: 'Feedback senden',
       feedbackQ: 'Was möchten Sie uns sagen?', category: 'Art des Feedbacks',
       bug: 'Problem', idea: 'Idee', praise: 'Lob', other: 'Sonstiges', of: '{n} von {max}',
-      hp: 'Leer lassen' },
+      hp: 'Leer lassen', next: 'Weiter', step: 'Frage {n} von {max}' },
     fr: { close: 'Fermer', send: 'Envoyer', skip: 'Passer', thanks: 'Merci pour votre avis !',
       followUp: 'Quelle est la raison principale de votre note ?', feedback: 'Donner votre avis',
       feedbackQ: 'Que souhaitez-vous nous dire ?', category: 'Type de retour',
       bug: 'Problème', idea: 'Idée', praise: 'Compliment', other: 'Autre', of: '{n} sur {max}',
-      hp: 'Laisser vide' },
+      hp: 'Laisser vide', next: 'Suivant', step: 'Question {n} sur {max}' },
     es: { close: 'Cerrar', send: 'Enviar', skip: 'Omitir', thanks: '¡Gracias por tu opinión!',
       followUp: '¿Cuál es el motivo principal de tu puntuación?', feedback: 'Enviar comentarios',
       feedbackQ: '¿Qué quieres contarnos?', category: 'Tipo de comentario',
       bug: 'Problema', idea: 'Idea', praise: 'Elogio', other: 'Otro', of: '{n} de {max}',
-      hp: 'Dejar vacío' }
+      hp: 'Dejar vacío', next: 'Siguiente', step: 'Pregunta {n} de {max}' }
   };
   var EMOJI = ['😠', '🙁', '😐', '🙂', '😍'];
   var CSS =
@@ -50,16 +50,19 @@
     'font:var(--feedbackd-font,15px/1.4 system-ui,sans-serif);box-shadow:0 8px 30px rgba(0,0,0,.25);animation:fbin .25s ease-out}' +
     '@keyframes fbin{from{opacity:0;transform:translateY(12px)}}' +
     '@media (prefers-reduced-motion:reduce){.fb,.fb *{animation:none!important;transition:none!important}}' +
-    'h2{margin:0 32px 12px 0;font-size:1.05em;font-weight:600}' +
+    'h2,legend{margin:0 32px 12px 0;padding:0;font-size:1.05em;font-weight:600}' +
+    'fieldset{margin:0;padding:0;border:0;min-width:0}' +
+    '.o label{display:flex;gap:8px;align-items:center;margin:0;padding:6px 0;font-weight:400;cursor:pointer}' +
+    '.o label input{width:18px;height:18px;margin:0;accent-color:var(--feedbackd-accent,#0b57d0)}' +
     '.x{position:absolute;top:8px;right:8px;width:32px;height:32px;border:0;border-radius:50%;background:transparent;color:inherit;font-size:20px;cursor:pointer}' +
     '.s{display:flex;gap:4px;flex-wrap:wrap}' +
     '.s button{flex:1 0 28px;min-width:28px;min-height:36px;border:1px solid var(--feedbackd-border,#8c959f);border-radius:6px;background:var(--feedbackd-bg,#fff);color:inherit;font:inherit;cursor:pointer;transition:background .15s}' +
     '.s.e button{font-size:24px}' +
     '.s button:hover,.s button[aria-checked=true]{background:var(--feedbackd-accent,#0b57d0);border-color:var(--feedbackd-accent,#0b57d0);color:var(--feedbackd-accent-fg,#fff)}' +
-    'button:focus-visible,textarea:focus-visible,select:focus-visible{outline:3px solid var(--feedbackd-focus,#f0a500);outline-offset:2px}' +
+    ':focus-visible{outline:3px solid var(--feedbackd-focus,#f0a500);outline-offset:2px}' +
     '.l{display:flex;justify-content:space-between;gap:8px;margin-top:6px;font-size:.85em;color:var(--feedbackd-muted,#57606a)}' +
     'label{display:block;margin:0 0 6px;font-weight:600}' +
-    'textarea,select{box-sizing:border-box;width:100%;font:inherit;color:inherit;background:var(--feedbackd-bg,#fff);border:1px solid var(--feedbackd-border,#8c959f);border-radius:6px;padding:8px}' +
+    'textarea,select,.o .t{box-sizing:border-box;width:100%;font:inherit;color:inherit;background:var(--feedbackd-bg,#fff);border:1px solid var(--feedbackd-border,#8c959f);border-radius:6px;padding:8px}' +
     'textarea{min-height:80px;resize:vertical}select{margin-bottom:10px}' +
     '.a{display:flex;justify-content:flex-end;gap:8px;margin-top:10px}' +
     '.a button{min-height:36px;padding:0 16px;border-radius:6px;font:inherit;cursor:pointer;border:1px solid var(--feedbackd-accent,#0b57d0)}' +
@@ -151,7 +154,8 @@
     });
   }
   function done(item) {
-    queue(queue().filter(function (x) { return x.id !== item.id || x.t !== item.t; }));
+    // One answer may have several PATCHes waiting (one per question, `k`, and the comment).
+    queue(queue().filter(function (x) { return x.id !== item.id || x.t !== item.t || x.k !== item.k; }));
   }
   function retry(seconds) {
     state.failures++;
@@ -329,9 +333,120 @@
     var tr = locs[l] || locs[l.split('-')[0]];
     return (tr && pick(tr)) || pick(s.presentation || {}) || '';
   }
+  /** A question's text or an option's label (`locales`: locale to text), else `fallback`. */
+  function lang(locs, fallback) {
+    var l = locale();
+    locs = locs || {};
+    return locs[l] || locs[l.split('-')[0]] || fallback;
+  }
   function followUpQuestion(s, score) {
-    var band = s.kind === 'nps' ? (score >= 9 ? 'promoter' : score >= 7 ? 'passive' : 'detractor') : 'question';
-    return text(s, function (p) { var f = p.follow_up; return f && (f[band] || f.question); }) || ui('followUp');
+    var b = s.kind === 'nps' ? band(s, score) : 'question';
+    return text(s, function (p) { var f = p.follow_up; return f && (f[b] || f.question); }) || ui('followUp');
+  }
+
+  // ---- additional questions (docs/design/0019-questions.md) -------------------------------
+  function scaleOf(s) {
+    return s.scale || { min: s.kind === 'nps' ? 0 : 1, max: s.kind === 'ces' ? 7 : s.kind === 'nps' ? 10 : 5 };
+  }
+  /** The band of a score that `show_if.bands` names: NPS detractor/passive/promoter, else
+   *  `high` for the top two points of the scale and `low` below. */
+  function band(s, score) {
+    return s.kind === 'nps' ? (score >= 9 ? 'promoter' : score >= 7 ? 'passive' : 'detractor')
+      : score >= scaleOf(s).max - 1 ? 'high' : 'low';
+  }
+  /** After the main answer: the survey's active additional questions whose `show_if` holds
+   *  for its band (a score) or its chosen options (a choice survey), one step each, then the
+   *  follow-up comment as before (a text survey's answer is its comment: thanks instead).
+   *  Each answer is its own PATCH, sent as soon as it is given. */
+  function questions(b, picks) {
+    var o = state.open;
+    o.steps = (o.survey.questions || []).filter(function (q) {
+      var c = q.show_if || {};
+      // Both given: both must hold; an empty list is no condition (as on the server).
+      return q.key !== 'main' && !q.retired && (!(c.bands || '').length || c.bands.indexOf(b) >= 0)
+        && (!(c.options || '').length || c.options.some(function (k) { return picks.indexOf(k) >= 0; }));
+    });
+    o.n = 1; // the main question was the first step, the follow-up comment is the last
+    o.of = o.steps.length + (o.survey.kind === 'text' ? 1 : 2);
+    next();
+  }
+  function next() {
+    var o = state.open, q = o.steps[o.n++ - 1];
+    if (!q && o.survey.kind === 'text') return thanks();
+    // Announced politely with each step, only where there are questions (old surveys as before).
+    if (o.steps.length) o.live.textContent = ui('step').replace('{n}', o.n).replace('{max}', o.of);
+    step(q ? questionStep(q) : followUpStep(o.survey, o.score));
+  }
+  function questionStep(q) {
+    var t = lang(q.locales, q.text), c = q.kind === 'choice' ? choice(q, t) : q.kind === 'rating' ? rating(q, t, save) : textQ(t);
+    /** `v`: the answer; undefined when none was given (Next then moves on, like Skip);
+     *  null when it is incomplete (the control that misses something has the focus). */
+    function save(v) {
+      if (v === null) return;
+      if (v !== undefined) {
+        var a = {};
+        a[q.key] = v;
+        enqueue({ t: 'p', id: state.open.answerId, k: q.key, body: { answers: a } });
+      }
+      next();
+    }
+    return c[0].concat(actions(next, function () { save(c[1]()); }, ui('next')));
+  }
+  /** Skip (when `skip` is given) and the primary button. */
+  function actions(skip, ok, label) {
+    return [el('div', { class: 'a' }, [
+      skip && el('button', { type: 'button', class: 'k', text: ui('skip'), onclick: skip }),
+      el('button', { type: 'button', class: 'p', text: label, onclick: ok })])];
+  }
+  /** A choice question: radios (single) or checkboxes (multiple, at most `max_picks`) in a
+   *  fieldset whose legend is the question; with `other`, choosing the option keyed `other`
+   *  shows a text box for its text. Returns the nodes and a reader of the answer (see
+   *  questionStep's save). */
+  function choice(q, title) {
+    var opts = q.options.filter(function (x) { return !x.retired; }), boxes, other, named;
+    // Random sort keys shuffle evenly; `other` sorts last.
+    if (q.shuffle) opts = opts.map(function (x) { return [x.key === 'other' ? 2 : Math.random(), x]; })
+      .sort(function (a, b) { return a[0] - b[0]; }).map(function (p) { return p[1]; });
+    boxes = opts.map(function (x) {
+      return el('input', { type: q.multiple ? 'checkbox' : 'radio', name: 'fbo', value: x.key });
+    });
+    var fs = el('fieldset', { class: 'o' }, [el('legend', { id: 'fbq', text: title })].concat(opts.map(function (x, i) {
+      return el('label', {}, [boxes[i], el('span', { text: lang(x.locales, x.label) })]);
+    })));
+    if (q.other) {
+      named = opts.filter(function (x) { return x.key === 'other'; })[0];
+      fs.appendChild(other = el('input', { type: 'text', class: 't', maxlength: '500', hidden: '',
+        'aria-label': named ? lang(named.locales, named.label) : ui('other') }));
+    }
+    function picks() {
+      return boxes.filter(function (b) { return b.checked; }).map(function (b) { return b.value; });
+    }
+    fs.addEventListener('change', function () {
+      var p = picks();
+      if (other) other.hidden = p.indexOf('other') < 0;
+      if (q.max_picks) boxes.forEach(function (b) { b.disabled = !b.checked && p.length >= q.max_picks; });
+    });
+    return [[fs], function () {
+      var p = picks(), v = { options: p }, t = other && other.value.trim();
+      if (!p.length) return;
+      if (p.indexOf('other') >= 0 && other) {
+        if (!t) return other.focus(), null;
+        v.other = t;
+      }
+      return v;
+    }];
+  }
+  /** A rating question: the score buttons of the main question; choosing one answers. */
+  function rating(q, title, pick) {
+    var nodes = scale(q.scale || { min: 1, max: 5 }, title, q.labels && q.labels.low, q.labels && q.labels.high, false, pick);
+    return [nodes, function () {
+      var c = nodes[1].querySelector('[aria-checked=true]');
+      return c ? +c.getAttribute('data-score') : undefined;
+    }];
+  }
+  function textQ(title) {
+    var ta = el('textarea', { id: 'fbc', maxlength: '5000' });
+    return [[el('label', { id: 'fbq', for: 'fbc', text: title }), ta], function () { return ta.value.trim() || undefined; }];
   }
 
   // ---- rendering -------------------------------------------------------------------------
@@ -378,17 +493,21 @@
     var box = el('div', { class: 'fb', role: 'dialog', 'aria-labelledby': 'fbq', 'aria-modal': 'false' }, [
       el('button', { type: 'button', class: 'x', 'aria-label': ui('close'), text: '×', onclick: function () { close(true); } }),
       body,
+      o.live = el('p', { class: 'hp', 'aria-live': 'polite' }),
       el('div', { class: 'hp', 'aria-hidden': 'true' }, [
         el('label', { for: 'fbhp', text: ui('hp') }),
         o.hp = el('input', { id: 'fbhp', name: 'hp', tabindex: '-1', autocomplete: 'off' })
       ])
     ]);
     box.addEventListener('keydown', function (e) { if (e.key === 'Escape') { e.preventDefault(); close(true); } });
+    // Enter on an option or the other-text box is the step's primary button (Next).
+    body.addEventListener('keydown', function (e) {
+      if (e.key === 'Enter' && e.target.tagName === 'INPUT') { e.preventDefault(); body.querySelector('.p').click(); }
+    });
     o.body = body;
     root.appendChild(box);
     (cfg.container || d.body).appendChild(host);
-    if (s.kind === 'text') step(textStep(s, ui('feedbackQ')));
-    else step(scaleStep(s));
+    step(s.kind === 'text' ? textStep(s, ui('feedbackQ')) : s.kind === 'choice' ? choiceStep(s) : scaleStep(s));
     return true;
   }
   /** Replaces the dialog's content and moves focus to its first control. */
@@ -396,16 +515,41 @@
     var o = state.open;
     o.body.textContent = '';
     nodes.forEach(function (n) { if (n) o.body.appendChild(n); });
-    var first = o.body.querySelector('[tabindex="0"],textarea,button');
+    var first = o.body.querySelector('[tabindex="0"],input,textarea,button');
     if (first) first.focus();
   }
 
   function scaleStep(s) {
-    var sc = s.scale || { min: s.kind === 'nps' ? 0 : 1, max: s.kind === 'ces' ? 7 : s.kind === 'nps' ? 10 : 5 };
-    var emoji = s.kind === 'csat' && cfg.csatStyle === 'emoji' && sc.max - sc.min === 4;
-    var q = text(s, function (p) { return p.question; }) || s.question;
     var low = text(s, function (p) { return p.labels && p.labels.low; });
     var high = text(s, function (p) { return p.labels && p.labels.high; });
+    return scale(scaleOf(s), text(s, function (p) { return p.question; }) || s.question, low, high,
+      s.kind === 'csat' && cfg.csatStyle === 'emoji', function (score) {
+        state.open.score = score;
+        main(s, { score: score });
+        questions(band(s, score), []);
+      });
+  }
+  /** A choice survey's main question (its first, keyed `main`): an answer is required. */
+  function choiceStep(s) {
+    var c = choice(s.questions[0], text(s, function (p) { return p.question; }) || s.question);
+    return c[0].concat(actions(null, function () {
+      var v = c[1]();
+      if (v === undefined) return state.open.body.querySelector('input').focus();
+      if (v) { main(s, { answers: { main: v } }); questions(null, v.options); }
+    }, ui('next')));
+  }
+  /** Sends the main answer at once, before any further step, so it is never lost. */
+  function main(s, fields) {
+    var o = state.open;
+    o.answered = true;
+    o.answerId = uuidv7();
+    remember(s, 'a');
+    enqueue({ t: 'a', id: o.answerId, body: answer(s, fields) });
+  }
+
+  /** A scale as an ARIA radiogroup of buttons; `pick(n)` on a click (Enter, Space). */
+  function scale(sc, q, low, high, emoji, pick) {
+    emoji = emoji && sc.max - sc.min === 4;
     var radios = [];
     var group = el('div', { class: 's' + (emoji ? ' e' : ''), role: 'radiogroup', 'aria-labelledby': 'fbq' });
     if (low || high) group.setAttribute('aria-describedby', 'fbl');
@@ -415,7 +559,7 @@
       if (n === sc.max && high) label += ', ' + high;
       var b = el('button', { type: 'button', role: 'radio', 'aria-checked': 'false', tabindex: n === sc.min ? '0' : '-1',
         'aria-label': label, 'data-score': String(n), text: emoji ? EMOJI[n - sc.min] : String(n) });
-      b.addEventListener('click', choose);
+      b.addEventListener('click', function (e) { pick(+e.currentTarget.getAttribute('data-score')); });
       radios.push(b);
       group.appendChild(b);
     }
@@ -429,15 +573,6 @@
       radios.forEach(function (r, j) { r.setAttribute('tabindex', j === to ? '0' : '-1'); r.setAttribute('aria-checked', String(j === to)); });
       radios[to].focus();
     });
-    function choose(e) {
-      var score = +e.currentTarget.getAttribute('data-score');
-      var o = state.open;
-      o.answered = true;
-      o.answerId = uuidv7();
-      remember(s, 'a');
-      enqueue({ t: 'a', id: o.answerId, body: answer(s, { score: score }) });
-      step(followUpStep(s, score));
-    }
     return [el('h2', { id: 'fbq', text: q }), group,
       low || high ? el('div', { class: 'l', id: 'fbl' }, [el('span', { text: low }), el('span', { text: high })]) : null];
   }
@@ -464,10 +599,7 @@
       }
       thanks();
     }
-    return [el('label', { id: 'fbq', for: 'fbc', text: followUpQuestion(s, score) }), ta,
-      el('div', { class: 'a' }, [
-        el('button', { type: 'button', class: 'k', text: ui('skip'), onclick: thanks }),
-        el('button', { type: 'button', class: 'p', text: ui('send'), onclick: submit })])];
+    return [el('label', { id: 'fbq', for: 'fbc', text: followUpQuestion(s, score) }), ta].concat(actions(thanks, submit, ui('send')));
   }
 
   function textStep(s, fallback) {
@@ -478,16 +610,11 @@
     }));
     function submit() {
       if (!ta.value.trim()) return ta.focus();
-      var o = state.open;
-      o.answered = true;
-      o.answerId = uuidv7();
-      remember(s, 'a');
-      enqueue({ t: 'a', id: o.answerId, body: answer(s, { comment: ta.value.trim(), category: cat.value }) });
-      thanks();
+      main(s, { comment: ta.value.trim(), category: cat.value });
+      questions(null, []);
     }
     return [el('label', { id: 'fbq', for: 'fbc', text: q }), ta,
-      el('label', { for: 'fbk', text: ui('category') }), cat,
-      el('div', { class: 'a' }, [el('button', { type: 'button', class: 'p', text: ui('send'), onclick: submit })])];
+      el('label', { for: 'fbk', text: ui('category') }), cat].concat(actions(null, submit, ui('send')));
   }
 
   function thanks() {

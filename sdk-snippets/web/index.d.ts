@@ -5,10 +5,14 @@
 /** A publishable project key. Never a secret key (`fbk_sec_…`): this code runs on your users' devices. */
 export type PublishableKey = `fbk_pub_${string}`;
 
-/** The built-in texts that `strings` may override (defaults in en, de, fr and es). */
+/**
+ * The built-in texts that `strings` may override (defaults in en, de, fr and es). `next` is the
+ * button of a survey's additional questions; `step` (`'Question {n} of {max}'`) is announced to
+ * screen readers with each of them.
+ */
 export type FeedbackdStringName =
   | 'close' | 'send' | 'skip' | 'thanks' | 'followUp' | 'feedback' | 'feedbackQ' | 'category'
-  | 'bug' | 'idea' | 'praise' | 'other' | 'of' | 'hp';
+  | 'bug' | 'idea' | 'praise' | 'other' | 'of' | 'hp' | 'next' | 'step';
 
 /**
  * An app event reported with `feedbackd.track(event)`: a survey whose `targeting.triggers.event`

@@ -1,5 +1,6 @@
-//! The web widget in headless Chromium (tests/browser/widget.test.mjs: playwright-core and
-//! axe-core) against the real service on a fresh database. Missing tools fail the test with
+//! The web widget in headless Chromium (tests/browser/widget.test.mjs, questions.test.mjs and
+//! triggers.test.mjs: playwright-core and axe-core) against the real service on a fresh database,
+//! and on the snippets' shared question cases (questions-cases.test.mjs). Missing tools fail the test with
 //! what to install: `scripts/test` installs them, and a skipped check could hide a broken widget.
 
 use crate::helpers::{spawn_app, TestApp};
@@ -107,6 +108,58 @@ async fn web_widget_triggers_fire_as_configured_in_a_real_browser() {
             .env("FEEDBACKD_KEY", &app.fixture.publishable_key)
             .env("FEEDBACKD_SECRET", &app.fixture.secret_key),
         "node tests/browser/triggers.test.mjs",
+    )
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn web_widget_asks_additional_questions_with_the_keyboard_in_a_real_browser() {
+    require_browser_tools();
+    let app = spawn_app().await;
+    let result = std::env::temp_dir().join(format!("feedbackd-questions-{}.json", uuid::Uuid::new_v4()));
+    run(
+        Command::new("node")
+            .arg("tests/browser/questions.test.mjs")
+            .env("FEEDBACKD_BASE", &app.address)
+            .env("FEEDBACKD_KEY", &app.fixture.publishable_key)
+            .env("FEEDBACKD_SECRET", &app.fixture.secret_key)
+            .env("FEEDBACKD_RESULT", &result)
+            .env("ARTIFACTS_DIR", repo().join("artifacts")),
+        "node tests/browser/questions.test.mjs",
+    )
+    .await;
+    let sent: Value =
+        serde_json::from_str(&std::fs::read_to_string(&result).expect("the test's result")).unwrap();
+    let _ = std::fs::remove_file(&result);
+
+    // One row per answer: the score, the POST's, and what the PATCHes added to it.
+    let nps = &sent["nps"];
+    let id = nps["id"].as_str().expect("the NPS answer's id");
+    assert_eq!(app.count(&format!("SELECT count(*) FROM responses WHERE id = '{id}'")), 1);
+    let row =
+        |column: &str| text(&app, &format!("SELECT {column}::text AS t FROM responses WHERE id = '{id}'"));
+    assert_eq!(row("score").as_deref(), Some("3"));
+    assert_eq!(row("comment").as_deref(), nps["comment"].as_str());
+    let answers: Value = serde_json::from_str(&row("answers").expect("answers stored")).unwrap();
+    assert_eq!(answers, nps["answers"], "only the reason: the rating was skipped");
+    assert_eq!(answers["reason"]["options"].as_array().map(Vec::len), Some(1));
+
+    let pmf = &sent["pmf"];
+    let id = pmf["id"].as_str().expect("the PMF answer's id");
+    let stored =
+        text(&app, &format!("SELECT answers::text AS t FROM responses WHERE id = '{id}' AND score IS NULL"));
+    let stored: Value = serde_json::from_str(&stored.expect("the PMF answer, without a score")).unwrap();
+    assert_eq!(stored, pmf["answers"]);
+}
+
+/// The shared question cases of the app snippets (tests/data/snippet-questions.json) hold for
+/// the web widget too: the served file against a stubbed configuration, no service needed.
+#[tokio::test]
+async fn web_widget_asks_the_questions_the_shared_snippet_cases_expect() {
+    require_browser_tools();
+    run(
+        Command::new("node").arg("tests/browser/questions-cases.test.mjs"),
+        "node tests/browser/questions-cases.test.mjs",
     )
     .await;
 }

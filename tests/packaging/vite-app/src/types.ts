@@ -8,7 +8,7 @@ const every: FeedbackdOptions = {
   respondentId: 'user-8812',
   attributes: { plan: 'pro', app_version: '3.4.1' },
   locale: 'de',
-  strings: { send: 'Submit', thanks: 'Danke!' },
+  strings: { send: 'Submit', thanks: 'Danke!', next: 'Weiter', step: 'Frage {n} von {max}' },
   triggers: { checkout_completed: 'nps-main' },
   csatStyle: 'emoji',
   feedbackSurvey: 'feedback',
