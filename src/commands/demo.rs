@@ -48,7 +48,18 @@ pub async fn announce(db: &Db, data_dir: &Path, base_url: &str) -> anyhow::Resul
     }
     let project = manage::create_project(db, "Demo", &["*".to_string()]).await?;
     let question = "How likely are you to recommend us to a friend or colleague?";
-    let spec = SurveySpec::new("nps-main".into(), SurveyKind::Nps, question.into(), SurveyStatus::Active);
+    // A reason question after the score, so the demo shows what the widget's steps look like.
+    let reason = serde_json::json!([{
+        "key": "reason", "kind": "choice", "text": "What is the main reason for your score?",
+        "options": [
+            {"key": "price", "label": "Price"}, {"key": "features", "label": "Missing features"},
+            {"key": "bugs", "label": "Bugs"}, {"key": "support", "label": "Support"},
+            {"key": "other", "label": "Something else"}],
+        "other": true, "shuffle": true, "show_if": {"bands": ["detractor", "passive"]}}]);
+    let spec = SurveySpec {
+        questions: serde_json::from_value(reason)?,
+        ..SurveySpec::new("nps-main".into(), SurveyKind::Nps, question.into(), SurveyStatus::Active)
+    };
     let survey = manage::create_survey(db, project.id, spec).await?;
     let publishable = manage::create_key(db, project.id, KeyKind::Publishable, &[], "demo widget").await?;
     let secret = manage::create_key(db, project.id, KeyKind::Secret, &[Scope::Admin], "demo admin").await?;
