@@ -37,6 +37,7 @@ mod operations;
 mod privacy;
 mod project_settings;
 mod questions;
+mod replicas;
 mod report;
 mod report_browser;
 mod report_links;
