@@ -23,6 +23,15 @@ pub struct ServeArgs {
     #[arg(long, env = "FEEDBACKD_DB_POOL_SIZE", default_value_t = 16,
           value_parser = clap::value_parser!(u32).range(1..=500))]
     pub db_pool_size: u32,
+    /// Streaming standbys for reports, report pages, the list and exports, separated by
+    /// spaces (a URL may name several hosts). Writes stay on DATABASE_URL.
+    #[arg(long, env = "FEEDBACKD_READ_DATABASE_URL", value_delimiter = ' ', num_args = 0.., hide_env_values = true)]
+    pub read_database_url: Vec<SecretString>,
+    /// A replica further behind than this (milliseconds of replay lag) is not read; the
+    /// primary is, until the replica catches up.
+    #[arg(long, env = "FEEDBACKD_READ_MAX_LAG_MS", default_value_t = 5000,
+          value_parser = clap::value_parser!(u64).range(0..=3_600_000))]
+    pub read_max_lag_ms: u64,
     /// Seconds to finish in-flight requests after SIGTERM/SIGINT before exiting.
     #[arg(long, env = "FEEDBACKD_SHUTDOWN_GRACE_SECS", default_value_t = 25,
           value_parser = clap::value_parser!(u64).range(0..=3600))]
@@ -242,6 +251,9 @@ pub struct Config {
     pub listen: SocketAddr,
     pub workers: usize,
     pub db_pool_size: u32,
+    /// Read replicas, and the lag past which they are not read.
+    pub read_replicas: Vec<SecretString>,
+    pub read_max_lag: Duration,
     pub shutdown_grace: Duration,
     pub drain_delay: Duration,
     pub auth_cache_ttl: Duration,
@@ -307,6 +319,8 @@ impl ServeArgs {
             listen: self.listen,
             workers,
             db_pool_size: self.db_pool_size,
+            read_replicas: self.read_database_url,
+            read_max_lag: Duration::from_millis(self.read_max_lag_ms),
             shutdown_grace: Duration::from_secs(self.shutdown_grace_secs),
             drain_delay: Duration::from_secs(self.drain_delay_secs),
             auth_cache_ttl: Duration::from_secs(self.auth_cache_ttl_secs),

@@ -10,6 +10,7 @@ use feedbackd_core::background;
 use feedbackd_core::cache::CacheBus;
 use feedbackd_core::ingest::{Ingestor, Writer};
 use feedbackd_core::ratelimit::{Limiters, SharedLimits, HEARTBEAT};
+use feedbackd_core::store::{Reads, PROBE_EVERY};
 use feedbackd_http::extract::client_ip::TrustedProxies;
 use feedbackd_http::pages::session::SessionKeys;
 use feedbackd_http::{self as http, AppState};
@@ -89,7 +90,12 @@ impl Application {
             .subscribe(ingest.subscriber())
             .subscribe(widgets.subscriber())
             .listen(db.url().clone());
+        let reads = Reads::new(db.clone(), &config.read_replicas, config.db_pool_size, config.read_max_lag);
+        if reads.has_replicas() {
+            spawn_replica_probe(Arc::downgrade(&reads));
+        }
         let state = web::Data::new(AppState {
+            reads,
             auth,
             widgets,
             ingest,
@@ -203,6 +209,18 @@ pub fn migrate_in_background(url: SecretString) -> tokio::task::JoinHandle<()> {
             }
         }
     })
+}
+
+/// Probes the read replicas' lag every second, until the reads are dropped.
+fn spawn_replica_probe(reads: Weak<Reads>) {
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(PROBE_EVERY);
+        loop {
+            tick.tick().await;
+            let Some(reads) = reads.upgrade() else { return };
+            reads.probe().await;
+        }
+    });
 }
 
 /// Announces this replica to the others sharing the limits, and counts them, until the

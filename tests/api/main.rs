@@ -37,6 +37,7 @@ mod operations;
 mod privacy;
 mod project_settings;
 mod questions;
+mod read_replicas;
 mod replicas;
 mod report;
 mod report_browser;

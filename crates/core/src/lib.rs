@@ -28,6 +28,7 @@ pub mod widget;
 /// answer with. The queries stay behind the services.
 pub mod store {
     pub use feedbackd_store::models::{ApiKey, Project};
+    pub use feedbackd_store::replicas::{ReadTarget, Reads, PROBE_EVERY};
     pub use feedbackd_store::{Db, StoreError};
 
     /// Whether migrations are pending (the schema is behind this binary): readiness asks.

@@ -39,6 +39,8 @@ use std::sync::Arc;
 /// What every handler may use, shared by all workers.
 pub struct AppState {
     pub db: Db,
+    /// Where reports, report pages, the list and exports read: a fresh replica, else `db`.
+    pub reads: Arc<feedbackd_core::store::Reads>,
     pub auth: Authenticator,
     pub ingest: Ingestor,
     /// Widget configurations by project, and the decisions on what widgets show.

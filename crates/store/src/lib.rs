@@ -18,6 +18,7 @@ pub mod models;
 pub mod notify;
 pub mod privacy;
 pub mod projects;
+pub mod replicas;
 pub mod report_links;
 pub mod responses;
 pub mod schema;
@@ -91,6 +92,14 @@ impl Db {
             .test_on_check_out(true)
             .build_unchecked(manager);
         Db { pool, url, schema_current: Arc::new(AtomicBool::new(false)) }
+    }
+
+    /// A pool on a streaming standby. Its schema is the primary's, which the primary's
+    /// pool checks; the standby could not run that check anyway (it is read-only).
+    pub fn replica(url: &SecretString, size: u32) -> Self {
+        let db = Db::new(url, size);
+        db.schema_current.store(true, Ordering::Relaxed);
+        db
     }
 
     /// The URL (with feedbackd's connection defaults), for components that hold their own connection.

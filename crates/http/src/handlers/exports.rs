@@ -71,7 +71,8 @@ pub async fn download(
         detail: "too many exports are running; retry shortly",
         retry_after_secs: 5,
     })?;
-    let out = export::start(&state.db, project, survey, params, options).await?;
+    let at = state.reads.target();
+    let out = export::start(&at.db, project, survey, params, options).await?;
     let body = out.body.map(move |chunk| {
         let _held = &slot;
         chunk
@@ -80,7 +81,7 @@ pub async fn download(
         disposition: DispositionType::Attachment,
         parameters: vec![DispositionParam::Filename(out.filename)],
     };
-    Ok(HttpResponse::Ok()
+    Ok(super::insights::fresh(&at)
         .content_type(out.content_type)
         .insert_header(disposition)
         // A file to save, not a page: no caching by proxies of personal data.

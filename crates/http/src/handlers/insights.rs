@@ -4,9 +4,10 @@
 use crate::extract::insights_query::InsightsRequest;
 use crate::problem::ProblemSchema;
 use crate::{ApiError, AppState};
-use actix_web::{web, HttpResponse};
+use actix_web::{web, HttpResponse, HttpResponseBuilder};
 use feedbackd_core::insights::{self, shapes};
 use feedbackd_core::insights::{InsightsError, Interval};
+use feedbackd_core::store::{Db, ReadTarget};
 
 /// `from` of a report, which has a default period (documentation only, as [`ReportFilters`]).
 #[derive(utoipa::IntoParams)]
@@ -69,6 +70,38 @@ pub struct ReportFilters {
     answers: Option<std::collections::BTreeMap<String, String>>,
 }
 
+/// Runs `read` where reads go (a fresh replica, else the primary); a replica that fails
+/// it is set aside and the primary answers instead, so a replica going down costs a slow
+/// answer, not an error.
+pub(crate) async fn on_reads<T, F, Fut>(state: &AppState, read: F) -> Result<(ReadTarget, T), ApiError>
+where
+    F: Fn(Db) -> Fut,
+    Fut: std::future::Future<Output = Result<T, InsightsError>>,
+{
+    let at = state.reads.target();
+    match read(at.db.clone()).await {
+        Err(InsightsError::Store(error)) if at.replica => {
+            tracing::warn!(%error, "a read replica failed a read: the primary answers it");
+            state.reads.failed(&at);
+            let primary = state.reads.primary();
+            let out = read(primary.db.clone()).await?;
+            Ok((primary, out))
+        }
+        other => Ok((at, other?)),
+    }
+}
+
+/// A `200` saying how fresh the read behind it is: `X-Feedbackd-As-Of` (every change the
+/// primary committed before this instant is in the answer) and `X-Feedbackd-Read-From`
+/// (`primary` or `replica`).
+pub(crate) fn fresh(at: &ReadTarget) -> HttpResponseBuilder {
+    let mut response = HttpResponse::Ok();
+    response
+        .insert_header(("x-feedbackd-as-of", at.as_of.to_rfc3339_opts(chrono::SecondsFormat::Millis, true)))
+        .insert_header(("x-feedbackd-read-from", if at.replica { "replica" } else { "primary" }));
+    response
+}
+
 impl From<InsightsError> for ApiError {
     fn from(error: InsightsError) -> Self {
         match error {
@@ -92,7 +125,13 @@ pub async fn summary(
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     let ((), params) = read.params(&[], |_| ())?;
-    Ok(HttpResponse::Ok().json(insights::summary(&state.db, read.project, &survey, params).await?))
+    let (project, survey) = (&read.project, survey.as_str());
+    let (at, out) = on_reads(&state, |db| {
+        let (project, params) = (project.clone(), params.clone());
+        async move { insights::summary(&db, project, survey, params).await }
+    })
+    .await?;
+    Ok(fresh(&at).json(out))
 }
 
 /// A survey's figures per day, week or month over a period, in the time zone `tz`.
@@ -108,8 +147,13 @@ pub async fn timeseries(
     let (interval, params) = read.params(&["interval"], |q| {
         q.parsed::<Interval>("interval", "day, week or month").unwrap_or(Interval::Day)
     })?;
-    Ok(HttpResponse::Ok()
-        .json(insights::timeseries(&state.db, read.project, &survey, interval, params).await?))
+    let (project, survey) = (&read.project, survey.as_str());
+    let (at, out) = on_reads(&state, |db| {
+        let (project, params) = (project.clone(), params.clone());
+        async move { insights::timeseries(&db, project, survey, interval, params).await }
+    })
+    .await?;
+    Ok(fresh(&at).json(out))
 }
 
 /// A survey's figures per segment (platform, app version, country, locale or an
@@ -130,8 +174,13 @@ pub async fn breakdown(
             q.int_in("limit", 1..=100, 20) as usize,
         )
     })?;
-    let out = insights::breakdown(&state.db, read.project, &survey, by, min_count, limit, params).await?;
-    Ok(HttpResponse::Ok().json(out))
+    let (project, survey) = (&read.project, survey.as_str());
+    let (at, out) = on_reads(&state, |db| {
+        let (project, params, by) = (project.clone(), params.clone(), by.clone());
+        async move { insights::breakdown(&db, project, survey, by, min_count, limit, params).await }
+    })
+    .await?;
+    Ok(fresh(&at).json(out))
 }
 
 /// A survey's questions over a period: per question, how many answered it and the
@@ -147,7 +196,13 @@ pub async fn questions(
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     let ((), params) = read.params(&[], |_| ())?;
-    Ok(HttpResponse::Ok().json(insights::questions(&state.db, read.project, &survey, params).await?))
+    let (project, survey) = (&read.project, survey.as_str());
+    let (at, out) = on_reads(&state, |db| {
+        let (project, params) = (project.clone(), params.clone());
+        async move { insights::questions(&db, project, survey, params).await }
+    })
+    .await?;
+    Ok(fresh(&at).json(out))
 }
 
 /// The terms most frequent in a survey's comments over a period, with how many comments
@@ -165,8 +220,13 @@ pub async fn terms(
         (q.int_in("limit", 1..=200, 20) as usize, q.int_in("min_count", 1..=1_000_000, 2) as u64)
     })?;
     let max = insights::MAX_TERM_COMMENTS;
-    Ok(HttpResponse::Ok()
-        .json(insights::terms(&state.db, read.project, &survey, limit, min_count, max, params).await?))
+    let (project, survey) = (&read.project, survey.as_str());
+    let (at, out) = on_reads(&state, |db| {
+        let (project, params) = (project.clone(), params.clone());
+        async move { insights::terms(&db, project, survey, limit, min_count, max, params).await }
+    })
+    .await?;
+    Ok(fresh(&at).json(out))
 }
 
 /// Page through the answers themselves (verbatims), newest first: pass the previous
@@ -185,6 +245,11 @@ pub async fn list(read: InsightsRequest, state: web::Data<AppState>) -> Result<H
         .params(&["survey", "cursor", "limit", "include_duplicates"], |q| {
             (q.one("survey"), q.cursor(), q.int_in("limit", 1..=500, 50) as usize)
         })?;
-    Ok(HttpResponse::Ok()
-        .json(insights::list(&state.db, read.project, survey.as_deref(), cursor, limit, params).await?))
+    let (project, survey) = (&read.project, survey.as_deref());
+    let (at, out) = on_reads(&state, |db| {
+        let (project, params) = (project.clone(), params.clone());
+        async move { insights::list(&db, project, survey, cursor, limit, params).await }
+    })
+    .await?;
+    Ok(fresh(&at).json(out))
 }

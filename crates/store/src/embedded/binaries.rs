@@ -26,7 +26,11 @@ pub fn find() -> Option<PathBuf> {
         candidates.extend(versions);
     }
     candidates.extend(["/usr/local/pgsql/bin", "/opt/homebrew/bin", "/usr/local/bin"].map(PathBuf::from));
-    candidates.into_iter().find(|dir| has_server_binaries(dir))
+    // Where `initdb` really is: a PATH directory may hold links to the three server
+    // binaries alone, and the standby needs `pg_basebackup` beside them.
+    let found = candidates.into_iter().find(|dir| has_server_binaries(dir))?;
+    let real = found.join("initdb").canonicalize().ok().and_then(|p| p.parent().map(Path::to_path_buf));
+    Some(real.filter(|dir| has_server_binaries(dir)).unwrap_or(found))
 }
 
 fn has_server_binaries(dir: &Path) -> bool {

@@ -191,6 +191,50 @@ impl EmbeddedPostgres {
         self.launch(self.port)
     }
 
+    /// A streaming standby of this cluster (`pg_basebackup -R`) under `data_dir/pg`,
+    /// started on a free port: read replicas for tests and for trying them locally.
+    pub fn start_standby(&self, data_dir: &Path) -> anyhow::Result<Self> {
+        fs::create_dir_all(data_dir)?;
+        let data_dir = data_dir.canonicalize()?;
+        let cluster = data_dir.join("pg");
+        if let Some((uid, gid)) = self.run_as {
+            chown(&data_dir, uid, gid)?;
+        }
+        let output = self
+            .command("pg_basebackup")
+            .arg("-D")
+            .arg(&cluster)
+            .args([
+                "-R",
+                "-X",
+                "stream",
+                "-c",
+                "fast",
+                "-h",
+                "127.0.0.1",
+                "-p",
+                &self.port.to_string(),
+                "-U",
+                DB_USER,
+            ])
+            .env("PGPASSWORD", &self.password)
+            .output()
+            .context("running pg_basebackup")?;
+        if !output.status.success() {
+            bail!("pg_basebackup failed: {}", String::from_utf8_lossy(&output.stderr).trim());
+        }
+        let mut standby = EmbeddedPostgres {
+            cluster,
+            bin: self.bin.clone(),
+            port: 0,
+            password: self.password.clone(),
+            run_as: self.run_as,
+            started_here: false,
+        };
+        standby.launch(free_port()?)?;
+        Ok(standby)
+    }
+
     /// Stops the cluster if this process started it.
     pub fn stop(&mut self) {
         if !std::mem::take(&mut self.started_here) {
