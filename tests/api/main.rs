@@ -40,6 +40,7 @@ mod questions;
 mod report;
 mod report_browser;
 mod report_links;
+mod report_questions;
 mod report_segments;
 mod rollup_seals;
 mod sentiment;
