@@ -42,6 +42,7 @@ mod replicas;
 mod report;
 mod report_browser;
 mod report_links;
+mod report_questions;
 mod report_segments;
 mod rollup_seals;
 mod sentiment;

@@ -32,7 +32,8 @@ pub fn nps_with_questions(key: &str) -> Value {
     })
 }
 
-fn pmf_survey(key: &str) -> Value {
+/// A product-market-fit survey: a choice survey whose main question offers `very_disappointed`.
+pub fn pmf_survey(key: &str) -> Value {
     json!({
         "key": key, "kind": "choice",
         "question": "How would you feel if you could no longer use the product?",

@@ -39,7 +39,8 @@ fn safe_next(next: Option<&str>) -> String {
 }
 
 /// The surveys a signed-in reader can open (where a login without `next` lands): a share
-/// link's one survey, or every survey with scores of the key's project.
+/// link's one survey, or every survey of the key's project with a report (a score, or
+/// questions).
 #[utoipa::path(get, path = "/reports/", operation_id = "report_index", tag = "reports",
     security(("report_session" = ["responses:read"])),
     responses((status = 200, description = "links to each survey's report", content_type = "text/html"),
@@ -50,7 +51,7 @@ pub async fn index(session: ReportSession, state: web::Data<AppState>) -> Result
     let shared = session.shared_survey();
     let scored: Vec<(String, String)> = surveys
         .into_iter()
-        .filter(|s| s.kind != feedbackd_domain::SurveyKind::Text && shared.map_or(true, |key| key == s.key))
+        .filter(|s| view::has_report(s) && shared.map_or(true, |key| key == s.key))
         .map(|s| (s.key, s.question))
         .collect();
     Ok(html(StatusCode::OK, layout::index(&scored)))
@@ -239,11 +240,24 @@ pub async fn report_page(
     req: HttpRequest,
 ) -> Result<HttpResponse, PageError> {
     let options = page_options(req.query_string())?;
-    let data = view::gather(&state.db, session.project.clone(), &survey, &options).await?;
-    Ok(html(
+    // Where the API's reports read (a fresh replica, else the primary), with its fallback.
+    let mut at = state.reads.target();
+    let data = match view::gather(&at.db, session.project.clone(), &survey, &options).await {
+        Err(ApiError::Unavailable { .. } | ApiError::Internal(_)) if at.replica => {
+            state.reads.failed(&at);
+            at = state.reads.primary();
+            view::gather(&at.db, session.project.clone(), &survey, &options).await?
+        }
+        other => other?,
+    };
+    let mut response = html(
         StatusCode::OK,
         page::render(&survey, &options, &data, session.has_scope(Scope::ResponsesExport)),
-    ))
+    );
+    for (name, value) in crate::handlers::insights::fresh(&at).finish().headers() {
+        response.headers_mut().insert(name.clone(), value.clone());
+    }
+    Ok(response)
 }
 
 /// The report's comment list as CSV: the same filters, the export API's own function

@@ -83,7 +83,7 @@ pub fn shared(error: Option<&str>) -> Markup {
     )
 }
 
-/// The index: a link to the report of each survey that has scores.
+/// The index: a link to the report of each survey that has one (scores or questions).
 pub fn index(surveys: &[(String, String)]) -> Markup {
     document(
         "Survey reports",
@@ -95,7 +95,7 @@ pub fn index(surveys: &[(String, String)]) -> Markup {
                         li { a href=(format!("/reports/{}", urlencode(key))) { (key) } " — " (question) }
                     }
                 }
-                @if surveys.is_empty() { p { "This project has no survey with scores yet." } }
+                @if surveys.is_empty() { p { "This project has no survey with scores or questions yet." } }
                 form method="post" action="/reports/logout" {
                     button type="submit" class="link" { "Sign out" }
                 }

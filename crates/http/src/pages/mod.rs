@@ -7,12 +7,14 @@
 //! - [`sign_in`]: the session extractor, the sign-in forms' checks, and the pages' errors;
 //! - [`view`]: runs the reports and derives the headline and change for display;
 //! - [`page`] and [`layout`]: the markup (maud, which escapes everything interpolated);
+//! - [`questions`]: the survey's questions, a PMF survey's headline, and each comment's answers;
 //! - [`svg`]: the charts;
 //! - [`session`]: the signed session cookie that the sign-in sets.
 
 pub mod handlers;
 pub mod layout;
 pub mod page;
+pub mod questions;
 pub mod session;
 pub mod sign_in;
 pub mod svg;

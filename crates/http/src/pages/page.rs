@@ -1,9 +1,12 @@
-//! The report page: headline, trend, distribution, breakdown, rising terms and the latest
-//! comments, each chart with a table holding the same numbers.
+//! The report page: headline, trend, distribution, breakdown, the questions, rising terms
+//! and the latest comments, each chart with a table holding the same numbers. A choice
+//! survey has no score: its page is its questions (a PMF survey's headline is the PMF
+//! score), its terms and its comments; so is a text survey's with questions.
 
 use super::layout::{document, urlencode};
+use super::questions;
 use super::svg::{self, Bar, Caption, HBar, TrendPoint};
-use super::view::{self, PageOptions, ReportData};
+use super::view::{self, PageOptions, ReportData, Scores};
 use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
 use feedbackd_core::insights::metrics::Metrics;
@@ -14,28 +17,37 @@ use maud::{html, Markup};
 /// The whole page for `survey` (its key or id, as in the URL); `can_export`: the reader's
 /// key holds `responses:export`, so the page offers the CSV download.
 pub fn render(survey: &str, o: &PageOptions, d: &ReportData, can_export: bool) -> Markup {
-    let info = &d.summary.survey;
-    let title = format!("{} report", info.key);
+    let title = format!("{} report", d.survey.key);
+    let tz = o.params.tz;
     document(
         &title,
         html! {
             header class="top" {
                 h1 { (title) }
                 p class="period" {
-                    (local(d.summary.range.from, o.params.tz)) " – " (local(d.summary.range.to, o.params.tz))
-                    " (" (o.params.tz.name()) "), against "
-                    (local(d.summary.previous_range.from, o.params.tz)) " – " (local(d.summary.previous_range.to, o.params.tz))
+                    (local(d.range.from, tz)) " – " (local(d.range.to, tz)) " (" (tz.name()) ")"
+                    @if let Some(s) = &d.scores {
+                        ", against " (local(s.summary.previous_range.from, tz)) " – " (local(s.summary.previous_range.to, tz))
+                    }
                 }
                 form method="post" action="/reports/logout" class="no-print" {
                     button type="submit" class="link" { "Sign out" }
                 }
             }
             (period_form(o, d))
+            (questions::filter_note(o, questions::Words::of(&d.survey)))
             main {
-                (headline(d))
-                (trend(o, d))
-                (distribution(d))
-                (breakdown(o, d))
+                @if let Some(s) = &d.scores {
+                    (headline(s))
+                    (trend(o, s))
+                    (distribution(s))
+                    (breakdown(o, s))
+                } @else if let Some(q) = &d.questions {
+                    (questions::headline(q))
+                }
+                @if let Some(q) = &d.questions {
+                    (questions::section(o, d, q))
+                }
                 (terms(d))
                 (comments(o, d, can_export.then_some(survey)))
             }
@@ -51,30 +63,36 @@ fn date(t: DateTime<Utc>, tz: Tz) -> String {
     t.with_timezone(&tz).format("%Y-%m-%d").to_string()
 }
 
-/// The period and chart choices (the comment filters are in their own form below).
+/// The period and chart choices (the comment filters are in their own form below). An
+/// answer filter narrows the whole page, so it stays when the period changes.
 fn period_form(o: &PageOptions, d: &ReportData) -> Markup {
     let tz = o.params.tz;
     // `to` is exclusive; the form's date includes its day, so show the day before.
-    let to_day = date(d.summary.range.to - chrono::Duration::seconds(1), tz);
+    let to_day = date(d.range.to - chrono::Duration::seconds(1), tz);
     html! {
         form method="get" class="controls no-print" aria-label="Period" {
-            label { "From " input type="date" name="from" value=(date(d.summary.range.from, tz)); }
+            @for (name, _, value) in o.answer_params() {
+                input type="hidden" name=(name) value=(value);
+            }
+            label { "From " input type="date" name="from" value=(date(d.range.from, tz)); }
             label { "To " input type="date" name="to" value=(to_day); }
             label { "Time zone " input type="text" name="tz" value=(tz.name()) size="16"; }
-            label { "Trend by "
-                select name="interval" {
-                    option value="day" selected[o.interval == Interval::Day] { "day" }
-                    option value="week" selected[o.interval == Interval::Week] { "week" }
+            @if d.scores.is_some() {
+                label { "Trend by "
+                    select name="interval" {
+                        option value="day" selected[o.interval == Interval::Day] { "day" }
+                        option value="week" selected[o.interval == Interval::Week] { "week" }
+                    }
                 }
+                label { "Breakdown by " input type="text" name="by" value=(o.by) size="12"; }
             }
-            label { "Breakdown by " input type="text" name="by" value=(o.by) size="12"; }
             button type="submit" { "Show" }
         }
     }
 }
 
-fn headline(d: &ReportData) -> Markup {
-    let s = &d.summary;
+fn headline(s: &Scores) -> Markup {
+    let s = &s.summary;
     let kind = s.survey.kind;
     let now = view::headline(kind, &s.current);
     let before = view::headline(kind, &s.previous);
@@ -110,7 +128,7 @@ fn headline(d: &ReportData) -> Markup {
     }
 }
 
-fn trend(o: &PageOptions, d: &ReportData) -> Markup {
+fn trend(o: &PageOptions, d: &Scores) -> Markup {
     let info = &d.series.survey;
     let kind = info.kind;
     let points: Vec<TrendPoint> = d
@@ -161,7 +179,7 @@ fn trend(o: &PageOptions, d: &ReportData) -> Markup {
     }
 }
 
-fn distribution(d: &ReportData) -> Markup {
+fn distribution(d: &Scores) -> Markup {
     let kind = d.summary.survey.kind;
     let table = |m: &Metrics| m.distribution.iter().map(|c| c.count).collect::<Vec<_>>();
     let (now, before) = (table(&d.summary.current), table(&d.summary.previous));
@@ -203,7 +221,7 @@ fn distribution(d: &ReportData) -> Markup {
     }
 }
 
-fn breakdown(o: &PageOptions, d: &ReportData) -> Markup {
+fn breakdown(o: &PageOptions, d: &Scores) -> Markup {
     let b = &d.breakdown;
     let kind = b.survey.kind;
     let rows: Vec<(String, &Segment)> = b
@@ -292,9 +310,15 @@ fn terms(d: &ReportData) -> Markup {
 
 /// The comment list, its filters and paging, and the CSV download of `export` (the survey).
 fn comments(o: &PageOptions, d: &ReportData, export: Option<&str>) -> Markup {
-    let kind = d.summary.survey.kind;
+    let kind = d.survey.kind;
     let band = o.params.filter.band.map(|b| format!("{b:?}").to_lowercase());
-    let segments: Vec<&str> = d.breakdown.segments.iter().filter_map(|s| s.value.as_deref()).collect();
+    // The segment select filters by the breakdown's attribute (a question's options are
+    // the Questions section's links, which narrow the whole page).
+    let segments: Option<Vec<&str>> = d
+        .scores
+        .as_ref()
+        .filter(|_| !o.by.starts_with("answers."))
+        .map(|s| s.breakdown.segments.iter().filter_map(|s| s.value.as_deref()).collect());
     let segment_name = format!("attributes.{}", o.by);
     html! {
         section aria-labelledby="comments-h" class="comments" {
@@ -315,11 +339,13 @@ fn comments(o: &PageOptions, d: &ReportData, export: Option<&str>) -> Markup {
                         }
                     }
                 }
-                label { (o.by) " "
-                    select name=(segment_name) {
-                        option value="" { "all" }
-                        @for s in &segments {
-                            option value=(s) selected[o.segment() == Some(*s)] { (s) }
+                @if let Some(segments) = &segments {
+                    label { (o.by) " "
+                        select name=(segment_name) {
+                            option value="" { "all" }
+                            @for s in segments {
+                                option value=(s) selected[o.segment() == Some(*s)] { (s) }
+                            }
                         }
                     }
                 }
@@ -346,6 +372,7 @@ fn comments(o: &PageOptions, d: &ReportData, export: Option<&str>) -> Markup {
                         // Comments are untrusted: maud escapes them (and the search highlight,
                         // which is not escaped by PostgreSQL, is not used).
                         p class="text" { (a.comment.as_deref().unwrap_or("")) }
+                        (questions::answers(questions::Words::of(&d.survey), a.answers.as_ref()))
                     }
                 }
             }

@@ -223,6 +223,54 @@ pub fn hbars(caption: &Caption<'_>, axis: Axis, rows: &[HBar]) -> Markup {
     )
 }
 
+/// Width of a share bar's drawing (its size on the page is the stylesheet's).
+const SHARE_WIDTH: f64 = 200.0;
+
+/// A share (0..1) as a small horizontal bar with its 95% interval as a whisker, for a table
+/// cell beside the same numbers in text: hidden from screen readers, which read the cells.
+/// `class`: the bar's `report.css` class (`neutral`, or `retired`).
+pub fn share_bar(share: f64, interval: Option<(f64, f64)>, class: &str) -> Markup {
+    let x = |v: f64| r(SHARE_WIDTH * v.clamp(0.0, 1.0));
+    html! {
+        svg class="share" viewBox=(format!("0 0 {SHARE_WIDTH} 16")) aria-hidden="true"
+            xmlns="http://www.w3.org/2000/svg" {
+            rect class="track" x="0" y="3" width=(SHARE_WIDTH) height="10" {}
+            rect class=(format!("bar {class}")) x="0" y="3" width=(x(share)) height="10" {}
+            @if let Some((lo, hi)) = interval {
+                line class="whisker" x1=(x(lo)) x2=(x(hi)) y1="8" y2="8" {}
+            }
+        }
+    }
+}
+
+/// A share (0..1) on a 0–100% axis with its 95% interval as a whisker and a benchmark
+/// line (the product-market-fit score against its 40% bar).
+pub fn benchmark(caption: &Caption<'_>, share: f64, interval: (f64, f64), benchmark: f64) -> Markup {
+    const HEIGHT: f64 = 84.0;
+    const BAR_TOP: f64 = 26.0;
+    const BAR: f64 = 22.0;
+    // Margins of LEFT on both sides: the end ticks' labels are centred on them.
+    let x = |v: f64| r(LEFT + (WIDTH - 2.0 * LEFT) * v.clamp(0.0, 1.0));
+    let middle = BAR_TOP + BAR / 2.0;
+    frame(
+        caption,
+        HEIGHT,
+        html! {
+            @for i in 0..=5 {
+                @let t = f64::from(i) / 5.0;
+                line class="gridline" x1=(x(t)) x2=(x(t)) y1=(BAR_TOP - 4.0) y2=(BAR_TOP + BAR + 4.0) {}
+                text class="tick" x=(x(t)) y=(HEIGHT - 8.0) text-anchor="middle" { (format!("{:.0}%", 100.0 * t)) }
+            }
+            rect class="bar neutral" x=(x(0.0)) y=(BAR_TOP) width=(r(x(share) - x(0.0))) height=(BAR) {}
+            line class="whisker" x1=(x(interval.0)) x2=(x(interval.1)) y1=(middle) y2=(middle) {}
+            line class="benchmark" x1=(x(benchmark)) x2=(x(benchmark)) y1="14" y2=(BAR_TOP + BAR + 6.0) {}
+            text class="label" x=(x(benchmark)) y="10" text-anchor="middle" {
+                (format!("{:.0}% benchmark", 100.0 * benchmark))
+            }
+        },
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -263,5 +311,16 @@ mod tests {
         .into_string();
         assert!(svg.contains("class=\"bar promoter\""));
         assert!(svg.contains(&format!("height=\"{}\"", r(HEIGHT - BOTTOM - TOP))));
+    }
+
+    #[test]
+    fn a_share_bar_is_hidden_from_screen_readers_and_clamps_to_its_track() {
+        let svg = share_bar(0.25, Some((0.1, 1.4)), "retired").into_string();
+        assert!(svg.contains("aria-hidden=\"true\"") && svg.contains("class=\"bar retired\""));
+        assert!(svg.contains(&format!("width=\"{}\"", SHARE_WIDTH / 4.0)));
+        assert!(svg.contains(&format!("x2=\"{SHARE_WIDTH}\"")), "the whisker stops at 100%: {svg}");
+        let pmf = benchmark(&caption(), 0.45, (0.26, 0.66), 0.4).into_string();
+        assert!(pmf.contains("role=\"img\"") && pmf.contains("40% benchmark"));
+        assert_eq!(pmf.matches("class=\"benchmark\"").count(), 1);
     }
 }

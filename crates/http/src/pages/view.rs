@@ -3,9 +3,11 @@
 //! numbers derived for display: the headline metric with its interval, and the change.
 
 use super::svg::Axis;
+use crate::ApiError;
 use feedbackd_core::insights::metrics::Change;
-use feedbackd_core::insights::shapes::{Breakdown, Page, Summary, Terms, TimeSeries};
-use feedbackd_core::insights::{self, Cursor, Filter, InsightsError, Interval, ReportParams};
+use feedbackd_core::insights::shapes::{Breakdown, Page, Range, Summary, Terms, TimeSeries};
+use feedbackd_core::insights::{self, Cursor, Filter, Interval, QuestionsReport, ReportParams};
+use feedbackd_core::manage::{self, SurveyView};
 use feedbackd_core::store::Db;
 use feedbackd_core::store::Project;
 use feedbackd_domain::{Scale, SurveyKind};
@@ -43,9 +45,12 @@ pub struct PageOptions {
 }
 
 impl PageOptions {
-    /// The period alone: the charts and headline ignore the list's filters.
+    /// The period, and the answer filters (`answers.KEY`), which narrow the whole page (the
+    /// Questions section's links set them: "NPS among those who chose *price*"); the
+    /// charts and headline ignore the list's other filters.
     pub fn period(&self) -> ReportParams {
-        ReportParams { filter: Filter::default(), ..self.params.clone() }
+        let filter = Filter { answers: self.params.filter.answers.clone(), ..Filter::default() };
+        ReportParams { filter, ..self.params.clone() }
     }
 
     /// The list's parameters: the period and filters, and only answers with a comment
@@ -64,9 +69,14 @@ impl PageOptions {
 
     /// This page's query string with `extra` parameters replacing those of the same name.
     pub fn link(&self, extra: &[(&str, &str)]) -> String {
+        self.link_without(|k| extra.iter().any(|(name, _)| *name == k), extra)
+    }
+
+    /// This page's query string less the parameters `drop` names, plus `extra`.
+    fn link_without(&self, drop: impl Fn(&str) -> bool, extra: &[(&str, &str)]) -> String {
         let mut out = url::form_urlencoded::Serializer::new(String::new());
         for (k, v) in &self.query {
-            if !extra.iter().any(|(name, _)| name == k) {
+            if !drop(k) {
                 out.append_pair(k, v);
             }
         }
@@ -75,33 +85,123 @@ impl PageOptions {
         }
         out.finish()
     }
+
+    /// The query parameters that filter by an answer, as given (`answers.KEY` or
+    /// `answers[KEY]`), with the question's key.
+    pub fn answer_params(&self) -> impl Iterator<Item = (&str, &str, &str)> {
+        self.query.iter().filter_map(|(k, v)| Some((k.as_str(), answer_key(k)?, v.as_str())))
+    }
+
+    /// This page's query string filtered by `option` of question `key` instead of any
+    /// other option of it (other questions' filters stay: they narrow further).
+    pub fn link_to_answer(&self, key: &str, option: &str) -> String {
+        let name = format!("answers.{key}");
+        self.link_without(|k| answer_key(k) == Some(key), &[(&name, option)])
+    }
+
+    /// This page's query string without any answer filter.
+    pub fn link_without_answers(&self) -> String {
+        self.link_without(|k| answer_key(k).is_some(), &[])
+    }
+}
+
+/// The question key of an answer filter's parameter name (`answers.KEY` or `answers[KEY]`,
+/// as the read API takes it).
+fn answer_key(name: &str) -> Option<&str> {
+    name.strip_prefix("answers.")
+        .or_else(|| name.strip_prefix("answers[").and_then(|k| k.strip_suffix(']')))
+        .filter(|k| !k.is_empty())
 }
 
 /// Every report the page shows.
 pub struct ReportData {
-    pub summary: Summary,
-    pub series: TimeSeries,
-    pub breakdown: Breakdown,
+    /// The survey's definition: its kind, its question, its questions' texts and labels.
+    pub survey: SurveyView,
+    /// The period every section covers.
+    pub range: Range,
+    /// The score's sections; `None` for a choice survey, which has no score.
+    pub scores: Option<Scores>,
+    /// The `insights::questions` report, when the survey has questions.
+    pub questions: Option<QuestionsReport>,
     pub terms: Terms,
     pub comments: Page,
 }
 
-/// Runs the reports the page needs, concurrently (each on its own pooled connection).
+/// The reports of a survey's score.
+pub struct Scores {
+    pub summary: Summary,
+    pub series: TimeSeries,
+    pub breakdown: Breakdown,
+}
+
+/// Whether a survey of `kind` has a score (a choice or text survey has none).
+pub fn scored(kind: SurveyKind) -> bool {
+    !matches!(kind, SurveyKind::Choice | SurveyKind::Text)
+}
+
+/// Whether the page has something to report of `survey`: a score, or questions (a choice
+/// survey always has its main one). A text survey without questions has neither; its
+/// comments are in the read API.
+pub fn has_report(survey: &SurveyView) -> bool {
+    scored(survey.kind) || !survey.questions.is_empty()
+}
+
+/// Runs the reports the page needs, concurrently (each on its own pooled connection). The
+/// survey's definition says which figures there are (a choice survey has no score to
+/// summarise); the terms and the comments need not wait for it.
 pub async fn gather(
     db: &Db,
     project: Arc<Project>,
     survey: &str,
     o: &PageOptions,
-) -> Result<ReportData, InsightsError> {
+) -> Result<ReportData, ApiError> {
     let period = o.period();
-    let (summary, series, breakdown, terms, comments) = tokio::try_join!(
-        insights::summary(db, project.clone(), survey, period.clone()),
-        insights::timeseries(db, project.clone(), survey, o.interval, period.clone()),
-        insights::breakdown(db, project.clone(), survey, o.by.clone(), 1, BREAKDOWN_ROWS, period.clone()),
-        insights::terms(db, project.clone(), survey, TERMS, 2, TERM_COMMENTS, period),
-        insights::list(db, project, Some(survey), o.cursor, PAGE_SIZE, o.listing()),
+    let figures = async {
+        let definition = manage::get_survey(db, project.id, survey).await?;
+        if !has_report(&definition) {
+            return Err(ApiError::from(insights::InsightsError::invalid(
+                "survey",
+                "is a text survey without questions: it has nothing to chart (see /terms and /v1/responses)",
+            )));
+        }
+        let scores = async {
+            if !scored(definition.kind) {
+                return Ok(None);
+            }
+            let (summary, series, breakdown) = tokio::try_join!(
+                insights::summary(db, project.clone(), survey, period.clone()),
+                insights::timeseries(db, project.clone(), survey, o.interval, period.clone()),
+                insights::breakdown(
+                    db,
+                    project.clone(),
+                    survey,
+                    o.by.clone(),
+                    1,
+                    BREAKDOWN_ROWS,
+                    period.clone()
+                ),
+            )?;
+            Ok(Some(Scores { summary, series, breakdown }))
+        };
+        let questions = async {
+            if definition.questions.is_empty() {
+                return Ok(None);
+            }
+            insights::questions(db, project.clone(), survey, period.clone()).await.map(Some)
+        };
+        let (scores, questions) = tokio::try_join!(scores, questions)?;
+        Ok((definition, scores, questions))
+    };
+    let ((definition, scores, questions), terms, comments) = tokio::try_join!(
+        figures,
+        async {
+            Ok(insights::terms(db, project.clone(), survey, TERMS, 2, TERM_COMMENTS, period.clone()).await?)
+        },
+        async {
+            Ok(insights::list(db, project.clone(), Some(survey), o.cursor, PAGE_SIZE, o.listing()).await?)
+        },
     )?;
-    Ok(ReportData { summary, series, breakdown, terms, comments })
+    Ok(ReportData { survey: definition, range: period.report_range(), scores, questions, terms, comments })
 }
 
 pub use feedbackd_core::insights::metrics::{headline, Headline};
@@ -197,6 +297,39 @@ mod tests {
         assert!(text.starts_with("+50.0 percentage points"), "{text}");
         assert_eq!(band_class(SurveyKind::Nps, 8), "passive");
         assert_eq!(format_value(SurveyKind::Csat, 75.0), "75.0%");
+    }
+
+    #[test]
+    fn an_option_link_replaces_its_questions_filter_in_either_spelling_and_keeps_the_rest() {
+        let q = |pairs: &[(&str, &str)]| pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        let o = PageOptions {
+            params: ReportParams {
+                from: None,
+                to: chrono::Utc::now(),
+                tz: chrono_tz::Tz::UTC,
+                filter: Filter::default(),
+            },
+            interval: Interval::Day,
+            by: "platform".into(),
+            cursor: None,
+            query: q(&[
+                ("tz", "UTC"),
+                ("answers[reason]", "bugs"),
+                ("answers.areas", "web"),
+                ("answers.", "x"),
+            ]),
+        };
+        let keys: Vec<&str> = o.answer_params().map(|(_, key, _)| key).collect();
+        assert_eq!(keys, ["reason", "areas"]);
+        assert_eq!(
+            o.link_to_answer("reason", "price"),
+            "tz=UTC&answers.areas=web&answers.=x&answers.reason=price"
+        );
+        assert_eq!(
+            o.link_to_answer("areas", "a&b"),
+            "tz=UTC&answers%5Breason%5D=bugs&answers.=x&answers.areas=a%26b"
+        );
+        assert_eq!(o.link_without_answers(), "tz=UTC&answers.=x");
     }
 
     #[test]
