@@ -13,6 +13,7 @@ set -euo pipefail
 
 : "${PGDATA:=/var/lib/postgresql/data}"
 primary=${PRIMARY_HOST:-pg-primary}
+port=${PRIMARY_PORT:-5432}
 password=${POSTGRES_REPLICATION_PASSWORD:?set the replication role password}
 # The password goes into primary_conninfo, a conninfo string inside a quoted setting: keep
 # it to characters that need no quoting in either.
@@ -25,17 +26,17 @@ if [ ! -s "$PGDATA/PG_VERSION" ]; then
   mkdir -p "$PGDATA"
   chown postgres:postgres "$PGDATA"
   chmod 700 "$PGDATA"
-  until gosu postgres pg_isready -q -h "$primary" -p 5432; do
+  until gosu postgres pg_isready -q -h "$primary" -p "$port"; do
     echo "standby: waiting for $primary" >&2
     sleep 1
   done
   echo "standby: copying $primary with pg_basebackup" >&2
   PGPASSWORD=$password gosu postgres pg_basebackup --pgdata="$PGDATA" --host="$primary" \
-    --port=5432 --username=replicator --no-password --wal-method=stream --slot=standby \
+    --port="$port" --username=replicator --no-password --wal-method=stream --slot=standby \
     --checkpoint=fast
   # application_name is the name the primary's synchronous_standby_names waits for.
   cat >>"$PGDATA/postgresql.auto.conf" <<CONF
-primary_conninfo = 'host=$primary port=5432 user=replicator password=$password application_name=standby'
+primary_conninfo = 'host=$primary port=$port user=replicator password=$password application_name=standby'
 primary_slot_name = 'standby'
 CONF
   gosu postgres touch "$PGDATA/standby.signal"
