@@ -201,6 +201,9 @@ async fn follow_ups_fill_in_answers_but_never_overwrite_them() {
     let promoter = json(r).await["id"].as_str().unwrap().to_string();
     let (status, body) = patch(&app, &promoter, &json!({"answers": {"reason": "price"}})).await;
     assert_eq!((status, problem_fields(&body)), (422, vec!["answers.reason".to_string()]));
+    // A filter names an option: empty would mean "answered" to rollups and nothing to rows.
+    let (status, body) = app.read("/v1/surveys/nps-q/summary?answers[reason]=").await;
+    assert_eq!((status, problem_fields(&body)), (422, vec!["answers.reason".to_string()]));
 }
 
 /// One stored answer, as the test reads it back.

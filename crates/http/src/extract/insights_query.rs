@@ -241,6 +241,16 @@ impl Query {
                 name.strip_prefix("answers.").map(|k| (k.to_string(), values.clone()))
             })
             .collect();
+        // An option key or a rating; empty would mean "answered" to the rollups and
+        // nothing to the rows.
+        for (key, values) in &filter.answers {
+            if values.iter().any(|v| v.is_empty() || v.len() > 40) {
+                self.errors.push(FieldError::new(
+                    format!("answers.{key}"),
+                    "must name an option key or a rating of 1 to 40 characters",
+                ));
+            }
+        }
         ReportParams { from, to, tz, filter }
     }
 
