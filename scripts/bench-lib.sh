@@ -14,7 +14,8 @@
 #   BENCH_WAIT_QUIET   seconds to wait for a quiet machine before starting        (60)
 #   BENCH_LOCK_WAIT    seconds to wait for another run on the same BENCH_DB          (300)
 #   BENCH_BIN          a feedbackd binary to use instead of `cargo build --release` and
-#                      target/release/feedbackd (say, one built from another checkout)
+#                      target/release/feedbackd, or $CARGO_TARGET_DIR/release/feedbackd
+#                      (say, one built from another checkout)
 # shellcheck shell=bash
 # The variables set here and in the functions are read by the scripts that source this file.
 # shellcheck disable=SC2034
@@ -30,7 +31,7 @@ THREADS=${BENCH_THREADS:-2}
 OUT=${BENCH_OUT:-$repo/target/$bench_name/$(date -u +%Y%m%dT%H%M%SZ)}
 HOST=127.0.0.1
 BASE="http://$HOST:$PORT"
-BIN=${BENCH_BIN:-$repo/target/release/feedbackd}
+BIN=${BENCH_BIN:-${CARGO_TARGET_DIR:-$repo/target}/release/feedbackd}
 
 log() { printf '[bench] %s\n' "$*" >&2; }
 die() { printf '[bench] error: %s\n' "$*" >&2; exit 1; }
