@@ -140,6 +140,17 @@ async fn three_replicas_sharing_redis_admit_one_global_limit_per_address_and_per
     assert_eq!(other, 0);
     assert!((ok as f64) <= 1.1 * limit && (ok as f64) >= 0.8 * limit, "{ok} admitted, limit {limit:.0}");
 
+    // The headers state each shared limit once (the local pre-check is not reported).
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    let r = reqwest::Client::new()
+        .get(format!("{}/v1/widget/config", shared[0]))
+        .bearer_auth(&key)
+        .send()
+        .await
+        .unwrap();
+    let state = r.headers()["ratelimit"].to_str().unwrap().to_string();
+    assert_eq!((state.matches("\"ip\"").count(), state.matches("\"project\"").count()), (1, 1), "{state}");
+
     // Each replica alone admits its own limit: what the shared limits are for.
     let alone = replicas(&db, None, "100000/s", "30/s:30");
     let (ok, _, _, secs) = load(&alone, &key, Duration::from_secs(2)).await;

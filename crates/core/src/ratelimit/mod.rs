@@ -182,6 +182,12 @@ impl Limiters {
         Limiters { shared: Some(shared), ..Limiters::new(config) }
     }
 
+    /// Whether the limits are shared through Redis (the early address check is then only
+    /// the pre-check, and the shared outcome is the one to report).
+    pub fn is_shared(&self) -> bool {
+        self.shared.is_some()
+    }
+
     /// The Redis side, if the limits are shared (for its heartbeat).
     pub fn shared_limits(&self) -> Option<&Arc<SharedLimits>> {
         self.shared.as_ref()

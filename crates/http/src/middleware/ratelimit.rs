@@ -38,7 +38,11 @@ pub async fn limit(req: &HttpRequest, limiters: &Limiters, subjects: &[Subject<'
 
 /// The per-address limit alone: this replica's pre-check, then the shared limit.
 pub async fn limit_ip(req: &HttpRequest, limiters: &Limiters, ip: IpAddr) -> Result<(), ApiError> {
-    enforce(req, limiters.early_ip(ip))?;
+    let early = limiters.early_ip(ip);
+    // Shared: an allowed pre-check is not what the headers state; the shared check is.
+    if !early.allowed() || !limiters.is_shared() {
+        enforce(req, early)?;
+    }
     limit(req, limiters, &[Subject::Ip(ip)]).await
 }
 
