@@ -339,12 +339,15 @@ answers_per_commit() {
 }
 db_now() { psql "$DATABASE_URL" -X -Atq -c 'SELECT now()'; }
 
-# post_saturation_phase NAME LABEL: durable answers at saturation, checked against the table.
+# post_saturation_phase NAME LABEL [SURVEY [questions]]: durable answers at saturation
+# (to SURVEY, default nps-main; with `questions`, answers that also answer its additional
+# questions, see scripts/bench/post-answers.lua), checked against the table. Leaves the
+# phase's 2xx per second in w_rate.
 post_saturation_phase() {
-  local name=$1 label=$2 before_rows after_rows added settle since per_commit
+  local name=$1 label=$2 survey=${3:-nps-main} mode=${4:-} before_rows after_rows added settle since per_commit
   before_rows=$(rows)
   since=$(db_now)
-  wrk_phase "$name" scripts/bench/post-answers.lua "$CONNECTIONS" "$DURATION" -- "$TOKEN" nps-main
+  wrk_phase "$name" scripts/bench/post-answers.lua "$CONNECTIONS" "$DURATION" -- "$TOKEN" "$survey" ${mode:+"$mode"}
   # Requests still in flight when wrk stopped may commit after it: give them a moment.
   sleep 1
   after_rows=$(rows)
