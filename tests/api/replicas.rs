@@ -5,14 +5,16 @@
 
 use crate::helpers::{spawn_app_with, without_rate_limits};
 use crate::insights_support::{insert, random_rows};
-use chrono::{DateTime, Duration, Utc};
+use chrono::{DateTime, Duration, DurationRound, Utc};
 use feedbackd_store::seals;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn two_replicas_never_seal_or_delete_the_same_work_twice() {
     let app = spawn_app_with(without_rate_limits).await;
     let (project, survey) = (app.fixture.project_id, app.fixture.nps_survey_id);
-    let now = Utc::now();
+    // Whole seconds: some answers sit exactly on hour boundaries, one of them on the
+    // horizon, and PostgreSQL rounds nanoseconds where the bound parameter truncates them.
+    let now = Utc::now().duration_trunc(Duration::seconds(1)).unwrap();
     let start: DateTime<Utc> = now - Duration::days(20);
     let rows = random_rows(77, 8000, start, Duration::days(19), 0, 10);
     insert(&app, survey, &rows);
