@@ -7,7 +7,7 @@ pub mod insights_query;
 pub mod json;
 pub mod origin;
 
-use crate::middleware::ratelimit::{enforce, limit};
+use crate::middleware::ratelimit::{enforce_early_ip, limit};
 use crate::{ApiError, AppState};
 use actix_web::dev::Payload;
 use actix_web::http::header;
@@ -67,7 +67,7 @@ impl AnswerKey {
         // Before anything else, so a flood costs no key lookup and no database work.
         let ip = state.proxies.client_ip(req);
         if let Some(ip) = ip {
-            tarpit(early_ip(req, state, ip)).await?;
+            tarpit(enforce_early_ip(req, &state.limiters, ip)).await?;
         }
         let (token, _) = presented_token(req)
             .ok_or(ApiError::Unauthorized("send the publishable key as `Authorization: Bearer fbk_pub_…`"))?;
@@ -172,16 +172,6 @@ impl FromRequest for SecretKey {
             Ok(SecretKey(principal))
         })
     }
-}
-
-/// The address's early check. When limits are shared, an allowed pre-check is not reported
-/// (the shared check that follows is the one the headers state); a refusal always is.
-fn early_ip(req: &HttpRequest, state: &AppState, ip: IpAddr) -> Result<(), ApiError> {
-    let outcome = state.limiters.early_ip(ip);
-    if outcome.allowed() && state.limiters.is_shared() {
-        return Ok(());
-    }
-    enforce(req, outcome)
 }
 
 /// Longest a refusal of the per-address limiter is held before it is sent.

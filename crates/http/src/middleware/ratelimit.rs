@@ -36,13 +36,20 @@ pub async fn limit(req: &HttpRequest, limiters: &Limiters, subjects: &[Subject<'
     Ok(())
 }
 
+/// The address's early check ([`Limiters::early_ip`]), before any other work. When limits
+/// are shared, an allowed pre-check is not recorded (the shared check that follows is the
+/// one the headers state); a refusal always is.
+pub fn enforce_early_ip(req: &HttpRequest, limiters: &Limiters, ip: IpAddr) -> Result<(), ApiError> {
+    let outcome = limiters.early_ip(ip);
+    if outcome.allowed() && limiters.is_shared() {
+        return Ok(());
+    }
+    enforce(req, outcome)
+}
+
 /// The per-address limit alone: this replica's pre-check, then the shared limit.
 pub async fn limit_ip(req: &HttpRequest, limiters: &Limiters, ip: IpAddr) -> Result<(), ApiError> {
-    let early = limiters.early_ip(ip);
-    // Shared: an allowed pre-check is not what the headers state; the shared check is.
-    if !early.allowed() || !limiters.is_shared() {
-        enforce(req, early)?;
-    }
+    enforce_early_ip(req, limiters, ip)?;
     limit(req, limiters, &[Subject::Ip(ip)]).await
 }
 
