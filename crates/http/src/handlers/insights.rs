@@ -71,34 +71,55 @@ pub struct ReportFilters {
 }
 
 /// Runs `read` where reads go (a fresh replica, else the primary); a replica that fails
-/// it is set aside and the primary answers instead, so a replica going down costs a slow
-/// answer, not an error.
-pub(crate) async fn on_reads<T, F, Fut>(state: &AppState, read: F) -> Result<(ReadTarget, T), ApiError>
+/// it for the database's sake (an answer of 503 or 500) is set aside and the primary
+/// answers instead, so a replica going down costs a slow answer, not an error.
+pub(crate) async fn on_reads<T, E, F, Fut>(state: &AppState, read: F) -> Result<(ReadTarget, T), ApiError>
 where
     F: Fn(Db) -> Fut,
-    Fut: std::future::Future<Output = Result<T, InsightsError>>,
+    Fut: std::future::Future<Output = Result<T, E>>,
+    E: Into<ApiError>,
 {
     let at = state.reads.target();
-    match read(at.db.clone()).await {
-        Err(InsightsError::Store(error)) if at.replica => {
+    match read(at.db.clone()).await.map_err(Into::into) {
+        Err(error @ (ApiError::Unavailable { .. } | ApiError::Internal(_))) if at.replica => {
             tracing::warn!(%error, "a read replica failed a read: the primary answers it");
             state.reads.failed(&at);
             let primary = state.reads.primary();
-            let out = read(primary.db.clone()).await?;
+            let out = read(primary.db.clone()).await.map_err(Into::into)?;
             Ok((primary, out))
         }
         other => Ok((at, other?)),
     }
 }
 
-/// A `200` saying how fresh the read behind it is: `X-Feedbackd-As-Of` (every change the
-/// primary committed before this instant is in the answer) and `X-Feedbackd-Read-From`
-/// (`primary` or `replica`).
+/// [`on_reads`], answered as JSON with the read's [`freshness`].
+async fn read_json<T, E, F, Fut>(state: &AppState, read: F) -> Result<HttpResponse, ApiError>
+where
+    T: serde::Serialize,
+    F: Fn(Db) -> Fut,
+    Fut: std::future::Future<Output = Result<T, E>>,
+    E: Into<ApiError>,
+{
+    let (at, out) = on_reads(state, read).await?;
+    Ok(fresh(&at).json(out))
+}
+
+/// How fresh the read behind an answer is: `X-Feedbackd-As-Of` (every change the primary
+/// committed before this instant is in the answer) and `X-Feedbackd-Read-From` (`primary`
+/// or `replica`).
+pub(crate) fn freshness(at: &ReadTarget) -> [(&'static str, String); 2] {
+    [
+        ("x-feedbackd-as-of", at.as_of.to_rfc3339_opts(chrono::SecondsFormat::Millis, true)),
+        ("x-feedbackd-read-from", if at.replica { "replica" } else { "primary" }.to_string()),
+    ]
+}
+
+/// A `200` with the read's [`freshness`].
 pub(crate) fn fresh(at: &ReadTarget) -> HttpResponseBuilder {
     let mut response = HttpResponse::Ok();
-    response
-        .insert_header(("x-feedbackd-as-of", at.as_of.to_rfc3339_opts(chrono::SecondsFormat::Millis, true)))
-        .insert_header(("x-feedbackd-read-from", if at.replica { "replica" } else { "primary" }));
+    for header in freshness(at) {
+        response.insert_header(header);
+    }
     response
 }
 
@@ -126,12 +147,11 @@ pub async fn summary(
 ) -> Result<HttpResponse, ApiError> {
     let ((), params) = read.params(&[], |_| ())?;
     let (project, survey) = (&read.project, survey.as_str());
-    let (at, out) = on_reads(&state, |db| {
+    read_json(&state, |db| {
         let (project, params) = (project.clone(), params.clone());
         async move { insights::summary(&db, project, survey, params).await }
     })
-    .await?;
-    Ok(fresh(&at).json(out))
+    .await
 }
 
 /// A survey's figures per day, week or month over a period, in the time zone `tz`.
@@ -148,12 +168,11 @@ pub async fn timeseries(
         q.parsed::<Interval>("interval", "day, week or month").unwrap_or(Interval::Day)
     })?;
     let (project, survey) = (&read.project, survey.as_str());
-    let (at, out) = on_reads(&state, |db| {
+    read_json(&state, |db| {
         let (project, params) = (project.clone(), params.clone());
         async move { insights::timeseries(&db, project, survey, interval, params).await }
     })
-    .await?;
-    Ok(fresh(&at).json(out))
+    .await
 }
 
 /// A survey's figures per segment (platform, app version, country, locale or an
@@ -175,12 +194,11 @@ pub async fn breakdown(
         )
     })?;
     let (project, survey) = (&read.project, survey.as_str());
-    let (at, out) = on_reads(&state, |db| {
+    read_json(&state, |db| {
         let (project, params, by) = (project.clone(), params.clone(), by.clone());
         async move { insights::breakdown(&db, project, survey, by, min_count, limit, params).await }
     })
-    .await?;
-    Ok(fresh(&at).json(out))
+    .await
 }
 
 /// A survey's questions over a period: per question, how many answered it and the
@@ -197,12 +215,11 @@ pub async fn questions(
 ) -> Result<HttpResponse, ApiError> {
     let ((), params) = read.params(&[], |_| ())?;
     let (project, survey) = (&read.project, survey.as_str());
-    let (at, out) = on_reads(&state, |db| {
+    read_json(&state, |db| {
         let (project, params) = (project.clone(), params.clone());
         async move { insights::questions(&db, project, survey, params).await }
     })
-    .await?;
-    Ok(fresh(&at).json(out))
+    .await
 }
 
 /// The terms most frequent in a survey's comments over a period, with how many comments
@@ -221,12 +238,11 @@ pub async fn terms(
     })?;
     let max = insights::MAX_TERM_COMMENTS;
     let (project, survey) = (&read.project, survey.as_str());
-    let (at, out) = on_reads(&state, |db| {
+    read_json(&state, |db| {
         let (project, params) = (project.clone(), params.clone());
         async move { insights::terms(&db, project, survey, limit, min_count, max, params).await }
     })
-    .await?;
-    Ok(fresh(&at).json(out))
+    .await
 }
 
 /// Page through the answers themselves (verbatims), newest first: pass the previous
@@ -246,10 +262,9 @@ pub async fn list(read: InsightsRequest, state: web::Data<AppState>) -> Result<H
             (q.one("survey"), q.cursor(), q.int_in("limit", 1..=500, 50) as usize)
         })?;
     let (project, survey) = (&read.project, survey.as_deref());
-    let (at, out) = on_reads(&state, |db| {
+    read_json(&state, |db| {
         let (project, params) = (project.clone(), params.clone());
         async move { insights::list(&db, project, survey, cursor, limit, params).await }
     })
-    .await?;
-    Ok(fresh(&at).json(out))
+    .await
 }

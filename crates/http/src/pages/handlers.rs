@@ -3,6 +3,7 @@
 //! from `crate::pages`.
 
 use crate::extract::insights_query::Query;
+use crate::handlers::insights::{freshness, on_reads};
 use crate::middleware::ratelimit::limit_ip;
 use crate::pages::session::Session;
 use crate::pages::sign_in::{
@@ -241,21 +242,21 @@ pub async fn report_page(
 ) -> Result<HttpResponse, PageError> {
     let options = page_options(req.query_string())?;
     // Where the API's reports read (a fresh replica, else the primary), with its fallback.
-    let mut at = state.reads.target();
-    let data = match view::gather(&at.db, session.project.clone(), &survey, &options).await {
-        Err(ApiError::Unavailable { .. } | ApiError::Internal(_)) if at.replica => {
-            state.reads.failed(&at);
-            at = state.reads.primary();
-            view::gather(&at.db, session.project.clone(), &survey, &options).await?
-        }
-        other => other?,
-    };
+    let project = &session.project;
+    let (at, data) = on_reads(&state, |db| {
+        let project = project.clone();
+        let (survey, options) = (survey.as_str(), &options);
+        async move { view::gather(&db, project, survey, options).await }
+    })
+    .await?;
     let mut response = html(
         StatusCode::OK,
         page::render(&survey, &options, &data, session.has_scope(Scope::ResponsesExport)),
     );
-    for (name, value) in crate::handlers::insights::fresh(&at).finish().headers() {
-        response.headers_mut().insert(name.clone(), value.clone());
+    for (name, value) in freshness(&at) {
+        if let Ok(value) = actix_web::http::header::HeaderValue::from_str(&value) {
+            response.headers_mut().insert(actix_web::http::header::HeaderName::from_static(name), value);
+        }
     }
     Ok(response)
 }
