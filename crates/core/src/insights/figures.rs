@@ -123,7 +123,7 @@ pub async fn timeseries(
 }
 
 /// What `by` of a breakdown names: `answers.KEY` a question, anything else an attribute.
-pub fn segmenting(by: &str) -> Segmenting {
+fn segmenting(by: &str) -> Segmenting {
     match by.strip_prefix("answers.") {
         Some(key) => Segmenting::Question(key.to_string()),
         None => Segmenting::Attribute(by.to_string()),
@@ -146,7 +146,6 @@ pub async fn breakdown(
     let range = p.report_range();
     let ranges = [(range.from, range.to)];
     let (sid, filter, seg) = (info.id, p.filter.clone(), segmenting(&by));
-    let question = matches!(seg, Segmenting::Question(_));
     let ((mut counts, plan), all) = db
         .run(move |conn| {
             read_snapshot(conn, |conn| {
@@ -166,7 +165,8 @@ pub async fn breakdown(
     let mut groups = counts.pop().unwrap_or_default();
     let mut not_set_counts = groups.remove(&None);
     let mut total = ScoreCounts::new();
-    if let Some(mut all) = all.filter(|_| question) {
+    // Only a question has its total counted for itself.
+    if let Some(mut all) = all {
         total = all.pop().and_then(|mut b| b.remove(&None)).unwrap_or_default();
         let answered = groups.remove(&Some(String::new())).unwrap_or_default();
         let mut missing = ScoreCounts::new();

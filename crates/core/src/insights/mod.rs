@@ -15,7 +15,7 @@ pub mod params;
 mod questions;
 pub mod shapes;
 
-pub use figures::{breakdown, segmenting, summary, terms, timeseries, MAX_BUCKETS, MAX_TERM_COMMENTS};
+pub use figures::{breakdown, summary, terms, timeseries, MAX_BUCKETS, MAX_TERM_COMMENTS};
 pub use listing::{list, list_query};
 pub use params::{Cursor, ReportParams};
 pub use questions::{questions, OptionCount, Pmf, QuestionReport, QuestionsReport, PMF_OPTION};
