@@ -23,6 +23,12 @@ pub struct ServeArgs {
     #[arg(long, env = "FEEDBACKD_DB_POOL_SIZE", default_value_t = 16,
           value_parser = clap::value_parser!(u32).range(1..=500))]
     pub db_pool_size: u32,
+    /// Longest a database call may take (milliseconds). Past it the call fails and its
+    /// connection is closed, so that a database host that hangs (its connections open and
+    /// silent) cannot hold requests, and a failover is followed. Indexing an attribute is exempt.
+    #[arg(long, env = "FEEDBACKD_DB_CALL_TIMEOUT_MS", default_value_t = 10_000,
+          value_parser = clap::value_parser!(u64).range(100..=3_600_000))]
+    pub db_call_timeout_ms: u64,
     /// Streaming standbys for reports, report pages, the list and exports, separated by
     /// spaces (a URL may name several hosts). Writes stay on DATABASE_URL.
     #[arg(long, env = "FEEDBACKD_READ_DATABASE_URL", value_delimiter = ' ', num_args = 0.., hide_env_values = true)]
@@ -251,6 +257,8 @@ pub struct Config {
     pub listen: SocketAddr,
     pub workers: usize,
     pub db_pool_size: u32,
+    /// Longest a database call may take before its connection is closed.
+    pub db_call_timeout: Duration,
     /// Read replicas, and the lag past which they are not read.
     pub read_replicas: Vec<SecretString>,
     pub read_max_lag: Duration,
@@ -319,6 +327,7 @@ impl ServeArgs {
             listen: self.listen,
             workers,
             db_pool_size: self.db_pool_size,
+            db_call_timeout: Duration::from_millis(self.db_call_timeout_ms),
             read_replicas: self.read_database_url,
             read_max_lag: Duration::from_millis(self.read_max_lag_ms),
             shutdown_grace: Duration::from_secs(self.shutdown_grace_secs),

@@ -39,6 +39,7 @@ impl Application {
     /// Binds the listener and starts the writers. The database is not contacted: the
     /// service starts while it is away and answers 503 until it is back.
     pub fn build(config: &Config, database_url: &SecretString) -> anyhow::Result<Self> {
+        feedbackd_store::deadline::set_limit(config.db_call_timeout);
         let db = Db::new(database_url, config.db_pool_size);
         let (writer, writer_handle) = Writer::start(db.url().clone(), &config.writer);
         let draining = Arc::new(AtomicBool::new(false));

@@ -6,6 +6,7 @@ use feedbackd::config::Config;
 use feedbackd::startup::Application;
 use feedbackd_core::manage::{self, SurveySpec};
 use feedbackd_domain::{KeyKind, Scope, SurveyKind, SurveyStatus};
+use feedbackd_store::embedded::EmbeddedPostgres;
 use feedbackd_store::Db;
 use secrecy::SecretString;
 use sha2::{Digest, Sha256};
@@ -240,6 +241,20 @@ pub async fn spawn_app_with(tweak: impl FnOnce(&mut Config)) -> TestApp {
 }
 
 /// Starts the real service on `url`; returns its base URL.
+/// A private primary (Debian's PostgreSQL under `dir`, never the machine's cluster) with the
+/// schema and a fixture, and its streaming standby: for tests that take servers away.
+pub fn primary_and_standby(dir: &std::path::Path) -> (EmbeddedPostgres, EmbeddedPostgres, Fixture) {
+    use secrecy::ExposeSecret;
+    let primary = EmbeddedPostgres::start(&dir.join("primary")).expect("a private primary");
+    {
+        let mut conn = PgConnection::establish(primary.url().expose_secret()).unwrap();
+        feedbackd_store::run_migrations(&mut conn).unwrap();
+    }
+    let keys = fixture(primary.url().expose_secret(), &[]);
+    let standby = primary.start_standby(&dir.join("standby")).expect("a streaming standby");
+    (primary, standby, keys)
+}
+
 pub fn start_server(config: &Config, url: &SecretString) -> String {
     let app = Application::build(config, url).expect("building the app");
     let address = format!("http://127.0.0.1:{}", app.port());

@@ -12,6 +12,7 @@ mod cli;
 mod cli_generated;
 mod cli_manage;
 mod clients;
+mod db_deadline;
 mod default_ranges;
 mod demo;
 mod docs_page;

@@ -3,11 +3,10 @@
 //! while it is fresh and say how fresh (`X-Feedbackd-As-Of`), and the primary while the
 //! replica lags past the bound or is down; writes always go to the primary.
 
-use crate::helpers::{fixture, start_server};
+use crate::helpers::{primary_and_standby, start_server};
 use chrono::{DateTime, Utc};
 use diesel::{Connection, PgConnection, RunQueryDsl};
 use feedbackd::config::Config;
-use feedbackd_store::embedded::EmbeddedPostgres;
 use secrecy::ExposeSecret;
 use serde_json::json;
 use std::time::Duration;
@@ -43,13 +42,7 @@ async fn answer(client: &reqwest::Client, base: &str, key: &str, n: usize) {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn reports_read_a_fresh_replica_and_the_primary_when_it_lags_or_is_down() {
     let dir = std::env::temp_dir().join(format!("feedbackd-replica-test-{}", uuid::Uuid::new_v4()));
-    let primary = EmbeddedPostgres::start(&dir.join("primary")).expect("a private primary");
-    {
-        let mut conn = PgConnection::establish(primary.url().expose_secret()).unwrap();
-        feedbackd_store::run_migrations(&mut conn).unwrap();
-    }
-    let keys = fixture(primary.url().expose_secret(), &[]);
-    let mut standby = primary.start_standby(&dir.join("standby")).expect("a streaming standby");
+    let (primary, mut standby, keys) = primary_and_standby(&dir);
     let mut config = Config::for_tests();
     config.read_replicas = vec![standby.url()];
     config.read_max_lag = Duration::from_secs(1);

@@ -4,6 +4,7 @@
 
 pub mod bulk;
 pub mod contacts;
+pub mod deadline;
 pub mod digests;
 pub mod embedded;
 mod error;
@@ -56,6 +57,16 @@ pub fn in_batches(batch: i64, mut step: impl FnMut() -> Result<u64, StoreError>)
     }
 }
 
+/// Puts each new pooled connection under the call deadline ([`deadline`]).
+#[derive(Debug)]
+struct Watched;
+
+impl diesel::r2d2::CustomizeConnection<PgConnection, diesel::r2d2::Error> for Watched {
+    fn on_acquire(&self, conn: &mut PgConnection) -> Result<(), diesel::r2d2::Error> {
+        deadline::watch(conn).map_err(diesel::r2d2::Error::QueryError)
+    }
+}
+
 /// Use of the connection pool, for the metrics.
 #[derive(Debug, Clone, Copy)]
 pub struct PoolUse {
@@ -90,6 +101,7 @@ impl Db {
             // that went away: without this ping, connections killed by a database restart
             // would be handed out (and fail) forever.
             .test_on_check_out(true)
+            .connection_customizer(Box::new(Watched))
             .build_unchecked(manager);
         Db { pool, url, schema_current: Arc::new(AtomicBool::new(false)) }
     }

@@ -9,7 +9,7 @@
 
 use super::{Backoff, StoreError};
 use crossbeam_channel::{Receiver, RecvTimeoutError, Sender};
-use diesel::{sql_query, Connection, PgConnection, RunQueryDsl};
+use diesel::{sql_query, PgConnection, RunQueryDsl};
 use secrecy::{ExposeSecret, SecretString};
 use std::collections::HashSet;
 use std::thread::JoinHandle;
@@ -156,7 +156,7 @@ fn run(url: &SecretString, stopped: &Receiver<()>, mut on_event: impl FnMut(Even
 }
 
 fn listen(url: &SecretString) -> Result<PgConnection, StoreError> {
-    let mut conn = PgConnection::establish(url.expose_secret())?;
+    let mut conn = crate::deadline::establish_watched(url.expose_secret())?;
     sql_query(format!("SET application_name = '{APPLICATION_NAME}'")).execute(&mut conn)?;
     sql_query(format!("LISTEN {CHANNEL}")).execute(&mut conn)?;
     Ok(conn)

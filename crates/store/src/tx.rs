@@ -5,6 +5,7 @@
 use super::StoreError;
 use diesel::{Connection, RunQueryDsl};
 use secrecy::{ExposeSecret, SecretString};
+use std::time::Duration;
 
 /// A connection to the database, as the services see it: something to pass to queries.
 pub type Conn = diesel::PgConnection;
@@ -46,8 +47,10 @@ pub fn read_snapshot<T, E: From<StoreError>>(
 
 /// A connection of its own, for a component that holds one for long (the ingest writers).
 pub fn connect(url: &SecretString) -> Result<Conn, StoreError> {
-    let mut conn = Conn::establish(url.expose_secret())?;
-    // A statement stuck on a lock or a sick server must not hold every request hostage.
-    diesel::sql_query("SET statement_timeout = '10s'").execute(&mut conn)?;
+    let mut conn = super::deadline::establish_watched(url.expose_secret())?;
+    // A statement stuck on a lock must not hold every request hostage. The server ends it
+    // before the call deadline would cut the connection: a failed statement keeps it.
+    let limit = (super::deadline::limit() * 4 / 5).min(Duration::from_secs(10));
+    diesel::sql_query(format!("SET statement_timeout = {}", limit.as_millis().max(1))).execute(&mut conn)?;
     Ok(conn)
 }

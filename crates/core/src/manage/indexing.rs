@@ -6,7 +6,7 @@
 use super::ManageError;
 use feedbackd_domain::FieldError;
 use feedbackd_store::indexing::{self as store, lock_writers};
-use feedbackd_store::{transaction, Conn, Db};
+use feedbackd_store::{deadline, transaction, Conn, Db};
 use serde::Serialize;
 use uuid::Uuid;
 
@@ -43,7 +43,9 @@ pub async fn set_indexed(
         let message = format!("must be an attribute key of 1 to {MAX_KEY_CHARS} characters");
         return Err(ManageError::Invalid(vec![FieldError::new("key", message)]));
     }
-    db.run(move |conn| transaction(conn, |conn| index_in(conn, project_id, &key, index))).await
+    // Rewriting a key's rollups over every answer is one long statement on purpose.
+    db.run(move |conn| deadline::exempt(|| transaction(conn, |conn| index_in(conn, project_id, &key, index))))
+        .await
 }
 
 fn index_in(conn: &mut Conn, project_id: Uuid, key: &str, index: bool) -> Result<IndexChange, ManageError> {
