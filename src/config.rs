@@ -6,6 +6,7 @@
 use clap::Args;
 use feedbackd_core::ratelimit::{RateLimitConfig, RateSpec};
 pub use feedbackd_core::settings::{Limits, SpamConfig, WriterConfig};
+use feedbackd_http::extract::client_ip::{ForwardingHeader, TrustedProxies};
 use secrecy::{ExposeSecret, SecretString};
 use std::net::SocketAddr;
 use std::time::Duration;
@@ -174,6 +175,11 @@ pub struct AbuseArgs {
     /// Proxies (comma-separated CIDRs) whose Forwarded / X-Forwarded-For headers are believed.
     #[arg(long, env = "FEEDBACKD_TRUSTED_PROXIES", value_delimiter = ',', num_args = 0..)]
     pub trusted_proxies: Vec<ipnet::IpNet>,
+    /// The one header the trusted proxies write the client's address into:
+    /// `x-forwarded-for` or `forwarded` (RFC 7239). The other is ignored, so that a client
+    /// cannot name its own address in the header a proxy passes through.
+    #[arg(long, env = "FEEDBACKD_FORWARDED_HEADER", default_value_t = ForwardingHeader::XForwardedFor)]
+    pub forwarded_header: ForwardingHeader,
     /// Answers given faster than this after the widget showed (its `time_to_answer_ms`) are
     /// taken for bots: acknowledged and dropped. 0 disables.
     #[arg(long, env = "FEEDBACKD_MIN_TIME_TO_ANSWER_MS", default_value_t = 400)]
@@ -278,7 +284,7 @@ pub struct Config {
     pub rate_limits: RateLimitConfig,
     /// Redis for limits shared across replicas, and how long a call may take.
     pub redis: Option<(SecretString, Duration)>,
-    pub trusted_proxies: Vec<ipnet::IpNet>,
+    pub trusted_proxies: TrustedProxies,
     pub spam: SpamConfig,
     /// Signs report-page sessions; `None`: a random secret per start.
     pub session_secret: Option<SecretString>,
@@ -367,7 +373,10 @@ impl ServeArgs {
                 max_keys: self.abuse.rate_limit_max_keys as usize,
             },
             redis: self.abuse.redis_url.map(|url| (url, Duration::from_millis(self.abuse.redis_timeout_ms))),
-            trusted_proxies: self.abuse.trusted_proxies,
+            trusted_proxies: TrustedProxies {
+                nets: self.abuse.trusted_proxies,
+                header: self.abuse.forwarded_header,
+            },
             session_secret: self.session_secret,
             webhooks: self.webhooks.into_config()?,
             spam: SpamConfig { min_time_to_answer: Duration::from_millis(self.abuse.min_time_to_answer_ms) },

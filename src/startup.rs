@@ -11,7 +11,6 @@ use feedbackd_core::cache::CacheBus;
 use feedbackd_core::ingest::{Ingestor, Writer};
 use feedbackd_core::ratelimit::{Limiters, SharedLimits, HEARTBEAT};
 use feedbackd_core::store::{Reads, PROBE_EVERY};
-use feedbackd_http::extract::client_ip::TrustedProxies;
 use feedbackd_http::pages::session::SessionKeys;
 use feedbackd_http::{self as http, AppState};
 use feedbackd_store::notify::Listener;
@@ -101,7 +100,7 @@ impl Application {
             widgets,
             ingest,
             limiters,
-            proxies: TrustedProxies(config.trusted_proxies.clone()),
+            proxies: config.trusted_proxies.clone(),
             exports: Arc::new(tokio::sync::Semaphore::new((config.db_pool_size as usize / 4).max(1))),
             db,
             sessions: SessionKeys::new(config.session_secret.as_ref()),

@@ -97,7 +97,7 @@ async fn the_project_limiter_caps_a_key_across_addresses() {
     let app = spawn_app_with(|c: &mut Config| {
         without_rate_limits(c);
         c.rate_limits.project = rate("3/min:3");
-        c.trusted_proxies = vec!["127.0.0.0/8".parse().unwrap()];
+        c.trusted_proxies.nets = vec!["127.0.0.0/8".parse().unwrap()];
     })
     .await;
     for i in 0..3 {
@@ -179,7 +179,7 @@ async fn a_forwarded_for_from_a_trusted_proxy_is_used() {
     let app = spawn_app_with(|c: &mut Config| {
         without_rate_limits(c);
         c.rate_limits.ip = rate("2/min:2");
-        c.trusted_proxies = vec!["127.0.0.0/8".parse().unwrap()];
+        c.trusted_proxies.nets = vec!["127.0.0.0/8".parse().unwrap()];
     })
     .await;
     assert_eq!(send(&app, Some("203.0.113.5"), nps()).await.status(), 201);
@@ -213,7 +213,7 @@ async fn forwarding_headers_from_an_untrusted_peer_are_counted() {
 
     let trusting = spawn_app_with(|c: &mut Config| {
         without_rate_limits(c);
-        c.trusted_proxies = vec!["127.0.0.0/8".parse().unwrap()];
+        c.trusted_proxies.nets = vec!["127.0.0.0/8".parse().unwrap()];
     })
     .await;
     let before = counter(&trusting, UNTRUSTED).await;

@@ -1,6 +1,10 @@
 //! The client's address: the socket peer, unless the peer is a trusted proxy, in which case
-//! the nearest untrusted hop of `Forwarded` / `X-Forwarded-For`. A header from an untrusted
-//! peer is ignored, so a client cannot pick a fresh rate-limit bucket by spoofing it.
+//! the nearest untrusted hop of the one forwarding header the operator named
+//! (`X-Forwarded-For` by default, or `Forwarded`). A header from an untrusted peer is
+//! ignored, so a client cannot pick a fresh rate-limit bucket by spoofing it.
+//!
+//! One header, never "whichever is present": a proxy rewrites the header it knows and passes
+//! the other through, so reading both would let a client name its own address in the other.
 //!
 //! Ignoring it has a cost when the peer is in fact the operator's load balancer, left out of
 //! `FEEDBACKD_TRUSTED_PROXIES`: every widget then shares the balancer's one address and its
@@ -18,13 +22,53 @@ use std::sync::Once;
 #[derive(Clone, Copy)]
 struct Resolved(IpAddr);
 
-/// The proxies whose forwarding headers are believed.
+/// The header the trusted proxies write the client's address into.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum ForwardingHeader {
+    /// `X-Forwarded-For: client, proxy1` (what most load balancers write).
+    #[default]
+    XForwardedFor,
+    /// RFC 7239 `Forwarded: for=client, for=proxy1`.
+    Forwarded,
+}
+
+impl ForwardingHeader {
+    fn name(self) -> &'static str {
+        match self {
+            ForwardingHeader::XForwardedFor => "x-forwarded-for",
+            ForwardingHeader::Forwarded => "forwarded",
+        }
+    }
+}
+
+impl std::fmt::Display for ForwardingHeader {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl std::str::FromStr for ForwardingHeader {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, String> {
+        match s.to_ascii_lowercase().as_str() {
+            "x-forwarded-for" => Ok(ForwardingHeader::XForwardedFor),
+            "forwarded" => Ok(ForwardingHeader::Forwarded),
+            _ => Err("must be x-forwarded-for or forwarded".into()),
+        }
+    }
+}
+
+/// The proxies whose forwarding header is believed, and which header that is.
 #[derive(Debug, Clone, Default)]
-pub struct TrustedProxies(pub Vec<IpNet>);
+pub struct TrustedProxies {
+    pub nets: Vec<IpNet>,
+    pub header: ForwardingHeader,
+}
 
 impl TrustedProxies {
     fn trusts(&self, ip: IpAddr) -> bool {
-        self.0.iter().any(|net| net.contains(&ip))
+        self.nets.iter().any(|net| net.contains(&ip))
     }
 
     /// The address to limit and to apply the IP policy to.
@@ -47,7 +91,7 @@ impl TrustedProxies {
         }
         // Hops are appended left to right; walk back from the nearest one, skipping our
         // own proxies, and take the first address they did not add themselves.
-        let hops = forwarded_hops(req);
+        let hops = forwarded_hops(req, self.header);
         Some(hops.into_iter().rev().find(|ip| !self.trusts(*ip)).unwrap_or(peer))
     }
 }
@@ -70,28 +114,20 @@ fn note_untrusted_forwarding(warned: &Once) {
     });
 }
 
-fn forwarded_hops(req: &HttpRequest) -> Vec<IpAddr> {
-    let headers = req.headers();
-    let forwarded: Vec<IpAddr> = headers
-        .get_all("forwarded")
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(','))
-        .filter_map(|element| {
-            element.split(';').find_map(|pair| {
-                let (name, value) = pair.trim().split_once('=')?;
-                name.eq_ignore_ascii_case("for").then(|| parse_node(value))?
+fn forwarded_hops(req: &HttpRequest, header: ForwardingHeader) -> Vec<IpAddr> {
+    let elements =
+        req.headers().get_all(header.name()).filter_map(|v| v.to_str().ok()).flat_map(|v| v.split(','));
+    match header {
+        ForwardingHeader::XForwardedFor => elements.filter_map(parse_node).collect(),
+        ForwardingHeader::Forwarded => elements
+            .filter_map(|element| {
+                element.split(';').find_map(|pair| {
+                    let (name, value) = pair.trim().split_once('=')?;
+                    name.eq_ignore_ascii_case("for").then(|| parse_node(value))?
+                })
             })
-        })
-        .collect();
-    if !forwarded.is_empty() {
-        return forwarded;
+            .collect(),
     }
-    headers
-        .get_all("x-forwarded-for")
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(','))
-        .filter_map(parse_node)
-        .collect()
 }
 
 /// `203.0.113.7`, `"[2001:db8::1]:4711"`, `198.51.100.1:80`.
@@ -112,7 +148,7 @@ mod tests {
     use actix_web::test::TestRequest;
 
     fn proxies() -> TrustedProxies {
-        TrustedProxies(vec!["10.0.0.0/8".parse().unwrap()])
+        TrustedProxies { nets: vec!["10.0.0.0/8".parse().unwrap()], header: ForwardingHeader::XForwardedFor }
     }
 
     #[test]
@@ -160,10 +196,35 @@ mod tests {
             .insert_header(("x-forwarded-for", "203.0.113.1, 198.51.100.7, 10.0.0.3"))
             .to_http_request();
         assert_eq!(proxies().client_ip(&req), Some("198.51.100.7".parse().unwrap()));
+        let forwarded = TrustedProxies { header: ForwardingHeader::Forwarded, ..proxies() };
         let req = TestRequest::default()
             .peer_addr("10.0.0.2:5000".parse().unwrap())
             .insert_header(("forwarded", r#"for="[2001:db8::1]:4711";proto=https, for=10.0.0.5"#))
             .to_http_request();
-        assert_eq!(proxies().client_ip(&req), Some("2001:db8::1".parse().unwrap()));
+        assert_eq!(forwarded.client_ip(&req), Some("2001:db8::1".parse().unwrap()));
+    }
+
+    /// A proxy that rewrites one header passes the other through as the client sent it.
+    #[test]
+    fn only_the_configured_header_is_read() {
+        let spoofed = |header: ForwardingHeader| {
+            let proxies = TrustedProxies { header, ..proxies() };
+            let req = TestRequest::default()
+                .peer_addr("10.0.0.2:5000".parse().unwrap())
+                .insert_header(("x-forwarded-for", "198.51.100.7"))
+                .insert_header(("forwarded", "for=203.0.113.99"))
+                .to_http_request();
+            proxies.client_ip(&req).unwrap()
+        };
+        assert_eq!(spoofed(ForwardingHeader::XForwardedFor), "198.51.100.7".parse::<IpAddr>().unwrap());
+        assert_eq!(spoofed(ForwardingHeader::Forwarded), "203.0.113.99".parse::<IpAddr>().unwrap());
+        // A trusted proxy that wrote nothing: its own address, not a client's claim elsewhere.
+        let req = TestRequest::default()
+            .peer_addr("10.0.0.2:5000".parse().unwrap())
+            .insert_header(("forwarded", "for=203.0.113.99"))
+            .to_http_request();
+        assert_eq!(proxies().client_ip(&req), Some("10.0.0.2".parse().unwrap()));
+        assert_eq!("Forwarded".parse::<ForwardingHeader>(), Ok(ForwardingHeader::Forwarded));
+        assert!("x-real-ip".parse::<ForwardingHeader>().is_err());
     }
 }
