@@ -27,7 +27,7 @@ pub struct ServeArgs {
     /// Longest a database call may take (milliseconds). Past it the call fails and its
     /// connection is closed, so that a database host that hangs (its connections open and
     /// silent) cannot hold requests, and a failover is followed. Indexing an attribute is exempt.
-    #[arg(long, env = "FEEDBACKD_DB_CALL_TIMEOUT_MS", default_value_t = 10_000,
+    #[arg(long, env = "FEEDBACKD_DB_CALL_TIMEOUT_MS", default_value_t = 5_000,
           value_parser = clap::value_parser!(u64).range(100..=3_600_000))]
     pub db_call_timeout_ms: u64,
     /// Streaming standbys for reports, report pages, the list and exports, separated by

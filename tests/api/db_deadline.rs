@@ -95,13 +95,14 @@ async fn a_hung_primary_is_left_behind_for_the_promoted_standby() {
         }
         assert_eq!(response.status(), 503);
         assert!(response.headers().contains_key("retry-after"));
-        assert!(hung_at.elapsed() < Duration::from_secs(30), "no answer stored 30 s after the promotion");
+        assert!(hung_at.elapsed() < Duration::from_secs(30), "no answer stored 30 s after the hang");
         tokio::time::sleep(Duration::from_millis(100)).await;
     };
-    // The limit (1 s), then a new connection: the hung host holds its attempt for libpq's
-    // connect_timeout (3 s) before the standby is tried.
+    // The limit (1 s), then a new connection: the hung host holds each attempt for libpq's
+    // connect_timeout (3 s) before the standby is tried (6.7 and 8.8 s measured; without
+    // the deadline, never).
     eprintln!("stored {stored_after:?} after the hang; slowest request {slowest:?}");
-    assert!(stored_after < Duration::from_secs(12), "stored {stored_after:?} after the hang");
+    assert!(stored_after < Duration::from_secs(20), "stored {stored_after:?} after the hang");
     assert!(slowest < Duration::from_secs(8), "a request waited {slowest:?}");
     let reads = loop {
         let response = summary().await.expect("an answer, not a hang");

@@ -23,7 +23,7 @@ use std::sync::{Arc, Mutex, OnceLock, Weak};
 use std::time::{Duration, Instant};
 
 /// The limit until [`set_limit`] is called.
-pub const DEFAULT_LIMIT: Duration = Duration::from_secs(10);
+pub const DEFAULT_LIMIT: Duration = Duration::from_secs(5);
 /// How often the watchdog looks at the calls in flight: a hung call ends at most this much
 /// after its limit.
 const TICK: Duration = Duration::from_millis(100);
@@ -58,16 +58,25 @@ pub fn exempt<T>(f: impl FnOnce() -> T) -> T {
 }
 
 /// Puts `conn`'s calls under the deadline. A connection whose socket cannot be found (a
-/// Unix socket, a platform without `/proc`) stays as it was, and says so once.
+/// Unix socket, a pooler between, a platform without `/proc`) stays as it was, and says so once.
 pub fn watch(conn: &mut PgConnection) -> diesel::QueryResult<()> {
     #[derive(QueryableByName)]
-    struct Client {
-        #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::Integer>)]
-        port: Option<i32>,
+    struct Ends {
+        #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::Text>)]
+        client: Option<String>,
+        #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::Text>)]
+        server: Option<String>,
     }
-    // The server sees our end of the connection; its port names our socket among ours.
-    let client: Client = diesel::sql_query("SELECT inet_client_port() AS port").get_result(conn)?;
-    let socket = client.port.and_then(|port| u16::try_from(port).ok()).and_then(find_socket);
+    // The server sees both ends of the connection; together they name our socket among
+    // ours. Behind a pooler or NAT they name no socket of ours, and nothing is watched.
+    let ends: Ends = diesel::sql_query(
+        "SELECT host(inet_client_addr()) || ' ' || inet_client_port() AS client, \
+                host(inet_server_addr()) || ' ' || inet_server_port() AS server",
+    )
+    .get_result(conn)?;
+    let socket = parse_end(ends.client.as_deref())
+        .zip(parse_end(ends.server.as_deref()))
+        .and_then(|(local, peer)| find_socket(local, peer));
     match socket {
         Some(socket) => {
             let slot = Arc::new(Slot { socket, since: Mutex::new(None) });
@@ -77,7 +86,7 @@ pub fn watch(conn: &mut PgConnection) -> diesel::QueryResult<()> {
         None => {
             static SAID: std::sync::Once = std::sync::Once::new();
             SAID.call_once(|| {
-                tracing::info!("database calls on a Unix socket or through a proxy port are not under FEEDBACKD_DB_CALL_TIMEOUT_MS")
+                tracing::info!("database calls on a Unix socket, or through a connection pooler or NAT, are not under FEEDBACKD_DB_CALL_TIMEOUT_MS")
             });
         }
     }
@@ -123,13 +132,19 @@ impl Socket {
     }
 }
 
-/// The TCP socket of this process whose local port is `port`.
-fn find_socket(port: u16) -> Option<Socket> {
+/// `"127.0.0.1 5432"` as an address.
+fn parse_end(end: Option<&str>) -> Option<SocketAddr> {
+    let (ip, port) = end?.split_once(' ')?;
+    Some(SocketAddr::new(ip.parse().ok()?, port.parse().ok()?))
+}
+
+/// The TCP socket of this process from `local` to `peer`.
+fn find_socket(local: SocketAddr, peer: SocketAddr) -> Option<Socket> {
     std::fs::read_dir("/proc/self/fd")
         .ok()?
         .filter_map(|entry| entry.ok()?.file_name().to_str()?.parse::<RawFd>().ok())
         .filter_map(Socket::read)
-        .find(|socket| socket.local.port() == port && socket.peer.port() != 0)
+        .find(|socket| socket.local == local && socket.peer == peer)
 }
 
 /// One watched connection: when its call in flight began.
@@ -196,7 +211,8 @@ impl Watchdog {
             slots.retain(|slot| slot.strong_count() > 0);
             slots.iter().filter_map(Weak::upgrade).collect()
         };
-        for slot in live {
+        let mut hung = Vec::new();
+        for slot in &live {
             // Held while cutting: the call cannot finish and its connection close meanwhile.
             let mut since = slot.since.lock().unwrap_or_else(|e| e.into_inner());
             let Some(started) = *since else { continue };
@@ -211,7 +227,29 @@ impl Watchdog {
                     waited_ms = started.elapsed().as_millis() as u64,
                     "a database call outlived FEEDBACKD_DB_CALL_TIMEOUT_MS: its connection is closed and the call fails; the next one connects afresh"
                 );
+                hung.push(Arc::clone(slot));
             }
+        }
+        // A server that held one call may hold them all: its idle connections are closed
+        // too, so that the pool does not hand them out one by one, each to wait out the
+        // limit. Closing an idle connection costs a reconnection, nothing else; calls in
+        // flight on them keep their own deadline (a slow statement is not a hung server).
+        let mut idle_closed = 0;
+        for slot in &live {
+            let same_server = hung.iter().any(|cut| cut.socket.peer == slot.socket.peer);
+            if !same_server || hung.iter().any(|cut| Arc::ptr_eq(cut, slot)) {
+                continue;
+            }
+            let since = slot.since.lock().unwrap_or_else(|e| e.into_inner());
+            if since.is_none() && slot.socket.cut() {
+                idle_closed += 1;
+            }
+        }
+        if idle_closed > 0 {
+            tracing::info!(
+                idle_closed,
+                "closed the idle connections to a server that held a call past the limit"
+            );
         }
     }
 }
