@@ -1,7 +1,8 @@
 //! Issue 21: rate limits shared by replicas through Redis. Three replicas of the real
 //! service on one database and one private Redis (started here on a free port, never the
 //! machine's) admit about one global limit between them; with Redis killed they go on with
-//! their shares of it, and they share again once Redis is back.
+//! their shares of it, and they share again once Redis is back. The widget configuration
+//! is limited by those shares always, with no call to Redis.
 
 use crate::helpers::{fixture, start_server, TestDb};
 use feedbackd::config::Config;
@@ -54,6 +55,19 @@ impl PrivateRedis {
     }
 
     /// SIGKILL: no goodbye to the clients.
+    /// Limit checks Redis has run (its `EVALSHA` and `EVAL` calls).
+    fn script_calls(&self) -> u64 {
+        let out = Command::new("redis-cli")
+            .args(["-p", &self.port.to_string(), "info", "commandstats"])
+            .output()
+            .unwrap();
+        String::from_utf8_lossy(&out.stdout)
+            .lines()
+            .filter(|line| line.starts_with("cmdstat_evalsha:") || line.starts_with("cmdstat_eval:"))
+            .filter_map(|line| line.split("calls=").nth(1)?.split(',').next()?.parse::<u64>().ok())
+            .sum()
+    }
+
     fn kill(&mut self) {
         if let Some(mut child) = self.child.take() {
             let _ = child.kill();
@@ -77,9 +91,18 @@ fn replicas(db: &TestDb, redis: Option<&PrivateRedis>, ip: &str, project: &str) 
     (0..3).map(|_| start_server(&config, &db.secret_url())).collect()
 }
 
-/// Sends widget-config reads to the replicas in turn from 12 tasks for `length`; returns
-/// (answered 200, refused 429, anything else, seconds taken).
-async fn load(replicas: &[String], key: &str, length: Duration) -> (u64, u64, u64, f64) {
+/// What the load asks for.
+#[derive(Clone, Copy)]
+enum Ask {
+    /// `POST /v1/responses`: limits checked in Redis, one round trip per answer.
+    Answers,
+    /// `GET /v1/widget/config`: limited by each replica's share, no round trip.
+    Config,
+}
+
+/// Sends `ask` to the replicas in turn from 12 tasks for `length`; returns (admitted,
+/// refused 429, anything else, seconds taken).
+async fn load(replicas: &[String], key: &str, ask: Ask, length: Duration) -> (u64, u64, u64, f64) {
     let client = reqwest::Client::new();
     let started = Instant::now();
     let tasks: Vec<_> = (0..12)
@@ -89,10 +112,16 @@ async fn load(replicas: &[String], key: &str, length: Duration) -> (u64, u64, u6
                 let (mut ok, mut refused, mut other) = (0, 0, 0);
                 let mut i = task;
                 while started.elapsed() < length {
-                    let url = format!("{}/v1/widget/config", replicas[i % replicas.len()]);
+                    let base = &replicas[i % replicas.len()];
                     i += 1;
-                    match client.get(url).bearer_auth(&key).send().await.map(|r| r.status().as_u16()) {
-                        Ok(200) => ok += 1,
+                    let request = match ask {
+                        Ask::Answers => client
+                            .post(format!("{base}/v1/responses"))
+                            .json(&serde_json::json!({"survey": "nps-main", "score": 9})),
+                        Ask::Config => client.get(format!("{base}/v1/widget/config")),
+                    };
+                    match request.bearer_auth(&key).send().await.map(|r| r.status().as_u16()) {
+                        Ok(200 | 201) => ok += 1,
                         Ok(429) => refused += 1,
                         _ => other += 1,
                     }
@@ -122,7 +151,7 @@ async fn three_replicas_sharing_redis_admit_one_global_limit_per_address_and_per
 
     // Per address (all requests come from 127.0.0.1).
     let shared = replicas(&db, Some(&redis), "20/s:20", "100000/s");
-    let (ok, refused, other, secs) = load(&shared, &key, Duration::from_secs(2)).await;
+    let (ok, refused, other, secs) = load(&shared, &key, Ask::Answers, Duration::from_secs(2)).await;
     let limit = allowance(20.0, 20.0, secs);
     println!(
         "per address, shared: {ok} admitted, {refused} refused in {secs:.2} s; the limit admits {limit:.0}"
@@ -134,7 +163,7 @@ async fn three_replicas_sharing_redis_admit_one_global_limit_per_address_and_per
 
     // Per project, through one publishable key.
     let shared = replicas(&db, Some(&redis), "100000/s", "30/s:30");
-    let (ok, _, other, secs) = load(&shared, &key, Duration::from_secs(2)).await;
+    let (ok, _, other, secs) = load(&shared, &key, Ask::Answers, Duration::from_secs(2)).await;
     let limit = allowance(30.0, 30.0, secs);
     println!("per project, shared: {ok} admitted in {secs:.2} s; the limit admits {limit:.0}");
     assert_eq!(other, 0);
@@ -143,17 +172,33 @@ async fn three_replicas_sharing_redis_admit_one_global_limit_per_address_and_per
     // The headers state each shared limit once (the local pre-check is not reported).
     tokio::time::sleep(Duration::from_secs(2)).await;
     let r = reqwest::Client::new()
-        .get(format!("{}/v1/widget/config", shared[0]))
+        .post(format!("{}/v1/responses", shared[0]))
         .bearer_auth(&key)
+        .json(&serde_json::json!({"survey": "nps-main", "score": 9}))
         .send()
         .await
         .unwrap();
     let state = r.headers()["ratelimit"].to_str().unwrap().to_string();
     assert_eq!((state.matches("\"ip\"").count(), state.matches("\"project\"").count()), (1, 1), "{state}");
 
+    // The widget configuration, read on every page view, is limited by each replica's
+    // share (the limit ÷ the replicas beating in Redis), with no round trip to Redis.
+    // A Redis of its own, so that the replicas above do not count in the shares.
+    let redis = PrivateRedis::start();
+    let by_share = replicas(&db, Some(&redis), "100000/s", "30/s:30");
+    tokio::time::sleep(feedbackd_core::ratelimit::HEARTBEAT + Duration::from_millis(500)).await;
+    let scripts_before = redis.script_calls();
+    let (ok, refused, other, secs) = load(&by_share, &key, Ask::Config, Duration::from_secs(2)).await;
+    let limit = allowance(30.0, 30.0, secs);
+    println!("configuration by share: {ok} admitted, {refused} refused in {secs:.2} s; the limit admits {limit:.0}");
+    assert_eq!(other, 0);
+    assert!(refused > 0, "the load must exceed the limit");
+    assert!((ok as f64) <= 1.1 * limit && (ok as f64) >= 0.7 * limit, "{ok} admitted, limit {limit:.0}");
+    assert_eq!(redis.script_calls(), scripts_before, "configuration reads made no call to Redis");
+
     // Each replica alone admits its own limit: what the shared limits are for.
     let alone = replicas(&db, None, "100000/s", "30/s:30");
-    let (ok, _, _, secs) = load(&alone, &key, Duration::from_secs(2)).await;
+    let (ok, _, _, secs) = load(&alone, &key, Ask::Config, Duration::from_secs(2)).await;
     let limit = allowance(30.0, 30.0, secs);
     println!("per project, alone: {ok} admitted in {secs:.2} s against one limit of {limit:.0}");
     assert!((ok as f64) > 2.0 * limit, "three replicas alone admit about three limits ({ok})");
@@ -167,10 +212,10 @@ async fn without_redis_replicas_keep_their_share_of_the_limit_and_share_again_wh
     let shared = replicas(&db, Some(&redis), "100000/s", "30/s:30");
     // Every replica has beaten at least twice: each knows there are three.
     tokio::time::sleep(feedbackd_core::ratelimit::HEARTBEAT + Duration::from_millis(500)).await;
-    load(&shared, &key, Duration::from_millis(300)).await;
+    load(&shared, &key, Ask::Answers, Duration::from_millis(300)).await;
 
     redis.kill();
-    let (ok, refused, other, secs) = load(&shared, &key, Duration::from_secs(2)).await;
+    let (ok, refused, other, secs) = load(&shared, &key, Ask::Answers, Duration::from_secs(2)).await;
     // Each replica admits a third of the rate with a third of the burst.
     let limit = 3.0 * allowance(10.0, 10.0, secs);
     println!("Redis down: {ok} admitted, {refused} refused in {secs:.2} s; the shares admit {limit:.0}");
@@ -182,8 +227,8 @@ async fn without_redis_replicas_keep_their_share_of_the_limit_and_share_again_wh
     // Calls go local for a second after a failure, then probe Redis again; a probe that
     // meets the client still reconnecting goes local for another second.
     tokio::time::sleep(Duration::from_millis(1500)).await;
-    load(&shared, &key, Duration::from_secs(2)).await;
-    let (ok, _, other, secs) = load(&shared, &key, Duration::from_secs(2)).await;
+    load(&shared, &key, Ask::Answers, Duration::from_secs(2)).await;
+    let (ok, _, other, secs) = load(&shared, &key, Ask::Answers, Duration::from_secs(2)).await;
     let limit = allowance(30.0, 30.0, secs);
     println!("Redis back: {ok} admitted in {secs:.2} s; the limit admits {limit:.0}");
     assert_eq!(other, 0);

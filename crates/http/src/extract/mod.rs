@@ -7,7 +7,7 @@ pub mod insights_query;
 pub mod json;
 pub mod origin;
 
-use crate::middleware::ratelimit::{enforce_early_ip, limit};
+use crate::middleware::ratelimit::{enforce_early_ip, limit, limit_by_share};
 use crate::{ApiError, AppState};
 use actix_web::dev::Payload;
 use actix_web::http::header;
@@ -36,9 +36,19 @@ pub fn presented_token(req: &HttpRequest) -> Option<(String, bool)> {
 
 /// A publishable key of a project whose allowed origins include the request's `Origin`,
 /// within the per-address and per-project limits.
-pub struct PublishableKey(pub Arc<Principal>);
+pub type PublishableKey = Publishable<false>;
 
-impl FromRequest for PublishableKey {
+/// A publishable key for a read served from memory (the widget configuration, asked on
+/// every page view): its address and project limits are this replica's share of each
+/// ([`Limiters::check_by_share`](feedbackd_core::ratelimit::Limiters::check_by_share)),
+/// so the hottest path makes no round trip to Redis.
+pub type ConfigKey = Publishable<true>;
+
+/// [`PublishableKey`] and [`ConfigKey`]: limited in Redis when limits are shared, or by
+/// this replica's share (`BY_SHARE`).
+pub struct Publishable<const BY_SHARE: bool>(pub Arc<Principal>);
+
+impl<const BY_SHARE: bool> FromRequest for Publishable<BY_SHARE> {
     type Error = ApiError;
     type Future = Pin<Box<dyn Future<Output = Result<Self, ApiError>>>>;
 
@@ -46,7 +56,13 @@ impl FromRequest for PublishableKey {
         let req = req.clone();
         Box::pin(async move {
             let key = AnswerKey::authenticate(&req).await?;
-            Ok(PublishableKey(key.settle(&req, &[]).await?.clone()))
+            if BY_SHARE {
+                let state = req.app_data::<web::Data<AppState>>().expect("AppState is registered");
+                tarpit(limit_by_share(&req, &state.limiters, &key.subjects(&[]))).await?;
+            } else {
+                key.settle(&req, &[]).await?;
+            }
+            Ok(Publishable(key.principal))
         })
     }
 }
@@ -100,12 +116,17 @@ impl AnswerKey {
     /// once they all allow.
     pub async fn settle(&self, req: &HttpRequest, respondents: &[&str]) -> Result<&Arc<Principal>, ApiError> {
         let state = req.app_data::<web::Data<AppState>>().expect("AppState is registered");
+        tarpit(limit(req, &state.limiters, &self.subjects(respondents)).await).await?;
+        Ok(&self.principal)
+    }
+
+    /// The limits of this request: the address, the project, and `respondents`.
+    fn subjects<'a>(&'a self, respondents: &[&'a str]) -> Vec<Subject<'a>> {
         let project = &self.principal.project;
         let mut subjects: Vec<Subject<'_>> = self.ip.map(Subject::Ip).into_iter().collect();
         subjects.push(Subject::Project(project));
         subjects.extend(respondents.iter().map(|r| Subject::Respondent(project, r)));
-        tarpit(limit(req, &state.limiters, &subjects).await).await?;
-        Ok(&self.principal)
+        subjects
     }
 }
 

@@ -2,7 +2,7 @@
 //! dismissal of a survey (`POST /v1/responses/dismiss`), both with the publishable key.
 
 use crate::extract::body::read_json;
-use crate::extract::PublishableKey;
+use crate::extract::{ConfigKey, PublishableKey};
 use crate::handlers::surveys::body_limit;
 use crate::wire::answers::check_rules;
 use crate::wire::manage::{DismissIn, ShownIn, ShownOut, WidgetConfigOut};
@@ -38,7 +38,7 @@ const PERSONAL_CACHE: &str = "private, no-cache";
         (status = 304, description = "unchanged since the ETag in If-None-Match")))]
 pub async fn config(
     req: HttpRequest,
-    key: PublishableKey,
+    key: ConfigKey,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     let audience = parse_audience(req.query_string(), state.ingest.limits()).map_err(ApiError::Validation)?;

@@ -36,6 +36,16 @@ pub async fn limit(req: &HttpRequest, limiters: &Limiters, subjects: &[Subject<'
     Ok(())
 }
 
+/// [`limit`] by this replica's share of each limit, with no round trip
+/// ([`Limiters::check_by_share`]).
+pub fn limit_by_share(
+    req: &HttpRequest,
+    limiters: &Limiters,
+    subjects: &[Subject<'_>],
+) -> Result<(), ApiError> {
+    limiters.check_by_share(subjects).into_iter().try_for_each(|outcome| enforce(req, outcome))
+}
+
 /// The address's early check ([`Limiters::early_ip`]), before any other work. When limits
 /// are shared, an allowed pre-check is not recorded (the shared check that follows is the
 /// one the headers state); a refusal always is.
