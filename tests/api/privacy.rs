@@ -234,6 +234,21 @@ async fn retention_run_deletes_exactly_the_answers_past_the_horizon() {
         "a project without retention keeps everything"
     );
     assert_rollups_exact(&app, mine);
+    // The rollup rows the deletes left at zero went with them, in every rollup table.
+    let empty = |table: &str, time: &str| {
+        app.count(&format!(
+            "SELECT count(*) FROM {table} WHERE project_id = '{mine}' AND count = 0 AND {time} < now() - interval '30 days'"
+        ))
+    };
+    assert!(projects[0]["empty_rollups_deleted"].as_i64().unwrap() > 0, "{report}");
+    assert_eq!(
+        (
+            empty("score_rollups", "bucket"),
+            empty("score_rollups_quarter", "bucket"),
+            empty("score_rollups_daily", "day")
+        ),
+        (0, 0, 0)
+    );
     // Contacts of people seen only before the horizon went; the others stay.
     assert_eq!(
         app.count(&format!("SELECT count(*) FROM respondent_contacts WHERE project_id = '{mine}'")),

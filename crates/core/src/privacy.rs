@@ -44,6 +44,8 @@ pub struct ProjectRetention {
     pub horizon: DateTime<Utc>,
     pub answers_deleted: u64,
     pub contacts_deleted: u64,
+    /// Rollup rows before the horizon left counting nothing by the deletes.
+    pub empty_rollups_deleted: u64,
 }
 
 /// What one retention run did.
@@ -55,8 +57,8 @@ pub struct RetentionReport {
 }
 
 /// Deletes, in every project with a retention, the answers answered before `now` minus its
-/// days (by `answered_at`, the time reports count them in), in batches of `batch`, and the
-/// contact rows not touched since. One replica at a time (a session advisory lock).
+/// days (by `answered_at`, the time reports count them in), in batches of `batch`, the
+/// rollup rows they leave at zero, and the contact rows not touched since. One replica at a time (a session advisory lock).
 pub async fn run_retention(db: &Db, now: DateTime<Utc>, batch: i64) -> Result<RetentionReport, StoreError> {
     db.run(move |conn| {
         if !q::try_lock_retention(conn)? {
@@ -81,6 +83,8 @@ fn sweep(conn: &mut Conn, now: DateTime<Utc>, batch: i64) -> Result<Vec<ProjectR
         let contacts_deleted =
             in_batches(batch, || q::delete_contacts_before(conn, project_id, horizon, batch))?
                 + in_batches(batch, || q::delete_impressions_before(conn, project_id, horizon, batch))?;
+        let empty_rollups_deleted =
+            in_batches(batch, || q::delete_empty_rollups_before(conn, project_id, horizon, batch))?;
         metrics::counter!("feedbackd_retention_deleted_answers_total").increment(answers_deleted);
         if answers_deleted + contacts_deleted > 0 {
             tracing::info!(%project_id, days, answers_deleted, contacts_deleted, "retention deleted old data");
@@ -91,6 +95,7 @@ fn sweep(conn: &mut Conn, now: DateTime<Utc>, batch: i64) -> Result<Vec<ProjectR
             horizon,
             answers_deleted,
             contacts_deleted,
+            empty_rollups_deleted,
         });
     }
     Ok(out)

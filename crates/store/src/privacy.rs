@@ -103,6 +103,28 @@ pub fn delete_impressions_before(
     delete_batch(conn, sql, project_id, horizon, limit)
 }
 
+/// Deletes, in batches of at most `limit` per rollup table, the project's rollup rows
+/// before `horizon` that count nothing: what retention's subtractions leave behind (about
+/// 280,000 rows for a month of 10 million answers), which would otherwise grow the rollup
+/// tables forever. Only rows at zero go, so the rollups stay exact; a concurrent answer
+/// that makes a row count again is kept (the delete re-checks the row it would remove).
+pub fn delete_empty_rollups_before(
+    conn: &mut PgConnection,
+    project_id: Uuid,
+    horizon: DateTime<Utc>,
+    limit: i64,
+) -> Result<u64, StoreError> {
+    const EMPTY: [&str; 3] = [
+        "DELETE FROM score_rollups WHERE ctid IN (SELECT ctid FROM score_rollups \
+         WHERE project_id = $1 AND bucket < $2 AND count = 0 LIMIT $3) AND count = 0",
+        "DELETE FROM score_rollups_quarter WHERE ctid IN (SELECT ctid FROM score_rollups_quarter \
+         WHERE project_id = $1 AND bucket < $2 AND count = 0 LIMIT $3) AND count = 0",
+        "DELETE FROM score_rollups_daily WHERE ctid IN (SELECT ctid FROM score_rollups_daily \
+         WHERE project_id = $1 AND day < $2 AND count = 0 LIMIT $3) AND count = 0",
+    ];
+    EMPTY.iter().try_fold(0, |n, sql| Ok(n + delete_batch(conn, sql, project_id, horizon, limit)?))
+}
+
 /// One batch of a retention delete: `sql` takes the project ($1), the horizon ($2) and the
 /// batch size ($3); returns how many rows went.
 fn delete_batch(
