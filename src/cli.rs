@@ -88,6 +88,9 @@ pub enum Command {
     /// Retention: delete answers older than each project's retention.
     #[command(subcommand)]
     Retention(RetentionCommand),
+    /// Console accounts: people who sign in, and their role in each project.
+    #[command(subcommand)]
+    User(UserCommand),
     /// Maintain the score rollups.
     #[command(subcommand)]
     Rollups(RollupsCommand),
@@ -158,6 +161,43 @@ pub enum RetentionCommand {
     /// (in batches of 5,000 rows per transaction) and contact rows not touched since.
     #[command(after_help = "Example:\n  feedbackd retention run --json")]
     Run {
+        #[command(flatten)]
+        output: OutputArgs,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum UserCommand {
+    /// Create an account. Its password is read from standard input (`--password-stdin`),
+    /// or made up and printed once.
+    #[command(after_help = "Examples:\n  feedbackd user create --email ana@example.com --admin\n  \
+        printf '%s' \"$PASSWORD\" | feedbackd user create --email ana@example.com --password-stdin")]
+    Create {
+        #[arg(long)]
+        email: String,
+        #[arg(long, default_value = "")]
+        name: String,
+        /// May create projects and manage every one of them.
+        #[arg(long)]
+        admin: bool,
+        /// Read the password from standard input (its first line) instead of making one up.
+        #[arg(long)]
+        password_stdin: bool,
+        #[command(flatten)]
+        output: OutputArgs,
+    },
+    /// Give an account a role in a project, or change it: owner (everything, keys and
+    /// members included), editor (surveys, share links, exports), viewer (reports, exports).
+    #[command(
+        after_help = "Example:\n  feedbackd user role --project 7c9e… --email ana@example.com --role editor"
+    )]
+    Role {
+        #[arg(long)]
+        project: uuid::Uuid,
+        #[arg(long)]
+        email: String,
+        #[arg(long, value_enum)]
+        role: feedbackd_domain::Role,
         #[command(flatten)]
         output: OutputArgs,
     },

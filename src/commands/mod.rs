@@ -6,6 +6,7 @@ mod export;
 mod seed;
 mod serve;
 mod surveys;
+mod users;
 mod webhooks;
 
 use crate::cli::{Cli, Command, GlobalArgs, RollupsCommand};
@@ -48,6 +49,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::Export(args) => export::run(&cli.global, args),
         Command::Retention(command) => admin::retention(&cli.global, command),
+        Command::User(command) => users::run(&cli.global, command),
         Command::Completions { shell } => {
             // Into memory first: clap_complete panics on a failed write (a closed pipe).
             let mut script = Vec::new();

@@ -3,6 +3,7 @@
 mod helpers;
 
 mod abuse;
+mod accounts;
 mod answer_flags;
 mod attribute_index;
 mod body_errors;

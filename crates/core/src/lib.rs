@@ -11,6 +11,7 @@
 //! - [`cache`]: what the services keep in memory, forgotten on database notification;
 //! - [`webhooks`]: signing, secrets at rest and the SSRF-safe delivery of one attempt.
 
+pub mod accounts;
 pub mod auth;
 pub mod background;
 pub mod cache;

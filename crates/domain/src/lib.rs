@@ -2,6 +2,7 @@
 
 #[macro_use]
 mod names;
+pub mod accounts;
 mod category;
 pub mod fatigue;
 pub mod history;
@@ -18,6 +19,7 @@ mod targeting;
 mod triggers;
 pub mod webhook;
 
+pub use accounts::Role;
 pub use category::Category;
 pub use fatigue::Fatigue;
 pub use history::{EventKind, SurveyEvent};
@@ -45,7 +47,7 @@ macro_rules! display_as_name {
     )+};
 }
 
-display_as_name!(SurveyKind, SurveyStatus, KeyKind, Scope, StoredScope, IpPolicy);
+display_as_name!(SurveyKind, SurveyStatus, KeyKind, Scope, StoredScope, IpPolicy, Role);
 
 /// One thing wrong with one input field, named by its path (`attributes.plan`,
 /// `answers[3].score`). Validation collects every one it finds, not just the first.

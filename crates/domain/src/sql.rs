@@ -5,7 +5,8 @@
 //! deserialization error naming the value; nothing panics.
 
 use super::{
-    Category, EventKind, IpPolicy, KeyKind, RespondentId, Scope, Score, StoredScope, SurveyKind, SurveyStatus,
+    Category, EventKind, IpPolicy, KeyKind, RespondentId, Role, Scope, Score, StoredScope, SurveyKind,
+    SurveyStatus,
 };
 use diesel::deserialize::{self, FromSql};
 use diesel::pg::{Pg, PgValue};
@@ -42,7 +43,8 @@ text_value!(
     Category,
     IpPolicy,
     EventKind,
-    RespondentId
+    RespondentId,
+    Role
 );
 
 fn unreadable(ty: &str, raw: &str, error: impl Display) -> Box<dyn std::error::Error + Send + Sync> {

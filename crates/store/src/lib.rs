@@ -2,6 +2,7 @@
 //! zero-config default. Only `async fn`s leave this module;
 //! synchronous diesel runs on the blocking pool with the caller's tracing span.
 
+pub mod accounts;
 pub mod bulk;
 pub mod contacts;
 pub mod deadline;

@@ -44,6 +44,15 @@ diesel::table! {
 }
 
 diesel::table! {
+    memberships (project_id, user_id) {
+        project_id -> Uuid,
+        user_id -> Uuid,
+        role -> Text,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
     project_feeds (project_id) {
         project_id -> Uuid,
         last_position -> Int8,
@@ -216,6 +225,18 @@ diesel::table! {
 }
 
 diesel::table! {
+    users (id) {
+        id -> Uuid,
+        email -> Text,
+        name -> Text,
+        password_hash -> Nullable<Text>,
+        is_admin -> Bool,
+        created_at -> Timestamptz,
+        disabled_at -> Nullable<Timestamptz>,
+    }
+}
+
+diesel::table! {
     webhook_attempts (project_id, delivery_id, attempt) {
         project_id -> Uuid,
         delivery_id -> Uuid,
@@ -267,12 +288,15 @@ diesel::table! {
 }
 
 diesel::joinable!(api_keys -> projects (project_id));
+diesel::joinable!(memberships -> projects (project_id));
+diesel::joinable!(memberships -> users (user_id));
 diesel::joinable!(surveys -> projects (project_id));
 diesel::joinable!(webhook_endpoints -> projects (project_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     api_keys,
     events,
+    memberships,
     project_feeds,
     projects,
     report_links,
@@ -286,6 +310,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     survey_digests,
     survey_impressions,
     surveys,
+    users,
     webhook_attempts,
     webhook_deliveries,
     webhook_endpoints,
