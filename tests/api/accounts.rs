@@ -4,10 +4,10 @@
 
 use crate::cli::{feedbackd, json};
 use crate::helpers::{count, fixture, TestDb};
-use diesel::{Connection, PgConnection};
+use diesel::{Connection, PgConnection, RunQueryDsl};
 use feedbackd_core::accounts::{self, SignInError};
 use feedbackd_domain::{Role, Scope};
-use secrecy::SecretString;
+use secrecy::{ExposeSecret, SecretString};
 use std::io::Write;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
@@ -111,4 +111,84 @@ async fn accounts_store_argon2id_only_and_sign_in_does_not_tell_who_has_one() {
     assert_eq!(accounts::role_in(&services, other, &bo).await.unwrap(), None, "no role in another project");
     let nobody = set_role("eve@example.com", "owner");
     assert!(String::from_utf8_lossy(&nobody.stderr).contains("eve@example.com has no account"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sessions_are_new_at_each_sign_in_hashed_revocable_and_end_with_the_account() {
+    let db = TestDb::new();
+    let services = db.services();
+    let password = || SecretString::from("a long enough password".to_string());
+    let user =
+        accounts::create_user(&services, "pm@example.com", "PM", Some(password()), false).await.unwrap();
+    let project = fixture(&db.url, &[]).project_id;
+    accounts::set_role(&services, project, "pm@example.com", Role::Editor).await.unwrap();
+
+    // Each sign-in starts a session of its own: nothing from before it is reused.
+    let signed = accounts::sign_in(&services, "pm@example.com", password()).await.unwrap();
+    let laptop = accounts::start_session(&services, &signed, "Firefox on a laptop").await.unwrap();
+    let phone = accounts::start_session(&services, &signed, "Safari on a phone").await.unwrap();
+    let (laptop_token, phone_token) = (laptop.token.expose_secret(), phone.token.expose_secret());
+    assert_ne!(laptop_token, phone_token);
+    assert_ne!(laptop.session.id, phone.session.id);
+    assert!(laptop_token.starts_with("fbk_ses_") && laptop_token.len() == 8 + 64);
+    let conn = &mut PgConnection::establish(&db.url).unwrap();
+    assert_eq!(
+        count(
+            conn,
+            &format!(
+                "SELECT count(*) FROM console_sessions WHERE token_hash = decode('{}', 'hex')",
+                hex::encode(feedbackd_domain::hash_token(laptop_token))
+            )
+        ),
+        1
+    );
+    assert_eq!(
+        count(
+            conn,
+            &format!(
+                "SELECT count(*) FROM console_sessions WHERE encode(token_hash, 'escape') LIKE '%{}%'",
+                &laptop_token[8..24]
+            )
+        ),
+        0,
+        "only the hash is stored"
+    );
+    let who = |token: String| {
+        let services = services.clone();
+        async move { accounts::session_user(&services, &token).await.unwrap().map(|u| u.email) }
+    };
+    assert_eq!(who(laptop_token.to_string()).await.as_deref(), Some("pm@example.com"));
+    assert_eq!(who("fbk_ses_not-a-session".into()).await, None);
+    let (head, last) = laptop_token.split_at(laptop_token.len() - 1);
+    let tampered = format!("{head}{}", if last == "0" { "1" } else { "0" });
+    assert_eq!(who(tampered).await, None);
+
+    // Listed without tokens, and revoked one by one.
+    let listed = accounts::sessions(&services, &user).await.unwrap();
+    assert_eq!(
+        listed.iter().map(|s| s.user_agent.as_str()).collect::<Vec<_>>(),
+        ["Safari on a phone", "Firefox on a laptop"]
+    );
+    assert_eq!(accounts::end_sessions(&services, &user, Some(phone.session.id)).await.unwrap(), 1);
+    assert_eq!(who(phone_token.to_string()).await, None, "a revoked session ends at once");
+    assert_eq!(who(laptop_token.to_string()).await.as_deref(), Some("pm@example.com"));
+
+    // An expired session is refused.
+    diesel::sql_query("UPDATE console_sessions SET expires_at = now() - interval '1 second'")
+        .execute(conn)
+        .unwrap();
+    assert_eq!(who(laptop_token.to_string()).await, None);
+
+    // A removed member loses the project at once; a disabled account loses everything.
+    let fresh = accounts::start_session(&services, &signed, "Firefox").await.unwrap();
+    assert_eq!(accounts::role_in(&services, project, &user).await.unwrap(), Some(Role::Editor));
+    assert!(accounts::remove_member(&services, project, &user).await.unwrap());
+    assert_eq!(accounts::role_in(&services, project, &user).await.unwrap(), None);
+    accounts::disable(&services, &user).await.unwrap();
+    assert_eq!(who(fresh.token.expose_secret().to_string()).await, None, "sessions end with the account");
+    assert!(matches!(
+        accounts::sign_in(&services, "pm@example.com", password()).await,
+        Err(SignInError::Refused)
+    ));
+    assert!(accounts::sessions(&services, &user).await.unwrap().is_empty());
 }

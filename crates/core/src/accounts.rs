@@ -6,10 +6,11 @@
 use crate::manage::ManageError;
 use argon2::password_hash::{rand_core::OsRng, PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use argon2::{Algorithm, Argon2, Params, Version};
+use chrono::Utc;
 use feedbackd_domain::accounts::normalize_email;
-use feedbackd_domain::{FieldError, Role};
-use feedbackd_store::accounts::{self as store, User};
-use feedbackd_store::{Db, StoreError};
+use feedbackd_domain::{hash_token, FieldError, NewToken, Role, SESSION_TOKEN_PREFIX};
+use feedbackd_store::accounts::{self as store, Session, User};
+use feedbackd_store::{transaction, Db, StoreError};
 use secrecy::{ExposeSecret, SecretString};
 use std::sync::OnceLock;
 use uuid::Uuid;
@@ -131,4 +132,60 @@ pub async fn role_in(db: &Db, project_id: Uuid, user: &User) -> Result<Option<Ro
     }
     let user_id = user.id;
     db.run(move |conn| store::role_in(conn, project_id, user_id)).await
+}
+
+/// How long a console session lasts before its person signs in again (an absolute limit,
+/// as the OWASP session management guidance asks of sensitive applications).
+pub const SESSION_LIFETIME: chrono::Duration = chrono::Duration::hours(12);
+
+/// A session just started: its token, for the cookie and never stored, and its record.
+pub struct Started {
+    pub token: SecretString,
+    pub session: Session,
+}
+
+/// Starts a new session for `user` (at every sign-in: a session id is never reused, so
+/// one planted before sign-in cannot be fixed on the person).
+pub async fn start_session(db: &Db, user: &User, user_agent: &str) -> Result<Started, StoreError> {
+    let token = NewToken::console_session();
+    let user_agent: String = user_agent.chars().take(300).collect();
+    let (user_id, hash, expires_at) = (user.id, token.hash, Utc::now() + SESSION_LIFETIME);
+    let session =
+        db.run(move |conn| store::insert_session(conn, user_id, &hash, &user_agent, expires_at)).await?;
+    Ok(Started { token: SecretString::from(token.plaintext), session })
+}
+
+/// The person a session token signs in, if it is live and the account enabled.
+pub async fn session_user(db: &Db, token: &str) -> Result<Option<User>, StoreError> {
+    if !token.starts_with(SESSION_TOKEN_PREFIX) {
+        return Ok(None);
+    }
+    let hash = hash_token(token);
+    db.run(move |conn| store::session_user(conn, &hash, Utc::now())).await
+}
+
+/// `user`'s live sessions, newest first, for the page that lists and revokes them.
+pub async fn sessions(db: &Db, user: &User) -> Result<Vec<Session>, StoreError> {
+    let user_id = user.id;
+    db.run(move |conn| store::list_sessions(conn, user_id, Utc::now())).await
+}
+
+/// Ends one of `user`'s sessions (`Some`) or all of them (`None`); how many ended.
+pub async fn end_sessions(db: &Db, user: &User, session: Option<Uuid>) -> Result<usize, StoreError> {
+    let user_id = user.id;
+    db.run(move |conn| store::revoke_sessions(conn, user_id, session, Utc::now())).await
+}
+
+/// Disables `user`: no more sign-ins, and every session ends at once.
+pub async fn disable(db: &Db, user: &User) -> Result<(), StoreError> {
+    let user_id = user.id;
+    db.run(move |conn| transaction(conn, |conn| store::disable_user(conn, user_id, Utc::now()))).await?;
+    Ok(())
+}
+
+/// Takes `user`'s role in `project_id` away; every request checks the role, so their
+/// access to that project ends with this call.
+pub async fn remove_member(db: &Db, project_id: Uuid, user: &User) -> Result<bool, StoreError> {
+    let user_id = user.id;
+    db.run(move |conn| store::remove_member(conn, project_id, user_id)).await
 }

@@ -141,6 +141,11 @@ impl NewToken {
         Self::with_prefix(kind.token_prefix())
     }
 
+    /// Makes a console session's token ([`SESSION_TOKEN_PREFIX`]).
+    pub fn console_session() -> Self {
+        Self::with_prefix(SESSION_TOKEN_PREFIX)
+    }
+
     /// Makes a report share link's token ([`SHARE_TOKEN_PREFIX`]).
     pub fn share_link() -> Self {
         Self::with_prefix(SHARE_TOKEN_PREFIX)
@@ -158,6 +163,9 @@ impl NewToken {
 /// What a share link's token starts with: recognisable (to people and secret scanners) and
 /// never mistaken for a key, so it can open nothing but its report page.
 pub const SHARE_TOKEN_PREFIX: &str = "fbk_share_";
+
+/// What a console session's token (its cookie) starts with.
+pub const SESSION_TOKEN_PREFIX: &str = "fbk_ses_";
 
 /// The token of a share link as a person may paste it: the whole link
 /// (`https://…/reports/shared#fbk_share_…`), its fragment, or the token alone. `None` when

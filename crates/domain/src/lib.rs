@@ -24,7 +24,10 @@ pub use category::Category;
 pub use fatigue::Fatigue;
 pub use history::{EventKind, SurveyEvent};
 pub use ip_policy::IpPolicy;
-pub use keys::{hash_token, parse_share_token, KeyKind, NewToken, Scope, StoredScope, SHARE_TOKEN_PREFIX};
+pub use keys::{
+    hash_token, parse_share_token, KeyKind, NewToken, Scope, StoredScope, SESSION_TOKEN_PREFIX,
+    SHARE_TOKEN_PREFIX,
+};
 pub use presentation::{FollowUpQuestion, Labels, LocalizedTexts, Presentation};
 pub use questions::{Answer, Answers, Question, QuestionKind, Questions};
 pub use respondent::{RespondentId, RespondentIdError};

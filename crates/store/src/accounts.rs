@@ -1,6 +1,6 @@
 //! Accounts of the console (issue 23): people, and their role in each project.
 
-use super::schema::{memberships, users};
+use super::schema::{console_sessions, memberships, users};
 use super::StoreError;
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
@@ -87,4 +87,103 @@ pub fn role_in(conn: &mut PgConnection, project_id: Uuid, user_id: Uuid) -> Resu
         .select(memberships::role)
         .first::<Role>(conn)
         .optional()?)
+}
+
+/// A signed-in session, as its owner lists it (never its token).
+#[derive(Debug, Clone, Queryable, Selectable, serde::Serialize)]
+#[diesel(table_name = console_sessions)]
+pub struct Session {
+    pub id: Uuid,
+    pub user_agent: String,
+    pub created_at: DateTime<Utc>,
+    pub last_seen_at: DateTime<Utc>,
+    pub expires_at: DateTime<Utc>,
+}
+
+/// Records a new session of `user_id` under the hash of its token.
+pub fn insert_session(
+    conn: &mut PgConnection,
+    user_id: Uuid,
+    token_hash: &[u8; 32],
+    user_agent: &str,
+    expires_at: DateTime<Utc>,
+) -> Result<Session, StoreError> {
+    Ok(diesel::insert_into(console_sessions::table)
+        .values((
+            console_sessions::user_id.eq(user_id),
+            console_sessions::token_hash.eq(token_hash.as_slice()),
+            console_sessions::user_agent.eq(user_agent),
+            console_sessions::expires_at.eq(expires_at),
+        ))
+        .returning(Session::as_returning())
+        .get_result(conn)?)
+}
+
+/// The person a session token (by its hash) signs in, if the session is neither revoked nor
+/// expired and the account is not disabled; marks the session seen.
+pub fn session_user(
+    conn: &mut PgConnection,
+    token_hash: &[u8; 32],
+    now: DateTime<Utc>,
+) -> Result<Option<User>, StoreError> {
+    let live = console_sessions::table
+        .inner_join(users::table)
+        .filter(console_sessions::token_hash.eq(token_hash.as_slice()))
+        .filter(console_sessions::revoked_at.is_null())
+        .filter(console_sessions::expires_at.gt(now))
+        .filter(users::disabled_at.is_null())
+        .select((console_sessions::id, User::as_select()))
+        .first::<(Uuid, User)>(conn)
+        .optional()?;
+    let Some((session_id, user)) = live else { return Ok(None) };
+    diesel::update(console_sessions::table.find((user.id, session_id)))
+        .set(console_sessions::last_seen_at.eq(now))
+        .execute(conn)?;
+    Ok(Some(user))
+}
+
+/// `user_id`'s live sessions, newest first.
+pub fn list_sessions(
+    conn: &mut PgConnection,
+    user_id: Uuid,
+    now: DateTime<Utc>,
+) -> Result<Vec<Session>, StoreError> {
+    Ok(console_sessions::table
+        .filter(console_sessions::user_id.eq(user_id))
+        .filter(console_sessions::revoked_at.is_null())
+        .filter(console_sessions::expires_at.gt(now))
+        .order(console_sessions::created_at.desc())
+        .select(Session::as_select())
+        .load(conn)?)
+}
+
+/// Ends one of `user_id`'s sessions (`Some`), or all of them (`None`); how many ended.
+pub fn revoke_sessions(
+    conn: &mut PgConnection,
+    user_id: Uuid,
+    session: Option<Uuid>,
+    now: DateTime<Utc>,
+) -> Result<usize, StoreError> {
+    let mut target = diesel::update(console_sessions::table)
+        .filter(console_sessions::user_id.eq(user_id))
+        .filter(console_sessions::revoked_at.is_null())
+        .into_boxed();
+    if let Some(id) = session {
+        target = target.filter(console_sessions::id.eq(id));
+    }
+    Ok(target.set(console_sessions::revoked_at.eq(now)).execute(conn)?)
+}
+
+/// Disables an account: it can no longer sign in, and its sessions end now.
+pub fn disable_user(conn: &mut PgConnection, user_id: Uuid, now: DateTime<Utc>) -> Result<bool, StoreError> {
+    let n = diesel::update(users::table.find(user_id)).set(users::disabled_at.eq(now)).execute(conn)?;
+    revoke_sessions(conn, user_id, None, now)?;
+    Ok(n == 1)
+}
+
+/// Takes `user_id`'s role in `project_id` away; whether there was one. Access is checked
+/// against memberships on every request, so it ends at once.
+pub fn remove_member(conn: &mut PgConnection, project_id: Uuid, user_id: Uuid) -> Result<bool, StoreError> {
+    let n = diesel::delete(memberships::table.find((project_id, user_id))).execute(conn)?;
+    Ok(n == 1)
 }

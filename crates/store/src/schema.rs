@@ -26,6 +26,19 @@ diesel::table! {
 }
 
 diesel::table! {
+    console_sessions (user_id, id) {
+        user_id -> Uuid,
+        id -> Uuid,
+        token_hash -> Bytea,
+        user_agent -> Text,
+        created_at -> Timestamptz,
+        last_seen_at -> Timestamptz,
+        expires_at -> Timestamptz,
+        revoked_at -> Nullable<Timestamptz>,
+    }
+}
+
+diesel::table! {
     use diesel::sql_types::*;
     use super::sql_types::Xid8;
 
@@ -288,6 +301,7 @@ diesel::table! {
 }
 
 diesel::joinable!(api_keys -> projects (project_id));
+diesel::joinable!(console_sessions -> users (user_id));
 diesel::joinable!(memberships -> projects (project_id));
 diesel::joinable!(memberships -> users (user_id));
 diesel::joinable!(surveys -> projects (project_id));
@@ -295,6 +309,7 @@ diesel::joinable!(webhook_endpoints -> projects (project_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     api_keys,
+    console_sessions,
     events,
     memberships,
     project_feeds,
