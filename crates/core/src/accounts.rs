@@ -45,6 +45,11 @@ pub fn verify_password(password: &SecretString, hash: Option<&str>) -> bool {
     matched && hash.is_some()
 }
 
+/// Runs argon2 (tens of milliseconds of CPU) on the blocking pool, off the async threads.
+async fn off_async<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> Result<T, StoreError> {
+    tokio::task::spawn_blocking(f).await.map_err(|e| StoreError::Internal(e.to_string()))
+}
+
 /// Adds a person who signs in with `password` (or only through single sign-on, `None`).
 pub async fn create_user(
     db: &Db,
@@ -69,14 +74,9 @@ pub async fn create_user(
         }
     }
     let Some(email) = email.filter(|_| errors.is_empty()) else { return Err(ManageError::Invalid(errors)) };
-    // argon2 takes tens of milliseconds of CPU: off the async threads, and before a
-    // connection is taken from the pool.
+    // Before a connection is taken from the pool.
     let hash = match password {
-        Some(password) => Some(
-            tokio::task::spawn_blocking(move || hash_password(&password))
-                .await
-                .map_err(|e| StoreError::Internal(e.to_string()))?,
-        ),
+        Some(password) => Some(off_async(move || hash_password(&password)).await?),
         None => None,
     };
     let name = name.to_string();
@@ -103,9 +103,7 @@ pub async fn sign_in(db: &Db, email: &str, password: SecretString) -> Result<Use
         Some((user, hash)) if user.disabled_at.is_none() => (Some(user), hash),
         _ => (None, None),
     };
-    let matched = tokio::task::spawn_blocking(move || verify_password(&password, hash.as_deref()))
-        .await
-        .map_err(|e| StoreError::Internal(e.to_string()))?;
+    let matched = off_async(move || verify_password(&password, hash.as_deref())).await?;
     user.filter(|_| matched).ok_or(SignInError::Refused)
 }
 

@@ -58,7 +58,8 @@ pub struct RetentionReport {
 
 /// Deletes, in every project with a retention, the answers answered before `now` minus its
 /// days (by `answered_at`, the time reports count them in), in batches of `batch`, the
-/// rollup rows they leave at zero, and the contact rows not touched since. One replica at a time (a session advisory lock).
+/// rollup rows they leave at zero, and the contact rows not touched since. One replica at
+/// a time (a session advisory lock).
 pub async fn run_retention(db: &Db, now: DateTime<Utc>, batch: i64) -> Result<RetentionReport, StoreError> {
     db.run(move |conn| {
         if !q::try_lock_retention(conn)? {

@@ -114,15 +114,16 @@ pub fn delete_empty_rollups_before(
     horizon: DateTime<Utc>,
     limit: i64,
 ) -> Result<u64, StoreError> {
-    const EMPTY: [&str; 3] = [
-        "DELETE FROM score_rollups WHERE ctid IN (SELECT ctid FROM score_rollups \
-         WHERE project_id = $1 AND bucket < $2 AND count = 0 LIMIT $3) AND count = 0",
-        "DELETE FROM score_rollups_quarter WHERE ctid IN (SELECT ctid FROM score_rollups_quarter \
-         WHERE project_id = $1 AND bucket < $2 AND count = 0 LIMIT $3) AND count = 0",
-        "DELETE FROM score_rollups_daily WHERE ctid IN (SELECT ctid FROM score_rollups_daily \
-         WHERE project_id = $1 AND day < $2 AND count = 0 LIMIT $3) AND count = 0",
-    ];
-    EMPTY.iter().try_fold(0, |n, sql| Ok(n + delete_batch(conn, sql, project_id, horizon, limit)?))
+    // Each rollup table, and the column its time is in.
+    const TABLES: [(&str, &str); 3] =
+        [("score_rollups", "bucket"), ("score_rollups_quarter", "bucket"), ("score_rollups_daily", "day")];
+    TABLES.iter().try_fold(0, |n, (table, time)| {
+        let sql = format!(
+            "DELETE FROM {table} WHERE ctid IN (SELECT ctid FROM {table} \
+             WHERE project_id = $1 AND {time} < $2 AND count = 0 LIMIT $3) AND count = 0"
+        );
+        Ok(n + delete_batch(conn, &sql, project_id, horizon, limit)?)
+    })
 }
 
 /// One batch of a retention delete: `sql` takes the project ($1), the horizon ($2) and the
