@@ -172,7 +172,7 @@ pub struct AbuseArgs {
     #[arg(long, env = "FEEDBACKD_RATE_LIMIT_MAX_KEYS", default_value_t = 200_000,
           value_parser = clap::value_parser!(u64).range(1000..=100_000_000))]
     pub rate_limit_max_keys: u64,
-    /// Proxies (comma-separated CIDRs) whose Forwarded / X-Forwarded-For headers are believed.
+    /// Proxies (comma-separated CIDRs) whose forwarding header (FEEDBACKD_FORWARDED_HEADER) is believed.
     #[arg(long, env = "FEEDBACKD_TRUSTED_PROXIES", value_delimiter = ',', num_args = 0..)]
     pub trusted_proxies: Vec<ipnet::IpNet>,
     /// The one header the trusted proxies write the client's address into:
