@@ -50,14 +50,13 @@ async fn off_async<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) ->
     tokio::task::spawn_blocking(f).await.map_err(|e| StoreError::Internal(e.to_string()))
 }
 
-/// Adds a person who signs in with `password` (or only through single sign-on, `None`).
-pub async fn create_user(
-    db: &Db,
+/// A new account's fields, checked: its normalised address. Every way an account is made
+/// (the CLI, the first-run page, an accepted invitation) checks them here.
+pub fn check_new_user(
     email: &str,
     name: &str,
-    password: Option<SecretString>,
-    is_admin: bool,
-) -> Result<User, ManageError> {
+    password: Option<&SecretString>,
+) -> Result<String, ManageError> {
     let mut errors = Vec::new();
     let email = normalize_email(email);
     if email.is_none() {
@@ -66,17 +65,33 @@ pub async fn create_user(
     if name.chars().count() > 200 {
         errors.push(FieldError::new("name", "must be at most 200 characters"));
     }
-    if let Some(password) = &password {
+    if let Some(password) = password {
         let chars = password.expose_secret().chars().count();
         if !(MIN_PASSWORD_CHARS..=MAX_PASSWORD_CHARS).contains(&chars) {
             let message = format!("must be {MIN_PASSWORD_CHARS} to {MAX_PASSWORD_CHARS} characters");
             errors.push(FieldError::new("password", message));
         }
     }
-    let Some(email) = email.filter(|_| errors.is_empty()) else { return Err(ManageError::Invalid(errors)) };
-    // Before a connection is taken from the pool.
+    email.filter(|_| errors.is_empty()).ok_or(ManageError::Invalid(errors))
+}
+
+/// The argon2id hash of `password`, computed off the async threads (before a pooled
+/// connection is taken).
+pub async fn hash_off_async(password: SecretString) -> Result<String, StoreError> {
+    off_async(move || hash_password(&password)).await
+}
+
+/// Adds a person who signs in with `password` (or only through single sign-on, `None`).
+pub async fn create_user(
+    db: &Db,
+    email: &str,
+    name: &str,
+    password: Option<SecretString>,
+    is_admin: bool,
+) -> Result<User, ManageError> {
+    let email = check_new_user(email, name, password.as_ref())?;
     let hash = match password {
-        Some(password) => Some(off_async(move || hash_password(&password)).await?),
+        Some(password) => Some(hash_off_async(password).await?),
         None => None,
     };
     let name = name.to_string();
@@ -153,8 +168,8 @@ pub async fn start_session(db: &Db, user: &User, user_agent: &str) -> Result<Sta
     Ok(Started { token: SecretString::from(token.plaintext), session })
 }
 
-/// The person a session token signs in, if it is live and the account enabled.
-pub async fn session_user(db: &Db, token: &str) -> Result<Option<User>, StoreError> {
+/// The session a token belongs to and its person, if it is live and the account enabled.
+pub async fn session_user(db: &Db, token: &str) -> Result<Option<(Uuid, User)>, StoreError> {
     if !token.starts_with(SESSION_TOKEN_PREFIX) {
         return Ok(None);
     }

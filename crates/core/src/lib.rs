@@ -15,6 +15,7 @@ pub mod accounts;
 pub mod auth;
 pub mod background;
 pub mod cache;
+pub mod console;
 pub mod export;
 pub mod ingest;
 pub mod insights;
@@ -28,6 +29,8 @@ pub mod widget;
 /// What the layers above see of the store: the pool, its error, and the rows the services
 /// answer with. The queries stay behind the services.
 pub mod store {
+    pub use feedbackd_store::accounts::{Session, User};
+    pub use feedbackd_store::console::{Actor, AuditEvent, Invitation};
     pub use feedbackd_store::models::{ApiKey, Project};
     pub use feedbackd_store::replicas::{ReadTarget, Reads, PROBE_EVERY};
     pub use feedbackd_store::{Db, StoreError};

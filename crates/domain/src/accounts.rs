@@ -35,6 +35,15 @@ impl Role {
         }
     }
 
+    /// Where the role stands among the others: an owner above an editor above a viewer.
+    pub fn rank(self) -> u8 {
+        match self {
+            Role::Viewer => 0,
+            Role::Editor => 1,
+            Role::Owner => 2,
+        }
+    }
+
     /// Whether the role may do what `scope` guards (`admin` holds every scope, as for keys).
     pub fn allows(self, scope: Scope) -> bool {
         self.scopes().iter().any(|&held| held == scope || held == Scope::Admin)

@@ -146,6 +146,16 @@ impl NewToken {
         Self::with_prefix(SESSION_TOKEN_PREFIX)
     }
 
+    /// Makes a project invitation's token ([`INVITATION_TOKEN_PREFIX`]).
+    pub fn invitation() -> Self {
+        Self::with_prefix(INVITATION_TOKEN_PREFIX)
+    }
+
+    /// Makes the first-run page's token ([`SETUP_TOKEN_PREFIX`]).
+    pub fn setup() -> Self {
+        Self::with_prefix(SETUP_TOKEN_PREFIX)
+    }
+
     /// Makes a report share link's token ([`SHARE_TOKEN_PREFIX`]).
     pub fn share_link() -> Self {
         Self::with_prefix(SHARE_TOKEN_PREFIX)
@@ -166,6 +176,12 @@ pub const SHARE_TOKEN_PREFIX: &str = "fbk_share_";
 
 /// What a console session's token (its cookie) starts with.
 pub const SESSION_TOKEN_PREFIX: &str = "fbk_ses_";
+
+/// What an invitation link's token starts with.
+pub const INVITATION_TOKEN_PREFIX: &str = "fbk_inv_";
+
+/// What the first-run page's token starts with.
+pub const SETUP_TOKEN_PREFIX: &str = "fbk_setup_";
 
 /// The token of a share link as a person may paste it: the whole link
 /// (`https://…/reports/shared#fbk_share_…`), its fragment, or the token alone. `None` when

@@ -119,27 +119,30 @@ pub fn insert_session(
         .get_result(conn)?)
 }
 
-/// The person a session token (by its hash) signs in, if the session is neither revoked nor
-/// expired and the account is not disabled; marks the session seen.
+/// The session of a token (by its hash) and its person, if the session is neither revoked
+/// nor expired and the account is not disabled. Marks the session seen, at most once a
+/// minute, so that reading pages does not write on every request.
 pub fn session_user(
     conn: &mut PgConnection,
     token_hash: &[u8; 32],
     now: DateTime<Utc>,
-) -> Result<Option<User>, StoreError> {
+) -> Result<Option<(Uuid, User)>, StoreError> {
     let live = console_sessions::table
         .inner_join(users::table)
         .filter(console_sessions::token_hash.eq(token_hash.as_slice()))
         .filter(console_sessions::revoked_at.is_null())
         .filter(console_sessions::expires_at.gt(now))
         .filter(users::disabled_at.is_null())
-        .select((console_sessions::id, User::as_select()))
-        .first::<(Uuid, User)>(conn)
+        .select((console_sessions::id, console_sessions::last_seen_at, User::as_select()))
+        .first::<(Uuid, DateTime<Utc>, User)>(conn)
         .optional()?;
-    let Some((session_id, user)) = live else { return Ok(None) };
-    diesel::update(console_sessions::table.find((user.id, session_id)))
-        .set(console_sessions::last_seen_at.eq(now))
-        .execute(conn)?;
-    Ok(Some(user))
+    let Some((session_id, seen, user)) = live else { return Ok(None) };
+    if now - seen > chrono::Duration::minutes(1) {
+        diesel::update(console_sessions::table.find((user.id, session_id)))
+            .set(console_sessions::last_seen_at.eq(now))
+            .execute(conn)?;
+    }
+    Ok(Some((session_id, user)))
 }
 
 /// `user_id`'s live sessions, newest first.

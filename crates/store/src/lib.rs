@@ -4,6 +4,7 @@
 
 pub mod accounts;
 pub mod bulk;
+pub mod console;
 pub mod contacts;
 pub mod deadline;
 pub mod digests;

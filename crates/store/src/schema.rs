@@ -26,6 +26,20 @@ diesel::table! {
 }
 
 diesel::table! {
+    audit_events (project_id, id) {
+        project_id -> Uuid,
+        id -> Int8,
+        at -> Timestamptz,
+        user_id -> Nullable<Uuid>,
+        key_id -> Nullable<Uuid>,
+        actor -> Text,
+        action -> Text,
+        target -> Text,
+        detail -> Jsonb,
+    }
+}
+
+diesel::table! {
     console_sessions (user_id, id) {
         user_id -> Uuid,
         id -> Uuid,
@@ -53,6 +67,22 @@ diesel::table! {
         response_id -> Nullable<Uuid>,
         occurred_at -> Timestamptz,
         data -> Nullable<Jsonb>,
+    }
+}
+
+diesel::table! {
+    invitations (project_id, id) {
+        project_id -> Uuid,
+        id -> Uuid,
+        token_hash -> Bytea,
+        role -> Text,
+        email -> Text,
+        created_by -> Nullable<Uuid>,
+        created_at -> Timestamptz,
+        expires_at -> Timestamptz,
+        accepted_at -> Nullable<Timestamptz>,
+        accepted_by -> Nullable<Uuid>,
+        revoked_at -> Nullable<Timestamptz>,
     }
 }
 
@@ -301,7 +331,10 @@ diesel::table! {
 }
 
 diesel::joinable!(api_keys -> projects (project_id));
+diesel::joinable!(audit_events -> projects (project_id));
+diesel::joinable!(audit_events -> users (user_id));
 diesel::joinable!(console_sessions -> users (user_id));
+diesel::joinable!(invitations -> projects (project_id));
 diesel::joinable!(memberships -> projects (project_id));
 diesel::joinable!(memberships -> users (user_id));
 diesel::joinable!(surveys -> projects (project_id));
@@ -309,8 +342,10 @@ diesel::joinable!(webhook_endpoints -> projects (project_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     api_keys,
+    audit_events,
     console_sessions,
     events,
+    invitations,
     memberships,
     project_feeds,
     projects,

@@ -72,13 +72,21 @@ pub enum Subject<'a> {
     Project(&'a Project),
     /// One respondent of a project.
     Respondent(&'a Project, &'a str),
+    /// Sign-in attempts at one console account (its normalised address, whether or not
+    /// an account has it): [`SIGN_IN`].
+    SignIn(&'a str),
 }
+
+/// Sign-in attempts per address: ten, then one a minute. Slow enough that guessing a
+/// password is hopeless, and never a lockout: its owner waits a minute at worst.
+pub const SIGN_IN: RateSpec = RateSpec { count: 1, unit: Duration::from_secs(60), burst: 10 };
 
 /// In-process limiters of one replica, each enforcing `1/share` of its rate: the whole
 /// rate alone, or this replica's share while the shared limits are unreachable.
 struct Local {
     ip: BoundedKeyed<IpAddr>,
     secret_key: BoundedKeyed<Uuid>,
+    sign_in: BoundedKeyed<String>,
     defaults: Set,
     /// Limiters of projects with their own rates, made on first use. Keyed by the rates
     /// themselves, so nothing here goes stale: new rates arrive with the project in the
@@ -94,6 +102,7 @@ impl Local {
         Local {
             ip: BoundedKeyed::new(part(config.ip), config.max_keys),
             secret_key: BoundedKeyed::new(part(config.secret_key), config.max_keys),
+            sign_in: BoundedKeyed::new(part(SIGN_IN), config.max_keys),
             defaults: Set {
                 project: BoundedKeyed::new(part(config.project), config.max_keys),
                 respondent: BoundedKeyed::new(part(config.respondent), config.max_keys),
@@ -108,6 +117,7 @@ impl Local {
         match subject {
             Subject::Ip(ip) => outcome("ip", &self.ip, &ip),
             Subject::SecretKey(id) => outcome("secret_key", &self.secret_key, &id),
+            Subject::SignIn(address) => outcome("sign_in", &self.sign_in, &address.to_string()),
             Subject::Project(project) => outcome("project", &self.set_for(project).project, &project.id),
             Subject::Respondent(project, respondent) => outcome(
                 "respondent",
@@ -139,6 +149,7 @@ impl Local {
     fn sweep(&self) {
         self.ip.sweep();
         self.secret_key.sweep();
+        self.sign_in.sweep();
         self.defaults.project.sweep();
         self.defaults.respondent.sweep();
         for (_, set) in self.overrides.iter() {
@@ -148,7 +159,11 @@ impl Local {
     }
 
     fn tracked_keys(&self) -> usize {
-        self.ip.len() + self.secret_key.len() + self.defaults.project.len() + self.defaults.respondent.len()
+        self.ip.len()
+            + self.secret_key.len()
+            + self.sign_in.len()
+            + self.defaults.project.len()
+            + self.defaults.respondent.len()
     }
 }
 
@@ -264,6 +279,10 @@ impl Limiters {
         let (limiter, key, spec) = match subject {
             Subject::Ip(ip) => ("ip", ip.to_string(), config.ip),
             Subject::SecretKey(id) => ("secret_key", id.to_string(), config.secret_key),
+            // Hashed: Redis need not hold people's addresses.
+            Subject::SignIn(address) => {
+                ("sign_in", hex::encode(feedbackd_domain::hash_token(address)), SIGN_IN)
+            }
             Subject::Project(p) => ("project", p.id.to_string(), rates(p).project.unwrap_or(config.project)),
             Subject::Respondent(p, r) => {
                 ("respondent", format!("{}:{r}", p.id), rates(p).respondent.unwrap_or(config.respondent))
