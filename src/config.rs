@@ -76,6 +76,12 @@ pub struct ServeArgs {
     /// it. Unset: a random one per start, so sessions end when the service restarts.
     #[arg(long, env = "FEEDBACKD_SESSION_SECRET", hide_env_values = true)]
     pub session_secret: Option<SecretString>,
+    /// Opens the console's first-run page (`/console/setup?token=…`) to whoever holds this
+    /// token, until the first account exists. The embedded default and `--demo` make one up
+    /// and print the page's link. Unset otherwise: the first account then comes from
+    /// `feedbackd user create --admin`.
+    #[arg(long, env = "FEEDBACKD_SETUP_TOKEN", hide_env_values = true)]
+    pub setup_token: Option<SecretString>,
     /// On a database with no project yet, create a demo project (an NPS survey, a publishable
     /// and an admin key), keep its keys in `demo.json` under --data-dir and print them, as the
     /// embedded default always does. For a first try, such as `docker compose up`.
@@ -288,6 +294,8 @@ pub struct Config {
     pub spam: SpamConfig,
     /// Signs report-page sessions; `None`: a random secret per start.
     pub session_secret: Option<SecretString>,
+    /// Opens the console's first-run page; `None`: closed.
+    pub setup_token: Option<SecretString>,
     pub webhooks: WebhookConfig,
 }
 
@@ -378,6 +386,7 @@ impl ServeArgs {
                 header: self.abuse.forwarded_header,
             },
             session_secret: self.session_secret,
+            setup_token: self.setup_token,
             webhooks: self.webhooks.into_config()?,
             spam: SpamConfig { min_time_to_answer: Duration::from_millis(self.abuse.min_time_to_answer_ms) },
         })

@@ -108,6 +108,7 @@ impl Application {
             metrics_token: config.metrics_token.clone(),
             render_metrics: || crate::telemetry::prometheus().render(),
             webhooks: endpoints,
+            setup_token: config.setup_token.clone(),
         });
         let listener = TcpListener::bind(config.listen)?;
         let port = listener.local_addr()?.port();

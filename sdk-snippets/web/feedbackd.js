@@ -94,6 +94,7 @@
   /** localStorage (or `area`), per project key. Reading the property itself throws where
    *  storage is blocked; private mode or a full store: the in-memory copies still work. */
   function store(name, value, area) {
+    if (cfg.preview) return; // the console's preview leaves nothing behind
     var k = 'feedbackd:' + name + ':' + cfg.key.slice(0, 16);
     try {
       var st = w[area || 'localStorage'];
@@ -116,6 +117,7 @@
   }
   // text/plain JSON and ?key=: a "simple" request, so no CORS preflight (PATCH still has one).
   function send(method, path, body) {
+    if (cfg.preview) return Promise.resolve({ ok: true, status: 204, headers: { get: function () { return null; } } });
     return w.fetch(url(path), {
       method: method, body: JSON.stringify(body), keepalive: true, credentials: 'omit',
       headers: { 'Content-Type': 'text/plain;charset=UTF-8' }
@@ -124,6 +126,7 @@
 
   /** Queue first, then send: nothing is lost if the page closes mid-request. */
   function enqueue(item) {
+    if (cfg.preview) return; // nothing leaves a preview
     var q = queue();
     q.push(item);
     queue(q);
@@ -691,6 +694,14 @@
         var s = survey(cfg.feedbackSurvey) || c.surveys.filter(function (x) { return x.kind === 'text'; })[0];
         return display(s);
       });
+    },
+    /** Shows `survey` (as GET /v1/surveys/{key} answers it) as respondents would see it, and
+     *  sends and stores nothing: the console's live preview. Not for apps. */
+    preview: function (survey, options) {
+      if (cfg && !cfg.preview) throw new Error('feedbackd: preview is for a page without the widget');
+      cfg = { key: '', host: '', preview: true, locale: (options || {}).locale };
+      state.config = { surveys: [survey] };
+      return render(survey);
     },
     /** Sends what is queued now, without waiting for the backoff. */
     flush: function () { needInit(); if (state.timer) { clearTimeout(state.timer); state.timer = null; } flush(); },

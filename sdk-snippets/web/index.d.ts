@@ -72,6 +72,11 @@ export interface Feedbackd {
   show(surveyKey?: string): Promise<boolean>;
   /** Opens the free-text feedback form (`feedbackSurvey`, else the first text survey). */
   feedback(): Promise<boolean>;
+  /**
+   * Shows a survey as the management API answers it, as respondents would see it, sending and
+   * storing nothing: the console's preview. Not for apps; throws after `init`.
+   */
+  preview(survey: object, options?: { locale?: string }): boolean;
   /** Sends what is queued now, without waiting for the backoff. */
   flush(): void;
   /** How many answers and follow-ups wait to be sent (0 before `init`). */

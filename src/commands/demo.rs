@@ -77,6 +77,19 @@ pub async fn announce(db: &Db, data_dir: &Path, base_url: &str) -> anyhow::Resul
     Ok(())
 }
 
+/// Prints where the console is: its first-run page (with the setup token) while no
+/// account exists, else its sign-in.
+pub async fn announce_console(db: &Db, base_url: &str, setup_token: Option<&str>) -> anyhow::Result<()> {
+    let link = match setup_token {
+        Some(token) if !feedbackd_core::console::has_users(db).await? => {
+            format!("{base_url}/console/setup?token={token}  (first run: create the first account)")
+        }
+        _ => format!("{base_url}/console/"),
+    };
+    eprintln!("  console:         {link}\n");
+    Ok(())
+}
+
 fn print(demo: &Demo, path: &Path) {
     // On stderr with the logs: stdout stays clean for scripts.
     eprintln!(

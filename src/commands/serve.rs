@@ -4,6 +4,8 @@ use super::{demo, migrate, Database};
 use crate::cli::GlobalArgs;
 use crate::config::ServeArgs;
 use crate::startup::{migrate_in_background, Application};
+use feedbackd_domain::NewToken;
+use secrecy::ExposeSecret;
 use std::net::SocketAddr;
 
 /// Serves until SIGINT/SIGTERM, migrating in the background (a database that arrives late
@@ -14,6 +16,11 @@ pub fn run(global: &GlobalArgs, args: ServeArgs) -> anyhow::Result<()> {
     let want_demo = args.demo;
     let mut config = args.into_config()?;
     let database = Database::open(global)?;
+    // A first try gets a first-run link for the console (printed with the demo keys).
+    if config.setup_token.is_none() && (database.is_embedded() || want_demo) {
+        config.setup_token = Some(NewToken::setup().plaintext.into());
+    }
+    let setup_token = config.setup_token.as_ref().map(|t| t.expose_secret().to_string());
     config.webhooks.key = database.webhook_key(config.webhooks.key.take(), &global.data_dir)?;
     if database.is_embedded() {
         let applied = migrate(database.url())?;
@@ -28,7 +35,10 @@ pub fn run(global: &GlobalArgs, args: ServeArgs) -> anyhow::Result<()> {
         let demo_url = reachable_url(config.listen, app.port());
         let db = || feedbackd_store::Db::new(database.url(), 1);
         match migrated {
-            None => demo::announce(&db(), &global.data_dir, &demo_url).await?,
+            None => {
+                demo::announce(&db(), &global.data_dir, &demo_url).await?;
+                demo::announce_console(&db(), &demo_url, setup_token.as_deref()).await?;
+            }
             Some(migrated) if want_demo => {
                 let (db, data_dir) = (db(), global.data_dir.clone());
                 tokio::spawn(async move {
@@ -37,6 +47,7 @@ pub fn run(global: &GlobalArgs, args: ServeArgs) -> anyhow::Result<()> {
                     if let Err(error) = demo::announce(&db, &data_dir, &demo_url).await {
                         tracing::error!(error = format!("{error:#}"), "creating the demo project failed");
                     }
+                    let _ = demo::announce_console(&db, &demo_url, setup_token.as_deref()).await;
                 });
             }
             Some(_) => {}

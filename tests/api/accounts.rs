@@ -155,7 +155,7 @@ async fn sessions_are_new_at_each_sign_in_hashed_revocable_and_end_with_the_acco
     );
     let who = |token: String| {
         let services = services.clone();
-        async move { accounts::session_user(&services, &token).await.unwrap().map(|u| u.email) }
+        async move { accounts::session_user(&services, &token).await.unwrap().map(|(_, u)| u.email) }
     };
     assert_eq!(who(laptop_token.to_string()).await.as_deref(), Some("pm@example.com"));
     assert_eq!(who("fbk_ses_not-a-session".into()).await, None);

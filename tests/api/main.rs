@@ -13,6 +13,8 @@ mod cli;
 mod cli_generated;
 mod cli_manage;
 mod clients;
+mod console;
+mod console_browser;
 mod db_deadline;
 mod default_ranges;
 mod demo;

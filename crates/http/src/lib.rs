@@ -7,8 +7,10 @@
 //! - [`middleware`]: request ids, metrics, CORS, rate limits;
 //! - `wire/`: the JSON bodies and their conversions;
 //! - `problem`: the mapping of every error to problem+json (RFC 9457);
-//! - [`pages`]: the report pages (server-rendered HTML) and their sign-in.
+//! - [`pages`]: the report pages (server-rendered HTML) and their sign-in;
+//! - [`console`]: the console for product teams (issue 23): accounts, projects, surveys.
 
+pub mod console;
 pub mod extract;
 mod handlers;
 pub mod middleware;
@@ -60,6 +62,8 @@ pub struct AppState {
     pub render_metrics: fn() -> String,
     /// Webhook endpoints, their secrets and their delivery log.
     pub webhooks: feedbackd_core::webhooks::endpoints::Endpoints,
+    /// Opens the console's first-run page while no account exists; `None`: closed.
+    pub setup_token: Option<SecretString>,
 }
 
 impl AppState {
@@ -77,7 +81,8 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             .error_handler(|e, _| ApiError::NotFound(format!("no such resource: {e}")).into()),
     )
     .app_data(web::QueryConfig::default().error_handler(|e, _| ApiError::Malformed(e.to_string()).into()))
-    .configure(routes::mount);
+    .configure(routes::mount)
+    .configure(console::mount);
 }
 
 /// Every unknown path gets a problem, not actix's empty 404.

@@ -8,7 +8,6 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use feedbackd_core::store::{schema_behind, StoreError};
 use secrecy::{ExposeSecret, SecretString};
 use serde_json::json;
-use sha2::{Digest, Sha256};
 use std::sync::atomic::Ordering;
 use std::time::Duration;
 
@@ -73,8 +72,7 @@ pub async fn metrics(req: HttpRequest, state: web::Data<AppState>) -> Result<Htt
     Ok(HttpResponse::Ok().content_type("text/plain; version=0.0.4").body((state.render_metrics)()))
 }
 
-/// Whether the request's bearer token is `token`, compared in constant time (over SHA-256
-/// digests, so the length does not leak either).
+/// Whether the request's bearer token is `token`, compared in constant time.
 fn bearer_matches(req: &HttpRequest, token: &SecretString) -> bool {
     let given = req
         .headers()
@@ -82,8 +80,7 @@ fn bearer_matches(req: &HttpRequest, token: &SecretString) -> bool {
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.strip_prefix("Bearer "))
         .unwrap_or("");
-    let (a, b) = (Sha256::digest(given.as_bytes()), Sha256::digest(token.expose_secret().as_bytes()));
-    a.iter().zip(b.iter()).fold(0u8, |diff, (x, y)| diff | (x ^ y)) == 0
+    crate::pages::session::same_secret(given, token.expose_secret())
 }
 
 fn unready(reason: &str) -> HttpResponse {

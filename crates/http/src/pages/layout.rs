@@ -9,6 +9,12 @@ pub const LOGIN_PATH: &str = "/reports/login";
 /// A whole HTML document around `body`: our stylesheet and script only (the CSP allows
 /// nothing else).
 pub fn document(title: &str, body: Markup) -> Markup {
+    page(title, &["/reports/assets/report.css"], &["/reports/assets/report.js"], body)
+}
+
+/// A whole HTML document around `body` with these stylesheets and scripts of ours (the
+/// report pages' and the console's).
+pub fn page(title: &str, styles: &[&str], scripts: &[&str], body: Markup) -> Markup {
     html! {
         (DOCTYPE)
         html lang="en" {
@@ -20,8 +26,8 @@ pub fn document(title: &str, body: Markup) -> Markup {
                 title { (title) " · feedbackd" }
                 // No favicon request (it would be a 404 in every log).
                 link rel="icon" href="data:,";
-                link rel="stylesheet" href="/reports/assets/report.css";
-                script src="/reports/assets/report.js" defer {}
+                @for style in styles { link rel="stylesheet" href=(style); }
+                @for script in scripts { script src=(script) defer {} }
             }
             body { (body) }
         }

@@ -62,6 +62,14 @@ const KEY_PAYLOAD: usize = 40;
 const LINK_PAYLOAD: usize = KEY_PAYLOAD + 1;
 const LINK_MARK: u8 = b'L';
 
+/// Whether two secrets are equal, compared in constant time (over SHA-256 digests, so
+/// their lengths do not leak either).
+pub fn same_secret(given: &str, expected: &str) -> bool {
+    use sha2::Digest;
+    let (a, b) = (Sha256::digest(given.as_bytes()), Sha256::digest(expected.as_bytes()));
+    a.iter().zip(b.iter()).fold(0u8, |diff, (x, y)| diff | (x ^ y)) == 0
+}
+
 /// The server secret that signs sessions.
 #[derive(Clone)]
 pub struct SessionKeys {
@@ -87,6 +95,15 @@ impl SessionKeys {
         let mut mac = Hmac::<Sha256>::new_from_slice(&self.secret).expect("HMAC takes any key length");
         mac.update(payload);
         mac
+    }
+
+    /// A tag of `value` for `context` under the server secret, base64url: what ties a
+    /// console form's CSRF token to its session.
+    pub fn tag(&self, context: &str, value: &str) -> String {
+        let mut mac = self.mac(context.as_bytes());
+        mac.update(b"\0");
+        mac.update(value.as_bytes());
+        URL_SAFE_NO_PAD.encode(mac.finalize().into_bytes())
     }
 
     /// The cookie value of `session`: `base64url(payload).base64url(hmac)`.
