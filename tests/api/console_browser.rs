@@ -17,6 +17,12 @@ async fn a_new_person_runs_a_survey_from_the_console_in_a_real_browser() {
         config.setup_token = Some(token.to_string().into());
     })
     .await;
+    // Answers to the fixture's NPS survey, for its row in the list and its report.
+    for i in 0..30 {
+        let body =
+            serde_json::json!({"survey": "nps-main", "score": i % 11, "comment": format!("comment {i}")});
+        assert_eq!(app.post_answer(&body).await.status(), 201);
+    }
     let result = std::env::temp_dir().join(format!("feedbackd-console-{}.json", uuid::Uuid::new_v4()));
     run(
         Command::new("node")
@@ -24,6 +30,7 @@ async fn a_new_person_runs_a_survey_from_the_console_in_a_real_browser() {
             .env("FEEDBACKD_BASE", &app.address)
             .env("FEEDBACKD_SETUP_TOKEN", token)
             .env("FEEDBACKD_RESULT", &result)
+            .env("FEEDBACKD_FIXTURE_PROJECT", app.fixture.project_id.to_string())
             .env("ARTIFACTS_DIR", repo().join("artifacts/console")),
         "node tests/browser/console.mjs",
     )
@@ -44,7 +51,7 @@ async fn a_new_person_runs_a_survey_from_the_console_in_a_real_browser() {
     );
     assert_eq!(app.count(&survey), 1, "the survey with its reason question");
     assert_eq!(shown["preview_sent"], 0);
-    assert_eq!(app.count("SELECT count(*) FROM responses"), 0, "the preview stored no answer");
+    assert_eq!(app.count("SELECT count(*) FROM responses"), 30, "the preview stored no answer");
     assert_eq!(app.count("SELECT count(*) FROM users WHERE is_admin AND email = 'ana@example.com'"), 1);
     assert_eq!(
         app.count(&format!(
@@ -55,6 +62,15 @@ async fn a_new_person_runs_a_survey_from_the_console_in_a_real_browser() {
         "the invitation made a viewer"
     );
     assert_eq!(shown["key_shown"], true);
+
+    // The list and the report show what the API answers.
+    let (_, summary) = app.read_with("/v1/surveys/nps-main/summary", &app.fixture.secret_key).await;
+    let nps = summary["current"]["nps"]["score"].as_f64().unwrap();
+    assert_eq!(shown["report_headline"], format!("{nps:.1}"));
+    let cells = shown["list_cells"].as_array().unwrap();
+    assert_eq!(cells[4], "30", "answers in 30 days: {cells:?}");
+    assert_eq!(cells[5], format!("{nps:.1} NPS"), "{cells:?}");
+    assert_eq!(shown["csv_lines"], 31, "a header and every comment");
     let pages = shown["pages"].as_array().unwrap();
     assert!(pages.len() >= 11, "axe and a screenshot on every page: {pages:?}");
     for page in pages {

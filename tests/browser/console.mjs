@@ -13,6 +13,7 @@ import { need, launch, checks, axeViolations } from './harness.mjs';
 const base = need('FEEDBACKD_BASE');
 const setupToken = need('FEEDBACKD_SETUP_TOKEN');
 const resultPath = need('FEEDBACKD_RESULT');
+const fixtureProject = need('FEEDBACKD_FIXTURE_PROJECT');
 const artifacts = process.env.ARTIFACTS_DIR || 'artifacts/console';
 const { check, passed } = checks('console.test');
 const result = { pages: [] };
@@ -132,6 +133,22 @@ try {
     await tab.goto(result.invitation);
     await tab.getByText('already been used').waitFor();
     await other.close();
+  });
+
+  await check('the survey list and a report in the console: figures, comments, CSV', async () => {
+    await page.goto(`${base}/console/projects/${fixtureProject}/surveys`);
+    const row = page.locator('tr', { has: page.getByRole('link', { name: 'nps-main', exact: true }) });
+    result.list_cells = (await row.locator('td').allTextContents()).map((t) => t.trim().replace(/\s+/g, ' '));
+    await audit('surveys');
+    await row.getByRole('link', { name: 'Report' }).click();
+    await page.locator('#headline-value').waitFor();
+    result.report_headline = (await page.locator('#headline-value').textContent()).trim();
+    assert.equal(await page.locator('#download-csv').count(), 1, 'an owner may export');
+    // The page's CSP allows no fetch: the download as the browser makes it, with its cookie.
+    const href = await page.locator('#download-csv').evaluate((a) => a.href);
+    const csv = await (await page.request.get(href)).text();
+    result.csv_lines = csv.trim().split('\n').length;
+    await audit('report');
   });
 
   await check('signing in again, and out', async () => {

@@ -50,6 +50,21 @@ const SECTIONS: &[(&str, &str)] = &[
 
 /// A console page: the bar for `place`, the page's heading and `body`.
 pub fn frame(place: Place<'_>, title: &str, notice: Option<&str>, body: Markup) -> Markup {
+    console_page(place, title, Some(title), notice, body)
+}
+
+/// A console page whose `body` brings its own heading (a report).
+pub fn frame_untitled(place: Place<'_>, title: &str, body: Markup) -> Markup {
+    console_page(place, title, None, None, body)
+}
+
+fn console_page(
+    place: Place<'_>,
+    title: &str,
+    heading: Option<&str>,
+    notice: Option<&str>,
+    body: Markup,
+) -> Markup {
     let bar = match &place {
         Place::Outside => None,
         Place::Home { email, csrf } | Place::Project { email, csrf, .. } => Some((*email, *csrf)),
@@ -86,7 +101,7 @@ pub fn frame(place: Place<'_>, title: &str, notice: Option<&str>, body: Markup) 
                 }
             }
             main id="main" class="console" {
-                h1 { (title) }
+                @if let Some(heading) = heading { h1 { (heading) } }
                 @if let Some(notice) = notice {
                     p class="notice" role="status" { (notice) }
                 }

@@ -9,6 +9,7 @@
 //! - [`home`]: projects, the person's sessions, the audit log;
 //! - [`surveys`]: list, create, edit, lifecycle, preview, snippet;
 //! - [`members`]: members and invitations; [`keys`]: API keys and share links;
+//! - [`reports`]: a survey's report page and CSV, under the console's session;
 //! - [`layout`]: the frame and shared pieces.
 //!
 //! [`PAGES`] is the one table of its routes, mounted by [`mount`] and walked by the tests
@@ -19,6 +20,7 @@ pub mod home;
 pub mod keys;
 pub mod layout;
 pub mod members;
+pub mod reports;
 pub mod sign_in;
 pub mod surveys;
 
@@ -55,7 +57,7 @@ const fn page(method: Method, path: &'static str, needs: Needs, route: fn() -> R
 }
 
 use Needs::{Nobody, Person, Role};
-use Scope::{Admin, SurveysRead, SurveysWrite};
+use Scope::{Admin, ResponsesExport, ResponsesRead, SurveysRead, SurveysWrite};
 
 /// Every console route. Literal segments come before `{parameters}` at the same place.
 pub static PAGES: &[Page] = &[
@@ -93,6 +95,15 @@ pub static PAGES: &[Page] = &[
     page(Method::POST, "/console/projects/{project}/surveys/{survey}/{action}", Role(SurveysWrite), || {
         web::post().to(surveys::transition)
     }),
+    page(Method::GET, "/console/projects/{project}/reports/{survey}", Role(ResponsesRead), || {
+        web::get().to(reports::report)
+    }),
+    page(
+        Method::GET,
+        "/console/projects/{project}/reports/{survey}/export.csv",
+        Role(ResponsesExport),
+        || web::get().to(reports::export_csv),
+    ),
     page(Method::GET, "/console/projects/{project}/keys", Role(Admin), || web::get().to(keys::keys)),
     page(Method::POST, "/console/projects/{project}/keys", Role(Admin), || web::post().to(keys::create_key)),
     page(Method::POST, "/console/projects/{project}/keys/{key}/revoke", Role(Admin), || {

@@ -60,7 +60,7 @@ pub async fn list(m: Member, state: web::Data<AppState>) -> Result<HttpResponse,
             table {
                 caption class="visually-hidden" { "Surveys" }
                 thead { tr {
-                    th scope="col" { "Survey" } th scope="col" { "Kind" } th scope="col" { "Status" }
+                    th scope="col" { "Survey" } th scope="col" { span class="visually-hidden" { "Report" } } th scope="col" { "Kind" } th scope="col" { "Status" }
                     th scope="col" class="num" { "Answers, 30 days" } th scope="col" class="num" { "Score, 30 days" }
                 } }
                 tbody {
@@ -68,6 +68,7 @@ pub async fn list(m: Member, state: web::Data<AppState>) -> Result<HttpResponse,
                         tr {
                             td { a href=(m.path(&format!("/surveys/{}", r.survey.key))) { (r.survey.key) }
                                  br; span class="muted" { (r.survey.question) } }
+                            td { @if view::has_report(&r.survey) { a href=(own_report(&m, &r.survey.key)) { "Report" } } }
                             td { (r.survey.kind) }
                             td { span class=(format!("status {}", r.survey.status)) { (r.survey.status) } }
                             td class="num" { (r.answers.map_or("–".to_string(), |n| n.to_string())) }
@@ -333,7 +334,7 @@ fn survey_page(
     let editable = m.may(Scope::SurveysWrite) && s.status != SurveyStatus::Archived;
     let body = html! {
         p { "Status: " span class=(format!("status {}", s.status)) { (s.status) } " · version " (s.version)
-            " · " a href=(format!("/reports/{}", s.key)) { "Report" } }
+            " · " a href=(own_report(m, &s.key)) { "Report" } }
         @if editable {
             div class="lifecycle" {
                 @if s.status == SurveyStatus::Active { (button_form(&own("/pause"), &m.signed.csrf, "Pause", Some("secondary"))) }
@@ -389,6 +390,10 @@ pub async fn update(
             ))
         }
     }
+}
+
+fn own_report(m: &Member, key: &str) -> String {
+    m.path(&format!("/reports/{}", layout::urlencode(key)))
 }
 
 /// Pauses, activates or archives a survey.

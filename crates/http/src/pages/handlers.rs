@@ -240,25 +240,50 @@ pub async fn report_page(
     survey: web::Path<String>,
     req: HttpRequest,
 ) -> Result<HttpResponse, PageError> {
-    let options = page_options(req.query_string())?;
-    // Where the API's reports read (a fresh replica, else the primary), with its fallback.
-    let project = &session.project;
-    let (at, data) = on_reads(&state, |db| {
+    let can_export = session.has_scope(Scope::ResponsesExport);
+    Ok(report_html(&state, session.project.clone(), &survey, req.query_string(), |options, data| {
+        page::render(&survey, options, data, can_export)
+    })
+    .await?)
+}
+
+/// A survey's report page for `query`, laid out by `layout`: read where the API's reports
+/// read (a fresh replica, else the primary, with its fallback), with the freshness
+/// headers. The report pages and the console both answer with it.
+pub(crate) async fn report_html(
+    state: &AppState,
+    project: std::sync::Arc<feedbackd_core::store::Project>,
+    survey: &str,
+    query: &str,
+    layout: impl FnOnce(&view::PageOptions, &view::ReportData) -> maud::Markup,
+) -> Result<HttpResponse, ApiError> {
+    let options = page_options(query)?;
+    let project = &project;
+    let (at, data) = on_reads(state, |db| {
         let project = project.clone();
-        let (survey, options) = (survey.as_str(), &options);
+        let options = &options;
         async move { view::gather(&db, project, survey, options).await }
     })
     .await?;
-    let mut response = html(
-        StatusCode::OK,
-        page::render(&survey, &options, &data, session.has_scope(Scope::ResponsesExport)),
-    );
+    let mut response = html(StatusCode::OK, layout(&options, &data));
     for (name, value) in freshness(&at) {
         if let Ok(value) = actix_web::http::header::HeaderValue::from_str(&value) {
             response.headers_mut().insert(actix_web::http::header::HeaderName::from_static(name), value);
         }
     }
     Ok(response)
+}
+
+/// The CSV of a report page's comment list for `query`: the export API's own function.
+pub(crate) async fn report_csv(
+    state: &AppState,
+    project: &feedbackd_core::store::Project,
+    survey: &str,
+    query: &str,
+) -> Result<HttpResponse, ApiError> {
+    let options = page_options(query)?;
+    let csv = ExportOptions { format: ExportFormat::Csv, bom: false };
+    crate::handlers::exports::download(state, project, Some(survey), options.listing(), csv).await
 }
 
 /// The report's comment list as CSV: the same filters, the export API's own function
@@ -282,8 +307,5 @@ pub async fn export_csv(
     req: HttpRequest,
 ) -> Result<HttpResponse, PageError> {
     session.require(Scope::ResponsesExport)?;
-    let options = page_options(req.query_string())?;
-    let csv = ExportOptions { format: ExportFormat::Csv, bom: false };
-    Ok(crate::handlers::exports::download(&state, &session.project, Some(&survey), options.listing(), csv)
-        .await?)
+    Ok(report_csv(&state, &session.project, &survey, req.query_string()).await?)
 }

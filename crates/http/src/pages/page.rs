@@ -14,45 +14,71 @@ use feedbackd_core::insights::shapes::Segment;
 use feedbackd_core::insights::Interval;
 use maud::{html, Markup};
 
+/// Where a report's own links lead: the report pages' (`/reports/…`) or the console's.
+pub struct Links {
+    /// The CSV download of the listed comments (its path, without the query), if the
+    /// reader may export.
+    pub export: Option<String>,
+    /// The sign-out form's action, if the page has one of its own.
+    pub sign_out: Option<&'static str>,
+}
+
 /// The whole page for `survey` (its key or id, as in the URL); `can_export`: the reader's
 /// key holds `responses:export`, so the page offers the CSV download.
 pub fn render(survey: &str, o: &PageOptions, d: &ReportData, can_export: bool) -> Markup {
-    let title = format!("{} report", d.survey.key);
+    let links = Links {
+        export: can_export.then(|| format!("/reports/{}/export.csv", urlencode(survey))),
+        sign_out: Some("/reports/logout"),
+    };
+    document(&title(d), body(o, d, &links, true))
+}
+
+/// The report's title.
+pub fn title(d: &ReportData) -> String {
+    format!("{} report", d.survey.key)
+}
+
+/// The report itself, without the document around it (the console frames it in its own,
+/// which has the page's `main` landmark already: `landmark` false).
+pub fn body(o: &PageOptions, d: &ReportData, links: &Links, landmark: bool) -> Markup {
     let tz = o.params.tz;
-    document(
-        &title,
-        html! {
-            header class="top" {
-                h1 { (title) }
-                p class="period" {
-                    (local(d.range.from, tz)) " – " (local(d.range.to, tz)) " (" (tz.name()) ")"
-                    @if let Some(s) = &d.scores {
-                        ", against " (local(s.summary.previous_range.from, tz)) " – " (local(s.summary.previous_range.to, tz))
-                    }
+    html! {
+        header class="top" {
+            h1 { (title(d)) }
+            p class="period" {
+                (local(d.range.from, tz)) " – " (local(d.range.to, tz)) " (" (tz.name()) ")"
+                @if let Some(s) = &d.scores {
+                    ", against " (local(s.summary.previous_range.from, tz)) " – " (local(s.summary.previous_range.to, tz))
                 }
-                form method="post" action="/reports/logout" class="no-print" {
+            }
+            @if let Some(action) = links.sign_out {
+                form method="post" action=(action) class="no-print" {
                     button type="submit" class="link" { "Sign out" }
                 }
             }
-            (period_form(o, d))
-            (questions::filter_note(o, questions::Words::of(&d.survey)))
-            main {
-                @if let Some(s) = &d.scores {
-                    (headline(s))
-                    (trend(o, s))
-                    (distribution(s))
-                    (breakdown(o, s))
-                } @else if let Some(q) = &d.questions {
-                    (questions::headline(q))
-                }
-                @if let Some(q) = &d.questions {
-                    (questions::section(o, d, q))
-                }
-                (terms(d))
-                (comments(o, d, can_export.then_some(survey)))
-            }
-        },
-    )
+        }
+        (period_form(o, d))
+        (questions::filter_note(o, questions::Words::of(&d.survey)))
+        @if landmark { main { (figures(o, d, links)) } } @else { div class="report" { (figures(o, d, links)) } }
+    }
+}
+
+fn figures(o: &PageOptions, d: &ReportData, links: &Links) -> Markup {
+    html! {
+        @if let Some(s) = &d.scores {
+            (headline(s))
+            (trend(o, s))
+            (distribution(s))
+            (breakdown(o, s))
+        } @else if let Some(q) = &d.questions {
+            (questions::headline(q))
+        }
+        @if let Some(q) = &d.questions {
+            (questions::section(o, d, q))
+        }
+        (terms(d))
+        (comments(o, d, links.export.as_deref()))
+    }
 }
 
 fn local(t: DateTime<Utc>, tz: Tz) -> String {
@@ -352,10 +378,10 @@ fn comments(o: &PageOptions, d: &ReportData, export: Option<&str>) -> Markup {
                 label { "Search " input type="search" name="q" value=(o.params.filter.text.clone().unwrap_or_default()); }
                 button type="submit" { "Filter" }
             }
-            @if let Some(survey) = export {
+            @if let Some(export) = export {
                 p class="no-print" {
                     a class="button" id="download-csv" download
-                        href=(format!("/reports/{}/export.csv?{}", urlencode(survey), o.link(&[]))) { "Download CSV" }
+                        href=(format!("{export}?{}", o.link(&[]))) { "Download CSV" }
                 }
             }
             @if d.comments.data.is_empty() {
