@@ -1,4 +1,5 @@
--- Issue 23: invitations to a project, and the audit log of who changed what.
+-- Issue 23: invitations to a project, the audit log of who changed what, and password
+-- resets by an administrator.
 
 -- An invitation by link: the inviter sees the link once; only the SHA-256 of its token is
 -- kept. It gives its role to the first person who accepts it, once, before it expires.
@@ -33,4 +34,17 @@ CREATE TABLE audit_events (
     target     text NOT NULL DEFAULT '' CHECK (length(target) <= 300),
     detail     jsonb NOT NULL DEFAULT '{}',
     PRIMARY KEY (project_id, id)
+);
+
+-- A password reset by an administrator: a link shown once to the admin, which sets a new
+-- password once, within a day. Keyed by the account, like its sessions.
+CREATE TABLE password_resets (
+    user_id    uuid NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+    id         uuid NOT NULL DEFAULT gen_random_uuid(),
+    token_hash bytea NOT NULL UNIQUE CHECK (length(token_hash) = 32),
+    created_by uuid REFERENCES users (id) ON DELETE SET NULL,
+    created_at timestamptz NOT NULL DEFAULT now(),
+    expires_at timestamptz NOT NULL,
+    used_at    timestamptz,
+    PRIMARY KEY (user_id, id)
 );

@@ -200,6 +200,15 @@ async fn roles_are_enforced_on_the_server_for_every_route_and_project() {
     let before = app.count("SELECT (count(*) + sum(version))::bigint AS n FROM surveys");
 
     let mut refused = 0;
+    for page in PAGES.iter().filter(|p| p.needs == Needs::Administrator) {
+        // Accounts and new projects are the administrators': an editor is refused.
+        let path = concrete(page.path, a);
+        let status = match page.method.as_str() {
+            "GET" => editor.get(&path).await.0,
+            _ => editor.post(&path, &[("csrf", &editor_csrf), ("name", "Mine")]).await.status(),
+        };
+        assert_eq!(status, StatusCode::FORBIDDEN, "{} {path}", page.method);
+    }
     for page in PAGES {
         let Needs::Role(scope) = page.needs else { continue };
         // A viewer is refused everything their role lacks, with a valid token: the server
@@ -254,18 +263,7 @@ async fn a_removed_member_is_out_at_once_and_an_invitation_link_works_once() {
     let surveys = format!("/console/projects/{project}/surveys");
     assert_eq!(leaver.get(&surveys).await.0, 200);
 
-    let id: Uuid = {
-        use diesel::RunQueryDsl;
-        #[derive(diesel::QueryableByName)]
-        struct Row {
-            #[diesel(sql_type = diesel::sql_types::Uuid)]
-            id: Uuid,
-        }
-        diesel::sql_query("SELECT id FROM users WHERE email = 'leaver@example.com'")
-            .get_result::<Row>(&mut app.db.connect())
-            .unwrap()
-            .id
-    };
+    let id = uuid_of(&app, "leaver@example.com");
     let r = owner.post(&format!("/console/projects/{project}/members/{id}/remove"), &[("csrf", &csrf)]).await;
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
     assert_eq!(leaver.get(&surveys).await.0, StatusCode::NOT_FOUND, "the next request is refused");
@@ -309,4 +307,69 @@ async fn a_removed_member_is_out_at_once_and_an_invitation_link_works_once() {
     assert!(r.text().await.unwrap().contains("already been used"));
     assert_eq!(app.count("SELECT count(*) FROM users WHERE email = 'other@example.com'"), 0);
     assert_eq!(app.count("SELECT count(*) FROM audit_events WHERE action IN ('member.remove', 'invitation.create', 'invitation.accept')"), 3);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_administrators_reset_link_sets_a_new_password_once_and_ends_every_session() {
+    let app = spawn_app().await;
+    let db = app.db.services();
+    accounts::create_user(&db, "admin@example.com", "", Some(SecretString::from(PASSWORD)), true)
+        .await
+        .unwrap();
+    person(&app, "forgetful@example.com", app.fixture.project_id, Some(Role::Viewer)).await;
+    let mut admin = Visitor::new(&app);
+    admin.sign_in("admin@example.com").await;
+    let csrf = admin.csrf().await;
+    let mut forgetful = Visitor::new(&app);
+    forgetful.sign_in("forgetful@example.com").await;
+    assert_eq!(forgetful.get("/console/").await.0, 200);
+
+    let (status, people) = admin.get("/console/people").await;
+    assert_eq!(status, 200);
+    assert!(people.contains("forgetful@example.com") && people.contains("Reset password"));
+    let forgetful_id = uuid_of(&app, "forgetful@example.com");
+    let r = admin.post(&format!("/console/people/{forgetful_id}/reset"), &[("csrf", &csrf)]).await;
+    assert_eq!(r.status(), StatusCode::CREATED);
+    let page = r.text().await.unwrap();
+    let at = page.find("/console/reset#").expect("the link is shown once") + 15;
+    let token = page[at..at + page[at..].find('<').unwrap()].to_string();
+    assert!(token.starts_with("fbk_rst_"));
+
+    let mut browser = Visitor::new(&app);
+    let r = browser.post("/console/reset", &[("token", &token)]).await;
+    assert_eq!(r.status(), 200);
+    assert!(r.text().await.unwrap().contains("forgetful@example.com"));
+    let short = browser.post("/console/reset", &[("token", &token), ("password", "short")]).await;
+    assert_eq!(short.status(), StatusCode::UNPROCESSABLE_ENTITY, "the rules of a new account");
+    let new_password = "a brand new long password";
+    let r = browser.post("/console/reset", &[("token", &token), ("password", new_password)]).await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    assert_eq!(browser.get("/console/").await.0, 200, "signed in with the new password");
+    assert_eq!(forgetful.get("/console/").await.0, StatusCode::SEE_OTHER, "the old sessions ended");
+    let again =
+        Visitor::new(&app).post("/console/reset", &[("token", &token), ("password", new_password)]).await;
+    assert_eq!(again.status(), StatusCode::GONE, "the link works once");
+    let mut old = Visitor::new(&app);
+    assert_eq!(old.sign_in("forgetful@example.com").await.status(), StatusCode::UNAUTHORIZED);
+    let r =
+        old.post("/console/sign-in", &[("email", "forgetful@example.com"), ("password", new_password)]).await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+
+    // Disabling ends the sessions at once too.
+    let r = admin.post(&format!("/console/people/{forgetful_id}/disable"), &[("csrf", &csrf)]).await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    assert_eq!(old.get("/console/").await.0, StatusCode::SEE_OTHER);
+}
+
+fn uuid_of(app: &TestApp, email: &str) -> Uuid {
+    use diesel::RunQueryDsl;
+    #[derive(diesel::QueryableByName)]
+    struct Row {
+        #[diesel(sql_type = diesel::sql_types::Uuid)]
+        id: Uuid,
+    }
+    diesel::sql_query(format!("SELECT id FROM users WHERE email = '{email}'"))
+        .get_result::<Row>(&mut app.db.connect())
+        .unwrap()
+        .id
 }

@@ -117,6 +117,10 @@ try {
     await audit('audit-log');
     await page.goto(`${base}/console/account`);
     await audit('account');
+    await page.goto(`${base}/console/people`);
+    await page.getByRole('button', { name: 'Reset password' }).first().click();
+    assert.match(await page.locator('#reset-link').textContent(), /\/console\/reset#fbk_rst_/);
+    await audit('people');
   });
 
   await check('the invitation link opens from its fragment in another browser, once', async () => {
@@ -132,6 +136,8 @@ try {
     assert.equal(await tab.getByRole('link', { name: 'New survey' }).count(), 0, 'a viewer is offered no editing');
     await tab.goto(result.invitation);
     await tab.getByText('already been used').waitFor();
+    const found = await axeViolations(tab);
+    assert.deepEqual(found, [], `join: ${JSON.stringify(found, null, 2)}`);
     await other.close();
   });
 

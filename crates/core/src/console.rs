@@ -5,7 +5,7 @@ use crate::accounts::{check_new_user, hash_off_async};
 use crate::manage::ManageError;
 use chrono::{DateTime, Utc};
 use feedbackd_domain::accounts::normalize_email;
-use feedbackd_domain::{hash_token, FieldError, NewToken, Role, INVITATION_TOKEN_PREFIX};
+use feedbackd_domain::{hash_token, FieldError, NewToken, Role, INVITATION_TOKEN_PREFIX, RESET_TOKEN_PREFIX};
 use feedbackd_store::accounts::{self as account_store, User};
 use feedbackd_store::console::{self as store, Actor, AuditEvent, Change, Invitation};
 use feedbackd_store::models::Project;
@@ -15,6 +15,10 @@ use uuid::Uuid;
 
 /// How long an invitation link stays open.
 pub const INVITATION_LIFETIME: chrono::Duration = chrono::Duration::days(7);
+/// How long a password reset link stays open.
+pub const RESET_LIFETIME: chrono::Duration = chrono::Duration::hours(24);
+/// Most accounts the administrators' page lists.
+pub const MAX_LISTED_USERS: i64 = 1000;
 /// Entries per page of the audit log.
 pub const AUDIT_PAGE: i64 = 50;
 
@@ -244,4 +248,59 @@ pub async fn audit_log(
     before: Option<i64>,
 ) -> Result<Vec<AuditEvent>, StoreError> {
     db.run(move |conn| store::audit_log(conn, project_id, before, AUDIT_PAGE)).await
+}
+
+/// Every account (at most [`MAX_LISTED_USERS`]), for the administrators' page.
+pub async fn users(db: &Db) -> Result<Vec<User>, StoreError> {
+    db.run(|conn| store::list_users(conn, MAX_LISTED_USERS)).await
+}
+
+/// Makes a one-time link that sets a new password for `user_id` (an administrator's
+/// reset: nobody learns the old password, and no mail server is needed); its token.
+pub async fn reset_link(db: &Db, user_id: Uuid, by: &User) -> Result<SecretString, ManageError> {
+    let token = NewToken::password_reset();
+    let (hash, by, expires) = (token.hash, by.id, Utc::now() + RESET_LIFETIME);
+    db.run(move |conn| {
+        store::user_by_id(conn, user_id)?.ok_or_else(|| ManageError::NotFound("no such account".into()))?;
+        store::insert_reset(conn, user_id, &hash, by, expires)?;
+        Ok::<_, ManageError>(())
+    })
+    .await?;
+    Ok(SecretString::from(token.plaintext))
+}
+
+/// The account an open reset link is for; `None` when the link is unknown, used or expired.
+pub async fn reset_for(db: &Db, token: &str) -> Result<Option<User>, StoreError> {
+    if !token.starts_with(RESET_TOKEN_PREFIX) {
+        return Ok(None);
+    }
+    let hash = hash_token(token);
+    db.run(move |conn| store::reset_user(conn, &hash, Utc::now())).await
+}
+
+/// Sets a new password with a reset link, once: in one transaction the link is used, the
+/// hash replaced and every session of the account ended. `Ok(None)`: the link was not open.
+pub async fn reset_password(
+    db: &Db,
+    token: &str,
+    password: SecretString,
+) -> Result<Option<User>, ManageError> {
+    if !token.starts_with(RESET_TOKEN_PREFIX) {
+        return Ok(None);
+    }
+    let user = reset_for(db, token).await?;
+    let Some(user) = user else { return Ok(None) };
+    check_new_user(&user.email, &user.name, Some(&password))?;
+    let password_hash = hash_off_async(password).await?;
+    let hash = hash_token(token);
+    db.run(move |conn| {
+        transaction(conn, |conn| {
+            let now = Utc::now();
+            let Some(user_id) = store::take_reset(conn, &hash, now)? else { return Ok(None) };
+            store::set_password(conn, user_id, &password_hash)?;
+            account_store::revoke_sessions(conn, user_id, None, now)?;
+            Ok::<_, ManageError>(Some(user))
+        })
+    })
+    .await
 }

@@ -151,6 +151,11 @@ impl NewToken {
         Self::with_prefix(INVITATION_TOKEN_PREFIX)
     }
 
+    /// Makes a password reset link's token ([`RESET_TOKEN_PREFIX`]).
+    pub fn password_reset() -> Self {
+        Self::with_prefix(RESET_TOKEN_PREFIX)
+    }
+
     /// Makes the first-run page's token ([`SETUP_TOKEN_PREFIX`]).
     pub fn setup() -> Self {
         Self::with_prefix(SETUP_TOKEN_PREFIX)
@@ -179,6 +184,9 @@ pub const SESSION_TOKEN_PREFIX: &str = "fbk_ses_";
 
 /// What an invitation link's token starts with.
 pub const INVITATION_TOKEN_PREFIX: &str = "fbk_inv_";
+
+/// What a password reset link's token starts with.
+pub const RESET_TOKEN_PREFIX: &str = "fbk_rst_";
 
 /// What the first-run page's token starts with.
 pub const SETUP_TOKEN_PREFIX: &str = "fbk_setup_";

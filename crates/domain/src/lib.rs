@@ -26,7 +26,7 @@ pub use history::{EventKind, SurveyEvent};
 pub use ip_policy::IpPolicy;
 pub use keys::{
     hash_token, parse_share_token, KeyKind, NewToken, Scope, StoredScope, INVITATION_TOKEN_PREFIX,
-    SESSION_TOKEN_PREFIX, SETUP_TOKEN_PREFIX, SHARE_TOKEN_PREFIX,
+    RESET_TOKEN_PREFIX, SESSION_TOKEN_PREFIX, SETUP_TOKEN_PREFIX, SHARE_TOKEN_PREFIX,
 };
 pub use presentation::{FollowUpQuestion, Labels, LocalizedTexts, Presentation};
 pub use questions::{Answer, Answers, Question, QuestionKind, Questions};

@@ -3,7 +3,7 @@
 
 use super::accounts::User;
 use super::models::Project;
-use super::schema::{audit_events, invitations, memberships, projects, users};
+use super::schema::{audit_events, invitations, memberships, password_resets, projects, users};
 use super::StoreError;
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
@@ -248,4 +248,66 @@ pub fn project_of(
         .select((Project::as_select(), memberships::role))
         .first(conn)
         .optional()?)
+}
+
+/// Every account, by address (the administrators' page), at most `limit`.
+pub fn list_users(conn: &mut PgConnection, limit: i64) -> Result<Vec<User>, StoreError> {
+    Ok(users::table.order(users::email).limit(limit).select(User::as_select()).load(conn)?)
+}
+
+/// Records a password reset link of `user_id`, made by `created_by`, under its token's hash.
+pub fn insert_reset(
+    conn: &mut PgConnection,
+    user_id: Uuid,
+    token_hash: &[u8; 32],
+    created_by: Uuid,
+    expires_at: DateTime<Utc>,
+) -> Result<(), StoreError> {
+    diesel::insert_into(password_resets::table)
+        .values((
+            password_resets::user_id.eq(user_id),
+            password_resets::token_hash.eq(token_hash.as_slice()),
+            password_resets::created_by.eq(created_by),
+            password_resets::expires_at.eq(expires_at),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// The account an open reset link (by its hash) is for, if the link is unused and live.
+pub fn reset_user(
+    conn: &mut PgConnection,
+    token_hash: &[u8; 32],
+    now: DateTime<Utc>,
+) -> Result<Option<User>, StoreError> {
+    Ok(password_resets::table
+        .inner_join(users::table.on(users::id.eq(password_resets::user_id)))
+        .filter(password_resets::token_hash.eq(token_hash.as_slice()))
+        .filter(password_resets::used_at.is_null())
+        .filter(password_resets::expires_at.gt(now))
+        .select(User::as_select())
+        .first(conn)
+        .optional()?)
+}
+
+/// Uses a reset link: marks it used if it was open, in one statement; its account's id.
+pub fn take_reset(
+    conn: &mut PgConnection,
+    token_hash: &[u8; 32],
+    now: DateTime<Utc>,
+) -> Result<Option<Uuid>, StoreError> {
+    Ok(diesel::update(password_resets::table)
+        .filter(password_resets::token_hash.eq(token_hash.as_slice()))
+        .filter(password_resets::used_at.is_null())
+        .filter(password_resets::expires_at.gt(now))
+        .set(password_resets::used_at.eq(now))
+        .returning(password_resets::user_id)
+        .get_result(conn)
+        .optional()?)
+}
+
+/// Sets an account's password hash.
+pub fn set_password(conn: &mut PgConnection, user_id: Uuid, password_hash: &str) -> Result<(), StoreError> {
+    diesel::update(users::table.find(user_id)).set(users::password_hash.eq(password_hash)).execute(conn)?;
+    Ok(())
 }

@@ -96,6 +96,18 @@ diesel::table! {
 }
 
 diesel::table! {
+    password_resets (user_id, id) {
+        user_id -> Uuid,
+        id -> Uuid,
+        token_hash -> Bytea,
+        created_by -> Nullable<Uuid>,
+        created_at -> Timestamptz,
+        expires_at -> Timestamptz,
+        used_at -> Nullable<Timestamptz>,
+    }
+}
+
+diesel::table! {
     project_feeds (project_id) {
         project_id -> Uuid,
         last_position -> Int8,
@@ -347,6 +359,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     events,
     invitations,
     memberships,
+    password_resets,
     project_feeds,
     projects,
     report_links,

@@ -2,7 +2,7 @@
 //! person's own account page (their sessions, each revocable), and a project's audit log.
 
 use super::auth::{see_other, session_form, ConsoleError, Member, Signed};
-use super::layout::{self, button_form, frame, Place};
+use super::layout::{self, button_form, frame};
 use crate::pages::sign_in::html;
 use crate::{ApiError, AppState};
 use actix_web::http::StatusCode;
@@ -41,7 +41,7 @@ pub async fn projects(signed: Signed, state: web::Data<AppState>) -> Result<Http
             }
         }
     };
-    let place = Place::Home { email: &signed.user.email, csrf: &signed.csrf };
+    let place = signed.home();
     Ok(html(StatusCode::OK, frame(place, "Projects", None, body)))
 }
 
@@ -108,7 +108,7 @@ pub async fn account(signed: Signed, state: web::Data<AppState>) -> Result<HttpR
         }
         (button_form("/console/account/sessions/revoke-all", &signed.csrf, "Sign out everywhere", Some("danger")))
     };
-    let place = Place::Home { email: &signed.user.email, csrf: &signed.csrf };
+    let place = signed.home();
     Ok(html(StatusCode::OK, frame(place, "Your account", None, body)))
 }
 

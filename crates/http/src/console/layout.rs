@@ -16,9 +16,16 @@ pub enum Place<'a> {
     /// Before signing in: no bar.
     Outside,
     /// The project list and the person's own pages.
-    Home { email: &'a str, csrf: &'a str },
+    Home { email: &'a str, csrf: &'a str, admin: bool },
     /// A project's pages; `section` is the current one's path after the project's.
-    Project { email: &'a str, csrf: &'a str, id: uuid::Uuid, name: &'a str, section: &'a str },
+    Project { email: &'a str, csrf: &'a str, admin: bool, id: uuid::Uuid, name: &'a str, section: &'a str },
+}
+
+impl super::auth::Signed {
+    /// Where this person's own pages (projects, account, people) sit, for the bar.
+    pub fn home(&self) -> Place<'_> {
+        Place::Home { email: &self.user.email, csrf: &self.csrf, admin: self.user.is_admin }
+    }
 }
 
 impl super::auth::Member {
@@ -27,6 +34,7 @@ impl super::auth::Member {
         Place::Project {
             email: &self.signed.user.email,
             csrf: &self.signed.csrf,
+            admin: self.signed.user.is_admin,
             id: self.project.id,
             name: &self.project.name,
             section,
@@ -67,7 +75,9 @@ fn console_page(
 ) -> Markup {
     let bar = match &place {
         Place::Outside => None,
-        Place::Home { email, csrf } | Place::Project { email, csrf, .. } => Some((*email, *csrf)),
+        Place::Home { email, csrf, admin } | Place::Project { email, csrf, admin, .. } => {
+            Some((*email, *csrf, *admin))
+        }
     };
     crate::pages::layout::page(
         title,
@@ -75,7 +85,7 @@ fn console_page(
         SCRIPTS,
         html! {
             a class="skip" href="#main" { "Skip to content" }
-            @if let Some((email, csrf)) = bar {
+            @if let Some((email, csrf, admin)) = bar {
                 header class="bar" {
                     nav aria-label="Console" {
                         a class="brand" href="/console/" { "feedbackd" }
@@ -92,6 +102,7 @@ fn console_page(
                         }
                     }
                     div class="who" {
+                        @if admin { a href="/console/people" { "People" } }
                         a href="/console/account" { (email) }
                         form method="post" action="/console/sign-out" {
                             (csrf_field(csrf))
@@ -122,6 +133,21 @@ pub fn button_form(action: &str, csrf: &str, label: &str, class: Option<&str>) -
         form method="post" action=(action) class="inline" {
             (csrf_field(csrf))
             button type="submit" class=[class] { (label) }
+        }
+    }
+}
+
+/// The form a link with its token in the fragment opens (an invitation, a password reset):
+/// `console.js` fills in the token from the address and posts it; without JavaScript, a
+/// person pastes the link. `error` says why the last one did not open.
+pub fn link_form(action: &str, prefix: &str, label: &str, button: &str, error: Option<&str>) -> Markup {
+    html! {
+        @if let Some(error) = error { p class="error" role="alert" { (error) } }
+        form method="post" action=(action) data-fragment=(prefix) class="stack narrow" {
+            label for="token" { (label) }
+            input id="token" name="token" type="text" required autocomplete="off" spellcheck="false"
+                placeholder=(format!("https://…{action}#{prefix}…"));
+            button type="submit" { (button) }
         }
     }
 }

@@ -9,6 +9,7 @@
 //! - [`home`]: projects, the person's sessions, the audit log;
 //! - [`surveys`]: list, create, edit, lifecycle, preview, snippet;
 //! - [`members`]: members and invitations; [`keys`]: API keys and share links;
+//! - [`people`]: the administrators' page of accounts, and password reset links;
 //! - [`reports`]: a survey's report page and CSV, under the console's session;
 //! - [`layout`]: the frame and shared pieces.
 //!
@@ -20,6 +21,7 @@ pub mod home;
 pub mod keys;
 pub mod layout;
 pub mod members;
+pub mod people;
 pub mod reports;
 pub mod sign_in;
 pub mod surveys;
@@ -40,6 +42,8 @@ pub enum Needs {
     Nobody,
     /// A signed-in person.
     Person,
+    /// A signed-in administrator (accounts are not a project's).
+    Administrator,
     /// A signed-in person whose role in the path's project holds this scope.
     Role(Scope),
 }
@@ -56,7 +60,7 @@ const fn page(method: Method, path: &'static str, needs: Needs, route: fn() -> R
     Page { method, path, needs, route }
 }
 
-use Needs::{Nobody, Person, Role};
+use Needs::{Administrator, Nobody, Person, Role};
 use Scope::{Admin, ResponsesExport, ResponsesRead, SurveysRead, SurveysWrite};
 
 /// Every console route. Literal segments come before `{parameters}` at the same place.
@@ -76,7 +80,12 @@ pub static PAGES: &[Page] = &[
     page(Method::POST, "/console/account/sessions/{session}/revoke", Person, || {
         web::post().to(home::revoke_sessions)
     }),
-    page(Method::POST, "/console/projects", Person, || web::post().to(home::create_project)),
+    page(Method::POST, "/console/projects", Administrator, || web::post().to(home::create_project)),
+    page(Method::GET, "/console/people", Administrator, || web::get().to(people::people)),
+    page(Method::POST, "/console/people/{user}/reset", Administrator, || web::post().to(people::reset_link)),
+    page(Method::POST, "/console/people/{user}/disable", Administrator, || web::post().to(people::disable)),
+    page(Method::GET, "/console/reset", Nobody, || web::get().to(people::reset_form)),
+    page(Method::POST, "/console/reset", Nobody, || web::post().to(people::reset)),
     page(Method::GET, "/console/projects/{project}/surveys", Role(SurveysRead), || {
         web::get().to(surveys::list)
     }),

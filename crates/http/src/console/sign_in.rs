@@ -225,13 +225,7 @@ fn join_page(signed_in: Option<&str>, step: JoinStep<'_>) -> Markup {
         html! {
             @match step {
                 JoinStep::Paste(error) => {
-                    @if let Some(error) = error { p class="error" role="alert" { (error) } }
-                    form method="post" action=(JOIN_PATH) id="join-form" class="stack narrow" {
-                        label for="token" { "Invitation link" }
-                        input id="token" name="token" type="text" required autocomplete="off" spellcheck="false"
-                            placeholder="https://…/console/join#fbk_inv_…";
-                        button type="submit" { "Open the invitation" }
-                    }
+                    (layout::link_form(JOIN_PATH, "fbk_inv_", "Invitation link", "Open the invitation", error))
                 }
                 JoinStep::Open { token, project, role, error, form } => {
                     p { "You are invited to " strong { (project) } " as " strong { (role) } "." }

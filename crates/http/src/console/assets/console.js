@@ -1,7 +1,7 @@
 /* feedbackd console: conveniences only (every page works without this script).
    - copy buttons ([data-copy] names the element whose text they copy);
    - the widget preview of a survey form, rendered by the widget itself (feedbackd.preview);
-   - invitation links: the token travels in the fragment, which is posted and then removed. */
+   - invitation and reset links: the token travels in the fragment, posted and then removed. */
 (function (w, d) {
   'use strict';
 
@@ -64,10 +64,12 @@
     locale.addEventListener('change', show);
   }
 
-  var join = d.getElementById('join-form');
-  if (join && /^#fbk_inv_/.test(w.location.hash)) {
-    join.elements.token.value = w.location.hash.slice(1);
+  // Invitation and reset links carry their token in the fragment: post it, then drop it
+  // from the address bar and the history.
+  var fragment = d.querySelector('form[data-fragment]');
+  if (fragment && w.location.hash.indexOf('#' + fragment.getAttribute('data-fragment')) === 0) {
+    fragment.elements.token.value = w.location.hash.slice(1);
     w.history.replaceState(null, '', w.location.pathname);
-    join.submit();
+    fragment.submit();
   }
 })(window, document);
