@@ -82,6 +82,21 @@ pub struct ServeArgs {
     /// `feedbackd user create --admin`.
     #[arg(long, env = "FEEDBACKD_SETUP_TOKEN", hide_env_values = true)]
     pub setup_token: Option<SecretString>,
+    /// Single sign-on to the console: the OpenID Connect provider's issuer URL (discovery
+    /// reads `/.well-known/openid-configuration` under it). Needs the client id and secret;
+    /// register `{FEEDBACKD_PUBLIC_URL}/console/sso/callback` as the redirect URI.
+    /// Written exactly as the provider's `iss` claim (with or without a trailing slash).
+    #[arg(long, env = "FEEDBACKD_OIDC_ISSUER")]
+    pub oidc_issuer: Option<String>,
+    /// The console's client id at the OpenID Connect provider.
+    #[arg(long, env = "FEEDBACKD_OIDC_CLIENT_ID")]
+    pub oidc_client_id: Option<String>,
+    /// The console's client secret at the OpenID Connect provider.
+    #[arg(long, env = "FEEDBACKD_OIDC_CLIENT_SECRET", hide_env_values = true)]
+    pub oidc_client_secret: Option<SecretString>,
+    /// What the sign-in button calls the provider ("Sign in with …").
+    #[arg(long, env = "FEEDBACKD_OIDC_NAME", default_value = "single sign-on")]
+    pub oidc_name: String,
     /// On a database with no project yet, create a demo project (an NPS survey, a publishable
     /// and an admin key), keep its keys in `demo.json` under --data-dir and print them, as the
     /// embedded default always does. For a first try, such as `docker compose up`.
@@ -296,6 +311,8 @@ pub struct Config {
     pub session_secret: Option<SecretString>,
     /// Opens the console's first-run page; `None`: closed.
     pub setup_token: Option<SecretString>,
+    /// Single sign-on to the console; `None`: passwords only.
+    pub sso: Option<feedbackd_core::sso::SsoSettings>,
     pub webhooks: WebhookConfig,
 }
 
@@ -332,6 +349,17 @@ impl ServeArgs {
         }
         if self.session_secret.as_ref().is_some_and(|s| s.expose_secret().chars().count() < 32) {
             return Err(ConfigError("FEEDBACKD_SESSION_SECRET must be at least 32 characters".into()));
+        }
+        let oidc =
+            [self.oidc_issuer.is_some(), self.oidc_client_id.is_some(), self.oidc_client_secret.is_some()];
+        if oidc.contains(&true) && oidc.contains(&false) {
+            return Err(ConfigError(
+                "single sign-on needs FEEDBACKD_OIDC_ISSUER, FEEDBACKD_OIDC_CLIENT_ID and FEEDBACKD_OIDC_CLIENT_SECRET together".into(),
+            ));
+        }
+        if let Some(issuer) = &self.oidc_issuer {
+            url::Url::parse(issuer)
+                .map_err(|e| ConfigError(format!("FEEDBACKD_OIDC_ISSUER is not a URL ({e}): {issuer}")))?;
         }
         let workers = match self.workers {
             0 => std::thread::available_parallelism().map_or(2, |n| n.get()),
@@ -387,6 +415,17 @@ impl ServeArgs {
             },
             session_secret: self.session_secret,
             setup_token: self.setup_token,
+            sso: match (self.oidc_issuer, self.oidc_client_id, self.oidc_client_secret) {
+                (Some(issuer), Some(client_id), Some(client_secret)) => {
+                    Some(feedbackd_core::sso::SsoSettings {
+                        issuer,
+                        client_id,
+                        client_secret,
+                        name: self.oidc_name,
+                    })
+                }
+                _ => None,
+            },
             webhooks: self.webhooks.into_config()?,
             spam: SpamConfig { min_time_to_answer: Duration::from_millis(self.abuse.min_time_to_answer_ms) },
         })

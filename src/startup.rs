@@ -109,6 +109,8 @@ impl Application {
             render_metrics: || crate::telemetry::prometheus().render(),
             webhooks: endpoints,
             setup_token: config.setup_token.clone(),
+            sso: config.sso.clone().map(feedbackd_core::sso::Sso::new),
+            public_url: config.webhooks.public_url.clone(),
         });
         let listener = TcpListener::bind(config.listen)?;
         let port = listener.local_addr()?.port();

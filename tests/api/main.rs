@@ -52,6 +52,7 @@ mod rollup_seals;
 mod sentiment;
 mod shared_limits;
 mod snippets;
+mod sso;
 mod survey_schedule;
 mod surveys;
 mod targeting;

@@ -23,6 +23,7 @@ pub mod manage;
 pub mod privacy;
 pub mod ratelimit;
 pub mod settings;
+pub mod sso;
 pub mod webhooks;
 pub mod widget;
 

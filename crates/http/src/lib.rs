@@ -64,6 +64,10 @@ pub struct AppState {
     pub webhooks: feedbackd_core::webhooks::endpoints::Endpoints,
     /// Opens the console's first-run page while no account exists; `None`: closed.
     pub setup_token: Option<SecretString>,
+    /// Single sign-on to the console through OpenID Connect; `None`: passwords only.
+    pub sso: Option<feedbackd_core::sso::Sso>,
+    /// The address people reach this service at, if configured (links, the SSO callback).
+    pub public_url: Option<String>,
 }
 
 impl AppState {

@@ -5,7 +5,8 @@
 //!
 //! - [`auth`]: the session cookie, the signed-in person and their role in a project, the
 //!   forms' CSRF check, errors as pages;
-//! - [`sign_in`]: sign-in and out, the first-run page, invitation links;
+//! - [`sign_in`]: sign-in and out, the first-run page, invitation links; [`sso`]: single
+//!   sign-on through OpenID Connect;
 //! - [`home`]: projects, the person's sessions, the audit log;
 //! - [`surveys`]: list, create, edit, lifecycle, preview, snippet;
 //! - [`members`]: members and invitations; [`keys`]: API keys and share links;
@@ -24,6 +25,7 @@ pub mod members;
 pub mod people;
 pub mod reports;
 pub mod sign_in;
+pub mod sso;
 pub mod surveys;
 
 use crate::method_not_allowed;
@@ -71,6 +73,8 @@ pub static PAGES: &[Page] = &[
     page(Method::GET, "/console/assets/console.js", Nobody, || web::get().to(js)),
     page(Method::GET, "/console/sign-in", Nobody, || web::get().to(sign_in::sign_in_form)),
     page(Method::POST, "/console/sign-in", Nobody, || web::post().to(sign_in::sign_in)),
+    page(Method::GET, "/console/sso", Nobody, || web::get().to(sso::start)),
+    page(Method::GET, "/console/sso/callback", Nobody, || web::get().to(sso::callback)),
     page(Method::POST, "/console/sign-out", Person, || web::post().to(sign_in::sign_out)),
     page(Method::GET, "/console/setup", Nobody, || web::get().to(sign_in::setup_form)),
     page(Method::POST, "/console/setup", Nobody, || web::post().to(sign_in::setup)),

@@ -26,7 +26,7 @@ use maud::{html, Markup};
 use secrecy::{ExposeSecret, SecretString};
 
 /// `next` if it is a console page, else the console's home: never a redirect elsewhere.
-fn safe_next(next: &str) -> &str {
+pub(super) fn safe_next(next: &str) -> &str {
     let ours = next.starts_with("/console/")
         && !next.contains("//")
         && next.bytes().all(|b| b.is_ascii_graphic() && b != b'\\');
@@ -44,7 +44,7 @@ fn query_value(req: &HttpRequest, name: &str) -> String {
         .unwrap_or_default()
 }
 
-fn sign_in_page(next: &str, email: &str, error: Option<&str>) -> Markup {
+fn sign_in_page(next: &str, email: &str, error: Option<&str>, sso: Option<(String, String)>) -> Markup {
     frame(
         Place::Outside,
         "Sign in to feedbackd",
@@ -58,6 +58,9 @@ fn sign_in_page(next: &str, email: &str, error: Option<&str>) -> Markup {
                 label for="password" { "Password" }
                 input id="password" name="password" type="password" autocomplete="current-password" required;
                 button type="submit" { "Sign in" }
+            }
+            @if let Some((href, label)) = sso {
+                p { a class="button secondary" href=(href) { (label) } }
             }
             p class="muted" { "Forgot your password? An administrator of this feedbackd can set a new one." }
         },
@@ -74,7 +77,8 @@ pub async fn sign_in_form(
         return Ok(see_other("/console/setup"));
     }
     let next = query_value(&req, "next");
-    Ok(html(StatusCode::OK, sign_in_page(safe_next(&next), "", None)))
+    let next = safe_next(&next);
+    Ok(html(StatusCode::OK, sign_in_page(next, "", None, super::sso::link(&state, next))))
 }
 
 /// Signs in: a new session (a new token, whatever cookie came with the request, so one
@@ -95,7 +99,8 @@ pub async fn sign_in(
     let user = match accounts::sign_in(&state.db, form.get("email"), password).await {
         Ok(user) => user,
         Err(SignInError::Refused) => {
-            let page = sign_in_page(&next, form.get("email"), Some("The email or the password is wrong."));
+            let wrong = Some("The email or the password is wrong.");
+            let page = sign_in_page(&next, form.get("email"), wrong, super::sso::link(&state, &next));
             return Ok(html(StatusCode::UNAUTHORIZED, page));
         }
         Err(SignInError::Store(e)) => return Err(e.into()),
@@ -104,7 +109,7 @@ pub async fn sign_in(
 }
 
 /// Starts a session for `user` (ending the one the browser had, if any) and goes to `next`.
-async fn begin(
+pub(super) async fn begin(
     req: &HttpRequest,
     state: &AppState,
     user: &User,
