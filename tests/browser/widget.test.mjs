@@ -156,9 +156,14 @@ try {
     await page.waitForTimeout(HUMAN_PAUSE_MS);
     await page.keyboard.press('ArrowRight');
     await page.keyboard.press('ArrowRight'); // 3
+    const seen = answers.length;
     await page.keyboard.press('Enter');
     await page.waitForFunction(() => window.feedbackd.pending() === 1);
+    // The queue fills at once, but the widget's first (refused) POST may still be on its way:
+    // reading answers.at(-1) before it arrives took the previous check's answer instead.
+    for (let i = 0; i < 100 && answers.length === seen; i++) await new Promise((r) => setTimeout(r, 50));
     const ces = answers.at(-1);
+    assert.equal(ces.score, 3, 'the CES answer as the widget sent it');
     await page.goto('about:blank'); // pagehide: the widget hands its queue to sendBeacon
     // Sending the same answer again must now be a replay (200), not a new answer (201).
     let status = 0;
