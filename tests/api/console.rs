@@ -373,3 +373,44 @@ fn uuid_of(app: &TestApp, email: &str) -> Uuid {
         .unwrap()
         .id
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_apis_changes_are_in_the_audit_log_under_the_keys_name() {
+    let app = spawn_app().await;
+    person(&app, "owner@example.com", app.fixture.project_id, Some(Role::Owner)).await;
+    let api = |method: reqwest::Method, path: &str| {
+        app.client.request(method, format!("{}{path}", app.address)).bearer_auth(&app.fixture.secret_key)
+    };
+    let survey = serde_json::json!({"key": "onboarding", "kind": "csat", "question": "How was setup?"});
+    assert_eq!(api(reqwest::Method::POST, "/v1/surveys").json(&survey).send().await.unwrap().status(), 201);
+    assert_eq!(
+        api(reqwest::Method::POST, "/v1/surveys/onboarding/pause").send().await.unwrap().status(),
+        200
+    );
+    let key = serde_json::json!({"name": "ci exporter", "kind": "secret", "scopes": ["responses:export"]});
+    let created: serde_json::Value =
+        api(reqwest::Method::POST, "/v1/keys").json(&key).send().await.unwrap().json().await.unwrap();
+    let revoke = format!("/v1/keys/{}/revoke", created["id"].as_str().unwrap());
+    assert_eq!(api(reqwest::Method::POST, &revoke).send().await.unwrap().status(), 200);
+    assert_eq!(api(reqwest::Method::DELETE, "/v1/respondents/u-42").send().await.unwrap().status(), 200);
+    // A read changes nothing and is not logged.
+    assert_eq!(api(reqwest::Method::GET, "/v1/surveys").send().await.unwrap().status(), 200);
+
+    let logged = app.count(
+        "SELECT count(*) FROM audit_events WHERE actor = 'admin' AND key_id IS NOT NULL AND user_id IS NULL",
+    );
+    assert_eq!(logged, 5, "survey.create, survey.pause, key.create, key.revoke, respondent.erase");
+    let erased = app.count(
+        "SELECT count(*) FROM audit_events WHERE action = 'respondent.erase' AND target = '' AND detail::text NOT LIKE '%u-42%'",
+    );
+    assert_eq!(erased, 1, "an erasure is logged without whose it was");
+
+    let mut owner = Visitor::new(&app);
+    owner.sign_in("owner@example.com").await;
+    let (status, page) = owner.get(&format!("/console/projects/{}/audit", app.fixture.project_id)).await;
+    assert_eq!(status, 200);
+    assert!(
+        page.contains("API key admin") && page.contains("survey.pause") && page.contains("ci exporter"),
+        "{page}"
+    );
+}

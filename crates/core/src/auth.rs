@@ -15,6 +15,8 @@ use uuid::Uuid;
 #[derive(Debug, Clone)]
 pub struct Principal {
     pub key_id: Uuid,
+    /// The key's name, as the audit log shows who changed something.
+    pub key_name: String,
     pub kind: KeyKind,
     pub scopes: Vec<Scope>,
     pub project: Arc<Project>,
@@ -155,6 +157,7 @@ fn principal_of(found: Option<(ApiKey, Project)>) -> Result<Lookup, StoreError> 
     let scopes = key.scopes.iter().filter_map(StoredScope::known).collect();
     Ok(Lookup::Valid(Arc::new(Principal {
         key_id: key.id,
+        key_name: key.name,
         kind: key.kind,
         scopes,
         project: Arc::new(project),

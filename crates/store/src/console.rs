@@ -208,6 +208,8 @@ pub fn record(conn: &mut PgConnection, change: &Change<'_>) -> Result<(), StoreE
 pub struct AuditEvent {
     pub id: i64,
     pub at: DateTime<Utc>,
+    /// Set when an API key made the change (`actor` is then the key's name).
+    pub key_id: Option<Uuid>,
     pub actor: String,
     pub action: String,
     pub target: String,

@@ -148,7 +148,7 @@ pub async fn audit_log(
                 thead { tr { th scope="col" { "When" } th scope="col" { "Who" } th scope="col" { "What" } th scope="col" { "On" } th scope="col" { "Detail" } } }
                 tbody {
                     @for e in &events {
-                        tr { td { (layout::when(e.at)) } td { (e.actor) } td { code { (e.action) } } td { (e.target) }
+                        tr { td { (layout::when(e.at)) } td { @if e.key_id.is_some() { "API key " } (e.actor) } td { code { (e.action) } } td { (e.target) }
                              td { code class="muted" { (e.detail.to_string()) } } }
                     }
                 }

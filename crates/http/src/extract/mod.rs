@@ -161,6 +161,20 @@ impl SecretKey {
             })
         }
     }
+
+    /// Records a change made with this key in its project's audit log, beside the
+    /// console's (after the change, as the console does: a crash between loses the entry).
+    pub async fn audit(
+        &self,
+        state: &AppState,
+        action: &'static str,
+        target: &str,
+        detail: serde_json::Value,
+    ) -> Result<(), ApiError> {
+        let actor = feedbackd_core::store::Actor::Key { id: self.0.key_id, name: self.0.key_name.clone() };
+        feedbackd_core::console::record(&state.db, self.0.project.id, actor, action, target, detail).await?;
+        Ok(())
+    }
 }
 
 impl FromRequest for SecretKey {

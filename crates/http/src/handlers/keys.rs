@@ -8,6 +8,7 @@ use crate::{ApiError, AppState};
 use actix_web::{web, HttpRequest, HttpResponse};
 use feedbackd_core::manage::{self, ManageError};
 use feedbackd_domain::Scope;
+use serde_json::json;
 use uuid::Uuid;
 
 /// Create a key in the caller's project. The token is in this answer only.
@@ -23,6 +24,8 @@ pub async fn create(
     let project_id = key.project_id(Scope::Admin)?;
     let input: KeyIn = read_json(&req, body, body_limit(&state)).await?;
     let created = manage::create_key(&state.db, project_id, input.kind, &input.scopes, &input.name).await?;
+    let detail = json!({"kind": created.key.kind, "scopes": input.scopes, "key": created.key.id});
+    key.audit(&state, "key.create", &created.key.name, detail).await?;
     Ok(HttpResponse::Created().json(CreatedKeyOut::from(created)))
 }
 
@@ -54,5 +57,6 @@ pub async fn revoke(
         other => other.into(),
     })?;
     state.auth.forget_project(project_id);
+    key.audit(&state, "key.revoke", &revoked.name, json!({"key": revoked.id})).await?;
     Ok(HttpResponse::Ok().json(KeyOut::from(revoked)))
 }

@@ -21,5 +21,8 @@ pub async fn erase(
     let respondent_id = RespondentId::parse(respondent_id.into_inner())
         .map_err(|e| ApiError::field("respondent_id", e.to_string()))?;
     let erased = privacy::erase(&state.db, principal.project.id, respondent_id).await?;
+    // That an erasure happened, and its size; not whose (that is what was erased).
+    let detail = serde_json::json!({"answers": erased.deleted, "contacts": erased.contacts_deleted});
+    key.audit(&state, "respondent.erase", "", detail).await?;
     Ok(HttpResponse::Ok().json(erased))
 }

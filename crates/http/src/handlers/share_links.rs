@@ -10,6 +10,7 @@ use crate::{ApiError, AppState};
 use actix_web::{web, HttpRequest, HttpResponse};
 use feedbackd_core::manage::report_links::{self, CreatedLink, LinkSpec, LinkView};
 use feedbackd_domain::Scope;
+use serde_json::json;
 use uuid::Uuid;
 
 /// Make a share link to a survey's report page. The link is in this answer only.
@@ -34,6 +35,8 @@ pub async fn create(
     let spec =
         LinkSpec { expires_in_hours: input.expires_in_hours, label: input.label, created_by: Some(key_id) };
     let created = report_links::create_link(&state.db, project_id, &survey, spec).await?;
+    key.audit(&state, "share_link.create", &created.link.survey_key, json!({"link": created.link.id}))
+        .await?;
     Ok(HttpResponse::Created().json(created))
 }
 
@@ -70,5 +73,6 @@ pub async fn revoke(
     let project_id = key.project_id(Scope::Admin)?;
     let id = path.into_inner();
     let revoked = report_links::revoke_link(&state.db, project_id, id).await?;
+    key.audit(&state, "share_link.revoke", &revoked.survey_key, json!({"link": revoked.id})).await?;
     Ok(HttpResponse::Ok().json(revoked))
 }

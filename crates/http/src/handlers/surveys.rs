@@ -9,6 +9,7 @@ use crate::{ApiError, AppState};
 use actix_web::{web, HttpRequest, HttpResponse};
 use feedbackd_core::manage::{self, SurveyView, Transition};
 use feedbackd_domain::{Scope, SurveyStatus};
+use serde_json::json;
 use uuid::Uuid;
 
 /// The key's project, if the key holds `scope`, and the survey the path names (id or key).
@@ -41,6 +42,7 @@ pub async fn create(
     let view =
         SurveyView::try_from(manage::create_survey(&state.db, project_id, input.into_spec(status)).await?)?;
     state.forget_surveys(project_id);
+    key.audit(&state, "survey.create", &view.key, json!({"kind": view.kind, "status": view.status})).await?;
     Ok(HttpResponse::Created().json(view))
 }
 
@@ -111,6 +113,7 @@ pub async fn update(
     let reference = path.into_inner();
     let view = manage::update_survey(&state.db, project_id, &reference, input.into()).await?;
     state.forget_surveys(project_id);
+    key.audit(&state, "survey.update", &view.key, json!({"version": view.version})).await?;
     Ok(HttpResponse::Ok().json(view))
 }
 
@@ -119,10 +122,12 @@ async fn transition(
     path: web::Path<String>,
     state: web::Data<AppState>,
     transition: Transition,
+    action: &'static str,
 ) -> Result<HttpResponse, ApiError> {
     let (project_id, reference) = survey_of(&key, Scope::SurveysWrite, path)?;
     let view = manage::set_survey_status(&state.db, project_id, &reference, transition).await?;
     state.forget_surveys(project_id);
+    key.audit(&state, action, &view.key, json!({"status": view.status})).await?;
     Ok(HttpResponse::Ok().json(view))
 }
 
@@ -137,7 +142,7 @@ pub async fn pause(
     path: web::Path<String>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
-    transition(key, path, state, Transition::Pause).await
+    transition(key, path, state, Transition::Pause, "survey.pause").await
 }
 
 /// Resume a paused survey, or activate a draft.
@@ -151,7 +156,7 @@ pub async fn resume(
     path: web::Path<String>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
-    transition(key, path, state, Transition::Resume).await
+    transition(key, path, state, Transition::Resume, "survey.resume").await
 }
 
 /// Archive a survey for good; its answers stay.
@@ -164,5 +169,5 @@ pub async fn archive(
     path: web::Path<String>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
-    transition(key, path, state, Transition::Archive).await
+    transition(key, path, state, Transition::Archive, "survey.archive").await
 }

@@ -16,8 +16,21 @@ use feedbackd_core::webhooks::endpoints::{
 };
 use feedbackd_core::webhooks::feed;
 use feedbackd_domain::Scope;
+use serde_json::json;
 use std::time::Duration;
 use uuid::Uuid;
+
+/// Records a change to an endpoint in the audit log: its id and host, never its URL (a
+/// Slack or Teams URL is itself a secret).
+async fn audit_endpoint(
+    key: &SecretKey,
+    state: &AppState,
+    action: &'static str,
+    endpoint: &EndpointView,
+) -> Result<(), ApiError> {
+    let host = url::Url::parse(&endpoint.url).ok().and_then(|u| u.host_str().map(str::to_string));
+    key.audit(state, action, &endpoint.id.to_string(), json!({"host": host})).await
+}
 
 /// A delivery's id as the API shows it (`msg_…`), or as a plain UUID.
 fn delivery_id(raw: &str) -> Result<Uuid, ApiError> {
@@ -40,6 +53,7 @@ pub async fn create(
     let project_id = key.project_id(Scope::Admin)?;
     let input: EndpointIn = read_json(&req, body, body_limit(&state)).await?;
     let created = state.webhooks.create(project_id, input.into_spec()).await?;
+    audit_endpoint(&key, &state, "webhook.create", &created.endpoint).await?;
     Ok(HttpResponse::Created().json(created))
 }
 
@@ -77,8 +91,9 @@ pub async fn update(
 ) -> Result<HttpResponse, ApiError> {
     let project_id = key.project_id(Scope::Admin)?;
     let input: EndpointIn = read_json(&req, body, body_limit(&state)).await?;
-    Ok(HttpResponse::Ok()
-        .json(state.webhooks.update(project_id, path.into_inner(), input.into_spec()).await?))
+    let updated = state.webhooks.update(project_id, path.into_inner(), input.into_spec()).await?;
+    audit_endpoint(&key, &state, "webhook.update", &updated).await?;
+    Ok(HttpResponse::Ok().json(updated))
 }
 
 /// Delete an endpoint, with its queued deliveries and their log.
@@ -91,7 +106,9 @@ pub async fn delete(
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     let project_id = key.project_id(Scope::Admin)?;
-    state.webhooks.delete(project_id, path.into_inner()).await?;
+    let id = path.into_inner();
+    state.webhooks.delete(project_id, id).await?;
+    key.audit(&state, "webhook.delete", &id.to_string(), json!({})).await?;
     Ok(HttpResponse::NoContent().finish())
 }
 
@@ -114,7 +131,9 @@ pub async fn rotate_secret(
         return Err(ApiError::field("overlap_hours", "at most 168 (a week)"));
     }
     let overlap = Duration::from_secs(u64::from(hours) * 3600);
-    Ok(HttpResponse::Ok().json(state.webhooks.rotate_secret(project_id, path.into_inner(), overlap).await?))
+    let rotated = state.webhooks.rotate_secret(project_id, path.into_inner(), overlap).await?;
+    audit_endpoint(&key, &state, "webhook.rotate_secret", &rotated.endpoint).await?;
+    Ok(HttpResponse::Ok().json(rotated))
 }
 
 /// The endpoint's deliveries, newest first, each with its state and attempt count.
