@@ -5,7 +5,7 @@
 // and then checks the result against the database. A new person signs in on the first-run
 // page, creates a project and an NPS survey with a reason question, previews it in the
 // widget, copies the snippet, invites a viewer, and every page passes axe-core.
-import { writeFileSync, mkdirSync } from 'node:fs';
+import { writeFileSync, mkdirSync, readFileSync } from 'node:fs';
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import { need, launch, checks, axeViolations } from './harness.mjs';
@@ -21,7 +21,7 @@ const result = { pages: [] };
 mkdirSync(artifacts, { recursive: true });
 const browser = await launch();
 try {
-  const context = await browser.newContext({ locale: 'en-US', viewport: { width: 1100, height: 900 }, colorScheme: 'light' });
+  const context = await browser.newContext({ acceptDownloads: true, locale: 'en-US', viewport: { width: 1100, height: 900 }, colorScheme: 'light' });
   await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: base });
   const page = await context.newPage();
   const problems = [];
@@ -150,10 +150,16 @@ try {
     await page.locator('#headline-value').waitFor();
     result.report_headline = (await page.locator('#headline-value').textContent()).trim();
     assert.equal(await page.locator('#download-csv').count(), 1, 'an owner may export');
-    // The page's CSP allows no fetch: the download as the browser makes it, with its cookie.
+    // The file as a plain link gives it, and as the page's script gives it: counted as it
+    // arrives, then handed to the browser.
     const href = await page.locator('#download-csv').evaluate((a) => a.href);
     const csv = await (await page.request.get(href)).text();
     result.csv_lines = csv.trim().split('\n').length;
+    const [download] = await Promise.all([page.waitForEvent('download'), page.locator('#download-csv').click()]);
+    assert.equal(readFileSync(await download.path(), 'utf8'), csv, 'the same file');
+    assert.match(download.suggestedFilename(), /\.csv$/);
+    await page.getByRole('status').filter({ hasText: 'Downloaded' }).waitFor();
+    assert.equal(await page.locator('#download-status').textContent(), `Downloaded ${result.csv_lines - 1} rows.`);
     await audit('report');
   });
 

@@ -9,7 +9,8 @@ use maud::{html, Markup};
 pub use crate::pages::layout::urlencode;
 
 const STYLES: &[&str] = &["/reports/assets/report.css", "/console/assets/console.css"];
-const SCRIPTS: &[&str] = &["/console/assets/console.js"];
+/// The report page's script too: the report inside the console uses its filters and download.
+const SCRIPTS: &[&str] = &["/reports/assets/report.js", "/console/assets/console.js"];
 
 /// Which part of the console a page belongs to, for the bar.
 pub enum Place<'a> {

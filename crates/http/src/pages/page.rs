@@ -382,6 +382,7 @@ fn comments(o: &PageOptions, d: &ReportData, export: Option<&str>) -> Markup {
                 p class="no-print" {
                     a class="button" id="download-csv" download
                         href=(format!("{export}?{}", o.link(&[]))) { "Download CSV" }
+                    " " span id="download-status" role="status" {}
                 }
             }
             @if d.comments.data.is_empty() {
