@@ -51,7 +51,7 @@ async fn revoke(app: &TestApp, id: &str, token: &str) -> Response {
 }
 
 #[tokio::test]
-async fn only_admin_keys_make_share_links_and_only_the_tokens_hash_is_stored() {
+async fn only_keys_with_reports_share_make_share_links_and_only_the_tokens_hash_is_stored() {
     let app = spawn_app().await;
     let reader = secret_key(&app, &[Scope::ResponsesRead, Scope::ResponsesExport, Scope::SurveysWrite]);
     for (method, path, body) in [
@@ -103,6 +103,15 @@ async fn only_admin_keys_make_share_links_and_only_the_tokens_hash_is_stored() {
     assert!(!list.to_string().contains(secret));
     assert!(list["links"][0].get("url").is_none());
     assert_eq!(list["links"][0]["status"], "active");
+
+    // `reports:share` alone is enough (editors in the console hold it), for all three.
+    let sharer = secret_key(&app, &[Scope::ReportsShare]);
+    let made = call(&app, Method::POST, "/v1/surveys/nps-main/report-links", &sharer, Some(&json!({}))).await;
+    assert_eq!(made.status(), StatusCode::CREATED);
+    let id = json(made).await["id"].as_str().unwrap().to_string();
+    assert_eq!(call(&app, Method::GET, "/v1/report-links", &sharer, None).await.status(), 200);
+    let revoke = format!("/v1/report-links/{id}/revoke");
+    assert_eq!(call(&app, Method::POST, &revoke, &sharer, None).await.status(), 200);
 }
 
 #[tokio::test]

@@ -28,9 +28,13 @@ impl Role {
     pub fn scopes(self) -> &'static [Scope] {
         match self {
             Role::Owner => &[Scope::Admin],
-            Role::Editor => {
-                &[Scope::SurveysRead, Scope::SurveysWrite, Scope::ResponsesRead, Scope::ResponsesExport]
-            }
+            Role::Editor => &[
+                Scope::SurveysRead,
+                Scope::SurveysWrite,
+                Scope::ResponsesRead,
+                Scope::ResponsesExport,
+                Scope::ReportsShare,
+            ],
             Role::Viewer => &[Scope::SurveysRead, Scope::ResponsesRead, Scope::ResponsesExport],
         }
     }
@@ -76,7 +80,13 @@ mod tests {
         assert_eq!(can(Role::Owner), Scope::ALL.to_vec());
         assert_eq!(
             can(Role::Editor),
-            [Scope::SurveysRead, Scope::SurveysWrite, Scope::ResponsesRead, Scope::ResponsesExport]
+            [
+                Scope::SurveysRead,
+                Scope::SurveysWrite,
+                Scope::ResponsesRead,
+                Scope::ResponsesExport,
+                Scope::ReportsShare
+            ]
         );
         assert_eq!(can(Role::Viewer), [Scope::SurveysRead, Scope::ResponsesRead, Scope::ResponsesExport]);
         for role in [Role::Editor, Role::Viewer] {

@@ -40,6 +40,9 @@ pub enum Scope {
     ResponsesRead,
     #[serde(rename = "responses:export")]
     ResponsesExport,
+    /// Make, list and revoke share links to report pages.
+    #[serde(rename = "reports:share")]
+    ReportsShare,
     #[serde(rename = "privacy")]
     Privacy,
     #[serde(rename = "admin")]
@@ -52,6 +55,7 @@ names!(Scope {
     SurveysWrite => "surveys:write",
     ResponsesRead => "responses:read",
     ResponsesExport => "responses:export",
+    ReportsShare => "reports:share",
     Privacy => "privacy",
     Admin => "admin",
 });

@@ -65,7 +65,7 @@ use utoipa::{Modify, OpenApi};
         (name = "privacy", description = "Erasure of a respondent's data (secret key, `privacy`)"),
         (name = "project", description = "The key's own project: origins, rate limits, fatigue rules, time zone (secret key, `admin`)"),
         (name = "keys", description = "Key management (secret key, `admin`)"),
-        (name = "report-links", description = "Share links to one survey's report page (secret key, `admin`)"),
+        (name = "report-links", description = "Share links to one survey's report page (secret key, `reports:share`)"),
         (name = "webhooks", description = "Endpoints that answers flow on to, signed to the Standard Webhooks spec, with their delivery log (secret key, `admin`)"),
         (name = "events", description = "The change feed to pull: every answer created, updated and erased, in commit order (secret key, `responses:export`)"),
         (name = "reports", description = "HTML report pages for people (session cookie from the login form), not JSON"),

@@ -55,7 +55,7 @@ const fn asset(path: &'static str, route: fn() -> Route) -> Endpoint {
 }
 
 use Access::{Open, Publishable, Secret, Session};
-use Scope::{Admin, Privacy, ResponsesExport, ResponsesRead, SurveysRead, SurveysWrite};
+use Scope::{Admin, Privacy, ReportsShare, ResponsesExport, ResponsesRead, SurveysRead, SurveysWrite};
 
 /// Every endpoint. Within one path prefix, literal segments come before `{parameters}`
 /// (`/v1/responses/batch` before `/v1/responses/{id}`): actix matches in this order.
@@ -110,7 +110,7 @@ pub static ENDPOINTS: &[Endpoint] = &[
     endpoint(Method::GET, "/v1/surveys/{survey}/terms", Secret(ResponsesRead), || {
         web::get().to(insights::terms)
     }),
-    endpoint(Method::POST, "/v1/surveys/{survey}/report-links", Secret(Admin), || {
+    endpoint(Method::POST, "/v1/surveys/{survey}/report-links", Secret(ReportsShare), || {
         web::post().to(share_links::create)
     }),
     endpoint(Method::GET, "/v1/exports/responses", Secret(ResponsesExport), || {
@@ -136,7 +136,7 @@ pub static ENDPOINTS: &[Endpoint] = &[
     endpoint(Method::POST, "/v1/keys", Secret(Admin), || web::post().to(keys::create)),
     endpoint(Method::GET, "/v1/keys", Secret(Admin), || web::get().to(keys::list)),
     endpoint(Method::POST, "/v1/keys/{key}/revoke", Secret(Admin), || web::post().to(keys::revoke)),
-    endpoint(Method::GET, "/v1/report-links", Secret(Admin), || web::get().to(share_links::list)),
+    endpoint(Method::GET, "/v1/report-links", Secret(ReportsShare), || web::get().to(share_links::list)),
     endpoint(Method::POST, "/v1/webhooks", Secret(Admin), || web::post().to(webhooks::create)),
     endpoint(Method::GET, "/v1/webhooks", Secret(Admin), || web::get().to(webhooks::list)),
     endpoint(Method::GET, "/v1/webhooks/{id}", Secret(Admin), || web::get().to(webhooks::get)),
@@ -156,7 +156,7 @@ pub static ENDPOINTS: &[Endpoint] = &[
         web::post().to(webhooks::resend)
     }),
     endpoint(Method::GET, "/v1/events", Secret(ResponsesExport), || web::get().to(webhooks::events)),
-    endpoint(Method::POST, "/v1/report-links/{id}/revoke", Secret(Admin), || {
+    endpoint(Method::POST, "/v1/report-links/{id}/revoke", Secret(ReportsShare), || {
         web::post().to(share_links::revoke)
     }),
 ];

@@ -159,7 +159,7 @@ async fn links_page(
                 }
             }
         }
-        @if m.may(Scope::Admin) {
+        @if m.may(Scope::ReportsShare) {
             h2 { "New share link" }
             form method="post" action=(m.path("/share-links")) class="stack narrow" {
                 (layout::csrf_field(csrf))
@@ -177,7 +177,7 @@ async fn links_page(
 }
 
 /// The share links page. Reading needs `surveys:read`; making and revoking them needs
-/// `admin`, as `POST /v1/surveys/{survey}/report-links` does.
+/// `reports:share` (editors and owners), as `POST /v1/surveys/{survey}/report-links` does.
 pub async fn links(m: Member, state: web::Data<AppState>) -> Result<HttpResponse, ConsoleError> {
     m.require(Scope::SurveysRead)?;
     links_page(&state, &m, None, StatusCode::OK).await
@@ -191,7 +191,7 @@ pub async fn create_link(
     body: web::Bytes,
 ) -> Result<HttpResponse, ConsoleError> {
     let form = session_form(&req, &body, &m.signed)?;
-    m.require(Scope::Admin)?;
+    m.require(Scope::ReportsShare)?;
     let hours = match form.get("hours").trim() {
         "" => None,
         h => Some(h.parse::<u32>().map_err(|_| ApiError::field("hours", "must be a whole number of hours"))?),
@@ -215,7 +215,7 @@ pub async fn revoke_link(
     body: web::Bytes,
 ) -> Result<HttpResponse, ConsoleError> {
     session_form(&req, &body, &m.signed)?;
-    m.require(Scope::Admin)?;
+    m.require(Scope::ReportsShare)?;
     let link = report_links::revoke_link(&state.db, m.project.id, path.1).await?;
     audit(&state, &m, "share_link.revoke", &link.survey_key, json!({"link": link.id})).await?;
     Ok(see_other(&m.path("/share-links")))

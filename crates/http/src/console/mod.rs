@@ -63,7 +63,7 @@ const fn page(method: Method, path: &'static str, needs: Needs, route: fn() -> R
 }
 
 use Needs::{Administrator, Nobody, Person, Role};
-use Scope::{Admin, ResponsesExport, ResponsesRead, SurveysRead, SurveysWrite};
+use Scope::{Admin, ReportsShare, ResponsesExport, ResponsesRead, SurveysRead, SurveysWrite};
 
 /// Every console route. Literal segments come before `{parameters}` at the same place.
 pub static PAGES: &[Page] = &[
@@ -125,10 +125,10 @@ pub static PAGES: &[Page] = &[
     page(Method::GET, "/console/projects/{project}/share-links", Role(SurveysRead), || {
         web::get().to(keys::links)
     }),
-    page(Method::POST, "/console/projects/{project}/share-links", Role(Admin), || {
+    page(Method::POST, "/console/projects/{project}/share-links", Role(ReportsShare), || {
         web::post().to(keys::create_link)
     }),
-    page(Method::POST, "/console/projects/{project}/share-links/{link}/revoke", Role(Admin), || {
+    page(Method::POST, "/console/projects/{project}/share-links/{link}/revoke", Role(ReportsShare), || {
         web::post().to(keys::revoke_link)
     }),
     page(Method::GET, "/console/projects/{project}/members", Role(Admin), || web::get().to(members::page)),

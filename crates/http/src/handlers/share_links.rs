@@ -1,5 +1,6 @@
-//! `/v1/…/report-links`: share links to one survey's report page (`admin` scope). A link's
-//! token appears once, in the create answer's `url`, inside the URL fragment.
+//! `/v1/…/report-links`: share links to one survey's report page (`reports:share` scope,
+//! which editors hold and owners through `admin`). A link's token appears once, in the
+//! create answer's `url`, inside the URL fragment.
 
 use crate::extract::body::read_json;
 use crate::extract::SecretKey;
@@ -17,7 +18,7 @@ use uuid::Uuid;
 #[utoipa::path(post, path = "/v1/surveys/{survey}/report-links", operation_id = "create_report_link",
     tag = "report-links", request_body = ReportLinkIn,
     params(("survey" = String, Path, description = "the survey's id or key")),
-    security(("secret_key" = ["admin"])),
+    security(("secret_key" = ["reports:share"])),
     responses((status = 201, body = CreatedLink),
         (status = 409, description = "the project has 100 live share links", body = ProblemSchema,
             content_type = "application/problem+json")))]
@@ -28,7 +29,7 @@ pub async fn create(
     body: web::Payload,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
-    let principal = key.require(Scope::Admin)?;
+    let principal = key.require(Scope::ReportsShare)?;
     let (project_id, key_id) = (principal.project.id, principal.key_id);
     let input: ReportLinkIn = read_json(&req, body, body_limit(&state)).await?;
     let survey = path.into_inner();
@@ -43,7 +44,7 @@ pub async fn create(
 /// List the project's share links, live, expired and revoked, never their tokens.
 #[utoipa::path(get, path = "/v1/report-links", operation_id = "list_report_links", tag = "report-links",
     params(ReportLinkListQuery),
-    security(("secret_key" = ["admin"])),
+    security(("secret_key" = ["reports:share"])),
     responses((status = 200, body = ReportLinkListOut),
         (status = 404, description = "no such survey in the key's project", body = ProblemSchema,
             content_type = "application/problem+json")))]
@@ -52,7 +53,7 @@ pub async fn list(
     query: web::Query<ReportLinkListQuery>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
-    let project_id = key.project_id(Scope::Admin)?;
+    let project_id = key.project_id(Scope::ReportsShare)?;
     let survey = query.into_inner().survey;
     let links = report_links::list_links(&state.db, project_id, survey).await?;
     Ok(HttpResponse::Ok().json(ReportLinkListOut { links }))
@@ -63,14 +64,14 @@ pub async fn list(
 #[utoipa::path(post, path = "/v1/report-links/{id}/revoke", operation_id = "revoke_report_link",
     tag = "report-links",
     params(("id" = Uuid, Path, description = "the link's id")),
-    security(("secret_key" = ["admin"])),
+    security(("secret_key" = ["reports:share"])),
     responses((status = 200, body = LinkView)))]
 pub async fn revoke(
     key: SecretKey,
     path: web::Path<Uuid>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
-    let project_id = key.project_id(Scope::Admin)?;
+    let project_id = key.project_id(Scope::ReportsShare)?;
     let id = path.into_inner();
     let revoked = report_links::revoke_link(&state.db, project_id, id).await?;
     key.audit(&state, "share_link.revoke", &revoked.survey_key, json!({"link": revoked.id})).await?;
