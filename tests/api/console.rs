@@ -413,4 +413,18 @@ async fn the_apis_changes_are_in_the_audit_log_under_the_keys_name() {
         page.contains("API key admin") && page.contains("survey.pause") && page.contains("ci exporter"),
         "{page}"
     );
+
+    // A log entry that cannot be written does not turn a made change into an error (the
+    // caller would retry, and a second key would be made whose token nobody saw).
+    app.execute("ALTER TABLE audit_events ADD CONSTRAINT refuse_all CHECK (false) NOT VALID");
+    let key = serde_json::json!({"name": "unlogged", "kind": "secret", "scopes": ["surveys:read"]});
+    let r = api(reqwest::Method::POST, "/v1/keys").json(&key).send().await.unwrap();
+    assert_eq!(r.status(), 201);
+    assert!(r.json::<serde_json::Value>().await.unwrap()["token"].as_str().unwrap().starts_with("fbk_sec_"));
+    assert_eq!(app.count("SELECT count(*) FROM api_keys WHERE name = 'unlogged'"), 1);
+    assert_eq!(
+        app.count("SELECT count(*) FROM audit_events WHERE target = 'unlogged'"),
+        0,
+        "the entry failed"
+    );
 }

@@ -225,7 +225,9 @@ pub async fn revoke_invitation(db: &Db, project_id: Uuid, id: Uuid) -> Result<bo
     db.run(move |conn| store::revoke_invitation(conn, project_id, id, Utc::now())).await
 }
 
-/// Appends a change to the project's audit log.
+/// Appends a change, already committed, to the project's audit log. A failure here is
+/// logged, not returned: answering an error for a change that was made would have the
+/// caller retry it (a second key, whose token the first answer never showed).
 pub async fn record(
     db: &Db,
     project_id: Uuid,
@@ -233,12 +235,16 @@ pub async fn record(
     action: &'static str,
     target: &str,
     detail: serde_json::Value,
-) -> Result<(), StoreError> {
-    let target = target.to_string();
-    db.run(move |conn| {
-        store::record(conn, &Change { project_id, actor: &actor, action, target: &target, detail })
-    })
-    .await
+) {
+    let entry = target.to_string();
+    let written = db
+        .run(move |conn| {
+            store::record(conn, &Change { project_id, actor: &actor, action, target: &entry, detail })
+        })
+        .await;
+    if let Err(error) = written {
+        tracing::error!(%project_id, action, target, %error, "a change was made but its audit log entry was not written");
+    }
 }
 
 /// A page of the project's audit log, newest first, before the entry `before`.

@@ -81,7 +81,7 @@ pub async fn create_project(
         &project.name,
         json!({"origins": origins}),
     )
-    .await?;
+    .await;
     Ok(see_other(&format!("/console/projects/{}/surveys", project.id)))
 }
 

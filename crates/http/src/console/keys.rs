@@ -109,7 +109,7 @@ pub async fn create_key(
         &created.key.name,
         json!({"kind": kind, "scopes": scopes, "key": created.key.id}),
     )
-    .await?;
+    .await;
     keys_page(&state, &m, Some(&created.token), StatusCode::CREATED).await
 }
 
@@ -124,7 +124,7 @@ pub async fn revoke_key(
     session_form(&req, &body, &m.signed)?;
     m.require(Scope::Admin)?;
     let key = manage::revoke_key(&state.db, m.project.id, path.1).await?;
-    audit(&state, &m, "key.revoke", &key.name, json!({"key": key.id})).await?;
+    audit(&state, &m, "key.revoke", &key.name, json!({"key": key.id})).await;
     Ok(see_other(&m.path("/keys")))
 }
 
@@ -199,8 +199,7 @@ pub async fn create_link(
     let label = Some(form.get("label").trim().to_string()).filter(|l| !l.is_empty());
     let spec = report_links::LinkSpec { expires_in_hours: hours, label, created_by: None };
     let created = report_links::create_link(&state.db, m.project.id, form.get("survey"), spec).await?;
-    audit(&state, &m, "share_link.create", &created.link.survey_key, json!({"link": created.link.id}))
-        .await?;
+    audit(&state, &m, "share_link.create", &created.link.survey_key, json!({"link": created.link.id})).await;
     let info = req.connection_info().clone();
     let url = format!("{}://{}{}", info.scheme(), info.host(), created.url);
     links_page(&state, &m, Some(&url), StatusCode::CREATED).await
@@ -217,6 +216,6 @@ pub async fn revoke_link(
     session_form(&req, &body, &m.signed)?;
     m.require(Scope::ReportsShare)?;
     let link = report_links::revoke_link(&state.db, m.project.id, path.1).await?;
-    audit(&state, &m, "share_link.revoke", &link.survey_key, json!({"link": link.id})).await?;
+    audit(&state, &m, "share_link.revoke", &link.survey_key, json!({"link": link.id})).await;
     Ok(see_other(&m.path("/share-links")))
 }

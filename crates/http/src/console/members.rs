@@ -137,7 +137,7 @@ pub async fn invite(
         target,
         json!({"role": role, "invitation": invited.invitation.id}),
     )
-    .await?;
+    .await;
     let info = req.connection_info().clone();
     let link = format!("{}://{}{JOIN_PATH}#{}", info.scheme(), info.host(), invited.token.expose_secret());
     render(&state, &m, Some(&link), StatusCode::CREATED).await
@@ -157,7 +157,7 @@ pub async fn revoke_invitation(
     if !console::revoke_invitation(&state.db, m.project.id, id).await? {
         return Err(ApiError::NotFound("no open invitation with that id".into()).into());
     }
-    audit(&state, &m, "invitation.revoke", &id.to_string(), json!({})).await?;
+    audit(&state, &m, "invitation.revoke", &id.to_string(), json!({})).await;
     Ok(see_other(&m.path("/members")))
 }
 
@@ -188,7 +188,7 @@ pub async fn set_role(
     let role = role_of(form.get("role"))?;
     let user = member_of(&state, &m, path.1).await?;
     accounts::set_role(&state.db, m.project.id, &user.email, role).await?;
-    audit(&state, &m, "member.role", &user.email, json!({"role": role})).await?;
+    audit(&state, &m, "member.role", &user.email, json!({"role": role})).await;
     Ok(see_other(&m.path("/members")))
 }
 
@@ -204,6 +204,6 @@ pub async fn remove(
     m.require(Scope::Admin)?;
     let user = member_of(&state, &m, path.1).await?;
     accounts::remove_member(&state.db, m.project.id, &user).await?;
-    audit(&state, &m, "member.remove", &user.email, json!({})).await?;
+    audit(&state, &m, "member.remove", &user.email, json!({})).await;
     Ok(see_other(&m.path("/members")))
 }

@@ -249,7 +249,7 @@ pub async fn create(
                 &survey.key,
                 json!({"kind": survey.kind, "status": survey.status}),
             )
-            .await?;
+            .await;
             Ok(super::auth::see_other(&m.path(&format!("/surveys/{}?created=1", survey.key))))
         }
         Err(e) => {
@@ -378,7 +378,7 @@ pub async fn update(
     match attempt.await {
         Ok(survey) => {
             state.forget_surveys(m.project.id);
-            audit(&state, &m, "survey.update", &survey.key, json!({"version": survey.version})).await?;
+            audit(&state, &m, "survey.update", &survey.key, json!({"version": survey.version})).await;
             Ok(html(StatusCode::OK, survey_page(&req, &m, &survey, Some("Saved."), &[], None)))
         }
         Err(e) => {
@@ -419,18 +419,11 @@ pub async fn transition(
         Err(e) => return Err(e.into()),
     };
     state.forget_surveys(m.project.id);
-    audit(&state, &m, action, &survey.key, json!({"status": survey.status})).await?;
+    audit(&state, &m, action, &survey.key, json!({"status": survey.status})).await;
     Ok(super::auth::see_other(&m.path(&format!("/surveys/{}", survey.key))))
 }
 
 /// Records a change by the member in the project's audit log.
-pub async fn audit(
-    state: &AppState,
-    m: &Member,
-    action: &'static str,
-    target: &str,
-    detail: Value,
-) -> Result<(), ConsoleError> {
-    feedbackd_core::console::record(&state.db, m.project.id, m.actor(), action, target, detail).await?;
-    Ok(())
+pub async fn audit(state: &AppState, m: &Member, action: &'static str, target: &str, detail: Value) {
+    feedbackd_core::console::record(&state.db, m.project.id, m.actor(), action, target, detail).await;
 }

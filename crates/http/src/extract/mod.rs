@@ -170,10 +170,9 @@ impl SecretKey {
         action: &'static str,
         target: &str,
         detail: serde_json::Value,
-    ) -> Result<(), ApiError> {
+    ) {
         let actor = feedbackd_core::store::Actor::Key { id: self.0.key_id, name: self.0.key_name.clone() };
-        feedbackd_core::console::record(&state.db, self.0.project.id, actor, action, target, detail).await?;
-        Ok(())
+        feedbackd_core::console::record(&state.db, self.0.project.id, actor, action, target, detail).await;
     }
 }
 

@@ -25,7 +25,7 @@ pub async fn create(
     let input: KeyIn = read_json(&req, body, body_limit(&state)).await?;
     let created = manage::create_key(&state.db, project_id, input.kind, &input.scopes, &input.name).await?;
     let detail = json!({"kind": created.key.kind, "scopes": input.scopes, "key": created.key.id});
-    key.audit(&state, "key.create", &created.key.name, detail).await?;
+    key.audit(&state, "key.create", &created.key.name, detail).await;
     Ok(HttpResponse::Created().json(CreatedKeyOut::from(created)))
 }
 
@@ -57,6 +57,6 @@ pub async fn revoke(
         other => other.into(),
     })?;
     state.auth.forget_project(project_id);
-    key.audit(&state, "key.revoke", &revoked.name, json!({"key": revoked.id})).await?;
+    key.audit(&state, "key.revoke", &revoked.name, json!({"key": revoked.id})).await;
     Ok(HttpResponse::Ok().json(KeyOut::from(revoked)))
 }

@@ -39,6 +39,6 @@ pub async fn update(
     // this one now, so the caller's next request does not race the notification.
     state.auth.forget_project(project_id);
     state.forget_surveys(project_id);
-    key.audit(&state, "project.update", &settings.name, serde_json::json!({})).await?;
+    key.audit(&state, "project.update", &settings.name, serde_json::json!({})).await;
     Ok(HttpResponse::Ok().json(settings))
 }

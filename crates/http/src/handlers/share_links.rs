@@ -36,8 +36,7 @@ pub async fn create(
     let spec =
         LinkSpec { expires_in_hours: input.expires_in_hours, label: input.label, created_by: Some(key_id) };
     let created = report_links::create_link(&state.db, project_id, &survey, spec).await?;
-    key.audit(&state, "share_link.create", &created.link.survey_key, json!({"link": created.link.id}))
-        .await?;
+    key.audit(&state, "share_link.create", &created.link.survey_key, json!({"link": created.link.id})).await;
     Ok(HttpResponse::Created().json(created))
 }
 
@@ -74,6 +73,6 @@ pub async fn revoke(
     let project_id = key.project_id(Scope::ReportsShare)?;
     let id = path.into_inner();
     let revoked = report_links::revoke_link(&state.db, project_id, id).await?;
-    key.audit(&state, "share_link.revoke", &revoked.survey_key, json!({"link": revoked.id})).await?;
+    key.audit(&state, "share_link.revoke", &revoked.survey_key, json!({"link": revoked.id})).await;
     Ok(HttpResponse::Ok().json(revoked))
 }

@@ -42,7 +42,7 @@ pub async fn create(
     let view =
         SurveyView::try_from(manage::create_survey(&state.db, project_id, input.into_spec(status)).await?)?;
     state.forget_surveys(project_id);
-    key.audit(&state, "survey.create", &view.key, json!({"kind": view.kind, "status": view.status})).await?;
+    key.audit(&state, "survey.create", &view.key, json!({"kind": view.kind, "status": view.status})).await;
     Ok(HttpResponse::Created().json(view))
 }
 
@@ -113,7 +113,7 @@ pub async fn update(
     let reference = path.into_inner();
     let view = manage::update_survey(&state.db, project_id, &reference, input.into()).await?;
     state.forget_surveys(project_id);
-    key.audit(&state, "survey.update", &view.key, json!({"version": view.version})).await?;
+    key.audit(&state, "survey.update", &view.key, json!({"version": view.version})).await;
     Ok(HttpResponse::Ok().json(view))
 }
 
@@ -127,7 +127,7 @@ async fn transition(
     let (project_id, reference) = survey_of(&key, Scope::SurveysWrite, path)?;
     let view = manage::set_survey_status(&state.db, project_id, &reference, transition).await?;
     state.forget_surveys(project_id);
-    key.audit(&state, action, &view.key, json!({"status": view.status})).await?;
+    key.audit(&state, action, &view.key, json!({"status": view.status})).await;
     Ok(HttpResponse::Ok().json(view))
 }
 

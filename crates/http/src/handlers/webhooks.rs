@@ -22,12 +22,7 @@ use uuid::Uuid;
 
 /// Records a change to an endpoint in the audit log: its id and host, never its URL (a
 /// Slack or Teams URL is itself a secret).
-async fn audit_endpoint(
-    key: &SecretKey,
-    state: &AppState,
-    action: &'static str,
-    endpoint: &EndpointView,
-) -> Result<(), ApiError> {
+async fn audit_endpoint(key: &SecretKey, state: &AppState, action: &'static str, endpoint: &EndpointView) {
     let host = url::Url::parse(&endpoint.url).ok().and_then(|u| u.host_str().map(str::to_string));
     key.audit(state, action, &endpoint.id.to_string(), json!({"host": host})).await
 }
@@ -53,7 +48,7 @@ pub async fn create(
     let project_id = key.project_id(Scope::Admin)?;
     let input: EndpointIn = read_json(&req, body, body_limit(&state)).await?;
     let created = state.webhooks.create(project_id, input.into_spec()).await?;
-    audit_endpoint(&key, &state, "webhook.create", &created.endpoint).await?;
+    audit_endpoint(&key, &state, "webhook.create", &created.endpoint).await;
     Ok(HttpResponse::Created().json(created))
 }
 
@@ -92,7 +87,7 @@ pub async fn update(
     let project_id = key.project_id(Scope::Admin)?;
     let input: EndpointIn = read_json(&req, body, body_limit(&state)).await?;
     let updated = state.webhooks.update(project_id, path.into_inner(), input.into_spec()).await?;
-    audit_endpoint(&key, &state, "webhook.update", &updated).await?;
+    audit_endpoint(&key, &state, "webhook.update", &updated).await;
     Ok(HttpResponse::Ok().json(updated))
 }
 
@@ -108,7 +103,7 @@ pub async fn delete(
     let project_id = key.project_id(Scope::Admin)?;
     let id = path.into_inner();
     state.webhooks.delete(project_id, id).await?;
-    key.audit(&state, "webhook.delete", &id.to_string(), json!({})).await?;
+    key.audit(&state, "webhook.delete", &id.to_string(), json!({})).await;
     Ok(HttpResponse::NoContent().finish())
 }
 
@@ -132,7 +127,7 @@ pub async fn rotate_secret(
     }
     let overlap = Duration::from_secs(u64::from(hours) * 3600);
     let rotated = state.webhooks.rotate_secret(project_id, path.into_inner(), overlap).await?;
-    audit_endpoint(&key, &state, "webhook.rotate_secret", &rotated.endpoint).await?;
+    audit_endpoint(&key, &state, "webhook.rotate_secret", &rotated.endpoint).await;
     Ok(HttpResponse::Ok().json(rotated))
 }
 
