@@ -319,7 +319,7 @@ pub enum KeyCommand {
         #[arg(long, value_enum)]
         kind: KeyKind,
         /// Scope of a secret key (repeatable): surveys:read, surveys:write, responses:read,
-        /// responses:export, privacy, admin.
+        /// responses:export, reports:share, privacy, admin.
         #[arg(long = "scope", value_name = "SCOPE")]
         scopes: Vec<Scope>,
         /// A name to recognise the key by.

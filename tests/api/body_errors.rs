@@ -259,7 +259,7 @@ fn rows() -> Vec<Row> {
             "/v1/keys",
             r#"{"kind": "secret", "scopes": [7]}"#,
             "scopes[0]",
-            r#"must be one of "surveys:read", "surveys:write", "responses:read", "responses:export", "privacy", "admin""#,
+            r#"must be one of "surveys:read", "surveys:write", "responses:read", "responses:export", "reports:share", "privacy", "admin""#,
         ),
         row("/v1/surveys/nps-main/report-links", "null", "", NULL_BODY),
         row(
