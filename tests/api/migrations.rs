@@ -40,8 +40,8 @@ fn concurrent_migrations_take_turns_and_all_succeed() {
 }
 
 /// Every table but those that are not a project's: `projects` itself, and the accounts of
-/// the console, `users` and their `console_sessions` (a person works in several projects;
-/// under Citus they would be reference tables).
+/// the console, `users`, their `console_sessions` and `password_resets` (a person works in
+/// several projects; under Citus they would be reference tables).
 #[test]
 fn every_table_leads_its_primary_key_with_project_id() {
     let db = TestDb::new();
@@ -51,7 +51,7 @@ fn every_table_leads_its_primary_key_with_project_id() {
         "SELECT count(*) FROM pg_index i JOIN pg_class c ON c.oid = i.indrelid \
          JOIN pg_namespace n ON n.oid = c.relnamespace \
          JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum = i.indkey[0] \
-         WHERE i.indisprimary AND n.nspname = 'public' AND c.relname NOT IN ('projects', 'users', 'console_sessions') \
+         WHERE i.indisprimary AND n.nspname = 'public' AND c.relname NOT IN ('projects', 'users', 'console_sessions', 'password_resets') \
            AND c.relname NOT LIKE '\\_\\_%' AND a.attname <> 'project_id'",
     );
     assert_eq!(offenders, 0);
