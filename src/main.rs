@@ -17,7 +17,8 @@ fn main() -> std::process::ExitCode {
     // Pages freed by a burst are given back to the system at once, not after mimalloc's
     // default second: a thread that goes idle right after a burst never gets to purge, so
     // under 512 connections the difference stayed resident for good (BENCHMARKS.md, "Memory
-    // per answer in flight"; no throughput cost measured). MIMALLOC_PURGE_DELAY still wins.
+    // per answer in flight": throughput within the runs' spread; the latency cost is still to
+    // be measured at a constant rate). MIMALLOC_PURGE_DELAY still wins.
     if std::env::var_os("MIMALLOC_PURGE_DELAY").is_none() {
         // SAFETY: sets an option, before any thread but this one exists.
         unsafe { libmimalloc_sys::mi_option_set(MI_OPTION_PURGE_DELAY, 0) };

@@ -47,6 +47,13 @@ pub struct Signed {
     pub csrf: String,
 }
 
+impl Signed {
+    /// Who the audit log says did something.
+    pub fn actor(&self) -> feedbackd_core::store::Actor {
+        feedbackd_core::store::Actor::User { id: self.user.id, email: self.user.email.clone() }
+    }
+}
+
 /// A console error, shown as a page: a 401 goes to the sign-in form instead, and comes
 /// back to the page afterwards.
 #[derive(Debug)]
@@ -158,11 +165,6 @@ impl Member {
         Err(ApiError::Forbidden { kind: "missing-scope", detail }.into())
     }
 
-    /// Who the audit log says did something.
-    pub fn actor(&self) -> feedbackd_core::store::Actor {
-        feedbackd_core::store::Actor::User { id: self.signed.user.id, email: self.signed.user.email.clone() }
-    }
-
     /// The project's console path plus `rest` (`""`, `/surveys`, …).
     pub fn path(&self, rest: &str) -> String {
         format!("/console/projects/{}{rest}", self.project.id)
@@ -245,13 +247,27 @@ pub fn end_session(req: &HttpRequest) -> Cookie<'static> {
     cookie(req, String::new(), time::Duration::ZERO)
 }
 
+/// Whether the request came over plain http to a loopback name (the local demo, tests),
+/// where a `Secure` cookie would be dropped: the console's cookies go without it there.
+pub(super) fn plain_loopback(req: &HttpRequest) -> bool {
+    let info = req.connection_info();
+    let hostname = info.host().rsplit_once(':').map_or(info.host(), |(h, _)| h).to_string();
+    info.scheme() == "http" && matches!(hostname.as_str(), "127.0.0.1" | "localhost" | "[::1]")
+}
+
+/// The value of the query parameter `name` (decoded), or `""`.
+pub(super) fn query_value(req: &HttpRequest, name: &str) -> String {
+    url::form_urlencoded::parse(req.query_string().as_bytes())
+        .find(|(k, _)| k == name)
+        .map(|(_, v)| v.into_owned())
+        .unwrap_or_default()
+}
+
 /// `__Host-fbk_console`: `Secure`, `HttpOnly`, `SameSite=Lax` (so following a link to the
 /// console from elsewhere arrives signed in; no state changes on a GET), `Path=/`, no
 /// `Domain`. Plain http on a loopback name gets [`LOCAL_COOKIE`] without `Secure`.
 fn cookie(req: &HttpRequest, value: String, max_age: time::Duration) -> Cookie<'static> {
-    let info = req.connection_info();
-    let hostname = info.host().rsplit_once(':').map_or(info.host(), |(h, _)| h).to_string();
-    let local = info.scheme() == "http" && matches!(hostname.as_str(), "127.0.0.1" | "localhost" | "[::1]");
+    let local = plain_loopback(req);
     Cookie::build(if local { LOCAL_COOKIE } else { COOKIE }, value)
         .path("/")
         .http_only(true)

@@ -1,7 +1,7 @@
 //! The console's home (the projects a person may open; administrators create them), the
 //! person's own account page (their sessions, each revocable), and a project's audit log.
 
-use super::auth::{see_other, session_form, ConsoleError, Member, Signed};
+use super::auth::{query_value, see_other, session_form, ConsoleError, Member, Signed};
 use super::layout::{self, button_form, frame};
 use crate::pages::sign_in::html;
 use crate::{ApiError, AppState};
@@ -72,11 +72,10 @@ pub async fn create_project(
         .map(String::from)
         .collect();
     let project = manage::create_project(&state.db, name, &origins).await?;
-    let actor = feedbackd_core::store::Actor::User { id: signed.user.id, email: signed.user.email.clone() };
     console::record(
         &state.db,
         project.id,
-        actor,
+        signed.actor(),
         "project.create",
         &project.name,
         json!({"origins": origins}),
@@ -137,9 +136,7 @@ pub async fn audit_log(
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ConsoleError> {
     m.require(Scope::Admin)?;
-    let before = url::form_urlencoded::parse(req.query_string().as_bytes())
-        .find(|(k, _)| k == "before")
-        .and_then(|(_, v)| v.parse::<i64>().ok());
+    let before = query_value(&req, "before").parse::<i64>().ok();
     let events = console::audit_log(&state.db, m.project.id, before).await?;
     let body = html! {
         @if events.is_empty() { p { "Nothing recorded yet." } }

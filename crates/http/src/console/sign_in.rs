@@ -5,7 +5,7 @@
 //! per client address and per account address ([`Subject::SignIn`]: ten tries, then one a
 //! minute), which slows guessing without letting anyone lock an account out.
 
-use super::auth::{end_session, SIGN_IN_PATH};
+use super::auth::{end_session, query_value, SIGN_IN_PATH};
 use super::auth::{
     open_form, see_other, session_form, session_token, start_session, ConsoleError, Form, Signed,
 };
@@ -35,13 +35,6 @@ pub(super) fn safe_next(next: &str) -> &str {
     } else {
         "/console/"
     }
-}
-
-fn query_value(req: &HttpRequest, name: &str) -> String {
-    url::form_urlencoded::parse(req.query_string().as_bytes())
-        .find(|(k, _)| k == name)
-        .map(|(_, v)| v.into_owned())
-        .unwrap_or_default()
 }
 
 fn sign_in_page(next: &str, email: &str, error: Option<&str>, sso: Option<(String, String)>) -> Markup {

@@ -3,7 +3,7 @@
 //! signed under the server secret holds the state, the nonce and the PKCE verifier; it is
 //! bound to this browser, so a code from someone else's flow cannot sign anyone in.
 
-use super::auth::{see_other, ConsoleError};
+use super::auth::{plain_loopback, query_value, see_other, ConsoleError};
 use super::sign_in::{begin, safe_next};
 use crate::pages::session::same_secret;
 use crate::{ApiError, AppState};
@@ -44,22 +44,12 @@ fn callback_url(req: &HttpRequest, state: &AppState) -> String {
     }
 }
 
-fn query(req: &HttpRequest, name: &str) -> String {
-    url::form_urlencoded::parse(req.query_string().as_bytes())
-        .find(|(k, _)| k == name)
-        .map(|(_, v)| v.into_owned())
-        .unwrap_or_default()
-}
-
 fn flow_cookie(req: &HttpRequest, value: String, max_age: time::Duration) -> Cookie<'static> {
-    let info = req.connection_info();
-    let hostname = info.host().rsplit_once(':').map_or(info.host(), |(h, _)| h).to_string();
-    let local = info.scheme() == "http" && matches!(hostname.as_str(), "127.0.0.1" | "localhost" | "[::1]");
     // Lax: the provider's redirect back is a top-level GET from another site.
     Cookie::build(COOKIE, value)
         .path("/console/sso")
         .http_only(true)
-        .secure(!local)
+        .secure(!plain_loopback(req))
         .same_site(SameSite::Lax)
         .max_age(max_age)
         .finish()
@@ -71,7 +61,7 @@ pub async fn start(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpR
     let (url, pending) = sso.start(&callback_url(&req, &state)).await.map_err(refusal)?;
     let flow = Flow {
         pending,
-        next: safe_next(&query(&req, "next")).to_string(),
+        next: safe_next(&query_value(&req, "next")).to_string(),
         expires: chrono::Utc::now().timestamp() + FLOW_SECONDS,
     };
     let payload = URL_SAFE_NO_PAD.encode(serde_json::to_vec(&flow).expect("a flow serialises"));
@@ -96,22 +86,19 @@ fn flow_of(req: &HttpRequest, state: &AppState) -> Option<Flow> {
 /// code, checks the ID token, and signs in.
 pub async fn callback(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResponse, ConsoleError> {
     let sso = configured(&state)?;
-    let refuse = |detail: &str| -> ConsoleError {
-        ApiError::Forbidden { kind: "sso", detail: format!("single sign-on failed: {detail}") }.into()
-    };
-    let error = query(&req, "error");
+    let error = query_value(&req, "error");
     if !error.is_empty() {
-        let description = query(&req, "error_description");
+        let description = query_value(&req, "error_description");
         return Err(refuse(&format!("the provider said {error} {description}")));
     }
     let flow = flow_of(&req, &state).ok_or_else(|| {
         refuse("this sign-in did not start in this browser, or took over ten minutes; start again")
     })?;
-    if !same_secret(&query(&req, "state"), &flow.pending.state) {
+    if !same_secret(&query_value(&req, "state"), &flow.pending.state) {
         return Err(refuse("the state does not match this browser's sign-in; start again"));
     }
     let user = sso
-        .finish(&state.db, &callback_url(&req, &state), &query(&req, "code"), &flow.pending)
+        .finish(&state.db, &callback_url(&req, &state), &query_value(&req, "code"), &flow.pending)
         .await
         .map_err(refusal)?;
     let mut response = begin(&req, &state, &user, &flow.next).await?;
@@ -133,9 +120,14 @@ fn refusal(error: SsoError) -> ConsoleError {
         }
         refused => {
             tracing::info!(reason = %refused, "single sign-on refused");
-            ApiError::Forbidden { kind: "sso", detail: format!("single sign-on failed: {refused}") }.into()
+            refuse(&refused.to_string())
         }
     }
+}
+
+/// A sign-in the console will not complete, and why (a 403 page).
+fn refuse(detail: &str) -> ConsoleError {
+    ApiError::Forbidden { kind: "sso", detail: format!("single sign-on failed: {detail}") }.into()
 }
 
 /// The sign-in page's link to the provider, if one is configured.

@@ -425,5 +425,5 @@ pub async fn transition(
 
 /// Records a change by the member in the project's audit log.
 pub async fn audit(state: &AppState, m: &Member, action: &'static str, target: &str, detail: Value) {
-    feedbackd_core::console::record(&state.db, m.project.id, m.actor(), action, target, detail).await;
+    feedbackd_core::console::record(&state.db, m.project.id, m.signed.actor(), action, target, detail).await;
 }
