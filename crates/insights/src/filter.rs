@@ -47,20 +47,32 @@ pub struct Filter {
 /// Values longer than this are cut in the rollups, so equality on them needs raw rows.
 pub const ROLLUP_VALUE_CHARS: usize = 128;
 
-/// What counts are split by: the values of an attribute, or the options of a question.
+/// What counts are split by: the values of an attribute, the options of a question, or
+/// the themes of comments (`""`: the comments analysed, whatever their themes).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Segmenting {
     Attribute(String),
     Question(String),
+    Themes,
+}
+
+/// The rollups' dimension of the themes of comments (no indexed attribute starts with `#`).
+pub const THEME_DIMENSION: &str = "#theme";
+
+/// Whether an attribute key can be indexed: the rollups' own dimensions start with `?`
+/// (questions) and `#` (themes), so an attribute named like one would mix with it.
+pub fn is_reserved_dimension(key: &str) -> bool {
+    key.starts_with(['?', '#'])
 }
 
 impl Segmenting {
-    /// The rollups' dimension: the attribute's name, or `?` and the question's key (no
-    /// attribute name holds a `?`).
+    /// The rollups' dimension: the attribute's name, `?` and the question's key, or
+    /// [`THEME_DIMENSION`] (no indexed attribute starts with `?` or `#`).
     pub fn dimension(&self) -> String {
         match self {
             Segmenting::Attribute(key) => key.clone(),
             Segmenting::Question(key) => question_dimension(key),
+            Segmenting::Themes => THEME_DIMENSION.to_string(),
         }
     }
 }
