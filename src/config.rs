@@ -67,8 +67,9 @@ pub struct ServeArgs {
     #[arg(long, env = "FEEDBACKD_RETENTION_INTERVAL_SECS", default_value_t = 3600,
           value_parser = clap::value_parser!(u64).range(0..=604_800))]
     pub retention_interval_secs: u64,
-    /// Seconds between passes of the task that detects the language of new comments and
-    /// scores their sentiment (each pass drains the queue); 0 turns it off in this process.
+    /// Seconds between passes of the task that detects the language of new comments, scores
+    /// their sentiment and finds their themes (each pass drains the queue); 0 turns it off
+    /// in this process.
     #[arg(long, env = "FEEDBACKD_SENTIMENT_INTERVAL_SECS", default_value_t = 5,
           value_parser = clap::value_parser!(u64).range(0..=86_400))]
     pub sentiment_interval_secs: u64,

@@ -42,6 +42,18 @@ fn concrete(path: &str, survey: &str, key: &str, hook: &Hook) -> String {
         .replace("{id}", &id)
         .replace("{delivery}", &hook.delivery)
         .replace("{respondent_id}", "user-1")
+        .replace("{theme}", WALKED_THEME)
+}
+
+/// A theme the walks find in the fixture's project (and not in the other one).
+const WALKED_THEME: &str = "walk";
+
+fn add_walked_theme(app: &TestApp) {
+    app.count(&format!(
+        "WITH t AS (INSERT INTO themes (project_id, key, label) VALUES ('{}', '{WALKED_THEME}', 'walk') RETURNING 1) \
+         SELECT count(*) FROM t",
+        app.fixture.project_id
+    ));
 }
 
 /// A body each write route accepts, so that a refusal is about the key, not the body.
@@ -52,6 +64,7 @@ fn body_for(method: &reqwest::Method, path: &str) -> Option<serde_json::Value> {
         }
         ("PATCH", "/v1/project") => Some(json!({"name": "Walked"})),
         ("PATCH", "/v1/webhooks/{id}") => Some(json!({"description": "walked"})),
+        ("PATCH", "/v1/themes/{theme}") => Some(json!({"pinned": true})),
         ("PATCH", _) => Some(json!({"question": "Edited?"})),
         ("POST", "/v1/keys") => Some(json!({"kind": "publishable"})),
         ("POST", "/v1/surveys/{survey}/report-links") => Some(json!({"label": "walk"})),
@@ -126,6 +139,7 @@ async fn secret_keys_are_only_taken_from_the_header_and_widget_keys_are_refused(
 async fn every_secret_route_refuses_a_key_without_its_scope_and_accepts_one_with_it() {
     let app = webhook_app(true).await;
     let hook = hook(&app).await;
+    add_walked_theme(&app);
     let survey = app.fixture.nps_survey_id.to_string();
     let spare = json(call(&app, Method::GET, "/v1/keys", &app.fixture.secret_key, None).await).await;
     let key_id = spare["keys"][0]["id"].as_str().unwrap().to_string();
@@ -165,6 +179,7 @@ async fn every_secret_route_refuses_a_key_without_its_scope_and_accepts_one_with
 async fn every_secret_route_treats_another_projects_resources_as_missing() {
     let app = webhook_app(true).await;
     let hook = hook(&app).await;
+    add_walked_theme(&app);
     let other = other_project(&app);
     let mine = app.fixture.nps_survey_id.to_string();
     let my_keys = json(call(&app, Method::GET, "/v1/keys", &app.fixture.secret_key, None).await).await;

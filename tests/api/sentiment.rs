@@ -1,34 +1,14 @@
 //! Sentiment of comments (issue 24): scored by the background task after ingest, shown in
 //! the list and exports, filterable by tone, and gone with an erased respondent.
 
-use crate::helpers::{spawn_app_with, without_rate_limits, TestApp};
+use crate::helpers::TestApp;
 use crate::mgmt_support::{call, secret_key};
+use crate::themes::{analysing_app, until_analysed};
 use feedbackd_domain::Scope;
 use reqwest::Method;
 use serde_json::{json, Value};
 use std::collections::HashMap;
-use std::time::Duration;
 use uuid::Uuid;
-
-async fn scoring_app() -> TestApp {
-    spawn_app_with(|config| {
-        without_rate_limits(config);
-        config.sentiment_interval = Some(Duration::from_millis(100));
-    })
-    .await
-}
-
-/// Waits until the task has looked at every comment, as a client would poll.
-async fn until_scored(app: &TestApp) {
-    for _ in 0..100 {
-        if app.count("SELECT count(*) FROM responses WHERE comment <> '' AND sentiment_language IS NULL") == 0
-        {
-            return;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    panic!("comments were not scored within 10 s");
-}
 
 async fn answer(app: &TestApp, respondent: &str, score: i64, comment: Option<&str>) -> Uuid {
     let id = Uuid::now_v7();
@@ -54,14 +34,14 @@ async fn listed(app: &TestApp, filter: &str) -> HashMap<Uuid, Value> {
 
 #[tokio::test]
 async fn comments_are_scored_in_the_background_and_filtered_by_tone() {
-    let app = scoring_app().await;
+    let app = analysing_app().await;
     let happy = answer(&app, "u1", 10, Some("I love the new editor, it is great!")).await;
     let angry = answer(&app, "u2", 2, Some("The export is terrible and slow.")).await;
     let german =
         answer(&app, "u3", 8, Some("Der neue Editor ist großartig, aber der Export dauert viel zu lange."))
             .await;
     let later = answer(&app, "u4", 7, None).await;
-    until_scored(&app).await;
+    until_analysed(&app).await;
 
     let all = listed(&app, "").await;
     assert!((all[&happy]["sentiment"].as_f64().unwrap() - 0.8622).abs() < 1e-4, "{}", all[&happy]);
@@ -82,7 +62,7 @@ async fn comments_are_scored_in_the_background_and_filtered_by_tone() {
         .await
         .unwrap();
     assert_eq!(patched.status(), 200);
-    until_scored(&app).await;
+    until_analysed(&app).await;
     let all = listed(&app, "").await;
     assert_eq!(all[&later]["sentiment"], 0.0);
     assert_eq!(all[&later]["sentiment_language"], "eng");
@@ -90,13 +70,13 @@ async fn comments_are_scored_in_the_background_and_filtered_by_tone() {
     let ids = |m: HashMap<Uuid, Value>| m.into_keys().collect::<Vec<_>>();
     // Any other change of a comment (here an operator's) re-queues it too.
     app.execute(&format!("UPDATE responses SET comment = 'Awful.' WHERE id = '{later}'"));
-    until_scored(&app).await;
+    until_analysed(&app).await;
     assert_eq!(listed(&app, "").await[&later]["sentiment"], -0.4588);
     app.execute(&format!(
         "UPDATE responses SET comment = 'I open the dashboard every morning before the team meeting starts.' \
          WHERE id = '{later}'"
     ));
-    until_scored(&app).await;
+    until_analysed(&app).await;
 
     assert_eq!(ids(listed(&app, "&sentiment=positive").await), [happy]);
     assert_eq!(ids(listed(&app, "&sentiment=negative").await), [angry]);
@@ -108,10 +88,10 @@ async fn comments_are_scored_in_the_background_and_filtered_by_tone() {
 
 #[tokio::test]
 async fn exports_carry_the_sentiment_and_erasure_removes_it() {
-    let app = scoring_app().await;
+    let app = analysing_app().await;
     let happy = answer(&app, "u1", 10, Some("I love the new editor, it is great!")).await;
     answer(&app, "u2", 8, Some("Der neue Editor ist großartig, aber der Export dauert viel zu lange.")).await;
-    until_scored(&app).await;
+    until_analysed(&app).await;
 
     let csv = call(&app, Method::GET, "/v1/exports/responses?survey=nps-main", &app.fixture.secret_key, None)
         .await

@@ -1,11 +1,11 @@
 //! The service's periodic work, off the request path: sealing finished days into the day
-//! rollups, and scoring the sentiment of new comments. (Retention is
+//! rollups, and analysing new comments (sentiment and themes). (Retention is
 //! [`crate::privacy`]'s.) Each pass is safe beside other replicas' passes: sealing takes
 //! the writers' lock, scoring claims its rows with `SKIP LOCKED`.
 
 use chrono::{DateTime, Utc};
 use feedbackd_store::seals::{self, SealReport};
-use feedbackd_store::{in_batches, sentiment, Conn, Db, StoreError};
+use feedbackd_store::{comment_analysis, in_batches, Conn, Db, StoreError};
 use std::time::Duration;
 
 /// Seals the finished days before `up_to` of every survey into the day rollups.
@@ -33,23 +33,23 @@ pub fn spawn_sealer(db: Db, every: Duration) {
     });
 }
 
-/// Comments scored per transaction: a few milliseconds of scoring, so a PATCH that waits on
-/// a claimed row waits little.
-const SENTIMENT_BATCH: i64 = 200;
+/// Comments analysed per transaction: some 20 ms of work, so a PATCH that waits on a
+/// claimed row waits little.
+const ANALYSIS_BATCH: i64 = 200;
 
-/// Scores the sentiment of new and changed comments off the write path: each pass takes
-/// batches until the queue is empty, then sleeps. Ingest never waits for it.
-pub fn spawn_sentiment_scorer(db: Db, every: Duration) {
+/// Analyses new and changed comments off the write path (sentiment, language, themes):
+/// each pass takes batches until the queue is empty, then sleeps. Ingest never waits for it.
+pub fn spawn_comment_analyser(db: Db, every: Duration) {
     tokio::spawn(async move {
         loop {
             tokio::time::sleep(every).await;
             let drain = |conn: &mut Conn| {
-                in_batches(SENTIMENT_BATCH, || {
-                    sentiment::score_pending(conn, SENTIMENT_BATCH).map(|n| n as u64)
+                in_batches(ANALYSIS_BATCH, || {
+                    comment_analysis::analyse_pending(conn, ANALYSIS_BATCH).map(|n| n as u64)
                 })
             };
             if let Err(e) = db.run(drain).await {
-                tracing::warn!(error = %e, "scoring comments failed; trying again later");
+                tracing::warn!(error = %e, "analysing comments failed; trying again later");
             }
         }
     });

@@ -4,7 +4,7 @@
 
 use crate::handlers::{
     docs, exports, insights, keys, operations, privacy, project, responses, sdk, share_links, surveys,
-    webhooks, widget,
+    themes, webhooks, widget,
 };
 use crate::pages::handlers as pages;
 use crate::problem::ProblemSchema;
@@ -42,7 +42,8 @@ use utoipa::{Modify, OpenApi};
         surveys::pause, surveys::resume, surveys::archive, surveys::history,
         project::get, project::update,
         keys::create, keys::list, keys::revoke,
-        insights::summary, insights::timeseries, insights::breakdown, insights::questions, insights::terms, insights::list,
+        insights::summary, insights::timeseries, insights::breakdown, insights::questions, insights::terms, insights::themes, insights::list,
+        themes::list, themes::update,
         exports::responses, privacy::erase,
         pages::index, pages::login_form, pages::login, pages::logout, pages::css, pages::js, pages::report_page,
         pages::export_csv, pages::shared_form, pages::open_shared,
@@ -62,6 +63,7 @@ use utoipa::{Modify, OpenApi};
         (name = "widget", description = "Widget configuration and dismissals (publishable key)"),
         (name = "insights", description = "Reports and the answers themselves (secret key, responses:read)"),
         (name = "surveys", description = "Survey management (secret key)"),
+        (name = "themes", description = "The project's themes of comments: rename, hide, pin, merge (secret key, `surveys:write`)"),
         (name = "privacy", description = "Erasure of a respondent's data (secret key, `privacy`)"),
         (name = "project", description = "The key's own project: origins, rate limits, fatigue rules, time zone (secret key, `admin`)"),
         (name = "keys", description = "Key management (secret key, `admin`)"),

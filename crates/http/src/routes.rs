@@ -3,7 +3,7 @@
 
 use crate::handlers::{
     docs, exports, insights, keys, operations, privacy, project, responses, sdk, share_links, surveys,
-    webhooks, widget,
+    themes, webhooks, widget,
 };
 use crate::method_not_allowed;
 use crate::middleware::{cors, ratelimit};
@@ -110,6 +110,11 @@ pub static ENDPOINTS: &[Endpoint] = &[
     endpoint(Method::GET, "/v1/surveys/{survey}/terms", Secret(ResponsesRead), || {
         web::get().to(insights::terms)
     }),
+    endpoint(Method::GET, "/v1/surveys/{survey}/themes", Secret(ResponsesRead), || {
+        web::get().to(insights::themes)
+    }),
+    endpoint(Method::GET, "/v1/themes", Secret(SurveysRead), || web::get().to(themes::list)),
+    endpoint(Method::PATCH, "/v1/themes/{theme}", Secret(SurveysWrite), || web::patch().to(themes::update)),
     endpoint(Method::POST, "/v1/surveys/{survey}/report-links", Secret(ReportsShare), || {
         web::post().to(share_links::create)
     }),

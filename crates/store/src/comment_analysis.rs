@@ -1,11 +1,16 @@
-//! The sentiment task's queue (migration 000090): comments not looked at yet are claimed in
-//! batches with `FOR UPDATE SKIP LOCKED`, so replicas running the task side by side share
-//! the work instead of scoring a comment twice, and a PATCH waits only for one batch.
+//! The comment task's queue (migrations 000090, 000160): comments not analysed yet are
+//! claimed in batches with `FOR UPDATE SKIP LOCKED`, so replicas running the task side by
+//! side share the work instead of analysing a comment twice, and a PATCH waits only for
+//! one batch. One pass stores the sentiment, the language and the themes; the rollup
+//! trigger counts the themes (their cells alone, migration 000160), and the project's
+//! theme catalog learns each new key with the phrase it was first written as.
 
 use super::StoreError;
+use chrono::{DateTime, Utc};
 use diesel::prelude::*;
-use diesel::sql_types::{Array, Float4, Int8, Nullable, Text, Uuid as SqlUuid};
-use feedbackd_insights::text::{score_comment, CommentSentiment};
+use diesel::sql_types::{Array, Float4, Int8, Jsonb, Nullable, Text, Uuid as SqlUuid};
+use feedbackd_insights::text::{analyse_comment, CommentAnalysis};
+use std::collections::HashSet;
 use uuid::Uuid;
 
 #[derive(QueryableByName)]
@@ -18,13 +23,14 @@ struct Pending {
     comment: String,
 }
 
-/// Scores up to `batch` pending comments, oldest first, in one transaction; returns how
-/// many it scored (fewer than `batch`: the queue is empty, or other replicas hold the rest).
-pub fn score_pending(conn: &mut PgConnection, batch: i64) -> Result<usize, StoreError> {
+/// Analyses up to `batch` pending comments, oldest first, in one transaction; returns how
+/// many it analysed (fewer than `batch`: the queue is empty, or other replicas hold the rest).
+pub fn analyse_pending(conn: &mut PgConnection, batch: i64) -> Result<usize, StoreError> {
     conn.transaction(|conn| {
+        super::themes::lock_catalog(conn, false)?;
         let pending: Vec<Pending> = diesel::sql_query(
             "SELECT project_id, id, comment FROM responses \
-             WHERE comment <> '' AND sentiment_language IS NULL \
+             WHERE comment <> '' AND themes IS NULL \
              ORDER BY received_at LIMIT $1 FOR UPDATE SKIP LOCKED",
         )
         .bind::<Int8, _>(batch)
@@ -32,17 +38,85 @@ pub fn score_pending(conn: &mut PgConnection, batch: i64) -> Result<usize, Store
         if pending.is_empty() {
             return Ok(0);
         }
-        let scored: Vec<CommentSentiment> = pending.iter().map(|p| score_comment(&p.comment)).collect();
+        let analysed: Vec<CommentAnalysis> = pending.iter().map(|p| analyse_comment(&p.comment)).collect();
+        learn_themes(conn, &pending, &analysed)?;
+        // A key an operator merged into another counts under that one; a comment naming
+        // both counts once.
         diesel::sql_query(
-            "UPDATE responses r SET sentiment = u.sentiment, sentiment_language = u.language \
-             FROM unnest($1::uuid[], $2::uuid[], $3::real[], $4::text[]) AS u(project_id, id, sentiment, language) \
+            "UPDATE responses r SET sentiment = u.sentiment, sentiment_language = u.language, \
+                themes = ARRAY(SELECT m.key FROM ( \
+                    SELECT coalesce(t.merged_into, k.key) AS key, min(k.i) AS i \
+                    FROM jsonb_array_elements_text(u.themes) WITH ORDINALITY AS k(key, i) \
+                    LEFT JOIN themes t ON (t.project_id, t.key) = (u.project_id, k.key) \
+                    GROUP BY 1) m ORDER BY m.i) \
+             FROM unnest($1::uuid[], $2::uuid[], $3::real[], $4::text[], $5::jsonb[]) \
+                AS u(project_id, id, sentiment, language, themes) \
              WHERE (r.project_id, r.id) = (u.project_id, u.id)",
         )
         .bind::<Array<SqlUuid>, _>(pending.iter().map(|p| p.project_id).collect::<Vec<_>>())
         .bind::<Array<SqlUuid>, _>(pending.iter().map(|p| p.id).collect::<Vec<_>>())
-        .bind::<Array<Nullable<Float4>>, _>(scored.iter().map(|s| s.sentiment).collect::<Vec<_>>())
-        .bind::<Array<Text>, _>(scored.iter().map(|s| s.language).collect::<Vec<_>>())
+        .bind::<Array<Nullable<Float4>>, _>(analysed.iter().map(|a| a.sentiment).collect::<Vec<_>>())
+        .bind::<Array<Text>, _>(analysed.iter().map(|a| a.language).collect::<Vec<_>>())
+        .bind::<Array<Jsonb>, _>(
+            analysed
+                .iter()
+                .map(|a| serde_json::Value::from(a.themes.iter().map(|t| t.key.as_str()).collect::<Vec<_>>()))
+                .collect::<Vec<_>>(),
+        )
         .execute(conn)?;
         Ok(pending.len())
     })
+}
+
+/// Adds the keys the project's catalog has not seen, each with the first phrase seen.
+fn learn_themes(
+    conn: &mut PgConnection,
+    pending: &[Pending],
+    analysed: &[CommentAnalysis],
+) -> Result<(), StoreError> {
+    let mut seen = HashSet::new();
+    let (mut projects, mut keys, mut labels) = (Vec::new(), Vec::new(), Vec::new());
+    for (p, a) in pending.iter().zip(analysed) {
+        for theme in &a.themes {
+            if seen.insert((p.project_id, theme.key.as_str())) {
+                projects.push(p.project_id);
+                keys.push(theme.key.clone());
+                labels.push(theme.label.clone());
+            }
+        }
+    }
+    if keys.is_empty() {
+        return Ok(());
+    }
+    // Sorted, so concurrent tasks insert in one order and cannot deadlock.
+    diesel::sql_query(
+        "INSERT INTO themes (project_id, key, label) \
+         SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[]) ORDER BY 1, 2 \
+         ON CONFLICT (project_id, key) DO NOTHING",
+    )
+    .bind::<Array<SqlUuid>, _>(projects)
+    .bind::<Array<Text>, _>(keys)
+    .bind::<Array<Text>, _>(labels)
+    .execute(conn)?;
+    Ok(())
+}
+
+/// Comments of a survey answered in `[from, to)` that the task has not analysed yet.
+pub fn pending_between(
+    conn: &mut PgConnection,
+    project_id: Uuid,
+    survey_id: Uuid,
+    (from, to): (DateTime<Utc>, DateTime<Utc>),
+) -> Result<u64, StoreError> {
+    use super::schema::responses as r;
+    let n: i64 = r::table
+        .filter(r::project_id.eq(project_id))
+        .filter(r::survey_id.eq(survey_id))
+        .filter(r::comment.ne(""))
+        .filter(r::themes.is_null())
+        .filter(r::answered_at.ge(from))
+        .filter(r::answered_at.lt(to))
+        .count()
+        .get_result(conn)?;
+    Ok(n as u64)
 }

@@ -4,6 +4,7 @@
 
 pub mod accounts;
 pub mod bulk;
+pub mod comment_analysis;
 pub mod console;
 pub mod contacts;
 pub mod deadline;
@@ -26,10 +27,10 @@ pub mod report_links;
 pub mod responses;
 pub mod schema;
 pub mod seals;
-pub mod sentiment;
 pub mod survey_counters;
 pub mod survey_events;
 pub mod surveys;
+pub mod themes;
 mod tx;
 pub mod webhook_streams;
 pub mod webhooks;

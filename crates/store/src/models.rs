@@ -1,6 +1,6 @@
 //! Rows as diesel reads (`Queryable`) and writes (`Insertable`) them.
 
-use super::schema::{api_keys, projects, report_links, responses, surveys};
+use super::schema::{api_keys, projects, report_links, responses, surveys, themes};
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use feedbackd_domain::{
@@ -237,4 +237,16 @@ pub struct Answer {
     pub received_at: DateTime<Utc>,
     pub updated_at: Option<DateTime<Utc>>,
     pub answers: Option<Value>,
+}
+
+/// A theme in the project's catalog: its key, its name, and what operators decided.
+#[derive(Debug, Clone, Queryable, Selectable, Serialize)]
+#[diesel(table_name = themes, check_for_backend(diesel::pg::Pg))]
+pub struct ThemeEntry {
+    pub key: String,
+    pub label: String,
+    pub renamed: bool,
+    pub hidden: bool,
+    pub pinned: bool,
+    pub merged_into: Option<String>,
 }

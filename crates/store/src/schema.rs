@@ -180,6 +180,7 @@ diesel::table! {
         sentiment -> Nullable<Float4>,
         sentiment_language -> Nullable<Text>,
         answers -> Nullable<Jsonb>,
+        themes -> Nullable<Array<Nullable<Text>>>,
     }
 }
 
@@ -280,6 +281,20 @@ diesel::table! {
 }
 
 diesel::table! {
+    themes (project_id, key) {
+        project_id -> Uuid,
+        key -> Text,
+        label -> Text,
+        renamed -> Bool,
+        hidden -> Bool,
+        pinned -> Bool,
+        merged_into -> Nullable<Text>,
+        created_at -> Timestamptz,
+        updated_at -> Nullable<Timestamptz>,
+    }
+}
+
+diesel::table! {
     users (id) {
         id -> Uuid,
         email -> Text,
@@ -350,6 +365,7 @@ diesel::joinable!(invitations -> projects (project_id));
 diesel::joinable!(memberships -> projects (project_id));
 diesel::joinable!(memberships -> users (user_id));
 diesel::joinable!(surveys -> projects (project_id));
+diesel::joinable!(themes -> projects (project_id));
 diesel::joinable!(webhook_endpoints -> projects (project_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
@@ -373,6 +389,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     survey_digests,
     survey_impressions,
     surveys,
+    themes,
     users,
     webhook_attempts,
     webhook_deliveries,

@@ -126,9 +126,10 @@ pub(super) fn count_ranges(
                 Plan::Raw
             }
         },
-        // Every question's options are in the rollups, and an answer may have several: the
-        // question's `''` value (answered) stands for "has an answer", so nothing is derived.
-        Some(seg @ Segmenting::Question(_)) if filter.is_empty() => {
+        // Every question's options and every theme are in the rollups, and an answer may
+        // have several: the `''` value (answered the question, comment analysed) stands for
+        // "has any", so nothing is derived.
+        Some(seg @ (Segmenting::Question(_) | Segmenting::Themes)) if filter.is_empty() => {
             let pieces = pieces(false);
             out.add(&pieces, rollups(conn, &RollupRows::Group(seg.dimension()), &pieces)?);
             out.add(&pieces, q::raw_counts(conn, project_id, survey_id, raw, group, &pieces.reads)?);

@@ -153,7 +153,7 @@ pub async fn breakdown(
                 // A question's options overlap (several picks) and leave out those who
                 // did not answer it: the total is counted for itself.
                 let all = match seg {
-                    Segmenting::Question(_) => {
+                    Segmenting::Question(_) | Segmenting::Themes => {
                         Some(count_ranges(conn, project.id, sid, &ranges, &filter, &raw, None)?.0)
                     }
                     Segmenting::Attribute(_) => None,

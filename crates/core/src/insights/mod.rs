@@ -3,6 +3,7 @@
 //! of `feedbackd-insights` (re-exported here).
 //!
 //! - `figures`: the four reports of a survey;
+//! - `themes`: what its comments are about, and what that does to the score;
 //! - `listing`: the answers a page at a time, and the query the exports share;
 //! - `counting`: counts per score over a range, from rollups and raw rows;
 //! - [`params`]: what every read is asked (range, zone, filters, cursor);
@@ -14,13 +15,15 @@ mod listing;
 pub mod params;
 mod questions;
 pub mod shapes;
+mod themes;
 
 pub use figures::{breakdown, summary, terms, timeseries, MAX_BUCKETS, MAX_TERM_COMMENTS};
 pub use listing::{list, list_query};
 pub use params::{Cursor, ReportParams};
 pub use questions::{questions, OptionCount, Pmf, QuestionReport, QuestionsReport, PMF_OPTION};
+pub use themes::{themes, ThemeFigures, ThemeOrder, ThemeQuery, ThemesReport};
 
-pub use feedbackd_insights::{buckets, filter, metrics, pieces, significance, stats, terms};
+pub use feedbackd_insights::{buckets, drivers, filter, metrics, pieces, significance, stats, terms};
 pub use feedbackd_insights::{Band, Filter, Interval};
 
 use feedbackd_store::StoreError;

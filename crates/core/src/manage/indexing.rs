@@ -43,6 +43,10 @@ pub async fn set_indexed(
         let message = format!("must be an attribute key of 1 to {MAX_KEY_CHARS} characters");
         return Err(ManageError::Invalid(vec![FieldError::new("key", message)]));
     }
+    if index && feedbackd_insights::filter::is_reserved_dimension(&key) {
+        let message = "cannot start with `?` or `#`: those name the questions' and the themes' rollups";
+        return Err(ManageError::Invalid(vec![FieldError::new("key", message)]));
+    }
     // Rewriting a key's rollups over every answer is one long statement on purpose.
     db.run(move |conn| deadline::exempt(|| transaction(conn, |conn| index_in(conn, project_id, &key, index))))
         .await

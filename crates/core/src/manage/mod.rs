@@ -10,6 +10,7 @@ mod project_settings;
 pub mod report_links;
 mod schedule;
 mod surveys_edit;
+mod themes;
 
 pub use history::survey_history;
 pub use project_settings::{
@@ -21,6 +22,7 @@ pub(crate) use surveys_edit::find_survey;
 pub use surveys_edit::{
     get_survey, list_surveys, set_survey_status, update_survey, SurveyPatch, SurveyView, Transition,
 };
+pub use themes::{curated_themes, update_theme, ThemeChanged, ThemeEntry, ThemePatch};
 
 use feedbackd_domain::{
     parse_origin, EventKind, FieldError, KeyKind, NewToken, Presentation, Questions, Schedule, Scope,

@@ -268,3 +268,47 @@ pub async fn list(read: InsightsRequest, state: web::Data<AppState>) -> Result<H
     })
     .await
 }
+
+/// What the survey's comments are about: each theme's mentions and share, whether it is
+/// rising or falling against the previous period (two-proportion z-tests, Benjamini–Hochberg
+/// across the themes tested), and its driver: the survey's metric among answers mentioning
+/// it against the other analysed comments, with the difference's 95% interval and its
+/// impact (share × difference). Counted from the rollups like every other figure.
+#[utoipa::path(get, path = "/v1/surveys/{survey}/themes", operation_id = "survey_themes", tag = "insights",
+    params(("survey" = String, Path, description = "the survey's id or key"),
+        ("limit" = Option<u32>, Query, minimum = 1, maximum = 200, description = "themes to return, 1 to 200, default 20 (pinned themes come on top)"),
+        ("min_count" = Option<u64>, Query, description = "fewest mentions in the period, default 5"),
+        ("order" = Option<insights::ThemeOrder>, Query, description = "`impact` (default) or `mentions`"),
+        ("include_hidden" = Option<bool>, Query, description = "also the themes an operator hid; default false"),
+        ReportFrom, ReportFilters),
+    security(("secret_key" = ["responses:read"])),
+    responses((status = 200, description = "The themes of the period's comments and what they do to the score", body = insights::ThemesReport),
+        (status = 404, description = "no such survey in the key's project", body = ProblemSchema, content_type = "application/problem+json")))]
+pub async fn themes(
+    read: InsightsRequest,
+    survey: web::Path<String>,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    let (query, params) = read.params(&["limit", "min_count", "order", "include_hidden"], |q| {
+        let order = match q.one("order").as_deref() {
+            None | Some("impact") => insights::ThemeOrder::Impact,
+            Some("mentions") => insights::ThemeOrder::Mentions,
+            Some(_) => {
+                q.error("order", "must be impact or mentions");
+                insights::ThemeOrder::Impact
+            }
+        };
+        insights::ThemeQuery {
+            limit: q.int_in("limit", 1..=200, 20) as usize,
+            min_count: q.int_in("min_count", 1..=1_000_000, 5) as u64,
+            order,
+            include_hidden: q.parsed("include_hidden", "true or false").unwrap_or(false),
+        }
+    })?;
+    let (project, survey) = (&read.project, survey.as_str());
+    read_json(&state, |db| {
+        let (project, params) = (project.clone(), params.clone());
+        async move { insights::themes(&db, project, survey, query, params).await }
+    })
+    .await
+}

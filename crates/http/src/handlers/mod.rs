@@ -12,5 +12,6 @@ pub mod responses;
 pub mod sdk;
 pub mod share_links;
 pub mod surveys;
+pub mod themes;
 pub mod webhooks;
 pub mod widget;

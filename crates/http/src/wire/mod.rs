@@ -4,4 +4,5 @@
 pub mod answers;
 pub mod manage;
 pub mod project;
+pub mod themes;
 pub mod webhooks;

@@ -307,7 +307,7 @@ pub fn raw_counts(
         Some(Segmenting::Attribute(key)) => {
             sql.push("left(r.attributes ->> ").bind(Bind::Text(key.to_string())).push(", 128)")
         }
-        Some(Segmenting::Question(_)) => sql.push("o.value"),
+        Some(Segmenting::Question(_) | Segmenting::Themes) => sql.push("o.value"),
         None => sql.push("NULL::text"),
     };
     sql.push(" AS segment, coalesce(r.score, -1::int2) AS score, count(*) AS count FROM responses r");
@@ -319,6 +319,12 @@ pub fn raw_counts(
             " -> 'options') UNION ALL SELECT r.answers -> ${k} ->> 'rating' WHERE r.answers -> ${k} ? 'rating') o"
         ));
         sql.push(&format!(" WHERE r.answers ? ${k} AND r.project_id = "));
+    } else if let Some(Segmenting::Themes) = group {
+        // As the rollup trigger counts them: '' for an analysed comment, and each theme.
+        sql.push(
+            " CROSS JOIN LATERAL (SELECT ''::text AS value UNION ALL SELECT unnest(r.themes)) o \
+             WHERE r.themes IS NOT NULL AND r.project_id = ",
+        );
     } else {
         sql.push(" WHERE r.project_id = ");
     }

@@ -1,0 +1,142 @@
+//! The project's theme catalog (migration 000160) and the operators' changes to it.
+//!
+//! A merge rewrites the answers' theme lists (`from` becomes `into`, once per answer) in
+//! the same transaction as the catalog, and the rollup trigger moves their theme cells:
+//! counts stay exact at every moment, for every period. Undoing a merge cannot know which
+//! answers named `from`, so it sends the answers that now name `into` back to the comment
+//! task, which finds their themes again under the new catalog.
+//!
+//! The comment task holds [`CATALOG_LOCK`] shared while it files a batch, and a merge holds
+//! it exclusively: a batch can never file a key under a catalog that a merge has changed
+//! after the batch read it.
+
+use super::models::ThemeEntry;
+use super::schema::themes;
+use super::StoreError;
+use chrono::Utc;
+use diesel::prelude::*;
+use diesel::sql_types::{Text, Uuid as SqlUuid};
+use uuid::Uuid;
+
+/// The advisory lock between the comment task (shared) and merges (exclusive).
+pub const CATALOG_LOCK: i64 = 7_264_018_390_411_275_160;
+
+/// Takes [`CATALOG_LOCK`] until the transaction ends.
+pub fn lock_catalog(conn: &mut PgConnection, exclusive: bool) -> Result<(), StoreError> {
+    let sql = if exclusive {
+        "SELECT pg_advisory_xact_lock($1)"
+    } else {
+        "SELECT pg_advisory_xact_lock_shared($1)"
+    };
+    diesel::sql_query(sql).bind::<diesel::sql_types::Int8, _>(CATALOG_LOCK).execute(conn)?;
+    Ok(())
+}
+
+/// The catalog entries of `keys` (those the catalog has).
+pub fn entries(
+    conn: &mut PgConnection,
+    project_id: Uuid,
+    keys: &[String],
+) -> Result<Vec<ThemeEntry>, StoreError> {
+    Ok(themes::table
+        .filter(themes::project_id.eq(project_id))
+        .filter(themes::key.eq_any(keys))
+        .select(ThemeEntry::as_select())
+        .load(conn)?)
+}
+
+/// One entry, locked until the transaction ends.
+pub fn entry_for_update(
+    conn: &mut PgConnection,
+    project_id: Uuid,
+    key: &str,
+) -> Result<Option<ThemeEntry>, StoreError> {
+    Ok(themes::table
+        .find((project_id, key))
+        .select(ThemeEntry::as_select())
+        .for_update()
+        .first(conn)
+        .optional()?)
+}
+
+/// The entries an operator changed (renamed, hidden, pinned or merged), and up to `limit`
+/// of them, by key.
+pub fn curated(conn: &mut PgConnection, project_id: Uuid, limit: i64) -> Result<Vec<ThemeEntry>, StoreError> {
+    Ok(themes::table
+        .filter(themes::project_id.eq(project_id))
+        .filter(themes::renamed.or(themes::hidden).or(themes::pinned).or(themes::merged_into.is_not_null()))
+        .order(themes::key)
+        .limit(limit)
+        .select(ThemeEntry::as_select())
+        .load(conn)?)
+}
+
+/// What an operator changes on one entry; `None` leaves a field as it is.
+#[derive(Debug, Default, Clone, AsChangeset)]
+#[diesel(table_name = themes)]
+pub struct EntryChange {
+    pub label: Option<String>,
+    pub renamed: Option<bool>,
+    pub hidden: Option<bool>,
+    pub pinned: Option<bool>,
+}
+
+/// Applies `change` to the entry; the entry after it.
+pub fn change(
+    conn: &mut PgConnection,
+    project_id: Uuid,
+    key: &str,
+    change: &EntryChange,
+) -> Result<ThemeEntry, StoreError> {
+    Ok(diesel::update(themes::table.find((project_id, key)))
+        .set((change, themes::updated_at.eq(Utc::now())))
+        .returning(ThemeEntry::as_returning())
+        .get_result(conn)?)
+}
+
+/// Merges `from` into `into` (both in the catalog, `into` not merged itself): the catalog
+/// files `from` and whatever was merged into it under `into`, and the answers naming
+/// `from` name `into` instead, once. Returns the answers rewritten.
+pub fn merge(conn: &mut PgConnection, project_id: Uuid, from: &str, into: &str) -> Result<usize, StoreError> {
+    diesel::sql_query(
+        "UPDATE themes SET merged_into = $3, updated_at = now() \
+         WHERE project_id = $1 AND (key = $2 OR merged_into = $2)",
+    )
+    .bind::<SqlUuid, _>(project_id)
+    .bind::<Text, _>(from)
+    .bind::<Text, _>(into)
+    .execute(conn)?;
+    let rewritten = diesel::sql_query(
+        "UPDATE responses r SET themes = ARRAY( \
+             SELECT m.key FROM ( \
+                 SELECT CASE WHEN k.key = $2 THEN $3 ELSE k.key END AS key, min(k.i) AS i \
+                 FROM unnest(r.themes) WITH ORDINALITY AS k(key, i) GROUP BY 1) m \
+             ORDER BY m.i) \
+         WHERE r.project_id = $1 AND r.themes @> ARRAY[$2]::text[]",
+    )
+    .bind::<SqlUuid, _>(project_id)
+    .bind::<Text, _>(from)
+    .bind::<Text, _>(into)
+    .execute(conn)?;
+    Ok(rewritten)
+}
+
+/// Undoes the merge of `key`: the catalog files it under itself again, and the answers now
+/// naming what it was merged into go back to the comment task. Returns those answers.
+pub fn unmerge(
+    conn: &mut PgConnection,
+    project_id: Uuid,
+    key: &str,
+    into: &str,
+) -> Result<usize, StoreError> {
+    diesel::update(themes::table.find((project_id, key)))
+        .set((themes::merged_into.eq(None::<String>), themes::updated_at.eq(Utc::now())))
+        .execute(conn)?;
+    let requeued = diesel::sql_query(
+        "UPDATE responses SET themes = NULL WHERE project_id = $1 AND themes @> ARRAY[$2]::text[]",
+    )
+    .bind::<SqlUuid, _>(project_id)
+    .bind::<Text, _>(into)
+    .execute(conn)?;
+    Ok(requeued)
+}
