@@ -98,7 +98,7 @@ pub fn insert_nasty(app: &TestApp, survey: Uuid, seed: u64, n: usize, start: Dat
 pub fn db_rows(app: &TestApp, condition: &str) -> Vec<ListedAnswer> {
     diesel::sql_query(format!(
         "SELECT id, survey_id, respondent_id, score, comment, category, attributes, answers, context, answered_at, received_at, \
-         client_time, late, duplicate_of, sentiment, sentiment_language, NULL::text AS highlight \
+         client_time, late, duplicate_of, sentiment, sentiment_language, themes, NULL::text AS highlight \
          FROM responses WHERE project_id = '{}' AND {condition} ORDER BY answered_at DESC, id DESC",
         app.fixture.project_id
     ))

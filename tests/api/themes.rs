@@ -176,6 +176,25 @@ async fn planted_themes_and_their_effects_are_recovered() {
     assert_eq!(by_mentions["themes"].as_array().unwrap().len(), 1);
     assert!(by_mentions["more"].as_u64().unwrap() >= 2);
 
+    // Click-through: the verbatims of a theme, and any report narrowed to it (one theme
+    // alone is answered from the rollups).
+    let (status, list) = app.read("/v1/responses?survey=nps-main&theme=dark%20mode&limit=500").await;
+    assert_eq!(status, 200, "{list}");
+    let listed = list["data"].as_array().unwrap();
+    assert_eq!(listed.len(), 90);
+    assert!(listed.iter().all(|a| a["themes"].as_array().unwrap().contains(&json!("dark mode"))));
+    let from = urlencode(&(Utc::now() - Duration::hours(48)).to_rfc3339_opts(SecondsFormat::Secs, true));
+    let (_, summary) = app.read(&format!("/v1/surveys/nps-main/summary?from={from}&theme=dark%20mode")).await;
+    assert_eq!((summary["plan"].as_str(), summary["current"]["count"].as_u64()), (Some("rollups"), Some(80)));
+    let truth = planted_nps(&corpus, &DARK_MODE, true);
+    assert!((summary["current"]["nps"]["score"].as_f64().unwrap() - truth).abs() < 1e-9, "{summary}");
+    let (_, both) = app
+        .read(&format!("/v1/surveys/nps-main/summary?from={from}&theme=dark%20mode&theme=checkout%20crash"))
+        .await;
+    assert_eq!((both["plan"].as_str(), both["current"]["count"].as_u64()), (Some("raw"), Some(160)));
+    let (status, bad) = app.read(&format!("/v1/responses?theme={}", "x".repeat(101))).await;
+    assert_eq!((status, bad["errors"][0]["field"].as_str()), (422, Some("theme")));
+
     // Filters read raw rows, and agree.
     let ios = report(&app, "&score_min=0").await;
     assert_eq!(ios["plan"], "raw");

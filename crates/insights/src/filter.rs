@@ -42,6 +42,8 @@ pub struct Filter {
     pub include_duplicates: bool,
     /// Only comments of this tone (VADER's ±0.05 thresholds); unscored answers never match.
     pub sentiment: Option<Tone>,
+    /// Only answers whose comment names one of these themes (keys).
+    pub themes: Vec<String>,
 }
 
 /// Values longer than this are cut in the rollups, so equality on them needs raw rows.
@@ -104,6 +106,14 @@ impl Filter {
         }
         let only_attribute = Filter { attributes: vec![], ..self.clone() }.is_empty();
         let only_answer = Filter { answers: vec![], ..self.clone() }.is_empty();
+        let only_theme = Filter { themes: vec![], ..self.clone() }.is_empty();
+        if let ([key], true) = (self.themes.as_slice(), only_theme) {
+            // Every theme of every analysed comment is in the rollups.
+            return Some(RollupSelection::Value {
+                dimension: THEME_DIMENSION.to_string(),
+                value: key.clone(),
+            });
+        }
         match (self.attributes.as_slice(), self.answers.as_slice()) {
             ([(key, values)], []) if only_attribute && values.len() == 1 => {
                 let value = &values[0];

@@ -9,7 +9,7 @@ use serde_json::Value;
 use std::borrow::Cow;
 
 /// The columns every CSV export has, before one `attributes.KEY` column per attribute key.
-pub const FIXED_COLUMNS: [&str; 17] = [
+pub const FIXED_COLUMNS: [&str; 18] = [
     "id",
     "survey_id",
     "respondent_id",
@@ -23,6 +23,7 @@ pub const FIXED_COLUMNS: [&str; 17] = [
     "duplicate_of",
     "sentiment",
     "sentiment_language",
+    "themes",
     "context.page_url",
     "context.user_agent",
     "context.device",
@@ -193,6 +194,8 @@ impl Encoder {
                 }
                 writer.write_field(a.sentiment.map(|s| s.to_string()).unwrap_or_default())?;
                 writer.write_field(a.sentiment_language.as_deref().unwrap_or(""))?;
+                // Keys are stems and spaces: "; " cannot be inside one.
+                writer.write_field(a.themes.as_deref().map(|t| t.join("; ")).unwrap_or_default())?;
                 for field in CONTEXT_FIELDS {
                     writer.write_field(neutralise(&value_cell(a.context.get(field))).as_bytes())?;
                 }

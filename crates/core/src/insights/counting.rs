@@ -36,6 +36,7 @@ pub(super) fn raw_filter(filter: &Filter, kind: Option<SurveyKind>) -> Result<Ra
         text: filter.text.clone(),
         include_duplicates: filter.include_duplicates,
         sentiment: filter.sentiment,
+        themes: filter.themes.clone(),
     })
 }
 

@@ -20,10 +20,23 @@ use std::str::FromStr;
 use std::sync::Arc;
 
 /// Parameters every report and the list take.
-const COMMON: &[&str] =
-    &["from", "to", "tz", "score_min", "score_max", "band", "has_comment", "category", "q", "sentiment"];
+const COMMON: &[&str] = &[
+    "from",
+    "to",
+    "tz",
+    "score_min",
+    "score_max",
+    "band",
+    "has_comment",
+    "category",
+    "q",
+    "sentiment",
+    "theme",
+];
 /// Longest full-text query.
 const MAX_QUERY_CHARS: usize = 256;
+/// Most themes one filter names.
+const MAX_THEMES: usize = 20;
 
 /// `attributes[KEY]` and `answers[KEY]` (objects in OpenAPI's `deepObject` style, which
 /// generated clients can send) as `attributes.KEY` and `answers.KEY`, the form the read
@@ -225,6 +238,13 @@ impl Query {
             } else {
                 filter.text = Some(q);
             }
+        }
+        // Theme keys as reports give them (sorted stems, at most 100 characters).
+        let themes = self.params.get("theme").cloned().unwrap_or_default();
+        if themes.len() > MAX_THEMES || themes.iter().any(|t| t.is_empty() || t.chars().count() > 100) {
+            self.error("theme", format!("takes 1 to {MAX_THEMES} theme keys of 1 to 100 characters"));
+        } else {
+            filter.themes = themes;
         }
         let attributes: Vec<(String, Vec<String>)> = self
             .params

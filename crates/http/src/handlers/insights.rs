@@ -56,6 +56,9 @@ pub struct ReportFilters {
     /// Comment tone: positive, neutral or negative (VADER compound ≥ 0.05, between, ≤ -0.05).
     /// Answers whose comment is not scored (none, pending, not English) never match.
     sentiment: Option<String>,
+    /// Answers whose comment names this theme (its key, as `/themes` gives it); repeat for
+    /// any of several (at most 20). One theme alone is answered from the rollups.
+    theme: Option<String>,
     /// Answers whose attribute KEY has the value V: `attributes[KEY]=V` (this object in
     /// `deepObject` style, which generated clients send) or `attributes.KEY=V`; several keys
     /// all must match. For a set of values of one key, repeat `attributes.KEY`

@@ -74,6 +74,11 @@ pub struct ListedAnswer {
     #[diesel(sql_type = Nullable<Text>)]
     #[schema(required)]
     pub sentiment_language: Option<String>,
+    /// The comment's themes (keys, best first, as `/themes` names them); null until the
+    /// comment has been analysed, empty when it names none.
+    #[diesel(sql_type = Nullable<diesel::sql_types::Array<Text>>)]
+    #[schema(required)]
+    pub themes: Option<Vec<String>>,
     /// The comment's matching fragments, `<mark>`ed, when the list was searched.
     #[diesel(sql_type = Nullable<Text>)]
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -100,7 +105,7 @@ pub fn list(conn: &mut PgConnection, q: &ListQuery) -> Result<Vec<ListedAnswer>,
     let mut sql = Sql::default();
     sql.push(
         "SELECT r.id, r.survey_id, r.respondent_id, r.score, r.comment, r.category, r.attributes, r.answers, r.context, \
-         r.answered_at, r.received_at, r.client_time, r.late, r.duplicate_of, r.sentiment, r.sentiment_language, ",
+         r.answered_at, r.received_at, r.client_time, r.late, r.duplicate_of, r.sentiment, r.sentiment_language, r.themes, ",
     );
     match &q.filter.text {
         Some(text) => sql
@@ -127,7 +132,7 @@ pub fn by_keys(conn: &mut PgConnection, keys: &[(Uuid, Uuid)]) -> Result<Vec<Lis
     let (projects, ids): (Vec<Uuid>, Vec<Uuid>) = keys.iter().copied().unzip();
     Ok(diesel::sql_query(
         "SELECT r.id, r.survey_id, r.respondent_id, r.score, r.comment, r.category, r.attributes, r.answers, r.context, \
-         r.answered_at, r.received_at, r.client_time, r.late, r.duplicate_of, r.sentiment, r.sentiment_language, \
+         r.answered_at, r.received_at, r.client_time, r.late, r.duplicate_of, r.sentiment, r.sentiment_language, r.themes, \
          NULL::text AS highlight FROM unnest($1::uuid[], $2::uuid[]) AS k(project_id, id) \
          JOIN responses r ON (r.project_id, r.id) = (k.project_id, k.id)",
     )

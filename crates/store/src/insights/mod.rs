@@ -47,6 +47,8 @@ pub struct RawFilter {
     pub include_duplicates: bool,
     /// Only comments scored with this tone.
     pub sentiment: Option<Tone>,
+    /// Only comments naming one of these themes.
+    pub themes: Vec<String>,
 }
 
 /// Which rollup rows to read.
@@ -174,6 +176,9 @@ impl Sql {
             Some(Tone::Negative) => self.push(" AND r.sentiment <= -0.05::real"),
             None => self,
         };
+        if !f.themes.is_empty() {
+            self.push(" AND r.themes && ").bind(Bind::Texts(f.themes.clone()));
+        }
         if let Some(q) = &f.text {
             self.push(" AND r.comment_tsv @@ websearch_to_tsquery('simple', ")
                 .bind(Bind::Text(q.clone()))
