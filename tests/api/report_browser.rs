@@ -1,7 +1,8 @@
 //! The report page in headless Chromium (tests/browser/report.mjs): sign in through the
 //! form, the headline against the summary API, one chart point per bucket, the questions
 //! against the questions API and an option's link, a `<script>` comment shown as text,
-//! filters, the CSV download against the export API, screenshots (light, dark, print),
+//! filters, the themes against the themes API and a theme's comments, the CSV download
+//! against the export API, screenshots (light, dark, print),
 //! axe-core (a PMF survey's page too), and a share link opened from its URL with the fragment.
 
 use crate::browser::{repo, require_browser_tools, run};
@@ -10,6 +11,7 @@ use crate::insights_support::{insert, random_rows, survey_id, Row};
 use crate::mgmt_support::{call, create_survey, json, secret_key};
 use crate::questions::{nps_with_questions, pmf_survey};
 use crate::report::summary;
+use crate::themes::until_analysed;
 use chrono::{DateTime, Duration, Utc};
 use feedbackd_domain::Scope;
 use serde_json::Value;
@@ -59,7 +61,11 @@ async fn questions_and_answers(app: &TestApp, start: DateTime<Utc>) {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_report_page_works_in_a_real_browser() {
     require_browser_tools();
-    let app = spawn_app_with(without_rate_limits).await;
+    let app = spawn_app_with(|config| {
+        without_rate_limits(config);
+        config.sentiment_interval = Some(std::time::Duration::from_millis(100));
+    })
+    .await;
     let nps = survey_id(&app, "nps-main");
     let today = Utc::now().date_naive();
     let start = today.and_hms_opt(0, 0, 0).unwrap().and_utc() - Duration::days(28);
@@ -74,6 +80,7 @@ async fn the_report_page_works_in_a_real_browser() {
     rows.push(evil);
     insert(&app, nps, &rows);
     questions_and_answers(&app, start + Duration::days(14)).await;
+    until_analysed(&app).await;
     let key = secret_key(&app, &[Scope::ResponsesRead, Scope::ResponsesExport]);
     let period =
         format!("from={}&to={}&tz=Europe/Berlin", today - Duration::days(14), today - Duration::days(1));
@@ -107,6 +114,7 @@ async fn the_report_page_works_in_a_real_browser() {
     assert_eq!(shown["headline"], format!("{score:.1}"));
     assert_eq!(shown["points"], 14, "one point per local day of 14 days");
     assert_eq!(shown["escaped"], true);
+    assert!(shown["themes"].as_u64().unwrap() > 0, "the themes section was checked");
     assert!(shown["filtered"].as_u64().unwrap() > 0);
     assert!(shown["csv_rows"].as_u64() >= shown["filtered"].as_u64(), "the CSV holds the filtered list");
     let (_, questions) = app.read_with(&format!("/v1/surveys/nps-main/questions?{period}"), &key).await;

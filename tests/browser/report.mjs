@@ -112,6 +112,33 @@ try {
     await Promise.all([page.waitForURL((u) => !u.search.includes('answers')), back.click()]);
   });
 
+  await check('the themes section shows the themes API’s numbers, and a theme lists its comments', async () => {
+    const report = await api(`/v1/surveys/nps-main/themes?${period}&min_count=3&limit=10&interval=day`);
+    const rows = page.locator('table.themes tbody tr');
+    assert.ok(report.themes.length > 0, 'the seeded comments have themes');
+    assert.equal(await rows.count(), report.themes.length);
+    for (const [i, t] of report.themes.entries()) {
+      const cells = await rows.nth(i).getByRole('cell').allTextContents();
+      assert.equal((await rows.nth(i).locator('th').textContent()).trim(), t.label);
+      assert.equal(cells[0], String(t.mentions), t.key);
+    }
+    assert.equal(await page.locator('#themes-chart').getAttribute('role'), 'img');
+    assert.equal(await page.locator('table.themes svg.sparkline[aria-hidden="true"]').count(), report.themes.length);
+    const first = report.themes[0];
+    await Promise.all([page.waitForURL(/theme=/), rows.first().locator('th a').click()]);
+    const listed = await api(`/v1/responses?survey=nps-main&${period}&has_comment=true&limit=20&theme=${encodeURIComponent(first.key)}`);
+    const shown = await comments();
+    assert.deepEqual(shown.map((t) => t.trim()), listed.data.map((a) => a.comment.trim()));
+    assert.ok(shown.length > 0, 'the theme has comments');
+    assert.equal(await page.locator('#comment-filters select[name="theme"]').inputValue(), first.key);
+    // The tone filter narrows further, as the API does.
+    await Promise.all([page.waitForURL(/sentiment=negative/), page.locator('#comment-filters select[name="sentiment"]').selectOption('negative')]);
+    const negative = await api(`/v1/responses?survey=nps-main&${period}&has_comment=true&limit=20&theme=${encodeURIComponent(first.key)}&sentiment=negative`);
+    assert.deepEqual((await comments()).map((t) => t.trim()), negative.data.map((a) => a.comment.trim()));
+    result.themes = report.themes.length;
+    await page.goto(reportUrl);
+  });
+
   await check('a comment with <script> is shown as text and runs nothing', async () => {
     const texts = await comments();
     assert.ok(texts.some((t) => t.includes(EVIL)), 'the comment shows literally');
@@ -193,8 +220,9 @@ try {
     await page.screenshot({ path: path.join(artifacts, 'report-print.png'), fullPage: true });
     const pdf = await page.pdf({ format: 'A4', path: path.join(artifacts, 'report.pdf') });
     const pages = (pdf.toString('latin1').match(/\/Type\s*\/Page[^s]/g) || []).length;
-    // The figures on about two pages, the comments on the next; the questions add one.
-    const most = result.questions ? 4 : 3;
+    // The figures on about two pages, the comments on the next; the questions add one, and
+    // so do the themes.
+    const most = 3 + (result.questions ? 1 : 0) + (result.themes ? 1 : 0);
     assert.ok(pages >= 1 && pages <= most, `printed on ${pages} pages`);
     result.pdf_pages = pages;
     await page.emulateMedia({ media: 'screen' });

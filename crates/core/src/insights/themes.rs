@@ -3,9 +3,10 @@
 //! rollups like every other figure (exact, one snapshot), named from the project's theme
 //! catalog, and computed by the pure `drivers`.
 
+use super::buckets::{self, Bucket, Interval};
 use super::counting::{count_ranges, raw_filter};
 use super::drivers::{self, Driver, Trend};
-use super::figures::find;
+use super::figures::{find, MAX_BUCKETS};
 use super::filter::Segmenting;
 use super::params::ReportParams;
 use super::shapes::{Plan, Range, SurveyInfo};
@@ -41,6 +42,8 @@ pub struct ThemeQuery {
     pub order: ThemeOrder,
     /// Also the themes an operator hid.
     pub include_hidden: bool,
+    /// Mentions of each theme per local day, week or month of the range, too.
+    pub series: Option<Interval>,
 }
 
 /// One theme of the report.
@@ -66,6 +69,9 @@ pub struct ThemeFigures {
     pub driver: Option<Driver>,
     /// One-word themes shown as this one: most of their mentions come with it.
     pub includes: Vec<String>,
+    /// Mentions per bucket of `buckets` (asked with `interval`).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub series: Vec<u64>,
 }
 
 /// `GET /v1/surveys/{survey}/themes`.
@@ -80,6 +86,12 @@ pub struct ThemesReport {
     /// Comments of the range still waiting for the comment task: not in these figures yet.
     pub pending_comments: u64,
     pub order: ThemeOrder,
+    /// The buckets of each theme's `series` (asked with `interval`).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub buckets: Vec<Bucket>,
+    /// Analysed comments per bucket (the base of a series' shares).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub bucket_comments: Vec<u64>,
     pub themes: Vec<ThemeFigures>,
     /// Themes that met `min_count` but did not fit in `limit`.
     pub more: usize,
@@ -113,13 +125,29 @@ pub async fn themes(
     let range = p.report_range();
     let previous = range.previous();
     let ranges = [(range.from, range.to), (previous.from, previous.to)];
+    let series_buckets = match query.series {
+        None => Vec::new(),
+        Some(interval) => {
+            buckets::buckets(p.tz, interval, range.from, range.to, MAX_BUCKETS).ok_or_else(|| {
+                InsightsError::invalid(
+                    "interval",
+                    format!("makes more than {MAX_BUCKETS} points; use a longer one"),
+                )
+            })?
+        }
+    };
+    // The series' buckets after the two periods: one read for all.
+    let all_ranges: Vec<_> =
+        ranges.iter().copied().chain(series_buckets.iter().map(|b| (b.start, b.end))).collect();
     let (pid, sid, filter) = (project.id, survey.id, p.filter.clone());
     let (counts, plan, entries, pending) = db
         .run(move |conn| {
             read_snapshot(conn, |conn| {
                 let (counts, plan) =
-                    count_ranges(conn, pid, sid, &ranges, &filter, &raw, Some(&Segmenting::Themes))?;
-                let keys: Vec<String> = counts.iter().flat_map(|c| c.keys().flatten().cloned()).collect();
+                    count_ranges(conn, pid, sid, &all_ranges, &filter, &raw, Some(&Segmenting::Themes))?;
+                // Only the two periods name the themes; the series read what they named.
+                let keys: Vec<String> =
+                    counts.iter().take(2).flat_map(|c| c.keys().flatten().cloned()).collect();
                 let mut entries = catalog::entries(conn, pid, &keys)?;
                 entries.extend(catalog::curated(conn, pid, MAX_CURATED)?);
                 let pending = comment_analysis::pending_between(conn, pid, sid, ranges[0])?;
@@ -129,6 +157,10 @@ pub async fn themes(
         .await?;
     let mut counts = counts.into_iter();
     let (mut now, mut before) = (counts.next().unwrap_or_default(), counts.next().unwrap_or_default());
+    let per_bucket: Vec<HashMap<Option<String>, ScoreCounts>> = counts.collect();
+    let bucket_count = |bucket: &HashMap<Option<String>, ScoreCounts>, key: &str| {
+        bucket.get(&Some(key.to_string())).map_or(0, ScoreCounts::total)
+    };
     let analysed_now = now.remove(&Some(String::new())).unwrap_or_default();
     let analysed_before = before.remove(&Some(String::new())).unwrap_or_default();
     let catalog: HashMap<String, ThemeEntry> = entries.into_iter().map(|e| (e.key.clone(), e)).collect();
@@ -188,6 +220,7 @@ pub async fn themes(
                 trend,
                 driver: scale.and_then(|s| drivers::driver(kind, s, c, &analysed_now)),
                 includes,
+                series: per_bucket.iter().map(|b| bucket_count(b, &key)).collect(),
                 key,
             }
         })
@@ -220,6 +253,8 @@ pub async fn themes(
         previous_comments: n_before,
         pending_comments: pending,
         order: query.order,
+        bucket_comments: per_bucket.iter().map(|b| bucket_count(b, "")).collect(),
+        buckets: series_buckets,
         themes: rows,
         more,
         plan,

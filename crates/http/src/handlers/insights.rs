@@ -283,6 +283,7 @@ pub async fn list(read: InsightsRequest, state: web::Data<AppState>) -> Result<H
         ("min_count" = Option<u64>, Query, description = "fewest mentions in the period, default 5"),
         ("order" = Option<insights::ThemeOrder>, Query, description = "`impact` (default) or `mentions`"),
         ("include_hidden" = Option<bool>, Query, description = "also the themes an operator hid; default false"),
+        ("interval" = Option<String>, Query, description = "day, week or month: also each theme's mentions per bucket (`series`, for sparklines); default none"),
         ReportFrom, ReportFilters),
     security(("secret_key" = ["responses:read"])),
     responses((status = 200, description = "The themes of the period's comments and what they do to the score", body = insights::ThemesReport),
@@ -292,22 +293,24 @@ pub async fn themes(
     survey: web::Path<String>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
-    let (query, params) = read.params(&["limit", "min_count", "order", "include_hidden"], |q| {
-        let order = match q.one("order").as_deref() {
-            None | Some("impact") => insights::ThemeOrder::Impact,
-            Some("mentions") => insights::ThemeOrder::Mentions,
-            Some(_) => {
-                q.error("order", "must be impact or mentions");
-                insights::ThemeOrder::Impact
+    let (query, params) =
+        read.params(&["limit", "min_count", "order", "include_hidden", "interval"], |q| {
+            let order = match q.one("order").as_deref() {
+                None | Some("impact") => insights::ThemeOrder::Impact,
+                Some("mentions") => insights::ThemeOrder::Mentions,
+                Some(_) => {
+                    q.error("order", "must be impact or mentions");
+                    insights::ThemeOrder::Impact
+                }
+            };
+            insights::ThemeQuery {
+                limit: q.int_in("limit", 1..=200, 20) as usize,
+                min_count: q.int_in("min_count", 1..=1_000_000, 5) as u64,
+                order,
+                include_hidden: q.parsed("include_hidden", "true or false").unwrap_or(false),
+                series: q.parsed::<Interval>("interval", "day, week or month"),
             }
-        };
-        insights::ThemeQuery {
-            limit: q.int_in("limit", 1..=200, 20) as usize,
-            min_count: q.int_in("min_count", 1..=1_000_000, 5) as u64,
-            order,
-            include_hidden: q.parsed("include_hidden", "true or false").unwrap_or(false),
-        }
-    })?;
+        })?;
     let (project, survey) = (&read.project, survey.as_str());
     read_json(&state, |db| {
         let (project, params) = (project.clone(), params.clone());

@@ -8,6 +8,7 @@
 //! - [`view`]: runs the reports and derives the headline and change for display;
 //! - [`page`] and [`layout`]: the markup (maud, which escapes everything interpolated);
 //! - [`questions`]: the survey's questions, a PMF survey's headline, and each comment's answers;
+//! - [`themes`]: what the comments are about and what that does to the score;
 //! - [`svg`]: the charts;
 //! - [`session`]: the signed session cookie that the sign-in sets.
 
@@ -18,6 +19,7 @@ pub mod questions;
 pub mod session;
 pub mod sign_in;
 pub mod svg;
+pub mod themes;
 pub mod view;
 
 pub use view::MIN_SEGMENT_ANSWERS;

@@ -76,6 +76,7 @@ fn figures(o: &PageOptions, d: &ReportData, links: &Links) -> Markup {
         @if let Some(q) = &d.questions {
             (questions::section(o, d, q))
         }
+        (super::themes::section(o, d))
         (terms(d))
         (comments(o, d, links.export.as_deref()))
     }
@@ -334,6 +335,38 @@ fn terms(d: &ReportData) -> Markup {
     }
 }
 
+/// The comment filters by tone (the comment's sentiment) and by theme (the section's themes,
+/// and the one chosen if it is not among them).
+fn tone_and_theme(o: &PageOptions, d: &ReportData) -> Markup {
+    let tone = o.params.filter.sentiment.map(|t| format!("{t:?}").to_lowercase());
+    let chosen = o.params.filter.themes.first();
+    let mut themes: Vec<(&str, &str)> =
+        d.themes.iter().flat_map(|r| &r.themes).map(|t| (t.key.as_str(), t.label.as_str())).collect();
+    if let Some(key) = chosen.filter(|k| !themes.iter().any(|(t, _)| t == k)) {
+        themes.push((key, key));
+    }
+    html! {
+        label { "Tone "
+            select name="sentiment" {
+                option value="" { "all" }
+                @for value in ["positive", "neutral", "negative"] {
+                    option value=(value) selected[tone.as_deref() == Some(value)] { (value) }
+                }
+            }
+        }
+        @if !themes.is_empty() {
+            label { "Theme "
+                select name="theme" {
+                    option value="" { "all" }
+                    @for (key, label) in &themes {
+                        option value=(key) selected[chosen.map(String::as_str) == Some(*key)] { (label) }
+                    }
+                }
+            }
+        }
+    }
+}
+
 /// The comment list, its filters and paging, and the CSV download of `export` (the survey).
 fn comments(o: &PageOptions, d: &ReportData, export: Option<&str>) -> Markup {
     let kind = d.survey.kind;
@@ -351,7 +384,7 @@ fn comments(o: &PageOptions, d: &ReportData, export: Option<&str>) -> Markup {
             h2 id="comments-h" { "Latest comments" }
             form method="get" class="controls no-print" aria-label="Comment filters" id="comment-filters" {
                 @for (k, v) in &o.query {
-                    @if !["band", "q", "cursor"].contains(&k.as_str()) && *k != segment_name {
+                    @if !["band", "q", "cursor", "sentiment", "theme"].contains(&k.as_str()) && *k != segment_name {
                         input type="hidden" name=(k) value=(v);
                     }
                 }
@@ -375,6 +408,7 @@ fn comments(o: &PageOptions, d: &ReportData, export: Option<&str>) -> Markup {
                         }
                     }
                 }
+                (tone_and_theme(o, d))
                 label { "Search " input type="search" name="q" value=(o.params.filter.text.clone().unwrap_or_default()); }
                 button type="submit" { "Filter" }
             }

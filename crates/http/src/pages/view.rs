@@ -6,7 +6,9 @@ use super::svg::Axis;
 use crate::ApiError;
 use feedbackd_core::insights::metrics::Change;
 use feedbackd_core::insights::shapes::{Breakdown, Page, Range, Summary, Terms, TimeSeries};
-use feedbackd_core::insights::{self, Cursor, Filter, Interval, QuestionsReport, ReportParams};
+use feedbackd_core::insights::{
+    self, Cursor, Filter, Interval, QuestionsReport, ReportParams, ThemeOrder, ThemeQuery, ThemesReport,
+};
 use feedbackd_core::manage::{self, SurveyView};
 use feedbackd_core::store::Db;
 use feedbackd_core::store::Project;
@@ -124,6 +126,8 @@ pub struct ReportData {
     /// The `insights::questions` report, when the survey has questions.
     pub questions: Option<QuestionsReport>,
     pub terms: Terms,
+    /// The themes of the period's comments; `None` before any was analysed.
+    pub themes: Option<ThemesReport>,
     pub comments: Page,
 }
 
@@ -192,16 +196,35 @@ pub async fn gather(
         let (scores, questions) = tokio::try_join!(scores, questions)?;
         Ok((definition, scores, questions))
     };
-    let ((definition, scores, questions), terms, comments) = tokio::try_join!(
+    let themes = ThemeQuery {
+        limit: super::themes::THEMES,
+        min_count: super::themes::MIN_MENTIONS,
+        order: ThemeOrder::Impact,
+        include_hidden: false,
+        series: Some(o.interval),
+    };
+    let ((definition, scores, questions), terms, themes, comments) = tokio::try_join!(
         figures,
         async {
             Ok(insights::terms(db, project.clone(), survey, TERMS, 2, TERM_COMMENTS, period.clone()).await?)
         },
         async {
+            let report = insights::themes(db, project.clone(), survey, themes, period.clone()).await?;
+            Ok::<_, ApiError>((report.comments + report.pending_comments > 0).then_some(report))
+        },
+        async {
             Ok(insights::list(db, project.clone(), Some(survey), o.cursor, PAGE_SIZE, o.listing()).await?)
         },
     )?;
-    Ok(ReportData { survey: definition, range: period.report_range(), scores, questions, terms, comments })
+    Ok(ReportData {
+        survey: definition,
+        range: period.report_range(),
+        scores,
+        questions,
+        terms,
+        themes,
+        comments,
+    })
 }
 
 pub use feedbackd_core::insights::metrics::{headline, Headline};
