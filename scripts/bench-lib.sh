@@ -300,6 +300,9 @@ wrk_phase() {
   cpu_sample before
   wrk -t"$THREADS" -c"$conns" -d"${secs}s" --timeout 10s --latency -s "$script" "$BASE" "$@" >"$OUT/wrk-$name.txt" 2>&1 \
     || { cat "$OUT/wrk-$name.txt" >&2; die "wrk failed in phase $name"; }
+  # The pool opens connections as load grows: backends born during the phase count too
+  # (from zero, which is where they started).
+  refresh_pg_pids
   cpu_sample after
   parse_wrk "$OUT/wrk-$name.txt"
   phase_cpu=$(cpu_split "$before" "$after")
@@ -316,6 +319,7 @@ oha_phase() {
   oha -z "${secs}s" -q "$rate" -c "$conns" --latency-correction --no-tui \
     --wait-ongoing-requests-after-deadline --output-format json "$@" >"$json" 2>"$OUT/oha-$name.err" \
     || { cat "$OUT/oha-$name.err" >&2; die "oha failed in phase $name"; }
+  refresh_pg_pids
   cpu_sample after
   phase_cpu=$(cpu_split "$before" "$after")
   o_ok=$(jq '[.statusCodeDistribution | to_entries[] | select(.key | startswith("2")) | .value] | add // 0' "$json")

@@ -73,6 +73,12 @@ pub struct ServeArgs {
     #[arg(long, env = "FEEDBACKD_SENTIMENT_INTERVAL_SECS", default_value_t = 5,
           value_parser = clap::value_parser!(u64).range(0..=86_400))]
     pub sentiment_interval_secs: u64,
+    /// The most of its time, in percent, the comment task spends working while comments
+    /// wait: after each batch it rests in proportion, so a burst of answers with comments
+    /// keeps the cores for ingest and the task catches up afterwards (scripts/bench-themes).
+    #[arg(long, env = "FEEDBACKD_COMMENT_ANALYSIS_SHARE", default_value_t = 20,
+          value_parser = clap::value_parser!(u8).range(1..=100))]
+    pub comment_analysis_share: u8,
     /// Secret (32 characters or more) that signs report-page sessions; replicas must share
     /// it. Unset: a random one per start, so sessions end when the service restarts.
     #[arg(long, env = "FEEDBACKD_SESSION_SECRET", hide_env_values = true)]
@@ -301,6 +307,8 @@ pub struct Config {
     pub retention_interval: Option<Duration>,
     /// Time between sentiment passes; `None` disables them in this process.
     pub sentiment_interval: Option<Duration>,
+    /// The share of the time (0..=1) the comment task may work.
+    pub comment_analysis_share: f64,
     pub limits: Limits,
     pub writer: WriterConfig,
     pub rate_limits: RateLimitConfig,
@@ -383,6 +391,7 @@ impl ServeArgs {
                 .then(|| Duration::from_secs(self.retention_interval_secs)),
             sentiment_interval: (self.sentiment_interval_secs > 0)
                 .then(|| Duration::from_secs(self.sentiment_interval_secs)),
+            comment_analysis_share: f64::from(self.comment_analysis_share) / 100.0,
             limits: Limits {
                 max_body_bytes: l.max_body_bytes as usize,
                 max_batch_body_bytes: l.max_batch_body_bytes as usize,

@@ -67,7 +67,7 @@ impl Application {
             feedbackd_core::privacy::spawn_retention_task(db.clone(), interval);
         }
         if let Some(every) = config.sentiment_interval {
-            background::spawn_comment_analyser(db.clone(), every);
+            background::spawn_comment_analyser(db.clone(), every, config.comment_analysis_share);
         }
         if config.session_secret.is_none() {
             tracing::info!(

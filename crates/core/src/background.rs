@@ -5,7 +5,7 @@
 
 use chrono::{DateTime, Utc};
 use feedbackd_store::seals::{self, SealReport};
-use feedbackd_store::{comment_analysis, in_batches, Conn, Db, StoreError};
+use feedbackd_store::{comment_analysis, Db, StoreError};
 use std::time::Duration;
 
 /// Seals the finished days before `up_to` of every survey into the day rollups.
@@ -38,18 +38,27 @@ pub fn spawn_sealer(db: Db, every: Duration) {
 const ANALYSIS_BATCH: i64 = 200;
 
 /// Analyses new and changed comments off the write path (sentiment, language, themes):
-/// each pass takes batches until the queue is empty, then sleeps. Ingest never waits for it.
-pub fn spawn_comment_analyser(db: Db, every: Duration) {
+/// each pass takes batches until the queue is empty, then sleeps `every`. Ingest never
+/// waits for it, and it never takes more than `share` (0..=1) of the time: after each full
+/// batch it rests `(1 − share) / share` times as long as the batch took (its own work and
+/// PostgreSQL's), so under a burst it leaves the cores to ingest and catches up afterwards.
+pub fn spawn_comment_analyser(db: Db, every: Duration, share: f64) {
+    let rest_per_busy = (1.0 - share.clamp(0.01, 1.0)) / share.clamp(0.01, 1.0);
     tokio::spawn(async move {
         loop {
             tokio::time::sleep(every).await;
-            let drain = |conn: &mut Conn| {
-                in_batches(ANALYSIS_BATCH, || {
-                    comment_analysis::analyse_pending(conn, ANALYSIS_BATCH).map(|n| n as u64)
-                })
-            };
-            if let Err(e) = db.run(drain).await {
-                tracing::warn!(error = %e, "analysing comments failed; trying again later");
+            loop {
+                let started = tokio::time::Instant::now();
+                match db.run(|conn| comment_analysis::analyse_pending(conn, ANALYSIS_BATCH)).await {
+                    Ok(n) if n as i64 == ANALYSIS_BATCH => {
+                        tokio::time::sleep(started.elapsed().mul_f64(rest_per_busy)).await;
+                    }
+                    Ok(_) => break,
+                    Err(e) => {
+                        tracing::warn!(error = %e, "analysing comments failed; trying again later");
+                        break;
+                    }
+                }
             }
         }
     });
