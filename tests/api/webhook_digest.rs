@@ -182,6 +182,9 @@ async fn weekly_digests_have_the_summary_figures_and_are_made_once() {
     let r = call(&app, Method::POST, "/v1/surveys/gone/archive", &secret, None).await;
     assert_eq!(r.status(), 200);
 
+    // The comment task's work, done here: the digests name the themes the API reports.
+    feedbackd_store::comment_analysis::analyse_pending(&mut app.db.connect(), 10_000).unwrap();
+
     // Two replicas at once, then a restart: one digest each.
     let (a, b) = tokio::join!(make_digests(&app, NOW), make_digests(&app, NOW));
     assert_eq!(a + b, 6, "nps-main, csat, ces, feedback, paused and stars ({a} + {b})");
@@ -220,6 +223,23 @@ async fn weekly_digests_have_the_summary_figures_and_are_made_once() {
         terms["rising"].as_array().unwrap().iter().map(|t| t["term"].as_str().unwrap()).collect();
     assert!(rising.contains(&"dark mode"), "{terms}");
     assert_eq!(n.rising_terms, rising, "the digest's rising terms are the terms API's");
+
+    let themes = format!(
+        "/v1/surveys/nps-main/themes?limit=5&min_count=2&from={}&to={}",
+        ts(at(WEEK.0)),
+        ts(at(WEEK.1))
+    );
+    let (_, themes) = app.read(&themes).await;
+    let keys: Vec<&str> =
+        themes["themes"].as_array().unwrap().iter().map(|t| t["key"].as_str().unwrap()).collect();
+    assert!(keys.contains(&"dark mode"), "{themes}");
+    assert_eq!(
+        n.themes.iter().map(|t| t.key.as_str()).collect::<Vec<_>>(),
+        keys,
+        "the digest's themes are the API's"
+    );
+    let dark = n.themes.iter().find(|t| t.key == "dark mode").unwrap();
+    assert_eq!((dark.mentions, dark.label.as_str()), (2, "dark mode"));
 }
 
 #[tokio::test]

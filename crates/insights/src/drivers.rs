@@ -96,7 +96,7 @@ pub fn driver(
 }
 
 /// Whether a theme is mentioned more or less often than in the previous period.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, ToSchema)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, serde::Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Direction {
     Rising,

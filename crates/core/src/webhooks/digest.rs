@@ -9,8 +9,12 @@
 //! however often they restart: its event is written in the transaction that records it in
 //! `survey_digests`, and only when that record is new.
 
+use crate::insights::drivers::Direction;
 use crate::insights::metrics::headline;
-use crate::insights::{self, buckets, shapes::Range, terms::Term, Filter, InsightsError, ReportParams};
+use crate::insights::metrics::ChangeMetric;
+use crate::insights::{
+    self, buckets, shapes::Range, terms::Term, Filter, InsightsError, ReportParams, ThemeOrder, ThemeQuery,
+};
 use crate::manage::time_zone_of;
 use crate::webhooks::integrations::MAX_TERMS;
 use chrono::{DateTime, Days, NaiveDate, Utc};
@@ -50,6 +54,49 @@ pub struct Digest {
     pub responses: u64,
     /// Terms said more often than in the period before.
     pub rising_terms: Vec<String>,
+    /// The themes of the period's comments that moved the metric most (by |impact|, at
+    /// most [`MAX_THEMES`]), as the themes report gives them. Absent in digests made before
+    /// themes existed.
+    #[serde(default)]
+    pub themes: Vec<DigestTheme>,
+}
+
+/// Themes a digest carries at most.
+pub const MAX_THEMES: usize = 5;
+
+/// A theme of a digest's week.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct DigestTheme {
+    /// The theme's key (`/v1/surveys/{survey}/themes`, `theme=` filters).
+    pub key: String,
+    pub label: String,
+    /// Comments of the week that name it.
+    pub mentions: u64,
+    /// The metric among them minus among the other comments, × their share of comments;
+    /// null for a survey without scores or with too few answers.
+    pub impact: Option<f64>,
+    /// `rising`, `falling` or `steady` against the week before.
+    pub direction: Direction,
+}
+
+impl DigestTheme {
+    /// How a chat message shows it: "dark mode (impact +3.1, rising)".
+    pub fn line(&self) -> String {
+        let mut facts = Vec::new();
+        if let Some(impact) = self.impact {
+            facts.push(format!("impact {impact:+.1}"));
+        }
+        match self.direction {
+            Direction::Rising => facts.push("rising".into()),
+            Direction::Falling => facts.push("falling".into()),
+            Direction::Steady => {}
+        }
+        if facts.is_empty() {
+            self.label.clone()
+        } else {
+            format!("{} ({})", self.label, facts.join(", "))
+        }
+    }
 }
 
 impl Digest {
@@ -162,6 +209,14 @@ async fn digest_of(
     let terms =
         insights::terms(db, project.clone(), &reference, limit, MIN_TERM_COUNT, max, params(week.range));
     let terms = terms.await?;
+    let themes = ThemeQuery {
+        limit: MAX_THEMES,
+        min_count: MIN_TERM_COUNT,
+        order: ThemeOrder::Impact,
+        include_hidden: false,
+        series: None,
+    };
+    let themes = insights::themes(db, project.clone(), &reference, themes, params(week.range)).await?;
     let figures = match survey.kind {
         // Every text answer has its comment, so the terms counted them all (up to the
         // newest MAX_TERM_COMMENTS, as the terms API reads).
@@ -211,6 +266,23 @@ async fn digest_of(
         change: figures.change,
         responses: figures.responses,
         rising_terms: terms.rising.into_iter().map(|Term { term, .. }| term).collect(),
+        themes: themes
+            .themes
+            .into_iter()
+            .map(|t| DigestTheme {
+                impact: t.driver.map(|d| {
+                    if d.metric == ChangeMetric::CsatShare {
+                        100.0 * d.impact
+                    } else {
+                        d.impact
+                    }
+                }),
+                direction: t.trend.direction,
+                mentions: t.mentions,
+                label: t.label,
+                key: t.key,
+            })
+            .collect(),
     })
 }
 

@@ -131,6 +131,7 @@ fn chat_body(
         EventType::SurveyDigest => {
             let digest: super::digest::Digest = serde_json::from_value(event.data.clone()?).ok()?;
             let period = digest.period_label();
+            let themes: Vec<String> = digest.themes.iter().map(super::digest::DigestTheme::line).collect();
             let view = DigestView {
                 survey_name,
                 period_label: &period,
@@ -140,6 +141,7 @@ fn chat_body(
                 change: digest.change,
                 responses: digest.responses,
                 rising_terms: &digest.rising_terms,
+                themes: &themes,
                 report_url: report_url.as_deref(),
             };
             Some(integrations::digest_body(target, &view))

@@ -9,9 +9,7 @@
 //! 10 attributes × (64 + 128) + footer 80 = 5,394.
 
 use super::text::{fit, units, Markup};
-use super::{
-    alert_headline, digest_change, digest_value, AlertView, DigestView, Tone, MAX_ATTRIBUTES, MAX_TERMS,
-};
+use super::{alert_headline, digest_change, digest_value, AlertView, DigestView, Tone, MAX_ATTRIBUTES};
 use chrono::SecondsFormat;
 use serde_json::{json, Value};
 
@@ -73,9 +71,9 @@ pub fn digest(d: &DigestView) -> Value {
         inline_field("Change", &digest_change(d)),
         inline_field("Responses", &d.responses.to_string()),
     ];
-    let terms: Vec<String> = d.rising_terms.iter().take(MAX_TERMS).map(|t| cut(t, TERM_CUT)).collect();
-    if !terms.is_empty() {
-        fields.push(field("Rising terms", &terms.join(" · ")));
+    for (title, items) in d.lists() {
+        let items: Vec<String> = items.iter().map(|t| cut(t, TERM_CUT)).collect();
+        fields.push(field(title, &items.join(" · ")));
     }
     let mut embed = json!({
         "title": format!("📊 {metric} digest · {survey}"),

@@ -100,8 +100,21 @@ pub struct DigestView<'a> {
     pub responses: u64,
     /// The first [`MAX_TERMS`] are shown.
     pub rising_terms: &'a [String],
+    /// The period's top themes, each as one line ("dark mode (impact +3.1, rising)").
+    pub themes: &'a [String],
     /// The survey's report page.
     pub report_url: Option<&'a str>,
+}
+
+impl DigestView<'_> {
+    /// The digest's lists under their titles, the empty ones left out: what every chat
+    /// format shows below the figures, each in its own markup.
+    pub fn lists(&self) -> impl Iterator<Item = (&'static str, &[String])> {
+        let n = self.rising_terms.len().min(MAX_TERMS);
+        [("Top themes", self.themes), ("Rising terms", &self.rising_terms[..n])]
+            .into_iter()
+            .filter(|(_, items)| !items.is_empty())
+    }
 }
 
 /// Attributes shown at most: Slack's section holds 10 fields, and more would bury the comment.

@@ -7,9 +7,7 @@
 //! `plain_text` header and button carry only our own words.
 
 use super::text::{fit, Markup};
-use super::{
-    alert_headline, digest_change, digest_value, AlertView, DigestView, Tone, MAX_ATTRIBUTES, MAX_TERMS,
-};
+use super::{alert_headline, digest_change, digest_value, AlertView, DigestView, Tone, MAX_ATTRIBUTES};
 use serde_json::{json, Value};
 
 /// Where a comment is cut, in UTF-16 units (see the module table in `integrations`).
@@ -91,11 +89,9 @@ pub fn digest(d: &DigestView) -> Value {
         vec![field(&metric, &value), field("Change", &change), field("Responses", &d.responses.to_string())];
     blocks
         .push(json!({"type": "section", "text": mrkdwn(&format!("*{survey}*\n{period}")), "fields": fields}));
-    let terms: Vec<String> = d.rising_terms.iter().take(MAX_TERMS).map(|t| escaped(t, TERM_CUT)).collect();
-    if !terms.is_empty() {
-        blocks.push(
-            json!({"type": "section", "text": mrkdwn(&format!("*Rising terms*\n{}", terms.join(" · ")))}),
-        );
+    for (title, items) in d.lists() {
+        let items: Vec<String> = items.iter().map(|t| escaped(t, TERM_CUT)).collect();
+        blocks.push(json!({"type": "section", "text": mrkdwn(&format!("*{title}*\n{}", items.join(" · ")))}));
     }
     blocks.extend(report_button(d.report_url));
 

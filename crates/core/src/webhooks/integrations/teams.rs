@@ -9,9 +9,7 @@
 //! headline (`attention`, `warning`, `good`).
 
 use super::text::{escape, fit, Markup};
-use super::{
-    alert_headline, digest_change, digest_value, AlertView, DigestView, Tone, MAX_ATTRIBUTES, MAX_TERMS,
-};
+use super::{alert_headline, digest_change, digest_value, AlertView, DigestView, Tone, MAX_ATTRIBUTES};
 use chrono::{DateTime, Utc};
 use serde_json::{json, Value};
 
@@ -94,10 +92,10 @@ pub fn digest(d: &DigestView) -> Value {
             fact("Responses", &d.responses.to_string()),
         ]}),
     ];
-    let terms: Vec<String> = d.rising_terms.iter().take(MAX_TERMS).map(|t| escaped(t, TERM_CUT)).collect();
-    if !terms.is_empty() {
-        body.push(json!({"type": "TextBlock", "text": "Rising terms", "weight": "bolder", "wrap": true}));
-        body.push(json!({"type": "TextBlock", "text": terms.join(" · "), "wrap": true, "spacing": "none"}));
+    for (title, items) in d.lists() {
+        let items: Vec<String> = items.iter().map(|t| escaped(t, TERM_CUT)).collect();
+        body.push(json!({"type": "TextBlock", "text": title, "weight": "bolder", "wrap": true}));
+        body.push(json!({"type": "TextBlock", "text": items.join(" · "), "wrap": true, "spacing": "none"}));
     }
     let fallback = format!("{} digest for {survey}", escaped(d.metric_name, TERM_CUT));
     message(body, d.report_url, &fallback)

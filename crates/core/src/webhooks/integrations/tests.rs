@@ -75,7 +75,7 @@ fn alert<'a>(comment: Option<&'a str>, attributes: &'a [(String, String)]) -> Al
 
 const TERMS: [&str; 3] = ["checkout", "pay_pal", "<slow>"];
 
-fn digest(terms: &[String]) -> DigestView<'_> {
+fn digest<'a>(terms: &'a [String], themes: &'a [String]) -> DigestView<'a> {
     DigestView {
         survey_name: "Checkout NPS",
         period_label: "week of 2026-11-23 (Europe/Berlin)",
@@ -85,6 +85,7 @@ fn digest(terms: &[String]) -> DigestView<'_> {
         change: Some(3.2),
         responses: 1234,
         rising_terms: terms,
+        themes,
         report_url: Some(REPORT),
     }
 }
@@ -186,7 +187,7 @@ fn bands_pick_their_tone_whatever_the_case() {
 #[test]
 fn digests_print_values_as_the_reports_do() {
     let terms = terms();
-    let d = digest(&terms);
+    let d = digest(&terms, &[]);
     assert_eq!(digest_value(&d), "42.0 (95% interval 35.1 to 48.9)");
     assert_eq!(digest_change(&d), "+3.2");
     let csat = DigestView { metric_name: "CSAT", interval: None, change: Some(-1.04), ..d };
@@ -197,6 +198,29 @@ fn digests_print_values_as_the_reports_do() {
     assert_eq!(digest_change(&empty), "no earlier period");
     let text = DigestView { metric_name: "responses", value: None, interval: None, change: None, ..d };
     assert_eq!(digest_value(&text), "1234");
+}
+
+#[test]
+fn digests_list_the_top_themes_then_the_rising_terms_in_every_format() {
+    let terms = terms();
+    let themes =
+        ["dark mode (impact +3.1, rising)".to_string(), "<checkout> crash (impact −4.0)".to_string()];
+    let d = digest(&terms, &themes);
+    let titles: Vec<&str> = d.lists().map(|(title, _)| title).collect();
+    assert_eq!(titles, ["Top themes", "Rising terms"]);
+    for (format, schema) in
+        [(Format::Slack, SLACK_SCHEMA), (Format::Teams, TEAMS_SCHEMA), (Format::Discord, DISCORD_SCHEMA)]
+    {
+        let body = digest_body(format, &d);
+        assert_matches(schema, &body);
+        let text = body.to_string();
+        assert!(text.contains("Top themes") && text.contains("dark mode (impact +3.1, rising)"), "{text}");
+    }
+    // Each format's own escaping applies to them as to the terms (Slack's entities here).
+    assert!(digest_body(Format::Slack, &d).to_string().contains("&lt;checkout&gt; crash"));
+    let none = digest(&[], &[]);
+    assert_eq!(none.lists().count(), 0);
+    assert!(!digest_body(Format::Slack, &none).to_string().contains("Top themes"));
 }
 
 #[test]

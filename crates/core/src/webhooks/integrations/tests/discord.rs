@@ -106,7 +106,7 @@ fn empty_attribute_values_show_a_dash_discord_accepts() {
 #[test]
 fn a_digest_matches_the_schema_with_its_figures_terms_and_link() {
     let terms = terms();
-    let body = digest_body(Format::Discord, &digest(&terms));
+    let body = digest_body(Format::Discord, &digest(&terms, &[]));
     assert_matches(DISCORD_SCHEMA, &body);
     assert_limits(&body);
     let fields = embed(&body)["fields"].as_array().expect("fields");

@@ -111,7 +111,7 @@ fn a_report_link_slack_would_refuse_is_left_out() {
 #[test]
 fn a_digest_matches_the_schema_with_its_figures_terms_and_link() {
     let terms = terms();
-    let body = digest_body(Format::Slack, &digest(&terms));
+    let body = digest_body(Format::Slack, &digest(&terms, &[]));
     assert_matches(SLACK_SCHEMA, &body);
     assert_limits(&body);
     let json = body.to_string();

@@ -89,7 +89,7 @@ fn a_body_of_control_characters_sheds_attributes_then_comment_to_fit_the_byte_bu
 #[test]
 fn a_digest_matches_both_schemas_with_its_figures_terms_and_link() {
     let terms = terms();
-    let body = digest_body(Format::Teams, &digest(&terms));
+    let body = digest_body(Format::Teams, &digest(&terms, &[]));
     assert_valid(&body);
     let facts = facts(&body);
     assert!(facts.contains(&("NPS".into(), "42.0 (95% interval 35.1 to 48.9)".into())), "{facts:?}");
