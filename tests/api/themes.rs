@@ -313,3 +313,103 @@ async fn themes_of_another_project_are_out_of_reach() {
         403
     );
 }
+
+#[tokio::test]
+async fn a_theme_defined_by_a_search_files_old_and_new_comments_exactly() {
+    let app = analysing_app().await;
+    let corpus = corpus();
+    plant(&app, &corpus).await;
+    until_analysed(&app).await;
+    let curator = secret_key(&app, &[Scope::SurveysRead, Scope::SurveysWrite]);
+    let send = |method: Method, path: &str, body: Option<Value>| {
+        let (app, curator, path) = (&app, curator.clone(), path.to_string());
+        async move { call(app, method, &path, &curator, body.as_ref()).await }
+    };
+    let matching = |q: &str| {
+        app.count(&format!(
+            "SELECT count(*) FROM responses WHERE themes IS NOT NULL AND comment_tsv @@ websearch_to_tsquery('simple', '{q}')"
+        ))
+    };
+
+    let r = send(
+        Method::POST,
+        "/v1/themes",
+        Some(json!({"label": "Payment  Problems", "search": "checkout or invoice"})),
+    )
+    .await;
+    assert_eq!(r.status(), 201);
+    let body = json(r).await;
+    assert_eq!((body["key"].as_str(), body["pinned"].as_bool()), (Some("=payment problems"), Some(true)));
+    let filed = body["answers_refiled"].as_i64().unwrap();
+    assert_eq!(filed, matching("checkout or invoice"));
+    assert!(filed > 0);
+    assert_theme_rollups_exact(&app);
+    let r = report(&app, "&limit=1&order=mentions").await;
+    let searched = theme(&r, "=payment problems").expect("pinned: always reported");
+    assert_eq!(searched["label"], "Payment  Problems");
+    assert_eq!(searched["mentions"].as_i64(), Some(app.count(
+        "SELECT count(*) FROM responses WHERE themes @> ARRAY['=payment problems'] AND answered_at >= now() - interval '48 hours'"
+    )));
+
+    // A new comment it matches names it once analysed; one it does not, does not.
+    app.post_answer(&json!({"survey": "nps-main", "score": 1, "comment": "Checkout froze"})).await;
+    app.post_answer(&json!({"survey": "nps-main", "score": 9, "comment": "Lovely colours"})).await;
+    until_analysed(&app).await;
+    assert_eq!(
+        app.count("SELECT count(*) FROM responses WHERE themes @> ARRAY['=payment problems']"),
+        filed + 1
+    );
+
+    // A new search refiles; the rollups follow.
+    let r = send(Method::PATCH, "/v1/themes/=payment%20problems", Some(json!({"search": "invoice"}))).await;
+    assert_eq!(r.status(), 200);
+    assert_eq!(json(r).await["answers_refiled"].as_i64(), Some(matching("invoice")));
+    assert_eq!(
+        app.count("SELECT count(*) FROM responses WHERE themes @> ARRAY['=payment problems']"),
+        matching("invoice")
+    );
+    assert_theme_rollups_exact(&app);
+
+    // What cannot be done is refused, naming the field.
+    let refusals = [
+        (Method::POST, "/v1/themes", json!({"label": "Payment problems", "search": "x"}), 409, None),
+        (Method::POST, "/v1/themes", json!({"label": "Nothing", "search": "!!! ..."}), 422, Some("search")),
+        (Method::POST, "/v1/themes", json!({"label": "", "search": "x"}), 422, Some("label")),
+        (
+            Method::PATCH,
+            "/v1/themes/=payment%20problems",
+            json!({"merged_into": "search"}),
+            422,
+            Some("merged_into"),
+        ),
+        (
+            Method::PATCH,
+            "/v1/themes/search",
+            json!({"merged_into": "=payment problems"}),
+            422,
+            Some("merged_into"),
+        ),
+        (Method::PATCH, "/v1/themes/search", json!({"search": "x"}), 422, Some("search")),
+    ];
+    for (method, path, body, status, field) in refusals {
+        let r = send(method.clone(), path, Some(body.clone())).await;
+        assert_eq!(r.status(), status, "{method} {path} {body}");
+        if let Some(field) = field {
+            assert_eq!(json(r).await["errors"][0]["field"], field, "{body}");
+        }
+    }
+    assert_eq!(
+        send(Method::DELETE, "/v1/themes/dark%20mode", None).await.status(),
+        409,
+        "found, not defined"
+    );
+
+    // Deleted: no answer names it, and no rollup counts it.
+    let r = send(Method::DELETE, "/v1/themes/=payment%20problems", None).await;
+    assert_eq!(r.status(), 200);
+    assert_eq!(json(r).await["answers_refiled"].as_i64(), Some(matching("invoice")));
+    assert_eq!(app.count("SELECT count(*) FROM responses WHERE themes @> ARRAY['=payment problems']"), 0);
+    assert_eq!(app.count("SELECT count(*) FROM themes WHERE key = '=payment problems'"), 0);
+    assert_theme_rollups_exact(&app);
+    assert_eq!(send(Method::DELETE, "/v1/themes/=payment%20problems", None).await.status(), 404);
+}

@@ -43,7 +43,7 @@ use utoipa::{Modify, OpenApi};
         project::get, project::update,
         keys::create, keys::list, keys::revoke,
         insights::summary, insights::timeseries, insights::breakdown, insights::questions, insights::terms, insights::themes, insights::list,
-        themes::list, themes::update,
+        themes::list, themes::define, themes::update, themes::delete,
         exports::responses, privacy::erase,
         pages::index, pages::login_form, pages::login, pages::logout, pages::css, pages::js, pages::report_page,
         pages::export_csv, pages::shared_form, pages::open_shared,

@@ -114,7 +114,9 @@ pub static ENDPOINTS: &[Endpoint] = &[
         web::get().to(insights::themes)
     }),
     endpoint(Method::GET, "/v1/themes", Secret(SurveysRead), || web::get().to(themes::list)),
+    endpoint(Method::POST, "/v1/themes", Secret(SurveysWrite), || web::post().to(themes::define)),
     endpoint(Method::PATCH, "/v1/themes/{theme}", Secret(SurveysWrite), || web::patch().to(themes::update)),
+    endpoint(Method::DELETE, "/v1/themes/{theme}", Secret(SurveysWrite), || web::delete().to(themes::delete)),
     endpoint(Method::POST, "/v1/surveys/{survey}/report-links", Secret(ReportsShare), || {
         web::post().to(share_links::create)
     }),

@@ -41,7 +41,7 @@ pub fn analyse_pending(conn: &mut PgConnection, batch: i64) -> Result<usize, Sto
         let analysed: Vec<CommentAnalysis> = pending.iter().map(|p| analyse_comment(&p.comment)).collect();
         learn_themes(conn, &pending, &analysed)?;
         // A key an operator merged into another counts under that one; a comment naming
-        // both counts once.
+        // both counts once. The themes operators defined by a search follow.
         diesel::sql_query(
             "UPDATE responses r SET sentiment = u.sentiment, sentiment_language = u.language, \
                 themes = ARRAY(SELECT m.key FROM ( \
@@ -49,6 +49,8 @@ pub fn analyse_pending(conn: &mut PgConnection, batch: i64) -> Result<usize, Sto
                     FROM jsonb_array_elements_text(u.themes) WITH ORDINALITY AS k(key, i) \
                     LEFT JOIN themes t ON (t.project_id, t.key) = (u.project_id, k.key) \
                     GROUP BY 1) m ORDER BY m.i) \
+                || ARRAY(SELECT s.key FROM themes s WHERE s.project_id = u.project_id AND s.search IS NOT NULL \
+                    AND r.comment_tsv @@ websearch_to_tsquery('simple', s.search) ORDER BY s.key) \
              FROM unnest($1::uuid[], $2::uuid[], $3::real[], $4::text[], $5::jsonb[]) \
                 AS u(project_id, id, sentiment, language, themes) \
              WHERE (r.project_id, r.id) = (u.project_id, u.id)",

@@ -249,4 +249,6 @@ pub struct ThemeEntry {
     pub hidden: bool,
     pub pinned: bool,
     pub merged_into: Option<String>,
+    /// For a theme an operator defined by a search: the expression (`q` syntax).
+    pub search: Option<String>,
 }

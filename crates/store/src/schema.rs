@@ -291,6 +291,7 @@ diesel::table! {
         merged_into -> Nullable<Text>,
         created_at -> Timestamptz,
         updated_at -> Nullable<Timestamptz>,
+        search -> Nullable<Text>,
     }
 }
 

@@ -140,3 +140,93 @@ pub fn unmerge(
     .execute(conn)?;
     Ok(requeued)
 }
+
+/// Adds a theme defined by `search` (the `q` syntax) under `key` (which starts with `=`),
+/// pinned, and files every analysed answer it matches under it (not yet analysed ones get
+/// it from the comment task). `None` when the key is taken. Returns it and the answers filed.
+pub fn define(
+    conn: &mut PgConnection,
+    project_id: Uuid,
+    key: &str,
+    label: &str,
+    search: &str,
+) -> Result<Option<(ThemeEntry, usize)>, StoreError> {
+    let entry = diesel::insert_into(themes::table)
+        .values((
+            themes::project_id.eq(project_id),
+            themes::key.eq(key),
+            themes::label.eq(label),
+            themes::renamed.eq(true),
+            themes::pinned.eq(true),
+            themes::search.eq(search),
+        ))
+        .on_conflict_do_nothing()
+        .returning(ThemeEntry::as_returning())
+        .get_result(conn)
+        .optional()?;
+    let Some(entry) = entry else { return Ok(None) };
+    let filed = file_searched(conn, project_id, key, search)?;
+    Ok(Some((entry, filed)))
+}
+
+/// Files the analysed answers that `search` matches under `key`.
+fn file_searched(
+    conn: &mut PgConnection,
+    project_id: Uuid,
+    key: &str,
+    search: &str,
+) -> Result<usize, StoreError> {
+    Ok(diesel::sql_query(
+        "UPDATE responses SET themes = themes || ARRAY[$2]::text[] \
+         WHERE project_id = $1 AND themes IS NOT NULL AND NOT themes @> ARRAY[$2]::text[] \
+           AND comment_tsv @@ websearch_to_tsquery('simple', $3)",
+    )
+    .bind::<SqlUuid, _>(project_id)
+    .bind::<Text, _>(key)
+    .bind::<Text, _>(search)
+    .execute(conn)?)
+}
+
+/// Takes `key` off every answer that names it; how many did.
+fn unfile(conn: &mut PgConnection, project_id: Uuid, key: &str) -> Result<usize, StoreError> {
+    Ok(diesel::sql_query(
+        "UPDATE responses SET themes = array_remove(themes, $2) WHERE project_id = $1 AND themes @> ARRAY[$2]::text[]",
+    )
+    .bind::<SqlUuid, _>(project_id)
+    .bind::<Text, _>(key)
+    .execute(conn)?)
+}
+
+/// Gives a searched theme a new search: its answers are filed anew. Returns the answers
+/// that name it now.
+pub fn research(
+    conn: &mut PgConnection,
+    project_id: Uuid,
+    key: &str,
+    search: &str,
+) -> Result<usize, StoreError> {
+    diesel::update(themes::table.find((project_id, key))).set(themes::search.eq(search)).execute(conn)?;
+    unfile(conn, project_id, key)?;
+    file_searched(conn, project_id, key, search)
+}
+
+/// Deletes a searched theme: off every answer, out of the catalog. Returns the answers
+/// that named it.
+pub fn delete_searched(conn: &mut PgConnection, project_id: Uuid, key: &str) -> Result<usize, StoreError> {
+    let unfiled = unfile(conn, project_id, key)?;
+    diesel::delete(themes::table.find((project_id, key))).execute(conn)?;
+    Ok(unfiled)
+}
+
+/// Whether `search` (the `q` syntax) names at least one word, so that it can match.
+pub fn search_has_words(conn: &mut PgConnection, search: &str) -> Result<bool, StoreError> {
+    #[derive(QueryableByName)]
+    struct Words {
+        #[diesel(sql_type = diesel::sql_types::Bool)]
+        some: bool,
+    }
+    let w: Words = diesel::sql_query("SELECT numnode(websearch_to_tsquery('simple', $1)) > 0 AS some")
+        .bind::<Text, _>(search)
+        .get_result(conn)?;
+    Ok(w.some)
+}

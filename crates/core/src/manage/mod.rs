@@ -22,7 +22,10 @@ pub(crate) use surveys_edit::find_survey;
 pub use surveys_edit::{
     get_survey, list_surveys, set_survey_status, update_survey, SurveyPatch, SurveyView, Transition,
 };
-pub use themes::{curated_themes, update_theme, ThemeChanged, ThemeEntry, ThemePatch};
+pub use themes::{
+    curated_themes, define_theme, delete_theme, update_theme, ThemeChanged, ThemeEntry, ThemePatch,
+    MAX_SEARCH_CHARS,
+};
 
 use feedbackd_domain::{
     parse_origin, EventKind, FieldError, KeyKind, NewToken, Presentation, Questions, Schedule, Scope,

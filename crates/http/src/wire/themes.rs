@@ -22,12 +22,42 @@ pub struct ThemePatchIn {
     #[serde(default, deserialize_with = "crate::extract::body::nullable")]
     #[schema(value_type = Option<String>, example = "csv export")]
     pub merged_into: Option<Option<String>>,
+    /// A new search, for a theme defined by one: its answers are filed anew.
+    #[schema(example = "checkout OR payment -paypal")]
+    pub search: Option<String>,
 }
 
 impl From<ThemePatchIn> for ThemePatch {
     fn from(p: ThemePatchIn) -> Self {
-        ThemePatch { label: p.label, hidden: p.hidden, pinned: p.pinned, merged_into: p.merged_into }
+        ThemePatch {
+            label: p.label,
+            hidden: p.hidden,
+            pinned: p.pinned,
+            merged_into: p.merged_into,
+            search: p.search,
+        }
     }
+}
+
+/// `POST /v1/themes`: a theme defined by a search, pinned.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ThemeDefineIn {
+    /// Its name, 1 to 99 characters; its key is `=` and the name, lowercased.
+    #[schema(example = "Payment problems")]
+    pub label: String,
+    /// The comments that name it, in the read API's `q` syntax (web search: words, `"a
+    /// phrase"`, `or`, `-word`), 1 to 256 characters.
+    #[schema(example = "checkout OR payment -paypal")]
+    pub search: String,
+}
+
+/// `DELETE /v1/themes/{theme}`.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ThemeDeletedOut {
+    pub key: String,
+    /// Answers that named it and no longer do (their counts moved in the same transaction).
+    pub answers_refiled: usize,
 }
 
 /// A theme of the project's catalog.
@@ -43,6 +73,9 @@ pub struct ThemeOut {
     /// The theme this one is merged into.
     #[schema(required)]
     pub merged_into: Option<String>,
+    /// For a theme an operator defined by a search: the search.
+    #[schema(required)]
+    pub search: Option<String>,
 }
 
 impl From<ThemeEntry> for ThemeOut {
@@ -54,6 +87,7 @@ impl From<ThemeEntry> for ThemeOut {
             hidden: e.hidden,
             pinned: e.pinned,
             merged_into: e.merged_into,
+            search: e.search,
         }
     }
 }
