@@ -83,7 +83,8 @@ pub struct ThemesReport {
     /// Comments of the range analysed (the base of every share).
     pub comments: u64,
     pub previous_comments: u64,
-    /// Comments of the range still waiting for the comment task: not in these figures yet.
+    /// Comments of the range still waiting for the comment task (not in these figures yet),
+    /// counted up to 100,000.
     pub pending_comments: u64,
     pub order: ThemeOrder,
     /// The buckets of each theme's `series` (asked with `interval`).

@@ -13,7 +13,7 @@ use diesel::pg::Pg;
 use diesel::prelude::*;
 use diesel::query_builder::{BoxedSqlQuery, SqlQuery};
 use diesel::sql_types::{Array, Int2, Int4, Int8, Nullable, Text, Timestamptz, Uuid as SqlUuid};
-use feedbackd_insights::filter::{RollupSelection, Segmenting};
+use feedbackd_insights::filter::{RollupSelection, Segmenting, THEME_DIMENSION};
 use feedbackd_insights::pieces::{Piece, Source};
 use feedbackd_insights::text::sentiment::Tone;
 use uuid::Uuid;
@@ -228,8 +228,12 @@ pub fn rollup_counts(
     // planner guesses about the length of the arrays.
     let mut sql = Sql::default();
     let (table, time) = rollup_table(source);
+    // Themes are many: their own time indexes (migration 000180) read each piece in one
+    // range scan. An attribute's few values are probed one by one.
     if let (RollupRows::Group(dimension), Source::Hourly | Source::Daily) = (rows, source) {
-        return grouped_counts(conn, project_id, survey_id, dimension, source, &pieces);
+        if dimension != THEME_DIMENSION {
+            return grouped_counts(conn, project_id, survey_id, dimension, source, &pieces);
+        }
     }
     sql.push("SELECT p.i AS bucket, x.segment, x.score, sum(x.count * p.g)::int8 AS count FROM ");
     sql.pieces(&pieces).push(" CROSS JOIN LATERAL (SELECT ");
@@ -247,6 +251,10 @@ pub fn rollup_counts(
                 .bind(Bind::Text(dimension.clone()))
                 .push(" AND r.value = ")
                 .bind(Bind::Text(value.clone())),
+            // A literal, so the planner can use the themes' partial indexes.
+            RollupRows::Group(dimension) if dimension == THEME_DIMENSION => {
+                sql.push(" AND r.dimension = '#theme'")
+            }
             RollupRows::Group(dimension) => {
                 sql.push(" AND r.dimension = ").bind(Bind::Text(dimension.clone()))
             }

@@ -1,0 +1,2 @@
+DROP INDEX score_rollups_daily_themes;
+DROP INDEX score_rollups_themes;
