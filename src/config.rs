@@ -73,9 +73,10 @@ pub struct ServeArgs {
     #[arg(long, env = "FEEDBACKD_SENTIMENT_INTERVAL_SECS", default_value_t = 5,
           value_parser = clap::value_parser!(u64).range(0..=86_400))]
     pub sentiment_interval_secs: u64,
-    /// The most of its time, in percent, the comment task spends working while comments
-    /// wait: after each batch it rests in proportion, so a burst of answers with comments
-    /// keeps the cores for ingest and the task catches up afterwards (scripts/bench-themes).
+    /// The most of its time, in percent, the comment task spends working while this
+    /// replica's ingest is busy: after each batch it rests in proportion, so a burst of
+    /// answers with comments keeps the cores for ingest; once ingest is quiet it catches up
+    /// flat out (scripts/bench-themes).
     #[arg(long, env = "FEEDBACKD_COMMENT_ANALYSIS_SHARE", default_value_t = 20,
           value_parser = clap::value_parser!(u8).range(1..=100))]
     pub comment_analysis_share: u8,

@@ -67,7 +67,9 @@ impl Application {
             feedbackd_core::privacy::spawn_retention_task(db.clone(), interval);
         }
         if let Some(every) = config.sentiment_interval {
-            background::spawn_comment_analyser(db.clone(), every, config.comment_analysis_share);
+            let writer = writer_handle.clone();
+            let written = move || writer.stats().rows_written.load(std::sync::atomic::Ordering::Relaxed);
+            background::spawn_comment_analyser(db.clone(), every, config.comment_analysis_share, written);
         }
         if config.session_secret.is_none() {
             tracing::info!(

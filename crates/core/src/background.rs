@@ -37,21 +37,36 @@ pub fn spawn_sealer(db: Db, every: Duration) {
 /// claimed row waits little.
 const ANALYSIS_BATCH: i64 = 200;
 
+/// Answers per second written by this process below which ingest counts as quiet, and
+/// the comment task works flat out.
+const QUIET_INGEST_PER_SEC: f64 = 50.0;
+
 /// Analyses new and changed comments off the write path (sentiment, language, themes):
 /// each pass takes batches until the queue is empty, then sleeps `every`. Ingest never
-/// waits for it, and it never takes more than `share` (0..=1) of the time: after each full
-/// batch it rests `(1 − share) / share` times as long as the batch took (its own work and
-/// PostgreSQL's), so under a burst it leaves the cores to ingest and catches up afterwards.
-pub fn spawn_comment_analyser(db: Db, every: Duration, share: f64) {
+/// waits for it. While ingest is busy (`written`, this process's count of answers written,
+/// grows by more than [`QUIET_INGEST_PER_SEC`]), it works at most `share` (0..=1) of the
+/// time: after each full batch it rests `(1 − share) / share` times as long as the batch
+/// took (its own work and PostgreSQL's), so a burst keeps the cores for ingest and the
+/// task catches up afterwards, flat out once ingest is quiet.
+pub fn spawn_comment_analyser(
+    db: Db,
+    every: Duration,
+    share: f64,
+    written: impl Fn() -> u64 + Send + 'static,
+) {
     let rest_per_busy = (1.0 - share.clamp(0.01, 1.0)) / share.clamp(0.01, 1.0);
     tokio::spawn(async move {
         loop {
             tokio::time::sleep(every).await;
             loop {
-                let started = tokio::time::Instant::now();
+                let (started, written_before) = (tokio::time::Instant::now(), written());
                 match db.run(|conn| comment_analysis::analyse_pending(conn, ANALYSIS_BATCH)).await {
                     Ok(n) if n as i64 == ANALYSIS_BATCH => {
-                        tokio::time::sleep(started.elapsed().mul_f64(rest_per_busy)).await;
+                        let busy = started.elapsed();
+                        let ingest = (written() - written_before) as f64 / busy.as_secs_f64().max(1e-3);
+                        if ingest > QUIET_INGEST_PER_SEC {
+                            tokio::time::sleep(busy.mul_f64(rest_per_busy)).await;
+                        }
                     }
                     Ok(_) => break,
                     Err(e) => {
