@@ -3,6 +3,7 @@
 //! gone with an erased respondent, the counts equal to the rows at every step.
 
 use crate::helpers::{spawn_app_with, without_rate_limits, TestApp};
+use crate::insights_support::ts;
 use crate::mgmt_support::{call, json, secret_key};
 use chrono::{Duration, SecondsFormat, Utc};
 use feedbackd_domain::Scope;
@@ -85,16 +86,12 @@ async fn plant(app: &TestApp, corpus: &[Planted]) {
 
 /// The report of the last two days (the previous period is the two days before).
 async fn report(app: &TestApp, extra: &str) -> Value {
-    let from = (Utc::now() - Duration::hours(48)).to_rfc3339_opts(SecondsFormat::Secs, true);
+    let from = ts(Utc::now() - Duration::hours(48));
     let min_count = if extra.contains("min_count") { "" } else { "&min_count=5" };
-    let path = format!("/v1/surveys/nps-main/themes?from={}{min_count}{extra}", urlencode(&from));
+    let path = format!("/v1/surveys/nps-main/themes?from={from}{min_count}{extra}");
     let (status, body) = app.read(&path).await;
     assert_eq!(status, 200, "{body}");
     body
-}
-
-fn urlencode(s: &str) -> String {
-    s.replace(':', "%3A").replace('+', "%2B")
 }
 
 fn theme<'a>(report: &'a Value, key: &str) -> Option<&'a Value> {
@@ -183,7 +180,7 @@ async fn planted_themes_and_their_effects_are_recovered() {
     let listed = list["data"].as_array().unwrap();
     assert_eq!(listed.len(), 90);
     assert!(listed.iter().all(|a| a["themes"].as_array().unwrap().contains(&json!("dark mode"))));
-    let from = urlencode(&(Utc::now() - Duration::hours(48)).to_rfc3339_opts(SecondsFormat::Secs, true));
+    let from = ts(Utc::now() - Duration::hours(48));
     let (_, summary) = app.read(&format!("/v1/surveys/nps-main/summary?from={from}&theme=dark%20mode")).await;
     assert_eq!((summary["plan"].as_str(), summary["current"]["count"].as_u64()), (Some("rollups"), Some(80)));
     let truth = planted_nps(&corpus, &DARK_MODE, true);

@@ -54,7 +54,8 @@ pub fn spawn_comment_analyser(
     share: f64,
     written: impl Fn() -> u64 + Send + 'static,
 ) {
-    let rest_per_busy = (1.0 - share.clamp(0.01, 1.0)) / share.clamp(0.01, 1.0);
+    let share = share.clamp(0.01, 1.0);
+    let rest_per_busy = (1.0 - share) / share;
     tokio::spawn(async move {
         loop {
             tokio::time::sleep(every).await;

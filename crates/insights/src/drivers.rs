@@ -39,6 +39,18 @@ pub struct Driver {
     pub impact: f64,
 }
 
+impl Driver {
+    /// `v` (one of this driver's figures) in the unit reports print it in: percentage
+    /// points for a CSAT share, the metric's own unit otherwise.
+    pub fn points(&self, v: f64) -> f64 {
+        if self.metric == ChangeMetric::CsatShare {
+            100.0 * v
+        } else {
+            v
+        }
+    }
+}
+
 /// The scores within the survey's scale (answers without a score count as -1 in the
 /// rollups and have no metric).
 fn scored(counts: &ScoreCounts, scale: Scale) -> ScoreCounts {

@@ -59,14 +59,17 @@ pub fn entry_for_update(
         .optional()?)
 }
 
-/// The entries an operator changed (renamed, hidden, pinned or merged), and up to `limit`
-/// of them, by key.
-pub fn curated(conn: &mut PgConnection, project_id: Uuid, limit: i64) -> Result<Vec<ThemeEntry>, StoreError> {
+/// Most curated entries read at once (the list API, a report's pinned themes).
+pub const MAX_CURATED: i64 = 1000;
+
+/// The entries an operator changed (renamed, hidden, pinned, merged or defined by a
+/// search), up to [`MAX_CURATED`] of them, by key.
+pub fn curated(conn: &mut PgConnection, project_id: Uuid) -> Result<Vec<ThemeEntry>, StoreError> {
     Ok(themes::table
         .filter(themes::project_id.eq(project_id))
         .filter(themes::renamed.or(themes::hidden).or(themes::pinned).or(themes::merged_into.is_not_null()))
         .order(themes::key)
-        .limit(limit)
+        .limit(MAX_CURATED)
         .select(ThemeEntry::as_select())
         .load(conn)?)
 }

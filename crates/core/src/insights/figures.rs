@@ -33,6 +33,17 @@ pub(crate) async fn find(db: &Db, project_id: Uuid, reference: &str) -> Result<S
         .ok_or_else(|| InsightsError::SurveyNotFound(reference.to_string()))
 }
 
+/// What a report says of its survey; a survey without scores (text, choice) shows the
+/// range 0 to 0.
+pub(crate) fn survey_info(survey: &Survey) -> SurveyInfo {
+    SurveyInfo {
+        id: survey.id,
+        key: survey.key.clone(),
+        kind: survey.kind,
+        scale: survey.scale().unwrap_or(Scale { min: 0, max: 0 }),
+    }
+}
+
 /// The survey a report is of, and what the report says of it; a text survey has no scores
 /// to report.
 async fn scored_survey(
@@ -41,18 +52,13 @@ async fn scored_survey(
     reference: &str,
 ) -> Result<(Survey, SurveyInfo), InsightsError> {
     let survey = find(db, project_id, reference).await?;
-    let kind = survey.kind;
-    let scale = match (survey.scale_min, survey.scale_max, kind.default_scale()) {
-        (Some(min), Some(max), _) => Scale { min, max },
-        (_, _, Some(default)) => default,
-        _ => {
-            return Err(InsightsError::invalid(
-                "survey",
-                "is a text survey: it has no scores (see /terms and /v1/responses)",
-            ))
-        }
-    };
-    let info = SurveyInfo { id: survey.id, key: survey.key.clone(), kind, scale };
+    if survey.scale().is_none() {
+        return Err(InsightsError::invalid(
+            "survey",
+            "is a text survey: it has no scores (see /terms and /v1/responses)",
+        ));
+    }
+    let info = survey_info(&survey);
     Ok((survey, info))
 }
 
@@ -240,11 +246,8 @@ pub async fn terms(
         })
         .await?;
     let (top, rising) = terms::top_terms(&now, &before, limit, min_count);
-    let scale = kind.default_scale().unwrap_or(Scale { min: 0, max: 0 });
-    let scale =
-        Scale { min: survey.scale_min.unwrap_or(scale.min), max: survey.scale_max.unwrap_or(scale.max) };
     Ok(Terms {
-        survey: SurveyInfo { id: survey.id, key: survey.key, kind, scale },
+        survey: survey_info(&survey),
         range,
         previous_range: previous,
         truncated: now.comments as i64 >= max_comments || before.comments as i64 >= max_comments,

@@ -6,13 +6,12 @@
 use super::buckets::{self, Bucket, Interval};
 use super::counting::{count_ranges, raw_filter};
 use super::drivers::{self, Driver, Trend};
-use super::figures::{find, MAX_BUCKETS};
+use super::figures::{find, survey_info, MAX_BUCKETS};
 use super::filter::Segmenting;
 use super::params::ReportParams;
 use super::shapes::{Plan, Range, SurveyInfo};
 use super::stats::ScoreCounts;
 use super::InsightsError;
-use feedbackd_domain::Scale;
 use feedbackd_store::models::{Project, ThemeEntry};
 use feedbackd_store::Db;
 use feedbackd_store::{comment_analysis, read_snapshot, themes as catalog, StoreError};
@@ -99,9 +98,6 @@ pub struct ThemesReport {
     pub plan: Plan,
 }
 
-/// Most catalog entries with an operator's decision read per report (pinned themes).
-const MAX_CURATED: i64 = 1000;
-
 /// The themes of a survey's comments in a range, against the range before it.
 pub async fn themes(
     db: &Db,
@@ -111,17 +107,7 @@ pub async fn themes(
     p: ReportParams,
 ) -> Result<ThemesReport, InsightsError> {
     let survey = find(db, project.id, survey).await?;
-    let kind = survey.kind;
-    let scale = match (survey.scale_min, survey.scale_max, kind.default_scale()) {
-        (Some(min), Some(max), _) => Some(Scale { min, max }),
-        (_, _, default) => default,
-    };
-    let info = SurveyInfo {
-        id: survey.id,
-        key: survey.key.clone(),
-        kind,
-        scale: scale.unwrap_or(Scale { min: 0, max: 0 }),
-    };
+    let (kind, scale, info) = (survey.kind, survey.scale(), survey_info(&survey));
     let raw = raw_filter(&p.filter, Some(kind))?;
     let range = p.report_range();
     let previous = range.previous();
@@ -150,7 +136,7 @@ pub async fn themes(
                 let keys: Vec<String> =
                     counts.iter().take(2).flat_map(|c| c.keys().flatten().cloned()).collect();
                 let mut entries = catalog::entries(conn, pid, &keys)?;
-                entries.extend(catalog::curated(conn, pid, MAX_CURATED)?);
+                entries.extend(catalog::curated(conn, pid)?);
                 let pending = comment_analysis::pending_between(conn, pid, sid, ranges[0])?;
                 Ok::<_, StoreError>((counts, plan, entries, pending))
             })
@@ -159,8 +145,9 @@ pub async fn themes(
     let mut counts = counts.into_iter();
     let (mut now, mut before) = (counts.next().unwrap_or_default(), counts.next().unwrap_or_default());
     let per_bucket: Vec<HashMap<Option<String>, ScoreCounts>> = counts.collect();
-    let bucket_count = |bucket: &HashMap<Option<String>, ScoreCounts>, key: &str| {
-        bucket.get(&Some(key.to_string())).map_or(0, ScoreCounts::total)
+    // Answers naming `key` in one period or bucket (`""`: the comments analysed).
+    let mentions_in = |counts: &HashMap<Option<String>, ScoreCounts>, key: &str| {
+        counts.get(&Some(key.to_string())).map_or(0, ScoreCounts::total)
     };
     let analysed_now = now.remove(&Some(String::new())).unwrap_or_default();
     let analysed_before = before.remove(&Some(String::new())).unwrap_or_default();
@@ -184,20 +171,15 @@ pub async fn themes(
     for e in catalog.values() {
         let wanted = e.merged_into.is_none()
             && (e.pinned
-                || (query.include_hidden
-                    && e.hidden
-                    && now.get(&Some(e.key.clone())).is_some_and(|c| c.total() >= query.min_count)));
+                || (query.include_hidden && e.hidden && mentions_in(&now, &e.key) >= query.min_count));
         if wanted && !shown.contains(&e.key) {
             candidates.push(e.key.clone());
         }
     }
     let empty = ScoreCounts::new();
-    let count_of = |side: &HashMap<Option<String>, ScoreCounts>, key: &str| {
-        side.get(&Some(key.to_string())).map_or(0, |c| c.total())
-    };
     let (n_now, n_before) = (analysed_now.total(), analysed_before.total());
     let tests: Vec<_> =
-        candidates.iter().map(|k| (count_of(&now, k), n_now, count_of(&before, k), n_before)).collect();
+        candidates.iter().map(|k| (mentions_in(&now, k), n_now, mentions_in(&before, k), n_before)).collect();
     let trends = drivers::trends(&tests);
     let share = |k: u64, n: u64| if n == 0 { 0.0 } else { k as f64 / n as f64 };
     let mut rows: Vec<ThemeFigures> = candidates
@@ -205,7 +187,7 @@ pub async fn themes(
         .zip(trends)
         .map(|(key, trend)| {
             let c = now.get(&Some(key.clone())).unwrap_or(&empty);
-            let (m_now, m_before) = (c.total(), count_of(&before, &key));
+            let (m_now, m_before) = (c.total(), mentions_in(&before, &key));
             let e = entry(&key);
             let mut includes: Vec<String> =
                 folded.iter().filter(|(_, phrase)| **phrase == key).map(|(word, _)| word.clone()).collect();
@@ -221,7 +203,7 @@ pub async fn themes(
                 trend,
                 driver: scale.and_then(|s| drivers::driver(kind, s, c, &analysed_now)),
                 includes,
-                series: per_bucket.iter().map(|b| bucket_count(b, &key)).collect(),
+                series: per_bucket.iter().map(|b| mentions_in(b, &key)).collect(),
                 key,
             }
         })
@@ -254,7 +236,7 @@ pub async fn themes(
         previous_comments: n_before,
         pending_comments: pending,
         order: query.order,
-        bucket_comments: per_bucket.iter().map(|b| bucket_count(b, "")).collect(),
+        bucket_comments: per_bucket.iter().map(|b| mentions_in(b, "")).collect(),
         buckets: series_buckets,
         themes: rows,
         more,

@@ -44,8 +44,10 @@ pub async fn set_indexed(
         return Err(ManageError::Invalid(vec![FieldError::new("key", message)]));
     }
     if index && feedbackd_insights::filter::is_reserved_dimension(&key) {
-        let message = "cannot start with `?` or `#`: those name the questions' and the themes' rollups";
-        return Err(ManageError::Invalid(vec![FieldError::new("key", message)]));
+        return Err(ManageError::invalid(
+            "key",
+            "cannot start with `?` or `#`: those name the questions' and the themes' rollups",
+        ));
     }
     // Rewriting a key's rollups over every answer is one long statement on purpose.
     db.run(move |conn| deadline::exempt(|| transaction(conn, |conn| index_in(conn, project_id, &key, index))))

@@ -53,6 +53,13 @@ pub enum ManageError {
     Store(#[from] StoreError),
 }
 
+impl ManageError {
+    /// One invalid field (as `InsightsError::invalid`).
+    pub fn invalid(field: &str, message: impl Into<String>) -> Self {
+        ManageError::Invalid(vec![FieldError::new(field, message)])
+    }
+}
+
 /// A key just created, with its token: the only time the token exists outside the client.
 #[derive(Debug, Serialize)]
 pub struct CreatedKey {

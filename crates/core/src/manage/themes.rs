@@ -3,7 +3,6 @@
 //! report is exact before and after.
 
 use super::ManageError;
-use feedbackd_domain::FieldError;
 use feedbackd_insights::text::themes::MAX_LABEL_CHARS;
 pub use feedbackd_store::models::ThemeEntry;
 use feedbackd_store::themes::{self as store, EntryChange};
@@ -40,14 +39,16 @@ pub struct ThemeChanged {
 
 /// The themes of the project an operator has curated (renamed, hidden, pinned, merged).
 pub async fn curated_themes(db: &Db, project_id: Uuid) -> Result<Vec<ThemeEntry>, ManageError> {
-    db.run(move |conn| Ok(store::curated(conn, project_id, 1000)?)).await
+    db.run(move |conn| Ok(store::curated(conn, project_id)?)).await
 }
 
 fn check_label(label: &str) -> Result<String, ManageError> {
     let label = label.trim();
     if label.is_empty() || label.chars().count() > MAX_LABEL_CHARS || label.chars().any(char::is_control) {
-        let message = format!("must be 1 to {MAX_LABEL_CHARS} characters, without control characters");
-        return Err(ManageError::Invalid(vec![FieldError::new("label", message)]));
+        return Err(ManageError::invalid(
+            "label",
+            format!("must be 1 to {MAX_LABEL_CHARS} characters, without control characters"),
+        ));
     }
     Ok(label.to_string())
 }
@@ -68,17 +69,13 @@ pub async fn update_theme(
     .await
 }
 
-fn invalid(field: &str, message: impl Into<String>) -> ManageError {
-    ManageError::Invalid(vec![FieldError::new(field, message)])
-}
-
 /// The search, checked: 1 to [`MAX_SEARCH_CHARS`] characters naming at least one word.
 fn check_search(conn: &mut Conn, search: &str) -> Result<(), ManageError> {
     if search.trim().is_empty() || search.chars().count() > MAX_SEARCH_CHARS {
-        return Err(invalid("search", format!("must be 1 to {MAX_SEARCH_CHARS} characters")));
+        return Err(ManageError::invalid("search", format!("must be 1 to {MAX_SEARCH_CHARS} characters")));
     }
     if !store::search_has_words(conn, search)? {
-        return Err(invalid("search", "names no word, so it would match no comment"));
+        return Err(ManageError::invalid("search", "names no word, so it would match no comment"));
     }
     Ok(())
 }
@@ -94,7 +91,10 @@ pub async fn define_theme(
 ) -> Result<ThemeChanged, ManageError> {
     let label = check_label(label)?;
     if label.chars().count() > MAX_SEARCHED_LABEL_CHARS {
-        return Err(invalid("label", format!("must be 1 to {MAX_SEARCHED_LABEL_CHARS} characters")));
+        return Err(ManageError::invalid(
+            "label",
+            format!("must be 1 to {MAX_SEARCHED_LABEL_CHARS} characters"),
+        ));
     }
     let key = format!("={}", label.split_whitespace().collect::<Vec<_>>().join(" ").to_lowercase());
     let search = search.to_string();
@@ -149,13 +149,16 @@ fn update_in(
     let mut refiled = 0;
     if let Some(search) = &patch.search {
         if current.search.is_none() {
-            return Err(invalid("search", "only a theme defined by a search has one"));
+            return Err(ManageError::invalid("search", "only a theme defined by a search has one"));
         }
         check_search(conn, search)?;
         refiled = store::research(conn, project_id, key, search)?;
     }
     if patch.merged_into.is_some() && current.search.is_some() {
-        return Err(invalid("merged_into", "a theme defined by a search is not merged: change its search"));
+        return Err(ManageError::invalid(
+            "merged_into",
+            "a theme defined by a search is not merged: change its search",
+        ));
     }
     match (&patch.merged_into, &current.merged_into) {
         (Some(Some(into)), Some(already)) if into != already => {
@@ -165,28 +168,22 @@ fn update_in(
         }
         (Some(Some(into)), None) => {
             let target = store::entry_for_update(conn, project_id, into)?.ok_or_else(|| {
-                ManageError::Invalid(vec![FieldError::new(
-                    "merged_into",
-                    format!("no theme {into:?} in this project"),
-                )])
+                ManageError::invalid("merged_into", format!("no theme {into:?} in this project"))
             })?;
             if target.key == key {
-                return Err(ManageError::Invalid(vec![FieldError::new(
-                    "merged_into",
-                    "cannot be the theme itself",
-                )]));
+                return Err(ManageError::invalid("merged_into", "cannot be the theme itself"));
             }
             if target.search.is_some() {
-                return Err(invalid(
+                return Err(ManageError::invalid(
                     "merged_into",
                     format!("{into:?} is defined by a search: widen its search instead"),
                 ));
             }
             if let Some(further) = target.merged_into {
-                return Err(ManageError::Invalid(vec![FieldError::new(
+                return Err(ManageError::invalid(
                     "merged_into",
                     format!("{into:?} is merged into {further:?}; merge into that one"),
-                )]));
+                ));
             }
             refiled = store::merge(conn, project_id, key, into)?;
         }

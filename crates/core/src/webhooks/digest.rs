@@ -11,7 +11,6 @@
 
 use crate::insights::drivers::Direction;
 use crate::insights::metrics::headline;
-use crate::insights::metrics::ChangeMetric;
 use crate::insights::{
     self, buckets, shapes::Range, terms::Term, Filter, InsightsError, ReportParams, ThemeOrder, ThemeQuery,
 };
@@ -270,13 +269,7 @@ async fn digest_of(
             .themes
             .into_iter()
             .map(|t| DigestTheme {
-                impact: t.driver.map(|d| {
-                    if d.metric == ChangeMetric::CsatShare {
-                        100.0 * d.impact
-                    } else {
-                        d.impact
-                    }
-                }),
+                impact: t.driver.map(|d| d.points(d.impact)),
                 direction: t.trend.direction,
                 mentions: t.mentions,
                 label: t.label,

@@ -4,8 +4,7 @@
 
 use super::svg::{self, Axis, Caption, HBar};
 use super::view::{self, PageOptions, ReportData};
-use feedbackd_core::insights::drivers::{Direction, Driver};
-use feedbackd_core::insights::metrics::ChangeMetric;
+use feedbackd_core::insights::drivers::Direction;
 use feedbackd_core::insights::{ThemeFigures, ThemesReport};
 use maud::{html, Markup};
 
@@ -13,15 +12,6 @@ use maud::{html, Markup};
 pub const THEMES: usize = 10;
 /// Fewest mentions for a theme to be shown on the page.
 pub const MIN_MENTIONS: u64 = 3;
-
-/// A driver's numbers in the unit the page shows (percentage points for a CSAT share).
-fn points(d: &Driver, v: f64) -> f64 {
-    if d.metric == ChangeMetric::CsatShare {
-        100.0 * v
-    } else {
-        v
-    }
-}
 
 fn trend_word(t: &ThemeFigures) -> &'static str {
     match t.trend.direction {
@@ -62,8 +52,8 @@ fn impact_chart(r: &ThemesReport, metric: &str) -> Markup {
             let d = t.driver.as_ref()?;
             Some(HBar {
                 label: t.label.clone(),
-                value: points(d, d.impact),
-                interval: Some((points(d, t.share * d.low), points(d, t.share * d.high))),
+                value: d.points(d.impact),
+                interval: Some((d.points(t.share * d.low), d.points(t.share * d.high))),
             })
         })
         .collect();
@@ -103,8 +93,8 @@ fn table(o: &PageOptions, r: &ThemesReport) -> Markup {
                         td { (t.mentions) }
                         td { (format!("{:.0}%", 100.0 * t.share)) }
                         @if let Some(d) = &t.driver {
-                            td { (format!("{:+.1} ({:+.1} to {:+.1})", points(d, d.difference), points(d, d.low), points(d, d.high))) }
-                            td { (format!("{:+.1}", points(d, d.impact))) }
+                            td { (format!("{:+.1} ({:+.1} to {:+.1})", d.points(d.difference), d.points(d.low), d.points(d.high))) }
+                            td { (format!("{:+.1}", d.points(d.impact))) }
                         } @else {
                             td { "–" } td { "–" }
                         }
