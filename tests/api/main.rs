@@ -56,6 +56,7 @@ mod sso;
 mod survey_schedule;
 mod surveys;
 mod targeting;
+mod theme_months;
 mod themes;
 mod typed_rows;
 mod webhook_cli;

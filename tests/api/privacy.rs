@@ -245,9 +245,10 @@ async fn retention_run_deletes_exactly_the_answers_past_the_horizon() {
         (
             empty("score_rollups", "bucket"),
             empty("score_rollups_quarter", "bucket"),
-            empty("score_rollups_daily", "day")
+            empty("score_rollups_daily", "day"),
+            empty("score_rollups_monthly", "month")
         ),
-        (0, 0, 0)
+        (0, 0, 0, 0)
     );
     // Contacts of people seen only before the horizon went; the others stay.
     assert_eq!(

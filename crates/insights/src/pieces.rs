@@ -1,16 +1,18 @@
-//! How a time range is answered: whole UTC days from day rollups (sealed days only), whole
-//! UTC hours from hourly rollups, whole quarter hours at the edges from quarter-hour
-//! rollups, and the sub-quarter ragged edges from raw rows.
+//! How a time range is answered: whole UTC months from month rollups and whole UTC days
+//! from day rollups (sealed days only), whole UTC hours from hourly
+//! rollups, whole quarter hours at the edges from quarter-hour rollups, and the
+//! sub-quarter ragged edges from raw rows.
 //!
 //! Counts add up, so a piece may also be *subtracted*: a Berlin day (23:00 to 23:00 UTC) is
 //! one day row, plus the hour before it, minus its own last hour — three reads instead of
 //! twenty-four.
 
-use chrono::{DateTime, Duration, TimeZone, Utc};
+use chrono::{DateTime, Datelike, Duration, Months, TimeZone, Utc};
 
 /// Where the counts of a piece come from.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Source {
+    Monthly,
     Daily,
     Hourly,
     Quarter,
@@ -33,7 +35,8 @@ pub struct Piece {
 pub struct Grains {
     /// Quarter-hour rollups hold totals only: false for a segment or a grouped read.
     pub quarters: bool,
-    /// Days before this instant (a UTC midnight) are in the day rollups.
+    /// Days before this instant (a UTC midnight) are in the day rollups, and their months
+    /// in the month rollups.
     pub sealed_before: Option<DateTime<Utc>>,
 }
 
@@ -43,6 +46,30 @@ fn floor_to(t: DateTime<Utc>, secs: i64) -> DateTime<Utc> {
     let s = t.timestamp();
     let floored = s.div_euclid(secs) * secs;
     Utc.timestamp_opt(floored, 0).single().unwrap_or(t)
+}
+
+/// The start of `t`'s UTC month.
+fn month_floor(t: DateTime<Utc>) -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(t.year(), t.month(), 1, 0, 0, 0).single().unwrap_or(t)
+}
+
+/// The start of the UTC month after `t`'s, or `t` when a month starts there.
+fn month_ceil(t: DateTime<Utc>) -> DateTime<Utc> {
+    let f = month_floor(t);
+    if f == t {
+        t
+    } else {
+        f.checked_add_months(Months::new(1)).unwrap_or(t)
+    }
+}
+
+/// Whichever of `down` and `up` is nearer `t` (`up` on a tie).
+fn nearer(t: DateTime<Utc>, down: DateTime<Utc>, up: DateTime<Utc>) -> DateTime<Utc> {
+    if up - t <= t - down {
+        up
+    } else {
+        down
+    }
 }
 
 fn ceil_to(t: DateTime<Utc>, secs: i64) -> DateTime<Utc> {
@@ -67,16 +94,9 @@ pub fn decompose(
     }
     if let Some(sealed_before) = grains.sealed_before {
         // Each edge goes to the nearer midnight: forwards (added) or backwards (subtracted).
-        let nearer = |t: DateTime<Utc>| {
-            let (down, up) = (floor_to(t, DAY), ceil_to(t, DAY));
-            if up - t <= t - down {
-                up
-            } else {
-                down
-            }
-        };
-        let day0 = nearer(start);
-        let day1 = nearer(end).min(floor_to(sealed_before, DAY));
+        let midnight = |t: DateTime<Utc>| nearer(t, floor_to(t, DAY), ceil_to(t, DAY));
+        let day0 = midnight(start);
+        let day1 = midnight(end).min(floor_to(sealed_before, DAY));
         if day0 < day1 {
             below_days(
                 start.min(day0),
@@ -86,7 +106,7 @@ pub fn decompose(
                 grains,
                 out,
             );
-            push(out, Piece { start: day0, end: day1, source: Source::Daily, bucket, sign: 1 });
+            days(day0, day1, bucket, grains, out);
             below_days(end.min(day1), end.max(day1), bucket, if day1 < end { 1 } else { -1 }, grains, out);
             return;
         }
@@ -136,6 +156,32 @@ fn push(out: &mut Vec<Piece>, piece: Piece) {
         }
     }
     out.push(piece);
+}
+
+/// Pieces for the sealed UTC days `[day0, day1)`: whole sealed months from month rows,
+/// the edges going to the nearer month start as the day edges go to the nearer midnight;
+/// day rows for the rest.
+fn days(day0: DateTime<Utc>, day1: DateTime<Utc>, bucket: i32, grains: Grains, out: &mut Vec<Piece>) {
+    // From `a` to `b`: added going forwards, subtracted going backwards.
+    let piece = |a: DateTime<Utc>, b: DateTime<Utc>, source: Source| Piece {
+        start: a.min(b),
+        end: a.max(b),
+        source,
+        bucket,
+        sign: if a < b { 1 } else { -1 },
+    };
+    if let Some(sealed_before) = grains.sealed_before {
+        let month_start = |t: DateTime<Utc>| nearer(t, month_floor(t), month_ceil(t));
+        // A month row holds its sealed days; only a month sealed to its end is whole.
+        let (m0, m1) = (month_start(day0), month_start(day1).min(month_floor(sealed_before)));
+        if m0 < m1 {
+            push(out, piece(day0, m0, Source::Daily));
+            push(out, piece(m0, m1, Source::Monthly));
+            push(out, piece(m1, day1, Source::Daily));
+            return;
+        }
+    }
+    push(out, piece(day0, day1, Source::Daily));
 }
 
 /// Pieces of hourly, quarter-hour and raw grain for `[start, end)`, with `sign`.
@@ -250,13 +296,58 @@ mod tests {
         assert_eq!(shared, [&vec![(0, -1), (1, 1)], &vec![(1, -1), (2, 1)]]);
     }
 
+    #[test]
+    fn a_year_is_whole_months_and_the_days_nearer_them() {
+        let mut out = Vec::new();
+        let grains = Grains { quarters: false, sealed_before: Some(utc("2026-11-20T00:00:00Z")) };
+        decompose(utc("2025-11-20T09:00:00Z"), utc("2026-11-20T09:00:00Z"), 0, grains, &mut out);
+        let got: Vec<_> =
+            out.iter().map(|p| (p.start.format("%Y-%m-%dT%H").to_string(), p.source, p.sign)).collect();
+        assert_eq!(
+            got,
+            [
+                ("2025-11-20T00".into(), Source::Hourly, -1),
+                ("2025-11-20T00".into(), Source::Daily, 1),
+                ("2025-12-01T00".into(), Source::Monthly, 1),
+                // The month of the seal is not whole: its days are read.
+                ("2026-11-01T00".into(), Source::Daily, 1),
+                ("2026-11-20T00".into(), Source::Hourly, 1),
+            ]
+        );
+        // Days after the 15th go forwards to the next month, and it is subtracted from.
+        out.clear();
+        decompose(utc("2026-01-25T00:00:00Z"), utc("2026-06-05T00:00:00Z"), 0, grains, &mut out);
+        let got: Vec<_> =
+            out.iter().map(|p| (p.start.format("%m-%d").to_string(), p.source, p.sign)).collect();
+        assert_eq!(
+            got,
+            [
+                ("01-25".into(), Source::Daily, 1),
+                ("02-01".into(), Source::Monthly, 1),
+                ("06-01".into(), Source::Daily, 1),
+            ]
+        );
+        out.clear();
+        decompose(utc("2026-01-05T00:00:00Z"), utc("2026-05-28T00:00:00Z"), 0, grains, &mut out);
+        let got: Vec<_> =
+            out.iter().map(|p| (p.start.format("%m-%d").to_string(), p.source, p.sign)).collect();
+        assert_eq!(
+            got,
+            [
+                ("01-01".into(), Source::Daily, -1),
+                ("01-01".into(), Source::Monthly, 1),
+                ("05-28".into(), Source::Daily, -1),
+            ]
+        );
+    }
+
     proptest! {
         /// Every instant of the range is counted exactly once and every other instant not at
         /// all, whatever the grains; each piece is aligned to its source's grain.
         #[test]
         fn signed_pieces_count_every_instant_once(
-            a in 0i64..900_000, len in 0i64..900_000, quarters in any::<bool>(),
-            sealed in proptest::option::of(0i64..15)
+            a in 0i64..40_000_000, len in 0i64..40_000_000, quarters in any::<bool>(),
+            sealed in proptest::option::of(0i64..900)
         ) {
             let base = 1_780_012_800; // a UTC midnight
             let start = Utc.timestamp_opt(base + a, 0).unwrap();
@@ -268,6 +359,10 @@ mod tests {
                 prop_assert!(p.start < p.end);
                 let aligned = |secs: i64| p.start.timestamp() % secs == 0 && p.end.timestamp() % secs == 0;
                 match p.source {
+                    Source::Monthly => prop_assert!(
+                        month_floor(p.start) == p.start && month_floor(p.end) == p.end
+                            && Some(p.end) <= sealed_before
+                    ),
                     Source::Daily => prop_assert!(aligned(DAY) && Some(p.end) <= sealed_before),
                     Source::Hourly => prop_assert!(aligned(3600)),
                     Source::Quarter => prop_assert!(quarters && aligned(900)),
@@ -280,7 +375,7 @@ mod tests {
                 let counted: i32 = out.iter().filter(|p| p.start <= t && t < p.end).map(|p| p.sign).sum();
                 prop_assert_eq!(counted, i32::from(start <= t && t < end), "at {}", t);
             }
-            prop_assert!(out.len() <= 12, "{} pieces", out.len());
+            prop_assert!(out.len() <= 14, "{} pieces", out.len());
         }
     }
 }

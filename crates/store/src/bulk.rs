@@ -44,7 +44,9 @@ pub fn copy_answers(conn: &mut Conn, data: &str) -> Result<usize, StoreError> {
 
 /// Refreshes the planner's statistics of the answers and rollups after a bulk load.
 pub fn analyze_answers(conn: &mut Conn) -> Result<(), StoreError> {
-    diesel::sql_query("ANALYZE responses, score_rollups, score_rollups_quarter, score_rollups_daily")
-        .execute(conn)?;
+    diesel::sql_query(
+        "ANALYZE responses, score_rollups, score_rollups_quarter, score_rollups_daily, score_rollups_monthly",
+    )
+    .execute(conn)?;
     Ok(())
 }

@@ -31,14 +31,15 @@ pub fn indexed_attributes(
     Ok(p::projects.filter(p::id.eq(project_id)).select(p::indexed_attributes).first(conn).optional()?)
 }
 
-/// Deletes the rollup rows of dimension `key` in the project: (hourly, daily) rows deleted.
+/// Deletes the rollup rows of dimension `key` in the project, month rows too: (hourly,
+/// daily) rows deleted.
 pub fn delete_dimension(
     conn: &mut PgConnection,
     project_id: Uuid,
     key: &str,
 ) -> Result<(usize, usize), StoreError> {
-    let mut deleted = [0; 2];
-    for (i, table) in ["score_rollups", "score_rollups_daily"].iter().enumerate() {
+    let mut deleted = [0; 3];
+    for (i, table) in ["score_rollups", "score_rollups_daily", "score_rollups_monthly"].iter().enumerate() {
         deleted[i] =
             diesel::sql_query(format!("DELETE FROM {table} WHERE project_id = $1 AND dimension = $2"))
                 .bind::<SqlUuid, _>(project_id)

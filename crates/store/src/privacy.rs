@@ -115,8 +115,12 @@ pub fn delete_empty_rollups_before(
     limit: i64,
 ) -> Result<u64, StoreError> {
     // Each rollup table, and the column its time is in.
-    const TABLES: [(&str, &str); 3] =
-        [("score_rollups", "bucket"), ("score_rollups_quarter", "bucket"), ("score_rollups_daily", "day")];
+    const TABLES: [(&str, &str); 4] = [
+        ("score_rollups", "bucket"),
+        ("score_rollups_quarter", "bucket"),
+        ("score_rollups_daily", "day"),
+        ("score_rollups_monthly", "month"),
+    ];
     TABLES.iter().try_fold(0, |n, (table, time)| {
         let sql = format!(
             "DELETE FROM {table} WHERE ctid IN (SELECT ctid FROM {table} \

@@ -217,6 +217,18 @@ diesel::table! {
 }
 
 diesel::table! {
+    score_rollups_monthly (project_id, survey_id, dimension, value, month, score) {
+        project_id -> Uuid,
+        survey_id -> Uuid,
+        dimension -> Text,
+        value -> Text,
+        month -> Timestamptz,
+        score -> Int2,
+        count -> Int8,
+    }
+}
+
+diesel::table! {
     score_rollups_quarter (project_id, survey_id, bucket, score) {
         project_id -> Uuid,
         survey_id -> Uuid,
@@ -385,6 +397,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     rollup_seals,
     score_rollups,
     score_rollups_daily,
+    score_rollups_monthly,
     score_rollups_quarter,
     survey_counters,
     survey_digests,

@@ -101,7 +101,7 @@ pub(super) fn count_ranges(
     };
     let rollups = |conn: &mut Conn, rows: &RollupRows, plan: &ReadPlan| {
         let mut read = Vec::new();
-        for source in [Source::Daily, Source::Hourly, Source::Quarter] {
+        for source in [Source::Monthly, Source::Daily, Source::Hourly, Source::Quarter] {
             read.extend(q::rollup_counts(conn, project_id, survey_id, rows, source, &plan.reads)?);
         }
         Ok::<_, StoreError>(read)

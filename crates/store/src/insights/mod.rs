@@ -205,13 +205,15 @@ pub fn sealed_before(
 /// The table and time column of a rollup source.
 fn rollup_table(source: Source) -> (&'static str, &'static str) {
     match source {
+        Source::Monthly => ("score_rollups_monthly", "month"),
         Source::Daily => ("score_rollups_daily", "day"),
         Source::Quarter => ("score_rollups_quarter", "bucket"),
         Source::Hourly | Source::Raw => ("score_rollups", "bucket"),
     }
 }
 
-/// Counts per score from the rollup of `source` (daily, hourly or quarter-hour) for its pieces.
+/// Counts per score from the rollup of `source` (monthly, daily, hourly or quarter-hour)
+/// for its pieces.
 pub fn rollup_counts(
     conn: &mut PgConnection,
     project_id: Uuid,
@@ -230,7 +232,7 @@ pub fn rollup_counts(
     let (table, time) = rollup_table(source);
     // Themes are many: their own time indexes (migration 000180) read each piece in one
     // range scan. An attribute's few values are probed one by one.
-    if let (RollupRows::Group(dimension), Source::Hourly | Source::Daily) = (rows, source) {
+    if let (RollupRows::Group(dimension), Source::Hourly | Source::Daily | Source::Monthly) = (rows, source) {
         if dimension != THEME_DIMENSION {
             return grouped_counts(conn, project_id, survey_id, dimension, source, &pieces);
         }
@@ -264,7 +266,7 @@ pub fn rollup_counts(
     Ok(sql.build().load(conn)?)
 }
 
-/// Daily or hourly counts per value of `dimension`. The values are found first (a loose
+/// Monthly, daily or hourly counts per value of `dimension`. The values are found first (a loose
 /// index scan of the hourly rollup, which has every value: one probe per distinct value),
 /// so every (piece, value) is an index range scan on time; scanning the dimension with the
 /// value free would read its whole history.
