@@ -78,3 +78,8 @@ SELECT project_id, survey_id, dimension, value, date_trunc('month', day, 'UTC'),
 FROM score_rollups_daily
 GROUP BY 1, 2, 3, 4, 5, 6
 HAVING sum(count) <> 0;
+
+-- Statistics now, not when autovacuum gets to it: without them the planner guesses one row
+-- per range and reads the months through the primary key with sorts (a year's themes
+-- report: p95 157-168 ms without, 85-99 ms with; scripts/bench-themes, BENCHMARKS.md).
+ANALYZE score_rollups_monthly;
