@@ -98,20 +98,23 @@ pub fn decompose(
         let day0 = midnight(start);
         let day1 = midnight(end).min(floor_to(sealed_before, DAY));
         if day0 < day1 {
-            below_days(
-                start.min(day0),
-                start.max(day0),
-                bucket,
-                if start < day0 { 1 } else { -1 },
-                grains,
-                out,
-            );
-            days(day0, day1, bucket, grains, out);
-            below_days(end.min(day1), end.max(day1), bucket, if day1 < end { 1 } else { -1 }, grains, out);
+            below_days(start, day0, bucket, grains, out);
+            days(day0, day1, sealed_before, bucket, out);
+            below_days(day1, end, bucket, grains, out);
             return;
         }
     }
-    below_days(start, end, bucket, 1, grains, out);
+    below_days(start, end, bucket, grains, out);
+}
+
+/// From `a` to `b`: `[a, b)` added going forwards (sign 1), `[b, a)` subtracted going
+/// backwards (sign -1).
+fn directed(a: DateTime<Utc>, b: DateTime<Utc>) -> (DateTime<Utc>, DateTime<Utc>, i32) {
+    if a <= b {
+        (a, b, 1)
+    } else {
+        (b, a, -1)
+    }
 }
 
 /// The distinct pieces to read, and the buckets each one counts towards, with their signs.
@@ -158,41 +161,35 @@ fn push(out: &mut Vec<Piece>, piece: Piece) {
     out.push(piece);
 }
 
-/// Pieces for the sealed UTC days `[day0, day1)`: whole sealed months from month rows,
-/// the edges going to the nearer month start as the day edges go to the nearer midnight;
-/// day rows for the rest.
-fn days(day0: DateTime<Utc>, day1: DateTime<Utc>, bucket: i32, grains: Grains, out: &mut Vec<Piece>) {
-    // From `a` to `b`: added going forwards, subtracted going backwards.
-    let piece = |a: DateTime<Utc>, b: DateTime<Utc>, source: Source| Piece {
-        start: a.min(b),
-        end: a.max(b),
-        source,
-        bucket,
-        sign: if a < b { 1 } else { -1 },
-    };
-    if let Some(sealed_before) = grains.sealed_before {
-        let month_start = |t: DateTime<Utc>| nearer(t, month_floor(t), month_ceil(t));
-        // A month row holds its sealed days; only a month sealed to its end is whole.
-        let (m0, m1) = (month_start(day0), month_start(day1).min(month_floor(sealed_before)));
-        if m0 < m1 {
-            push(out, piece(day0, m0, Source::Daily));
-            push(out, piece(m0, m1, Source::Monthly));
-            push(out, piece(m1, day1, Source::Daily));
-            return;
-        }
-    }
-    push(out, piece(day0, day1, Source::Daily));
-}
-
-/// Pieces of hourly, quarter-hour and raw grain for `[start, end)`, with `sign`.
-fn below_days(
-    start: DateTime<Utc>,
-    end: DateTime<Utc>,
+/// Pieces for the sealed UTC days from `day0` to `day1`: whole sealed months from month
+/// rows, the edges going to the nearer month start as the day edges go to the nearer
+/// midnight; day rows for the rest.
+fn days(
+    day0: DateTime<Utc>,
+    day1: DateTime<Utc>,
+    sealed_before: DateTime<Utc>,
     bucket: i32,
-    sign: i32,
-    grains: Grains,
     out: &mut Vec<Piece>,
 ) {
+    let mut read = |a, b, source| {
+        let (start, end, sign) = directed(a, b);
+        push(out, Piece { start, end, source, bucket, sign });
+    };
+    let month_start = |t: DateTime<Utc>| nearer(t, month_floor(t), month_ceil(t));
+    // A month row holds its sealed days; only a month sealed to its end is whole.
+    let (m0, m1) = (month_start(day0), month_start(day1).min(month_floor(sealed_before)));
+    if m0 < m1 {
+        read(day0, m0, Source::Daily);
+        read(m0, m1, Source::Monthly);
+        read(m1, day1, Source::Daily);
+    } else {
+        read(day0, day1, Source::Daily);
+    }
+}
+
+/// Pieces of hourly, quarter-hour and raw grain from `from` to `to` (see [`directed`]).
+fn below_days(from: DateTime<Utc>, to: DateTime<Utc>, bucket: i32, grains: Grains, out: &mut Vec<Piece>) {
+    let (start, end, sign) = directed(from, to);
     if start >= end {
         return;
     }
