@@ -100,16 +100,9 @@ async fn month_rows_equal_their_days_and_the_report_reads_them() {
 
     // A merge refiles answers of sealed months; deleting answers (as erasure and retention
     // do) takes them out; the months follow both.
-    let top: String = {
-        let (_, report) =
-            app.read(&format!("/v1/surveys/nps-main/themes?from={}&to={}", ts(from), ts(to))).await;
-        report["themes"][1]["key"].as_str().unwrap().to_string()
-    };
-    let into: String = {
-        let (_, report) =
-            app.read(&format!("/v1/surveys/nps-main/themes?from={}&to={}", ts(from), ts(to))).await;
-        report["themes"][0]["key"].as_str().unwrap().to_string()
-    };
+    let (_, report) = app.read(&format!("/v1/surveys/nps-main/themes?from={}&to={}", ts(from), ts(to))).await;
+    let key = |i: usize| report["themes"][i]["key"].as_str().unwrap().to_string();
+    let (top, into) = (key(1), key(0));
     let curator = secret_key(&app, &[Scope::SurveysRead, Scope::SurveysWrite]);
     let r = call(
         &app,
