@@ -21,6 +21,7 @@ mod demo;
 mod docs_page;
 mod embedded;
 mod events_feed;
+mod export_streaming;
 mod exports;
 mod fatigue;
 mod health;

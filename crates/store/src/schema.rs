@@ -26,6 +26,14 @@ diesel::table! {
 }
 
 diesel::table! {
+    attribute_keys (project_id, survey_id, key) {
+        project_id -> Uuid,
+        survey_id -> Uuid,
+        key -> Text,
+    }
+}
+
+diesel::table! {
     audit_events (project_id, id) {
         project_id -> Uuid,
         id -> Int8,
@@ -383,6 +391,7 @@ diesel::joinable!(webhook_endpoints -> projects (project_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     api_keys,
+    attribute_keys,
     audit_events,
     console_sessions,
     events,

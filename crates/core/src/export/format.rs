@@ -1,10 +1,11 @@
 //! How one answer becomes a CSV record or an NDJSON line.
 
-use chrono::SecondsFormat;
+use super::csv_line::{write_time, CsvLine};
+use super::members::{value_cell, Members};
 use chrono_tz::Tz;
 use feedbackd_domain::questions::QuestionKind;
 use feedbackd_domain::{Category, Questions};
-use feedbackd_store::insights::ListedAnswer;
+use feedbackd_store::insights::{JsonText, ListedAnswer};
 use serde_json::Value;
 use std::borrow::Cow;
 
@@ -51,16 +52,9 @@ fn text(s: &Option<String>) -> Cow<'_, str> {
 
 /// A time as ISO 8601 in `tz`, with its offset (`Z` in UTC), to the microsecond when it has one.
 pub fn local_time(t: chrono::DateTime<chrono::Utc>, tz: Tz) -> String {
-    t.with_timezone(&tz).to_rfc3339_opts(SecondsFormat::AutoSi, true)
-}
-
-/// A JSON value as one cell: strings as they are, null as empty, anything else as JSON.
-fn value_cell(v: Option<&Value>) -> Cow<'_, str> {
-    match v {
-        None | Some(Value::Null) => Cow::Borrowed(""),
-        Some(Value::String(s)) => Cow::Borrowed(s),
-        Some(other) => Cow::Owned(other.to_string()),
-    }
+    let mut out = Vec::with_capacity(32);
+    write_time(&mut out, t, tz);
+    String::from_utf8(out).expect("digits and punctuation")
 }
 
 /// One CSV column of a survey's questions, in the survey's order (retired ones included,
@@ -134,82 +128,49 @@ impl QuestionColumn {
 /// Writes rows of one format into an in-memory buffer that the caller drains in chunks.
 pub enum Encoder {
     /// RFC 4180: CRLF line ends, fields quoted when they need it.
-    Csv { writer: Box<csv::Writer<Vec<u8>>>, keys: Vec<String>, questions: Vec<QuestionColumn>, tz: Tz },
+    Csv(Box<CsvEncoder>),
     /// One JSON object per line, as the list API shows an answer.
     Ndjson { buffer: Vec<u8> },
 }
 
 impl Encoder {
     /// A CSV encoder whose header (after an optional UTF-8 BOM) is already written.
-    pub fn csv(
-        keys: Vec<String>,
-        questions: Vec<QuestionColumn>,
-        tz: Tz,
-        bom: bool,
-    ) -> Result<Self, csv::Error> {
-        let mut buffer = Vec::with_capacity(CHUNK_BYTES + 8 * 1024);
+    pub fn csv(keys: Vec<String>, questions: Vec<QuestionColumn>, tz: Tz, bom: bool) -> Self {
+        let mut buffer = fresh_buffer();
         if bom {
             buffer.extend_from_slice("\u{feff}".as_bytes());
         }
-        let mut writer = csv_writer(buffer);
+        let mut line = CsvLine::new(buffer);
         for column in FIXED_COLUMNS {
-            writer.write_field(column)?;
+            line.text(column.as_bytes());
         }
         for key in &keys {
-            writer.write_field(format!("attributes.{key}"))?;
+            line.text(format!("attributes.{key}").as_bytes());
         }
         for column in &questions {
-            writer.write_field(column.header())?;
+            line.text(column.header().as_bytes());
         }
-        writer.write_record(None::<&[u8]>)?;
-        Ok(Encoder::Csv { writer: Box::new(writer), keys, questions, tz })
+        line.end();
+        Encoder::Csv(Box::new(CsvEncoder {
+            line,
+            attributes: Members::new(keys),
+            context: Members::new(CONTEXT_FIELDS.map(str::to_string).to_vec()),
+            questions,
+            tz,
+        }))
     }
 
     /// An NDJSON encoder.
     pub fn ndjson() -> Self {
-        Encoder::Ndjson { buffer: Vec::with_capacity(CHUNK_BYTES + 8 * 1024) }
+        Encoder::Ndjson { buffer: fresh_buffer() }
     }
 
     /// Appends one answer.
-    pub fn row(&mut self, a: &ListedAnswer) -> Result<(), csv::Error> {
+    pub fn row(&mut self, a: &ListedAnswer<JsonText>) -> Result<(), serde_json::Error> {
         match self {
-            Encoder::Csv { writer, keys, questions, tz } => {
-                let mut uuid = uuid::Uuid::encode_buffer();
-                writer.write_field(a.id.hyphenated().encode_lower(&mut uuid).as_bytes())?;
-                writer.write_field(a.survey_id.hyphenated().encode_lower(&mut uuid).as_bytes())?;
-                writer.write_field(text(&a.respondent_id).as_bytes())?;
-                match a.score {
-                    Some(score) => writer.write_field(score.to_string())?,
-                    None => writer.write_field("")?,
-                }
-                writer.write_field(text(&a.comment).as_bytes())?;
-                writer.write_field(a.category.map_or("", Category::as_str))?;
-                writer.write_field(local_time(a.answered_at, *tz))?;
-                writer.write_field(local_time(a.received_at, *tz))?;
-                writer.write_field(a.client_time.map(|t| local_time(t, *tz)).unwrap_or_default())?;
-                writer.write_field(if a.late { "true" } else { "false" })?;
-                match a.duplicate_of {
-                    Some(id) => writer.write_field(id.hyphenated().encode_lower(&mut uuid).as_bytes())?,
-                    None => writer.write_field("")?,
-                }
-                writer.write_field(a.sentiment.map(|s| s.to_string()).unwrap_or_default())?;
-                writer.write_field(a.sentiment_language.as_deref().unwrap_or(""))?;
-                // Keys are stems and spaces: "; " cannot be inside one.
-                writer.write_field(a.themes.as_deref().map(|t| t.join("; ")).unwrap_or_default())?;
-                for field in CONTEXT_FIELDS {
-                    writer.write_field(neutralise(&value_cell(a.context.get(field))).as_bytes())?;
-                }
-                for key in keys.iter() {
-                    writer.write_field(neutralise(&value_cell(a.attributes.get(key))).as_bytes())?;
-                }
-                for column in questions.iter() {
-                    writer.write_field(column.cell(a.answers.as_ref()).as_bytes())?;
-                }
-                writer.write_record(None::<&[u8]>)
-            }
+            Encoder::Csv(csv) => csv.row(a),
             Encoder::Ndjson { buffer } => {
-                serde_json::to_writer(&mut *buffer, a)
-                    .map_err(|e| csv::Error::from(std::io::Error::from(e)))?;
+                serde_json::to_writer(&mut *buffer, a)?;
                 buffer.push(b'\n');
                 Ok(())
             }
@@ -218,32 +179,82 @@ impl Encoder {
 
     /// Whether a chunk's worth of bytes is waiting.
     pub fn is_full(&self) -> bool {
-        self.buffered() >= CHUNK_BYTES
-    }
-
-    fn buffered(&self) -> usize {
-        match self {
-            Encoder::Csv { writer, .. } => writer.get_ref().len(),
+        let buffered = match self {
+            Encoder::Csv(csv) => csv.line.buffered(),
             Encoder::Ndjson { buffer } => buffer.len(),
-        }
+        };
+        buffered >= CHUNK_BYTES
     }
 
     /// Everything written so far, leaving the encoder empty.
-    pub fn take(&mut self) -> Result<Vec<u8>, csv::Error> {
-        let fresh = Vec::with_capacity(CHUNK_BYTES + 8 * 1024);
+    pub fn take(&mut self) -> Vec<u8> {
         match self {
-            // The csv writer lends its buffer only by value; a new writer costs one allocation
-            // per chunk.
-            Encoder::Csv { writer, .. } => std::mem::replace(&mut **writer, csv_writer(fresh))
-                .into_inner()
-                .map_err(|e| csv::Error::from(std::io::Error::other(e.to_string()))),
-            Encoder::Ndjson { buffer } => Ok(std::mem::replace(buffer, fresh)),
+            Encoder::Csv(csv) => csv.line.take(fresh_buffer()),
+            Encoder::Ndjson { buffer } => std::mem::replace(buffer, fresh_buffer()),
         }
     }
 }
 
-fn csv_writer(buffer: Vec<u8>) -> csv::Writer<Vec<u8>> {
-    csv::WriterBuilder::new().terminator(csv::Terminator::CRLF).from_writer(buffer)
+/// Room for a chunk and the row that fills it.
+fn fresh_buffer() -> Vec<u8> {
+    Vec::with_capacity(CHUNK_BYTES + 8 * 1024)
+}
+
+/// The CSV side of [`Encoder`]: the record being written and what each row's cells are
+/// found by.
+pub struct CsvEncoder {
+    line: CsvLine,
+    attributes: Members,
+    context: Members,
+    questions: Vec<QuestionColumn>,
+    tz: Tz,
+}
+
+impl CsvEncoder {
+    fn row(&mut self, a: &ListedAnswer<JsonText>) -> Result<(), serde_json::Error> {
+        let (line, tz) = (&mut self.line, self.tz);
+        let mut uuid = uuid::Uuid::encode_buffer();
+        line.plain(a.id.hyphenated().encode_lower(&mut uuid).as_bytes());
+        line.plain(a.survey_id.hyphenated().encode_lower(&mut uuid).as_bytes());
+        line.text(text(&a.respondent_id).as_bytes());
+        match a.score {
+            Some(score) => line.integer(score.into()),
+            None => line.plain(b""),
+        }
+        line.text(text(&a.comment).as_bytes());
+        line.plain(a.category.map_or("", Category::as_str).as_bytes());
+        line.time(a.answered_at, tz);
+        line.time(a.received_at, tz);
+        match a.client_time {
+            Some(t) => line.time(t, tz),
+            None => line.plain(b""),
+        }
+        line.plain(if a.late { b"true" } else { b"false" });
+        match a.duplicate_of {
+            Some(id) => line.plain(id.hyphenated().encode_lower(&mut uuid).as_bytes()),
+            None => line.plain(b""),
+        }
+        line.plain(a.sentiment.map(|s| s.to_string()).unwrap_or_default().as_bytes());
+        line.text(a.sentiment_language.as_deref().unwrap_or("").as_bytes());
+        // Keys are stems and spaces: "; " cannot be inside one.
+        line.text(a.themes.as_deref().map(|t| t.join("; ")).unwrap_or_default().as_bytes());
+        let mut slots = Vec::new();
+        for (members, json) in [(&self.context, &a.context), (&self.attributes, &a.attributes)] {
+            members.pick(json.as_str(), &mut slots)?;
+            for value in &slots {
+                line.text(neutralise(&value_cell(*value)).as_bytes());
+            }
+        }
+        if !self.questions.is_empty() {
+            let answers: Option<Value> =
+                a.answers.as_ref().map(|json| serde_json::from_str(json.as_str())).transpose()?;
+            for column in &self.questions {
+                line.text(column.cell(answers.as_ref()).as_bytes());
+            }
+        }
+        line.end();
+        Ok(())
+    }
 }
 
 /// Bytes per chunk sent to the client: large enough that per-chunk costs vanish, small

@@ -4,11 +4,15 @@
 //! `feedbackd export` and any page that offers a download: it resolves the survey and the
 //! filters exactly as the list does ([`insights::list_query`]), then a blocking thread reads
 //! keyset pages of the list's own query inside one read-only repeatable-read transaction
-//! (one snapshot: the columns found first match every row that follows) and sends encoded
-//! chunks through a bounded channel. A slow reader therefore holds at most
-//! [`CHANNEL_CHUNKS`] chunks of [`format::CHUNK_BYTES`] in memory, whatever the export's size.
+//! (one snapshot: the columns found first match every row that follows), encoding each
+//! answer as PostgreSQL sends it, and hands encoded chunks to a bounded channel. A slow
+//! reader therefore holds at most [`CHANNEL_CHUNKS`] chunks of [`format::CHUNK_BYTES`]
+//! plus one page's worth ([`PAGE_ROWS`] answers, encoded) in memory, whatever the
+//! export's size.
 
+mod csv_line;
 pub mod format;
+mod members;
 
 use crate::insights::InsightsError;
 use crate::insights::{self, ReportParams};
@@ -21,9 +25,10 @@ use feedbackd_store::{read_snapshot, Conn};
 use feedbackd_store::{Db, StoreError};
 use format::{Encoder, QuestionColumn};
 use futures_util::stream::{self, BoxStream, StreamExt};
+use std::collections::VecDeque;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
-use tokio::sync::mpsc;
+use tokio::sync::mpsc::{self, error::TrySendError};
 
 /// Answers read per keyset page: enough that the per-query cost is small, few enough that a
 /// page of parsed rows stays a few megabytes.
@@ -86,7 +91,7 @@ pub enum ExportError {
     #[error(transparent)]
     Store(#[from] StoreError),
     #[error("encoding the export failed: {0}")]
-    Encode(#[from] csv::Error),
+    Encode(#[from] serde_json::Error),
 }
 
 /// A started export: its name, media type, a count of the rows streamed so far, and the body.
@@ -167,31 +172,81 @@ fn produce(
         let mut encoder = match options.format {
             ExportFormat::Csv => {
                 let keys = q::attribute_keys(conn, &query, MAX_ATTRIBUTE_COLUMNS)?;
-                Encoder::csv(keys, questions, tz, options.bom)?
+                Encoder::csv(keys, questions, tz, options.bom)
             }
             ExportFormat::Ndjson => Encoder::ndjson(),
         };
+        let mut outbox = Outbox { tx, pending: VecDeque::new() };
         loop {
-            let page = q::list(conn, &query)?;
-            for answer in &page {
-                encoder.row(answer)?;
-                if encoder.is_full() && tx.blocking_send(Ok(Bytes::from(encoder.take()?))).is_err() {
-                    return Ok(());
+            // The page arrives row by row and is encoded as it comes, so PostgreSQL finds the
+            // next rows while this thread encodes. A database call must not wait on the
+            // client (the call deadline would end it), so a slow client's chunks queue here,
+            // at most one page of them, until the page's statement is over.
+            let (count, last) = q::list_each(conn, &query, |answer| {
+                if !outbox.gone() {
+                    encoder.row(&answer)?;
+                    if encoder.is_full() {
+                        outbox.offer(Bytes::from(encoder.take()));
+                    }
                 }
+                Ok::<_, ExportError>(())
+            })?;
+            if !outbox.flush() {
+                return Ok(());
             }
-            rows.fetch_add(page.len() as u64, Ordering::Relaxed);
-            metrics::counter!("feedbackd_export_rows_total", "format" => label).increment(page.len() as u64);
-            match page.last() {
-                Some(last) if page.len() as i64 == query.limit => {
-                    query.before = Some((last.answered_at, last.id));
-                }
+            rows.fetch_add(count as u64, Ordering::Relaxed);
+            metrics::counter!("feedbackd_export_rows_total", "format" => label).increment(count as u64);
+            match last {
+                Some(last) if count == query.limit => query.before = Some(last),
                 _ => break,
             }
         }
         // The last chunk is sent even when empty: it is what tells `start` the export began.
-        let _ = tx.blocking_send(Ok(Bytes::from(encoder.take()?)));
+        outbox.offer(Bytes::from(encoder.take()));
+        outbox.flush();
         Ok(())
     })
+}
+
+/// Encoded chunks on their way to the client, in order: handed over without waiting while
+/// the channel has room, queued when it has none.
+struct Outbox<'a> {
+    tx: &'a mpsc::Sender<Result<Bytes, ExportError>>,
+    pending: VecDeque<Bytes>,
+}
+
+impl Outbox<'_> {
+    /// Whether the client has gone (nothing more needs encoding).
+    fn gone(&self) -> bool {
+        self.tx.is_closed()
+    }
+
+    /// Queues `chunk` and hands over as many queued chunks as the channel takes now.
+    fn offer(&mut self, chunk: Bytes) {
+        self.pending.push_back(chunk);
+        while let Some(next) = self.pending.pop_front() {
+            match self.tx.try_send(Ok(next)) {
+                Ok(()) => {}
+                Err(TrySendError::Full(Ok(next))) => {
+                    self.pending.push_front(next);
+                    break;
+                }
+                // Closed: the client left; `gone` now says so.
+                Err(_) => break,
+            }
+        }
+    }
+
+    /// Hands over every queued chunk, waiting for the client as long as it reads. False when
+    /// the client has gone.
+    fn flush(&mut self) -> bool {
+        while let Some(next) = self.pending.pop_front() {
+            if self.tx.blocking_send(Ok(next)).is_err() {
+                return false;
+            }
+        }
+        true
+    }
 }
 
 /// The download's file name: survey key and the range as local days (the last day

@@ -43,7 +43,7 @@ pub fn parse_export_query(query_string: &str) -> Result<ExportRequest, ApiError>
         ("include_duplicates" = Option<bool>, Query, description = "also the answers that repeat an earlier one (their duplicate_of is set), which every figure leaves out; default false"),
         ListFrom, ReportFilters),
     security(("secret_key" = ["responses:export"])),
-    responses((status = 200, description = "The answers (every one from the first, unless `from` or a filter narrows them), newest first, streamed as an attachment: CSV (RFC 4180, one column per attribute key) or NDJSON (one list item per line)", content_type = "text/csv"),
+    responses((status = 200, description = "The answers (every one from the first, unless `from` or a filter narrows them), newest first, streamed as an attachment: CSV (RFC 4180, one column per attribute key the survey has seen) or NDJSON (one list item per line)", content_type = "text/csv"),
         // The common problems come from the route table (openapi.rs); 404 is this one's own.
         (status = 404, description = "no such survey in the key's project", body = ProblemSchema, content_type = "application/problem+json")))]
 pub async fn responses(

@@ -5,7 +5,9 @@
 
 mod answers;
 
-pub use answers::{attribute_keys, by_keys as answers_by_keys, comments, list, ListQuery, ListedAnswer};
+pub use answers::{
+    attribute_keys, by_keys as answers_by_keys, comments, list, list_each, JsonText, ListQuery, ListedAnswer,
+};
 
 use super::StoreError;
 use chrono::{DateTime, Utc};
