@@ -26,7 +26,7 @@ impl CsvLine {
     /// line break.
     pub fn text(&mut self, field: &[u8]) {
         self.separate();
-        if field.iter().any(|&b| matches!(b, b',' | b'"' | b'\r' | b'\n')) {
+        if needs_quotes(field) {
             self.out.push(b'"');
             for part in field.split_inclusive(|&b| b == b'"') {
                 self.out.extend_from_slice(part);
@@ -42,7 +42,7 @@ impl CsvLine {
 
     /// A field that cannot need quoting (an id, a number, a time, a fixed word).
     pub fn plain(&mut self, field: &[u8]) {
-        debug_assert!(!field.iter().any(|&b| matches!(b, b',' | b'"' | b'\r' | b'\n')));
+        debug_assert!(!needs_quotes(field));
         self.separate();
         self.out.extend_from_slice(field);
     }
@@ -88,9 +88,14 @@ impl CsvLine {
     }
 }
 
+/// Whether a field must be quoted: it holds a comma, a quote or a line break.
+fn needs_quotes(field: &[u8]) -> bool {
+    field.iter().any(|&b| matches!(b, b',' | b'"' | b'\r' | b'\n'))
+}
+
 /// Appends `t` in `tz` as RFC 3339 (`Z` for a zero offset, a fraction of 3, 6 or 9 digits
 /// only when needed).
-pub fn write_time(out: &mut Vec<u8>, t: DateTime<Utc>, tz: Tz) {
+fn write_time(out: &mut Vec<u8>, t: DateTime<Utc>, tz: Tz) {
     let local = t.with_timezone(&tz);
     let offset = local.offset().fix().local_minus_utc();
     // Years outside four digits and offsets with seconds (local mean time before 1900) are
@@ -194,6 +199,18 @@ mod tests {
                 assert_eq!(String::from_utf8(out).unwrap(), want, "{t:?} in {tz}");
             }
         }
+    }
+
+    #[test]
+    fn times_carry_the_zone_offset() {
+        let time = |t: &str, tz: Tz| {
+            let mut line = CsvLine::new(Vec::new());
+            line.time(t.parse().unwrap(), tz);
+            String::from_utf8(line.take(Vec::new())).unwrap()
+        };
+        assert_eq!(time("2026-03-29T01:30:00Z", Tz::UTC), "2026-03-29T01:30:00Z");
+        assert_eq!(time("2026-03-29T01:30:00Z", chrono_tz::Europe::Berlin), "2026-03-29T03:30:00+02:00");
+        assert_eq!(time("2026-03-29T01:30:00.000123Z", Tz::UTC), "2026-03-29T01:30:00.000123Z");
     }
 
     #[test]

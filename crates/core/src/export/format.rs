@@ -1,6 +1,6 @@
 //! How one answer becomes a CSV record or an NDJSON line.
 
-use super::csv_line::{write_time, CsvLine};
+use super::csv_line::CsvLine;
 use super::members::{value_cell, Members};
 use chrono_tz::Tz;
 use feedbackd_domain::questions::QuestionKind;
@@ -48,13 +48,6 @@ pub fn neutralise(cell: &str) -> Cow<'_, str> {
 /// An optional text cell, guarded.
 fn text(s: &Option<String>) -> Cow<'_, str> {
     neutralise(s.as_deref().unwrap_or(""))
-}
-
-/// A time as ISO 8601 in `tz`, with its offset (`Z` in UTC), to the microsecond when it has one.
-pub fn local_time(t: chrono::DateTime<chrono::Utc>, tz: Tz) -> String {
-    let mut out = Vec::with_capacity(32);
-    write_time(&mut out, t, tz);
-    String::from_utf8(out).expect("digits and punctuation")
 }
 
 /// One CSV column of a survey's questions, in the survey's order (retired ones included,
@@ -273,14 +266,5 @@ mod tests {
         for cell in ["", "1", "plain", " =1", "'quoted", "😀"] {
             assert_eq!(neutralise(cell), cell);
         }
-    }
-
-    #[test]
-    fn times_carry_the_zone_offset() {
-        let t = "2026-03-29T01:30:00Z".parse().unwrap();
-        assert_eq!(local_time(t, Tz::UTC), "2026-03-29T01:30:00Z");
-        assert_eq!(local_time(t, chrono_tz::Europe::Berlin), "2026-03-29T03:30:00+02:00");
-        let micros = "2026-03-29T01:30:00.000123Z".parse().unwrap();
-        assert_eq!(local_time(micros, Tz::UTC), "2026-03-29T01:30:00.000123Z");
     }
 }

@@ -30,8 +30,8 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use tokio::sync::mpsc::{self, error::TrySendError};
 
-/// Answers read per keyset page: enough that the per-query cost is small, few enough that a
-/// page of parsed rows stays a few megabytes.
+/// Answers read per keyset page: enough that the per-query cost is small, few enough that
+/// the chunks a slow client leaves queued during one page stay a few megabytes.
 pub const PAGE_ROWS: i64 = 5000;
 /// Encoded chunks waiting for the client at most.
 pub const CHANNEL_CHUNKS: usize = 4;
