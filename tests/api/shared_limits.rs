@@ -196,12 +196,19 @@ async fn three_replicas_sharing_redis_admit_one_global_limit_per_address_and_per
     assert!((ok as f64) <= 1.1 * limit && (ok as f64) >= 0.7 * limit, "{ok} admitted, limit {limit:.0}");
     assert_eq!(redis.script_calls(), scripts_before, "configuration reads made no call to Redis");
 
-    // Each replica alone admits its own limit: what the shared limits are for.
-    let alone = replicas(&db, None, "100000/s", "30/s:30");
-    let (ok, _, _, secs) = load(&alone, &key, Ask::Config, Duration::from_secs(2)).await;
-    let limit = allowance(30.0, 30.0, secs);
-    println!("per project, alone: {ok} admitted in {secs:.2} s against one limit of {limit:.0}");
-    assert!((ok as f64) > 2.0 * limit, "three replicas alone admit about three limits ({ok})");
+    // Each replica alone admits its own limit: what the shared limits are for. About
+    // three limits; more than one and a half is already far from one shared limit (at
+    // most 1.1 above), and leaves room for a CI machine so busy that the load stalls (at
+    // 30/s, with a browser test and a Kotlin compile beside it, 140 were admitted of 270).
+    let alone = replicas(&db, None, "100000/s", "5/s:5");
+    let (ok, refused, other, secs) = load(&alone, &key, Ask::Config, Duration::from_secs(2)).await;
+    let limit = allowance(5.0, 5.0, secs);
+    println!(
+        "per project, alone: {ok} admitted, {refused} refused in {secs:.2} s against one limit of {limit:.0}"
+    );
+    assert_eq!(other, 0);
+    assert!(refused > 0, "the load must exceed the three limits");
+    assert!((ok as f64) > 1.5 * limit, "three replicas alone admit about three limits ({ok})");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
