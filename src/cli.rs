@@ -283,8 +283,9 @@ pub enum ProjectCommand {
     )]
     Update(Box<ProjectUpdateArgs>),
     /// Give an attribute key rollups of its own, so breakdowns and filters by it read rollups
-    /// instead of raw rows. Fills them from every stored answer in one transaction, during
-    /// which ingestion waits (writers answer 503 with Retry-After if it lasts).
+    /// instead of raw rows. Fills them from the stored answers, newest first, in chunks that
+    /// each hold ingestion for milliseconds; reports count the key from the raw answers
+    /// until the last chunk. Interrupted, it goes on where it stopped when run again.
     #[command(after_help = "Examples:\n  feedbackd project index --project 7c9e… --key plan\n  \
                             feedbackd project index --project 7c9e… --key plan --remove")]
     Index {
@@ -296,6 +297,9 @@ pub enum ProjectCommand {
         /// Stop indexing it instead, and delete its rollups.
         #[arg(long)]
         remove: bool,
+        /// Answers per chunk of the fill (each chunk holds ingestion while it runs).
+        #[arg(long, default_value_t = feedbackd_core::manage::indexing::CHUNK_ROWS, value_name = "N")]
+        chunk_answers: i64,
         #[command(flatten)]
         output: OutputArgs,
     },

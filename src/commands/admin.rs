@@ -35,16 +35,25 @@ pub fn project(global: &GlobalArgs, command: ProjectCommand) -> anyhow::Result<(
             ))?;
             print(output, &settings, || settings_text(&settings))
         }
-        ProjectCommand::Index { project, key, remove, output } => {
-            let change = services.block_on(manage::indexing::set_indexed(db, project, &key, !remove))?;
+        ProjectCommand::Index { project, key, remove, chunk_answers, output } => {
+            let change = services.block_on(manage::indexing::set_indexed_in_chunks(
+                db,
+                project,
+                &key,
+                !remove,
+                chunk_answers,
+            ))?;
             print(output, &change, || {
+                let filled = format!(
+                    "{} hourly and {} day rollup rows filled in {} chunks",
+                    change.hourly_rows, change.daily_rows, change.chunks
+                );
                 let did = match (change.changed, remove) {
-                    (false, false) => "was already indexed".to_string(),
+                    (_, false) if !change.filled => format!("was unindexed while filling ({filled})"),
+                    (false, false) if change.chunks == 0 => "was already indexed".to_string(),
+                    (false, false) => format!("was indexed; its interrupted backfill is done: {filled}"),
                     (false, true) => "was not indexed".to_string(),
-                    (true, false) => format!(
-                        "indexed: {} hourly and {} day rollup rows filled",
-                        change.hourly_rows, change.daily_rows
-                    ),
+                    (true, false) => format!("indexed: {filled}"),
                     (true, true) => format!(
                         "no longer indexed: {} hourly and {} day rollup rows deleted",
                         change.hourly_rows, change.daily_rows

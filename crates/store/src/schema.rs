@@ -26,6 +26,15 @@ diesel::table! {
 }
 
 diesel::table! {
+    attribute_backfills (project_id, key) {
+        project_id -> Uuid,
+        key -> Text,
+        counted_from -> Timestamptz,
+        started_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
     attribute_keys (project_id, survey_id, key) {
         project_id -> Uuid,
         survey_id -> Uuid,
@@ -379,6 +388,7 @@ diesel::table! {
 }
 
 diesel::joinable!(api_keys -> projects (project_id));
+diesel::joinable!(attribute_backfills -> projects (project_id));
 diesel::joinable!(audit_events -> projects (project_id));
 diesel::joinable!(audit_events -> users (user_id));
 diesel::joinable!(console_sessions -> users (user_id));
@@ -391,6 +401,7 @@ diesel::joinable!(webhook_endpoints -> projects (project_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     api_keys,
+    attribute_backfills,
     attribute_keys,
     audit_events,
     console_sessions,

@@ -88,8 +88,9 @@ pub(super) fn count_ranges(
 ) -> Result<(BucketCounts, Plan), StoreError> {
     let mut out = Tally::new(ranges.len());
     // Read in the snapshot, not from the cached project: the list must match the rollups
-    // read below, also right after an attribute was indexed or unindexed.
-    let indexed = &feedbackd_store::indexing::indexed_attributes(conn, project_id)?
+    // read below, also right after an attribute was indexed or unindexed, and while one is
+    // backfilled (it counts from the raw rows until then).
+    let indexed = &feedbackd_store::indexing::filled_attributes(conn, project_id)?
         .ok_or_else(|| StoreError::Internal(format!("project {project_id} is gone")))?;
     let sealed_before = q::sealed_before(conn, project_id, survey_id)?;
     let pieces = |quarters: bool| {
