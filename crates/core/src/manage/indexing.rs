@@ -21,6 +21,8 @@ pub const MAX_KEY_CHARS: usize = 64;
 /// Answers per chunk of a backfill. Ingest waits while a chunk runs: 1,000 answers take
 /// about 10 ms here (BENCHMARKS.md, "Indexing an attribute while answers arrive").
 pub const CHUNK_ROWS: i64 = 1_000;
+/// Rollup rows an unindex deletes per statement, each its own short transaction.
+const DELETE_BATCH: i64 = 10_000;
 /// Largest chunk that can be asked for: a million answers held ingestion for about 2 s.
 pub const MAX_CHUNK_ROWS: i64 = 1_000_000;
 
@@ -87,18 +89,18 @@ pub async fn set_indexed_in_chunks(
         backfill(db, &mut change, chunk_rows).await?;
     } else {
         // Also when the key was out already: an interrupted unindex left some behind.
-        delete_rollups(db, &mut change, chunk_rows).await?;
+        delete_rollups(db, &mut change).await?;
     }
     Ok(change)
 }
 
-/// Deletes an unindexed key's rollups in batches of `batch` rows, outside the writers'
-/// lock: nothing reads or writes them once the key is out of the list.
-async fn delete_rollups(db: &Db, change: &mut IndexChange, batch: i64) -> Result<(), ManageError> {
+/// Deletes an unindexed key's rollups in batches of [`DELETE_BATCH`] rows, outside the
+/// writers' lock: nothing reads or writes them once the key is out of the list.
+async fn delete_rollups(db: &Db, change: &mut IndexChange) -> Result<(), ManageError> {
     loop {
         let (project_id, key) = (change.project_id, change.key.clone());
         let Some((hourly, daily)) =
-            db.run(move |conn| store::delete_unindexed(conn, project_id, &key, batch)).await?
+            db.run(move |conn| store::delete_unindexed(conn, project_id, &key, DELETE_BATCH)).await?
         else {
             return Ok(());
         };
@@ -108,7 +110,7 @@ async fn delete_rollups(db: &Db, change: &mut IndexChange, batch: i64) -> Result
 }
 
 /// Puts `key` in the list (its backfill started, nothing counted yet) or takes it out
-/// (its rollups deleted, a backfill under way ended).
+/// (a backfill under way ended; [`delete_rollups`] deletes its rows afterwards).
 fn change_list(
     conn: &mut Conn,
     project_id: Uuid,
