@@ -219,6 +219,30 @@ pub fn chunk_start(
     Ok(row.map(|r| r.answered_at))
 }
 
+/// Reads the answers a chunk from `from` to the watermark will count, and nothing else:
+/// done before the chunk takes the writers' lock, it brings their pages into memory, so
+/// the locked pass does not wait on the disk. Answers posted by the benchmarks lie one to
+/// a page (1,034 pages for 1,000): cold, such a chunk read for over 5 s under the lock.
+pub fn read_chunk(
+    conn: &mut PgConnection,
+    project_id: Uuid,
+    key: &str,
+    from: Option<DateTime<Utc>>,
+    watermark: Watermark,
+) -> Result<(), StoreError> {
+    diesel::sql_query(
+        "SELECT count(*) FROM responses \
+         WHERE project_id = $1 AND answered_at >= coalesce($3, '-infinity') \
+           AND answered_at < coalesce($4, 'infinity') AND attributes ->> $2 IS NOT NULL",
+    )
+    .bind::<SqlUuid, _>(project_id)
+    .bind::<Text, _>(key)
+    .bind::<Nullable<Timestamptz>, _>(from)
+    .bind::<Nullable<Timestamptz>, _>(watermark.0)
+    .execute(conn)?;
+    Ok(())
+}
+
 /// Counts the answers from `from` (`None`: the first) to the watermark in dimension
 /// `key`'s rollups, as the insert trigger would have (values cut to 128 characters; day
 /// rows for sealed days only), and moves the watermark to `from`; at `None` the backfill

@@ -9,7 +9,7 @@
 use super::ManageError;
 use feedbackd_domain::FieldError;
 use feedbackd_store::indexing::{self as store, lock_writers};
-use feedbackd_store::{transaction, Conn, Db};
+use feedbackd_store::{deadline, transaction, Conn, Db};
 use serde::Serialize;
 use uuid::Uuid;
 
@@ -153,6 +153,19 @@ fn change_list(
 /// Runs the key's backfill, if one is under way, to its end, a chunk per transaction.
 async fn backfill(db: &Db, change: &mut IndexChange, chunk_rows: i64) -> Result<(), ManageError> {
     loop {
+        // The chunk's pages into memory first, without the lock (and without the call
+        // deadline: a cold read holds nothing). The locked pass below recomputes the chunk.
+        let (project_id, key) = (change.project_id, change.key.clone());
+        db.run(move |conn| {
+            deadline::exempt(|| {
+                let Some(watermark) = store::backfill_watermark(conn, project_id, &key)? else {
+                    return Ok::<_, ManageError>(());
+                };
+                let from = store::chunk_start(conn, project_id, watermark, chunk_rows)?;
+                Ok(store::read_chunk(conn, project_id, &key, from, watermark)?)
+            })
+        })
+        .await?;
         let started = std::time::Instant::now();
         let (project_id, key) = (change.project_id, change.key.clone());
         let chunk = db
