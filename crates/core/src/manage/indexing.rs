@@ -153,19 +153,21 @@ fn change_list(
 /// Runs the key's backfill, if one is under way, to its end, a chunk per transaction.
 async fn backfill(db: &Db, change: &mut IndexChange, chunk_rows: i64) -> Result<(), ManageError> {
     loop {
-        // The chunk's pages into memory first, without the lock (and without the call
-        // deadline: a cold read holds nothing). The locked pass below recomputes the chunk.
+        // The chunk's bounds, and its pages into memory, first: without the lock (and
+        // without the call deadline: a cold read holds nothing).
         let (project_id, key) = (change.project_id, change.key.clone());
-        db.run(move |conn| {
-            deadline::exempt(|| {
-                let Some(watermark) = store::backfill_watermark(conn, project_id, &key)? else {
-                    return Ok::<_, ManageError>(());
-                };
-                let from = store::chunk_start(conn, project_id, watermark, chunk_rows)?;
-                Ok(store::read_chunk(conn, project_id, &key, from, watermark)?)
+        let planned = db
+            .run(move |conn| {
+                deadline::exempt(|| {
+                    let Some(watermark) = store::backfill_watermark(conn, project_id, &key)? else {
+                        return Ok::<_, ManageError>(None);
+                    };
+                    let from = store::chunk_start(conn, project_id, watermark, chunk_rows)?;
+                    store::read_chunk(conn, project_id, &key, from, watermark)?;
+                    Ok(Some((watermark, from)))
+                })
             })
-        })
-        .await?;
+            .await?;
         let started = std::time::Instant::now();
         let (project_id, key) = (change.project_id, change.key.clone());
         let chunk = db
@@ -176,7 +178,12 @@ async fn backfill(db: &Db, change: &mut IndexChange, chunk_rows: i64) -> Result<
                     let Some(watermark) = store::backfill_watermark(conn, project_id, &key)? else {
                         return Ok::<_, ManageError>(None);
                     };
-                    let from = store::chunk_start(conn, project_id, watermark, chunk_rows)?;
+                    // The planned bounds hold if nothing moved the watermark meanwhile (answers
+                    // that arrived since only make the chunk a little larger).
+                    let from = match planned {
+                        Some((planned_mark, from)) if planned_mark == watermark => from,
+                        _ => store::chunk_start(conn, project_id, watermark, chunk_rows)?,
+                    };
                     let rows = store::fill_chunk(conn, project_id, &key, from, watermark)?;
                     if from.is_none() {
                         store::end_backfill(conn, project_id, &key)?;
