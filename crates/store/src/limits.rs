@@ -31,13 +31,13 @@ struct LimitRow {
 }
 
 /// The limited surveys among `rows`', each with its counter locked until the transaction
-/// ends. One query on the common path (no survey of the batch is limited).
+/// ends. Only batches with a limited survey come here; the writer's single-statement path
+/// (`responses::insert_batch`) asks `feedbackd_limited_surveys` inside its insert.
 ///
 /// Takes the writers' lock shared first (the rollup trigger would take it at the insert):
 /// setting a limit counts the stored answers under that lock held exclusively, so a limit
 /// is either seen here or set after this transaction's answers are counted, never between.
-/// Both in one round trip (`feedbackd_limited_surveys`, migration 000095): every batch
-/// pays it, and at low load a batch is a few answers.
+/// Both in one round trip (`feedbackd_limited_surveys`, migration 000095).
 pub fn lock_rooms(
     conn: &mut PgConnection,
     rows: &[NewAnswer],

@@ -9,11 +9,13 @@ use diesel::pg::Pg;
 use diesel::prelude::*;
 use diesel::query_builder::{AstPass, Query, QueryFragment, QueryId};
 use diesel::sql_types::{self as sql, Array, Nullable};
-use feedbackd_domain::webhook::EventType;
 use feedbackd_domain::{Category, RespondentId, Score};
 use std::collections::{HashMap, HashSet};
 use std::time::Duration;
 use uuid::Uuid;
+
+mod follow_up;
+pub use follow_up::{add_follow_up, follow_up_target, AnswerSoFar, FollowUp, FollowUpOutcome};
 
 /// What happened to one answer of a batch.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -28,7 +30,7 @@ pub struct Stored {
     pub refused_full: bool,
 }
 
-/// Inserts answers in one transaction; returns one [`Stored`] per row, in order.
+/// Inserts answers; returns one [`Stored`] per row, in order.
 /// `rows` must be unique by `(project_id, id)` and sorted by it, so that concurrent writers
 /// lock rows in one order. A row whose id is already stored is left as it was.
 ///
@@ -37,12 +39,37 @@ pub struct Stored {
 /// keeps it out of every figure. The database decides, so every replica and every restart
 /// decides the same; two repeats committed at the same moment by different writers may
 /// both count, which errs on the side of the respondent.
+///
+/// The common batch, none of whose surveys has a response limit, is one statement that is
+/// its own transaction: one round trip instead of four (BEGIN, the limits query, the
+/// insert, COMMIT), which at saturation cost the writer and PostgreSQL more than the rows
+/// of a small batch did. A batch with a limited survey is written by [`insert_limited`].
 pub fn insert_batch(
     conn: &mut PgConnection,
     rows: &[NewAnswer],
     duplicate_window: Duration,
 ) -> Result<Vec<Stored>, StoreError> {
     debug_assert!(rows.windows(2).all(|w| (w[0].project_id, w[0].id) < (w[1].project_id, w[1].id)));
+    let results: Vec<(Option<Uuid>, Option<Uuid>, bool)> =
+        UnlessLimited::new(UnnestInsert::new(rows, duplicate_window)).get_results(conn)?;
+    if results.iter().any(|(project_id, _, _)| project_id.is_none()) {
+        return insert_limited(conn, rows, duplicate_window);
+    }
+    let inserted = results
+        .into_iter()
+        .filter_map(|(project_id, id, duplicate)| Some(((project_id?, id?), duplicate)))
+        .collect();
+    outcomes(conn, rows, &HashSet::new(), &inserted)
+}
+
+/// [`insert_batch`] for a batch with a limited survey, in one transaction that holds the
+/// surveys' counters: the answers past a limit are refused, and the last one it admits
+/// closes the survey.
+fn insert_limited(
+    conn: &mut PgConnection,
+    rows: &[NewAnswer],
+    duplicate_window: Duration,
+) -> Result<Vec<Stored>, StoreError> {
     conn.transaction(|conn| {
         let rooms = limits::lock_rooms(conn, rows)?;
         let full = if rooms.is_empty() { HashSet::new() } else { limits::over_limit(conn, rows, &rooms)? };
@@ -69,27 +96,41 @@ pub fn insert_batch(
                 .map(|r| (r.project_id, r.survey_id));
             limits::count_stored(conn, &rooms, created)?;
         }
-        let existing = existing_surveys(
-            conn,
-            to_insert.iter().filter(|r| !inserted.contains_key(&(r.project_id, r.id))),
-        )?;
-        let stored =
-            |survey_id, created, duplicate| Stored { survey_id, created, duplicate, refused_full: false };
-        rows.iter()
-            .map(|r| {
-                let key = (r.project_id, r.id);
-                if full.contains(&key) {
-                    Ok(Stored { refused_full: true, ..stored(r.survey_id, false, false) })
-                } else if let Some(&duplicate) = inserted.get(&key) {
-                    Ok(stored(r.survey_id, true, duplicate))
-                } else {
-                    existing.get(&key).map(|&survey_id| stored(survey_id, false, false)).ok_or_else(|| {
-                        StoreError::Internal(format!("answer {} neither inserted nor found", r.id))
-                    })
-                }
-            })
-            .collect()
+        outcomes(conn, rows, &full, &inserted)
     })
+}
+
+/// One [`Stored`] per row: refused (`full`), created (`inserted`, with whether it is a
+/// repeat), or already there, whose survey is read back.
+fn outcomes(
+    conn: &mut PgConnection,
+    rows: &[NewAnswer],
+    full: &HashSet<(Uuid, Uuid)>,
+    inserted: &HashMap<(Uuid, Uuid), bool>,
+) -> Result<Vec<Stored>, StoreError> {
+    let existing = existing_surveys(
+        conn,
+        rows.iter().filter(|r| {
+            let key = (r.project_id, r.id);
+            !inserted.contains_key(&key) && !full.contains(&key)
+        }),
+    )?;
+    let stored =
+        |survey_id, created, duplicate| Stored { survey_id, created, duplicate, refused_full: false };
+    rows.iter()
+        .map(|r| {
+            let key = (r.project_id, r.id);
+            if full.contains(&key) {
+                Ok(Stored { refused_full: true, ..stored(r.survey_id, false, false) })
+            } else if let Some(&duplicate) = inserted.get(&key) {
+                Ok(stored(r.survey_id, true, duplicate))
+            } else {
+                existing.get(&key).map(|&survey_id| stored(survey_id, false, false)).ok_or_else(|| {
+                    StoreError::Internal(format!("answer {} neither inserted nor found", r.id))
+                })
+            }
+        })
+        .collect()
 }
 
 /// What makes two answers the same answer given twice: project, respondent, survey, score
@@ -192,14 +233,23 @@ impl Query for UnnestInsert {
 impl RunQueryDsl<PgConnection> for UnnestInsert {}
 
 impl QueryFragment<Pg> for UnnestInsert {
-    fn walk_ast<'b>(&'b self, mut out: AstPass<'_, 'b, Pg>) -> QueryResult<()> {
+    fn walk_ast<'b>(&'b self, out: AstPass<'_, 'b, Pg>) -> QueryResult<()> {
+        self.write(out, false)
+    }
+}
+
+impl UnnestInsert {
+    /// The statement; with `unless_limited` its rows are inserted only when the CTE `lim`
+    /// (see [`UnlessLimited`]) counted no limited survey.
+    fn write<'b>(&'b self, mut out: AstPass<'_, 'b, Pg>, unless_limited: bool) -> QueryResult<()> {
         // The earlier answer a row repeats: one probe of responses_respondent per row that
         // has a respondent and a comment, and none at all when the window is 0.
         // A data-modifying CTE: the answers and their `response.created` events (the
         // change feed's and the webhooks' outbox) in one statement and one round trip.
         // Flagged repeats are not events, as they are not counted.
+        out.push_sql(if unless_limited { ", " } else { "WITH " });
         out.push_sql(
-            "WITH ins AS (INSERT INTO responses (project_id, id, survey_id, survey_version, respondent_id, score, \
+            "ins AS (INSERT INTO responses (project_id, id, survey_id, survey_version, respondent_id, score, \
              comment, category, attributes, context, client_ip, client_time, answered_at, late, \
              answers, duplicate_of) \
              SELECT n.project_id, n.id, n.survey_id, n.survey_version, n.respondent_id, n.score, \
@@ -249,13 +299,65 @@ impl QueryFragment<Pg> for UnnestInsert {
         out.push_bind_param::<Array<Nullable<sql::Uuid>>, _>(&self.repeats_in_batch)?;
         out.push_sql(
             ") AS n(project_id, id, survey_id, survey_version, respondent_id, score, comment, category, \
-             attributes, context, client_ip, client_time, answered_at, late, answers, repeats_in_batch) \
-             ON CONFLICT DO NOTHING RETURNING project_id, id, survey_id, duplicate_of IS NOT NULL AS dup), \
+             attributes, context, client_ip, client_time, answered_at, late, answers, repeats_in_batch) ",
+        );
+        if unless_limited {
+            out.push_sql("WHERE (SELECT lim.n FROM lim) = 0 ");
+        }
+        out.push_sql(
+            "ON CONFLICT DO NOTHING RETURNING project_id, id, survey_id, duplicate_of IS NOT NULL AS dup), \
              ev AS (INSERT INTO events (project_id, type, survey_id, response_id) \
                SELECT project_id, 'response.created', survey_id, id FROM ins WHERE NOT dup) \
              SELECT project_id, id, dup FROM ins",
         );
+        if unless_limited {
+            out.push_sql(" UNION ALL SELECT NULL, NULL, false FROM lim WHERE lim.n > 0");
+        }
         Ok(())
+    }
+}
+
+/// [`UnnestInsert`] as its own transaction, written only if none of the batch's surveys
+/// has a response limit; else nothing is written and the one row returned has no ids.
+/// `feedbackd_limited_surveys` (migration 000095) takes the writers' lock shared and reads
+/// the limits with a snapshot of its own, in an InitPlan that runs before the first row
+/// is inserted: a limit is either seen here or set after these answers are counted, as in
+/// [`limits::lock_rooms`].
+struct UnlessLimited {
+    insert: UnnestInsert,
+    /// The batch's distinct (project, survey) pairs, as two arrays.
+    projects: Vec<Uuid>,
+    surveys: Vec<Uuid>,
+}
+
+impl UnlessLimited {
+    fn new(insert: UnnestInsert) -> Self {
+        let pairs: HashSet<(Uuid, Uuid)> =
+            insert.project_id.iter().copied().zip(insert.survey_id.iter().copied()).collect();
+        let (projects, surveys) = pairs.into_iter().unzip();
+        UnlessLimited { insert, projects, surveys }
+    }
+}
+
+impl QueryId for UnlessLimited {
+    type QueryId = UnlessLimited;
+    const HAS_STATIC_QUERY_ID: bool = true;
+}
+
+impl Query for UnlessLimited {
+    type SqlType = (Nullable<sql::Uuid>, Nullable<sql::Uuid>, sql::Bool);
+}
+
+impl RunQueryDsl<PgConnection> for UnlessLimited {}
+
+impl QueryFragment<Pg> for UnlessLimited {
+    fn walk_ast<'b>(&'b self, mut out: AstPass<'_, 'b, Pg>) -> QueryResult<()> {
+        out.push_sql("WITH lim AS (SELECT count(*) AS n FROM feedbackd_limited_surveys(");
+        out.push_bind_param::<Array<sql::Uuid>, _>(&self.projects)?;
+        out.push_sql(", ");
+        out.push_bind_param::<Array<sql::Uuid>, _>(&self.surveys)?;
+        out.push_sql("))");
+        self.insert.write(out.reborrow(), true)
     }
 }
 
@@ -278,129 +380,4 @@ fn existing_surveys<'a>(
         found.extend(rows.into_iter().map(|(id, survey)| ((project_id, id), survey)));
     }
     Ok(found)
-}
-
-/// The follow-up a widget sends after the score.
-#[derive(Debug, Clone)]
-pub struct FollowUp {
-    pub comment: Option<String>,
-    pub category: Option<Category>,
-    /// Answers by question key, in the stored form (`feedbackd_domain::Answers`): checked
-    /// against the survey before they get here.
-    pub answers: serde_json::Map<String, serde_json::Value>,
-}
-
-/// What [`add_follow_up`] found.
-#[derive(Debug, PartialEq, Eq)]
-pub enum FollowUpOutcome {
-    /// Stored (or it was already stored exactly so: a replay).
-    Applied { survey_id: Uuid },
-    /// The answer has a different comment or category already; it is not overwritten.
-    Conflict,
-    /// No such answer in this project.
-    NotFound,
-}
-
-/// survey_id, comment, category, received_at, answers of an answer being followed up.
-type FollowUpTarget = (Uuid, Option<String>, Option<Category>, DateTime<Utc>, Option<serde_json::Value>);
-
-/// survey_id, score and answers of an answer whose follow-up answers are being checked.
-pub type AnswerSoFar = (Uuid, Option<i16>, Option<serde_json::Value>);
-
-/// What the questions of a follow-up are checked against: the answer's survey, its score
-/// and its answers so far. Neither the score nor an answer ever changes once stored, so
-/// the check needs no lock.
-pub fn follow_up_target(
-    conn: &mut PgConnection,
-    project_id: Uuid,
-    id: Uuid,
-) -> Result<Option<AnswerSoFar>, StoreError> {
-    Ok(responses::table
-        .find((project_id, id))
-        .select((responses::survey_id, responses::score, responses::answers))
-        .first(conn)
-        .optional()?)
-}
-
-/// `old` with the answers of `new` to questions not answered yet; `None` when one of them
-/// was answered differently (a follow-up fills in, never overwrites).
-fn merge_answers(
-    old: Option<&serde_json::Value>,
-    new: &serde_json::Map<String, serde_json::Value>,
-) -> Option<serde_json::Map<String, serde_json::Value>> {
-    let mut merged = old.and_then(|v| v.as_object()).cloned().unwrap_or_default();
-    for (key, answer) in new {
-        match merged.get(key) {
-            Some(stored) if stored != answer => return None,
-            Some(_) => {}
-            None => {
-                merged.insert(key.clone(), answer.clone());
-            }
-        }
-    }
-    Some(merged)
-}
-
-/// Whether a follow-up's value may be stored over `old`: it says nothing, there is nothing
-/// yet, or it says the same.
-fn fits<T: PartialEq>(old: &Option<T>, new: &Option<T>) -> bool {
-    new.is_none() || old.is_none() || old == new
-}
-
-/// Adds a comment and category to an answer that has none yet. Publishable keys are public,
-/// so a follow-up can fill in an answer but never overwrite what it said, and only while
-/// the answer is recent (`not_before`).
-pub fn add_follow_up(
-    conn: &mut PgConnection,
-    project_id: Uuid,
-    id: Uuid,
-    follow_up: &FollowUp,
-    not_before: DateTime<Utc>,
-) -> Result<FollowUpOutcome, StoreError> {
-    conn.transaction(|conn| {
-        let current: Option<FollowUpTarget> = responses::table
-            .find((project_id, id))
-            .select((
-                responses::survey_id,
-                responses::comment,
-                responses::category,
-                responses::received_at,
-                responses::answers,
-            ))
-            .for_update()
-            .first(conn)
-            .optional()?;
-        let Some((survey_id, comment, category, received_at, answers)) = current else {
-            return Ok(FollowUpOutcome::NotFound);
-        };
-        let Some(merged) = merge_answers(answers.as_ref(), &follow_up.answers) else {
-            return Ok(FollowUpOutcome::Conflict);
-        };
-        if !fits(&comment, &follow_up.comment) || !fits(&category, &follow_up.category) {
-            return Ok(FollowUpOutcome::Conflict);
-        }
-        let new_answers = merged.len() != answers.as_ref().and_then(|a| a.as_object()).map_or(0, |a| a.len());
-        let changes = (follow_up.comment.is_some() && comment.is_none())
-            || (follow_up.category.is_some() && category.is_none())
-            || new_answers;
-        if changes {
-            if received_at < not_before {
-                return Ok(FollowUpOutcome::Conflict);
-            }
-            diesel::update(responses::table.find((project_id, id)))
-                .set((
-                    responses::comment.eq(comment.or_else(|| follow_up.comment.clone())),
-                    responses::category.eq(category.or(follow_up.category)),
-                    responses::answers.eq(if merged.is_empty() {
-                        None
-                    } else {
-                        Some(serde_json::Value::Object(merged))
-                    }),
-                    responses::updated_at.eq(diesel::dsl::now),
-                ))
-                .execute(conn)?;
-            super::events::record(conn, EventType::ResponseUpdated, &[(project_id, survey_id, id)])?;
-        }
-        Ok(FollowUpOutcome::Applied { survey_id })
-    })
 }
