@@ -162,8 +162,12 @@ impl Application {
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         let handle = self.server.handle();
         let (draining, delay) = (self.draining.clone(), self.drain_delay);
+        // Installed here, before serving, not inside the task: on a loaded machine the task
+        // may first run after `/readyz` already answers, and a SIGTERM before it would kill
+        // the process undrained (seen in CI: exit by signal 15 right after a 201).
+        let stop = StopSignals::install()?;
         tokio::spawn(async move {
-            wait_for_signal().await;
+            stop.wait().await;
             // Unready first, still serving: the load balancer stops sending new connections
             // before the listener closes, so none is reset in its queue.
             draining.store(true, Ordering::Relaxed);
@@ -258,12 +262,27 @@ fn spawn_limiter_janitor(limiters: Weak<Limiters>) {
     });
 }
 
-async fn wait_for_signal() {
-    use tokio::signal::unix::{signal, SignalKind};
-    let mut term = signal(SignalKind::terminate()).expect("installing the SIGTERM handler");
-    tokio::select! {
-        _ = tokio::signal::ctrl_c() => {}
-        _ = term.recv() => {}
+/// SIGTERM and SIGINT, caught from the moment they are installed.
+struct StopSignals {
+    term: tokio::signal::unix::Signal,
+    interrupt: tokio::signal::unix::Signal,
+}
+
+impl StopSignals {
+    fn install() -> std::io::Result<Self> {
+        use tokio::signal::unix::{signal, SignalKind};
+        Ok(StopSignals {
+            term: signal(SignalKind::terminate())?,
+            interrupt: signal(SignalKind::interrupt())?,
+        })
+    }
+
+    /// Until either arrives.
+    async fn wait(mut self) {
+        tokio::select! {
+            _ = self.term.recv() => {}
+            _ = self.interrupt.recv() => {}
+        }
     }
 }
 
