@@ -30,6 +30,13 @@ struct LimitRow {
     response_limit: i32,
 }
 
+/// The batch's distinct (project, survey) pairs, as the two arrays
+/// `feedbackd_limited_surveys` takes.
+pub fn batch_surveys(rows: &[NewAnswer]) -> (Vec<Uuid>, Vec<Uuid>) {
+    let pairs: HashSet<(Uuid, Uuid)> = rows.iter().map(|r| (r.project_id, r.survey_id)).collect();
+    pairs.into_iter().unzip()
+}
+
 /// The limited surveys among `rows`', each with its counter locked until the transaction
 /// ends. Only batches with a limited survey come here; the writer's single-statement path
 /// (`responses::insert_batch`) asks `feedbackd_limited_surveys` inside its insert.
@@ -42,8 +49,7 @@ pub fn lock_rooms(
     conn: &mut PgConnection,
     rows: &[NewAnswer],
 ) -> Result<HashMap<(Uuid, Uuid), Room>, StoreError> {
-    let pairs: HashSet<(Uuid, Uuid)> = rows.iter().map(|r| (r.project_id, r.survey_id)).collect();
-    let (projects, surveys): (Vec<Uuid>, Vec<Uuid>) = pairs.into_iter().unzip();
+    let (projects, surveys) = batch_surveys(rows);
     let mut limited: Vec<LimitRow> = diesel::sql_query("SELECT * FROM feedbackd_limited_surveys($1, $2)")
         .bind::<Array<SqlUuid>, _>(&projects)
         .bind::<Array<SqlUuid>, _>(&surveys)

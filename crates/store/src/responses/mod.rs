@@ -51,7 +51,7 @@ pub fn insert_batch(
 ) -> Result<Vec<Stored>, StoreError> {
     debug_assert!(rows.windows(2).all(|w| (w[0].project_id, w[0].id) < (w[1].project_id, w[1].id)));
     let results: Vec<(Option<Uuid>, Option<Uuid>, bool)> =
-        UnlessLimited::new(UnnestInsert::new(rows, duplicate_window)).get_results(conn)?;
+        UnlessLimited::new(rows, duplicate_window).get_results(conn)?;
     if results.iter().any(|(project_id, _, _)| project_id.is_none()) {
         return insert_limited(conn, rows, duplicate_window);
     }
@@ -331,11 +331,9 @@ struct UnlessLimited {
 }
 
 impl UnlessLimited {
-    fn new(insert: UnnestInsert) -> Self {
-        let pairs: HashSet<(Uuid, Uuid)> =
-            insert.project_id.iter().copied().zip(insert.survey_id.iter().copied()).collect();
-        let (projects, surveys) = pairs.into_iter().unzip();
-        UnlessLimited { insert, projects, surveys }
+    fn new(rows: &[NewAnswer], duplicate_window: Duration) -> Self {
+        let (projects, surveys) = limits::batch_surveys(rows);
+        UnlessLimited { insert: UnnestInsert::new(rows, duplicate_window), projects, surveys }
     }
 }
 
