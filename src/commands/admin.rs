@@ -45,8 +45,8 @@ pub fn project(global: &GlobalArgs, command: ProjectCommand) -> anyhow::Result<(
             ))?;
             print(output, &change, || {
                 let filled = format!(
-                    "{} hourly and {} day rollup rows filled in {} chunks",
-                    change.hourly_rows, change.daily_rows, change.chunks
+                    "{} hourly and {} day rollup rows filled in {} chunks (the longest held ingestion {} ms)",
+                    change.hourly_rows, change.daily_rows, change.chunks, change.slowest_chunk_ms
                 );
                 let did = match (change.changed, remove) {
                     (_, false) if !change.filled => format!("was unindexed while filling ({filled})"),

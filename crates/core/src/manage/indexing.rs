@@ -46,6 +46,9 @@ pub struct IndexChange {
     pub hourly_rows: usize,
     /// Day rollup rows written, added to, or deleted.
     pub daily_rows: usize,
+    /// The longest any chunk of this call held ingestion, in milliseconds (from asking
+    /// for the writers' lock to the commit).
+    pub slowest_chunk_ms: u64,
 }
 
 /// Indexes attribute `key` (`index`) and fills its rollups, or stops indexing it.
@@ -129,6 +132,7 @@ fn change_list(
         indexed_attributes: Vec::new(),
         hourly_rows: 0,
         daily_rows: 0,
+        slowest_chunk_ms: 0,
     };
     if change.changed {
         if index && list.len() >= MAX_INDEXED {
@@ -192,6 +196,7 @@ async fn backfill(db: &Db, change: &mut IndexChange, chunk_rows: i64) -> Result<
                 })
             })
             .await?;
+        let took = started.elapsed();
         let Some(((hourly, daily), last)) = chunk else {
             // Unindexed meanwhile, or filled by another call at the same time.
             let (project_id, key) = (change.project_id, change.key.clone());
@@ -202,6 +207,7 @@ async fn backfill(db: &Db, change: &mut IndexChange, chunk_rows: i64) -> Result<
         change.chunks += 1;
         change.hourly_rows += hourly;
         change.daily_rows += daily;
+        change.slowest_chunk_ms = change.slowest_chunk_ms.max(took.as_millis() as u64);
         if change.chunks % 100 == 0 {
             tracing::info!(project = %change.project_id, key = %change.key, chunks = change.chunks, "backfilling");
         }
@@ -212,6 +218,6 @@ async fn backfill(db: &Db, change: &mut IndexChange, chunk_rows: i64) -> Result<
         // last let go, held it nearly always, and ingest fell behind (a p50 of 10 s). Longer
         // pauses (three times the chunk) doubled the walk's time and did not lower ingest's
         // p99 measurably (BENCHMARKS.md, "Indexing an attribute while answers arrive").
-        tokio::time::sleep(started.elapsed()).await;
+        tokio::time::sleep(took).await;
     }
 }
