@@ -290,6 +290,8 @@ parse_wrk() {
   w_rate=$(awk -v n="$w_ok" -v us="$w_duration_us" 'BEGIN { printf "%.0f", n / (us / 1e6) }')
 }
 ms() { awk -v us="$1" 'BEGIN { printf "%.2f", us / 1000 }'; }
+# ratio A B [DECIMALS]: A ÷ B (0 when B is 0), to DECIMALS places (2).
+ratio() { awk -v a="$1" -v b="$2" -v d="${3:-2}" 'BEGIN { printf "%.*f", d, (b > 0 ? a / b : 0) }'; }
 
 # wrk_phase NAME SCRIPT CONNECTIONS SECONDS [-- args]: one wrk run with CPU accounting;
 # sets the w_* variables and phase_cpu.
