@@ -7,6 +7,7 @@ use feedbackd::cli::Cli;
 /// several threads, where glibc spent a quarter of an export's CPU in `malloc_consolidate`
 /// and friends. Built without transparent huge pages (`no_thp`), which doubled the idle
 /// resident memory (BENCHMARKS.md, "Allocator").
+#[cfg(not(feature = "system-allocator"))]
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
@@ -19,7 +20,7 @@ fn main() -> std::process::ExitCode {
     // under 512 connections the difference stayed resident for good (BENCHMARKS.md, "Memory
     // per answer in flight": throughput within the runs' spread; the latency cost is still to
     // be measured at a constant rate). MIMALLOC_PURGE_DELAY still wins.
-    if std::env::var_os("MIMALLOC_PURGE_DELAY").is_none() {
+    if cfg!(not(feature = "system-allocator")) && std::env::var_os("MIMALLOC_PURGE_DELAY").is_none() {
         // SAFETY: sets an option, before any thread but this one exists.
         unsafe { libmimalloc_sys::mi_option_set(MI_OPTION_PURGE_DELAY, 0) };
     }
