@@ -6,7 +6,8 @@
 use crate::helpers::{spawn_app_with, without_rate_limits};
 use crate::insights_support::{insert, random_rows};
 use chrono::{DateTime, Duration, DurationRound, Utc};
-use feedbackd_store::seals;
+use diesel::RunQueryDsl;
+use feedbackd_store::{privacy, seals};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn two_replicas_never_seal_or_delete_the_same_work_twice() {
@@ -67,4 +68,42 @@ async fn two_replicas_never_seal_or_delete_the_same_work_twice() {
         "SELECT coalesce(sum(count), 0)::int8 AS n FROM score_rollups WHERE project_id = '{project}' AND dimension = ''"
     ));
     assert_eq!(rolled, left, "the rollups lost exactly the deleted answers");
+}
+
+/// The deadlock the test above once hit (CI, 2026-12-03): retention's delete of empty
+/// rollup rows waited on a row a sealer held while the sealer waited on one it held. Now
+/// the delete skips rows another transaction holds, and a later run removes them.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn retention_skips_empty_rollup_rows_another_transaction_holds() {
+    let app = spawn_app_with(without_rate_limits).await;
+    let (project, survey) = (app.fixture.project_id, app.fixture.nps_survey_id);
+    // Two monthly rows a year old that count nothing, as retention's subtractions leave them.
+    app.execute(&format!(
+        "INSERT INTO score_rollups_monthly (project_id, survey_id, dimension, value, month, score, count) \
+         SELECT '{project}', '{survey}', '', '', date_trunc('month', now() - interval '1 year', 'UTC'), s, 0 \
+         FROM (VALUES (5::smallint), (6::smallint)) AS v(s)"
+    ));
+    let left = |score: i64| {
+        app.count(&format!(
+            "SELECT count(*) FROM score_rollups_monthly WHERE project_id = '{project}' AND score = {score}"
+        ))
+    };
+    let mut holder = app.db.connect();
+    for sql in ["BEGIN", "UPDATE score_rollups_monthly SET count = count WHERE score = 5"] {
+        diesel::sql_query(sql).execute(&mut holder).unwrap();
+    }
+
+    // Waiting for the held row would end in this timeout.
+    let mut retention = app.db.connect();
+    diesel::sql_query("SET statement_timeout = '10s'").execute(&mut retention).unwrap();
+    let mut delete = || {
+        privacy::delete_empty_rollups_before(&mut retention, project, Utc::now() - Duration::days(30), 500)
+            .expect("the delete waited for a row another transaction holds")
+    };
+    assert_eq!(delete(), 1);
+    assert_eq!((left(5), left(6)), (1, 0), "the free row went, the held one stayed");
+
+    diesel::sql_query("COMMIT").execute(&mut holder).unwrap();
+    assert_eq!(delete(), 1);
+    assert_eq!(left(5), 0, "the next run takes the row once it is free");
 }

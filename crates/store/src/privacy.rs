@@ -108,6 +108,9 @@ pub fn delete_impressions_before(
 /// 280,000 rows for a month of 10 million answers), which would otherwise grow the rollup
 /// tables forever. Only rows at zero go, so the rollups stay exact; a concurrent answer
 /// that makes a row count again is kept (the delete re-checks the row it would remove).
+/// Rows another transaction holds are skipped, not waited for (a later run takes them if
+/// they still count nothing): a sealer on another replica locks rollup rows in key order
+/// and this delete in table order, and waiting made the two deadlock.
 pub fn delete_empty_rollups_before(
     conn: &mut PgConnection,
     project_id: Uuid,
@@ -124,7 +127,7 @@ pub fn delete_empty_rollups_before(
     TABLES.iter().try_fold(0, |n, (table, time)| {
         let sql = format!(
             "DELETE FROM {table} WHERE ctid IN (SELECT ctid FROM {table} \
-             WHERE project_id = $1 AND {time} < $2 AND count = 0 LIMIT $3) AND count = 0"
+             WHERE project_id = $1 AND {time} < $2 AND count = 0 LIMIT $3 FOR UPDATE SKIP LOCKED) AND count = 0"
         );
         Ok(n + delete_batch(conn, &sql, project_id, horizon, limit)?)
     })
