@@ -264,7 +264,7 @@ wait_quiet() {
       return 0
     fi
     if [ $SECONDS -ge "$deadline" ]; then
-      quiet_warning="WARNING: the machine was not quiet at the start (${busy}% busy, $active other PostgreSQL queries running): the figures understate what feedbackd does alone; see the 'other' column."
+      quiet_warning="WARNING: the machine was not quiet before a phase (${busy}% busy, $active other PostgreSQL queries running): the figures understate what feedbackd does alone; see the 'other' column."
       log "$quiet_warning Busiest processes:"
       ps -eo pid,pcpu,comm --sort=-pcpu | head -n 6 >&2
       return 0
@@ -331,6 +331,34 @@ oha_phase() {
   o_p50=$(ms "$(jq '.latencyPercentiles.p50 * 1e6' "$json")")
   o_p99=$(ms "$(jq '.latencyPercentiles.p99 * 1e6' "$json")")
   o_rate_ok=$(jq --argjson ok "$o_ok" '$ok / .summary.total | floor' "$json")
+}
+
+# waits_start NAME / waits_stop: with BENCH_WAIT_EVENTS=1, samples what this database's
+# active backends, the checkpointer and the WAL writer wait on, every 50 ms in between
+# (pg_stat_activity; "cpu" when running), into $OUT/waits-NAME.txt; waits_stop sets
+# waits_summary to the most frequent (count × event). The sampler's psql calls count as the
+# load generator's CPU, so leave it off for figures of record.
+waits_pid="" waits_file="" waits_summary=""
+waits_start() {
+  waits_summary=""
+  [ "${BENCH_WAIT_EVENTS:-0}" = 1 ] || return 0
+  waits_file="$OUT/waits-$1.txt"
+  while :; do
+    psql "$DATABASE_URL" -X -Atq -c "SELECT CASE WHEN backend_type = 'client backend' THEN '' ELSE backend_type || ' ' END
+        || coalesce(wait_event_type || ':' || wait_event, 'cpu')
+      FROM pg_stat_activity
+      WHERE (datname = current_database() AND state = 'active' AND pid <> pg_backend_pid())
+         OR backend_type IN ('checkpointer', 'walwriter', 'autovacuum worker')" 2>/dev/null || true
+    sleep 0.05
+  done >"$waits_file" &
+  waits_pid=$!
+}
+waits_stop() {
+  [ -n "$waits_pid" ] || return 0
+  kill "$waits_pid" 2>/dev/null || true
+  wait "$waits_pid" 2>/dev/null || true
+  waits_pid=""
+  waits_summary=$(sort "$waits_file" | uniq -c | sort -rn | head -n 8 | awk '{ n = $1; $1 = ""; printf "%s%d ×%s", (NR > 1 ? ", " : ""), n, $0 }')
 }
 
 # ---------------------------------------------------------------- ingest at saturation
