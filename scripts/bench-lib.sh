@@ -129,6 +129,15 @@ recreate_database() {
 }
 # cli ARGS...: the binary's management command against BENCH_DB (stderr to setup.log).
 cli() { RUST_LOG=warn "$BIN" "$@" 2>>"$OUT/setup.log"; }
+# nps_project: a project "Bench" with the NPS survey `nps-main` and a publishable key;
+# sets PROJECT and TOKEN.
+nps_project() {
+  PROJECT=$(cli project create --name Bench --json | jq -r .id)
+  cli survey create --project "$PROJECT" --kind nps --key nps-main \
+    --question "How likely are you to recommend us to a friend?" --json >/dev/null
+  TOKEN=$(cli key create --project "$PROJECT" --kind publishable --json | jq -r .token)
+  [[ "$TOKEN" == fbk_pub_* ]] || die "could not create a publishable key (see $OUT/setup.log)"
+}
 
 # ---------------------------------------------------------------- server lifecycle
 server_pid=""
