@@ -370,6 +370,20 @@ waits_stop() {
   waits_summary=$(sort "$waits_file" | uniq -c | sort -rn | head -n 8 | awk '{ n = $1; $1 = ""; printf "%s%d ×%s", (NR > 1 ? ", " : ""), n, $0 }')
 }
 
+# healthz_ceiling_phase NAME [LABEL]: GET /healthz at saturation (128 connections,
+# DURATION), the HTTP ceiling the ingest ratios divide by; sets healthz_rate and adds a row.
+# Run it first, on a quiet machine: after POST phases PostgreSQL is still busy with the rows
+# just written (autovacuum, the checkpoint); it took 8-9 % of the cores during a /healthz
+# phase run then, which lowered the ceiling by 8-10 % and flattered the ratio
+# (BENCHMARKS.md, Ingest, 2026-12-03 evening).
+healthz_ceiling_phase() {
+  wrk_phase "$1" scripts/bench/healthz.lua 128 "$DURATION"
+  add_row "${2:-GET /healthz (HTTP ceiling; requests/s)}" "$w_rate" "$(ms "$w_p50")" "$(ms "$w_p99")" "$w_non2xx non-2xx, $w_socket socket"
+  add_cpu "${2:-GET /healthz}" "$phase_cpu"
+  healthz_rate=$w_rate
+  log "healthz: $w_rate requests/s"
+}
+
 # ---------------------------------------------------------------- ingest at saturation
 # (scripts/bench-ingest, scripts/bench-webhooks: they set CONNECTIONS, DURATION and TOKEN)
 rows() { psql "$DATABASE_URL" -X -Atq -c 'SELECT count(*) FROM responses'; }
